@@ -1,0 +1,178 @@
+//! Every way a Katapult API call can fail, each with a message a provider can act on.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The API's error envelope: `{"error":{"code","description","detail"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    #[serde(default)]
+    pub description: String,
+    /// Always an object on the wire; its shape depends on the code.
+    #[serde(default)]
+    pub detail: Value,
+}
+
+/// A Katapult API failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The API answered with its error envelope.
+    #[error("Katapult API error {}: {}{} (HTTP {status}{})", .body.code, .body.description, detail_suffix(&.body.detail), request_suffix(.request_id))]
+    Api { status: u16, body: ErrorBody, request_id: Option<String> },
+
+    /// No connection: DNS, refused, reset, TLS.
+    #[error("could not reach the Katapult API at {url}: {reason}. Check the API URL (katapult.api_url), DNS, the firewall and, for a private CA, katapult.ca_file")]
+    Transport { url: String, reason: String },
+
+    /// No (complete) answer in time.
+    #[error("the Katapult API at {url} did not answer within {seconds} s; it may be slow or unreachable. Try again, or raise katapult.timeout")]
+    Timeout { url: String, seconds: u64 },
+
+    /// A success status whose body is not the JSON this endpoint returns.
+    #[error("the Katapult API sent a response that could not be read (HTTP {status}{}): {reason}; body starts: {snippet}", request_suffix(.request_id))]
+    InvalidBody { status: u16, request_id: Option<String>, reason: String, snippet: String },
+
+    /// An error status without the API's error envelope (a proxy's HTML page, say).
+    #[error("unexpected HTTP {status} from the Katapult API{}; body starts: {snippet}", request_suffix(.request_id))]
+    UnexpectedStatus { status: u16, request_id: Option<String>, snippet: String },
+
+    /// The settings themselves are unusable (empty token, unreadable CA file, bad URL).
+    #[error("invalid Katapult API settings: {0}")]
+    Settings(String),
+}
+
+impl ApiError {
+    /// The API's error code (`virtual_machine_not_found`, …), when the API sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Api { body, .. } => Some(&body.code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when there was a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Api { status, .. }
+            | ApiError::InvalidBody { status, .. }
+            | ApiError::UnexpectedStatus { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Api { request_id, .. }
+            | ApiError::InvalidBody { request_id, .. }
+            | ApiError::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// True for a `*_not_found` error: the thing looked up does not exist (any more).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404) && self.code().is_some_and(|c| c.ends_with("_not_found"))
+    }
+
+    /// True when the object was deleted to Katapult's trash and not purged yet.
+    pub fn is_in_trash(&self) -> bool {
+        self.code() == Some("object_in_trash")
+    }
+}
+
+/// Up to 200 characters of a body, on one line, for error messages.
+pub(crate) fn snippet(body: &str) -> String {
+    let flat: String = body.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
+    if body.chars().count() > 200 {
+        format!("{flat}…")
+    } else {
+        flat
+    }
+}
+
+fn request_suffix(request_id: &Option<String>) -> String {
+    request_id.as_ref().map(|id| format!(", request id {id}")).unwrap_or_default()
+}
+
+/// The detail shapes the API sends (REFERENCE §1.5): `details` (a string), `errors` (a string or a
+/// list), and a few single facts; flattened into the message as katapult-whmcs does.
+fn detail_suffix(detail: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(details) = detail.get("details").and_then(Value::as_str) {
+        parts.push(details.to_string());
+    }
+    match detail.get("errors") {
+        Some(Value::String(s)) => parts.push(s.clone()),
+        Some(Value::Array(list)) => {
+            parts.push(list.iter().map(|e| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string())).collect::<Vec<_>>().join(", "))
+        }
+        _ => {}
+    }
+    if let Some(state) = detail.get("current_state").and_then(Value::as_str) {
+        parts.push(format!("current state: {state}"));
+    }
+    if let Some(scopes) = detail.get("scopes").and_then(Value::as_array) {
+        let names: Vec<_> = scopes.iter().filter_map(Value::as_str).collect();
+        parts.push(format!("missing scopes: {}", names.join(", ")));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn api_error(code: &str, detail: Value) -> ApiError {
+        ApiError::Api {
+            status: 422,
+            body: ErrorBody { code: code.into(), description: "A validation error occurred".into(), detail },
+            request_id: Some("req-1".into()),
+        }
+    }
+
+    #[test]
+    fn message_flattens_detail_errors_and_names_the_request() {
+        let e = api_error("validation_error", json!({"errors": ["Sub domain has already been taken", "Name can't be blank"]}));
+        assert_eq!(
+            e.to_string(),
+            "Katapult API error validation_error: A validation error occurred (Sub domain has already been taken, Name can't be blank) (HTTP 422, request id req-1)"
+        );
+    }
+
+    #[test]
+    fn detail_errors_as_a_string_and_details() {
+        let e = api_error("invalid_spec_xml", json!({"errors": "1:21: FATAL", "details": "bad"}));
+        assert!(e.to_string().contains("(bad; 1:21: FATAL)"), "{e}");
+    }
+
+    #[test]
+    fn snippet_is_short_and_single_line() {
+        let long = "<html>\n".repeat(100);
+        let s = snippet(&long);
+        assert!(!s.contains('\n'));
+        assert!(s.chars().count() <= 201);
+    }
+
+    #[test]
+    fn not_found_and_trash_are_recognised() {
+        let e = ApiError::Api {
+            status: 404,
+            body: ErrorBody { code: "virtual_machine_not_found".into(), description: String::new(), detail: json!({}) },
+            request_id: None,
+        };
+        assert!(e.is_not_found());
+        assert!(!e.is_in_trash());
+        assert_eq!(e.status(), Some(404));
+    }
+}

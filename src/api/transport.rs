@@ -1,0 +1,312 @@
+//! One HTTP exchange with the API: headers, time-outs, retries, rate-limit pacing, decoding.
+//!
+//! What is retried (exponential backoff with full jitter, `RetryPolicy`):
+//! - a failure to connect, for every method: the request never reached the API, so sending it
+//!   again cannot do anything twice;
+//! - a time-out, a dropped connection, 429, 502, 503 or 504, only for calls marked
+//!   `Repeat::Harmless`: every GET, and the writes whose repetition changes nothing (power
+//!   actions, console sessions, package changes, deletes, rDNS updates: each says so where it is
+//!   called). Creating a build or a managed organization is `Repeat::Never`: a second attempt after
+//!   an unanswered first one could build a second VM.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::blocking::{Client as HttpClient, RequestBuilder, Response};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::error::{snippet, ApiError, ErrorEnvelope};
+use super::settings::{ApiSettings, RetryPolicy};
+
+/// Whether a call may be sent again after an answer was lost or refused for load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Repeat {
+    Harmless,
+    Never,
+}
+
+/// Below this share of the permitted requests left in the API's window, calls are spaced out.
+const RATE_LIMIT_LOW_WATER: f64 = 0.1;
+/// The API's rate-limit window (REFERENCE §1.6: "requests per minute").
+const RATE_LIMIT_WINDOW: Duration = Duration::from_secs(60);
+/// The longest pause pacing adds before one request.
+const MAX_PACING_DELAY: Duration = Duration::from_secs(2);
+/// A 429 carries no Retry-After; wait at least this long before trying again.
+const MIN_RATE_LIMITED_DELAY: Duration = Duration::from_secs(1);
+
+/// The last `X-Ratelimit-*` figures seen.
+#[derive(Debug, Default, Clone, Copy)]
+struct RateLimit {
+    permitted: u32,
+    remaining: u32,
+}
+
+impl RateLimit {
+    /// When few requests remain, spread them over the window rather than running into 429s.
+    fn pacing_delay(&self) -> Duration {
+        if self.permitted == 0 {
+            return Duration::ZERO;
+        }
+        let low_water = (self.permitted as f64 * RATE_LIMIT_LOW_WATER).ceil() as u32;
+        if self.remaining >= low_water {
+            return Duration::ZERO;
+        }
+        let per_request = RATE_LIMIT_WINDOW.as_secs_f64() / self.permitted as f64;
+        let steps = (low_water - self.remaining) as f64;
+        Duration::from_secs_f64(per_request * steps).min(MAX_PACING_DELAY)
+    }
+}
+
+/// The HTTP side of a `Client`: a keep-alive connection pool and what it learned of rate limits.
+pub(crate) struct Transport {
+    settings: ApiSettings,
+    http: HttpClient,
+    rate_limit: Mutex<RateLimit>,
+}
+
+impl Transport {
+    pub(crate) fn new(settings: ApiSettings) -> Result<Self, ApiError> {
+        if settings.token.is_empty() {
+            return Err(ApiError::Settings("the API token is empty".into()));
+        }
+        if !(settings.base_url.starts_with("https://") || settings.base_url.starts_with("http://")) {
+            return Err(ApiError::Settings(format!("the API URL `{}` must start with https:// or http://", settings.base_url)));
+        }
+        let mut builder = HttpClient::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .user_agent(concat!("katapult-whmcs-native/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &settings.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| ApiError::Settings(format!("cannot read the CA file {} (katapult.ca_file): {e}", path.display())))?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| ApiError::Settings(format!("the CA file {} is not a PEM bundle: {e}", path.display())))?;
+            if certificates.is_empty() {
+                return Err(ApiError::Settings(format!("the CA file {} holds no certificate", path.display())));
+            }
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder.build().map_err(|e| ApiError::Settings(format!("cannot set up HTTPS: {}", error_chain(&e))))?;
+        Ok(Self { settings, http, rate_limit: Mutex::new(RateLimit::default()) })
+    }
+
+    pub(crate) fn settings(&self) -> &ApiSettings {
+        &self.settings
+    }
+
+    /// Sends one API call (retrying as the module doc says) and decodes a success body into `T`.
+    pub(crate) fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        repeat: Repeat,
+    ) -> Result<T, ApiError> {
+        let url = format!("{}{}", self.settings.base_url, path);
+        let policy = &self.settings.retry;
+        let mut attempt = 1;
+        loop {
+            self.pace();
+            let outcome = self.exchange(&method, &url, query, body);
+            let retry_delay = match &outcome {
+                Err(failure) if attempt < policy.max_attempts && failure.may_retry(repeat) => Some(backoff(policy, attempt, failure)),
+                _ => None,
+            };
+            match (outcome, retry_delay) {
+                (Err(_), Some(delay)) => {
+                    std::thread::sleep(delay);
+                    attempt += 1;
+                }
+                (Err(failure), None) => return Err(failure.into_error(&url, &self.settings)),
+                (Ok(answer), _) => return answer.decode(),
+            }
+        }
+    }
+
+    fn request(&self, method: &Method, url: &str, query: &[(String, String)], body: Option<&Value>) -> RequestBuilder {
+        let mut request = self
+            .http
+            .request(method.clone(), url)
+            .bearer_auth(self.settings.token.expose())
+            .header(reqwest::header::ACCEPT, "application/json");
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request
+    }
+
+    fn exchange(&self, method: &Method, url: &str, query: &[(String, String)], body: Option<&Value>) -> Result<Answer, Failure> {
+        let response = self.request(method, url, query, body).send().map_err(Failure::from_reqwest)?;
+        self.note_rate_limit(&response);
+        let answer = Answer::read(response)?;
+        if matches!(answer.status.as_u16(), 429 | 502 | 503 | 504) {
+            return Err(Failure::Overloaded(answer));
+        }
+        Ok(answer)
+    }
+
+    fn note_rate_limit(&self, response: &Response) {
+        let header = |name: &str| response.headers().get(name)?.to_str().ok()?.trim().parse::<u32>().ok();
+        if let (Some(permitted), Some(remaining)) = (header("x-ratelimit-permitted"), header("x-ratelimit-remaining")) {
+            *self.rate_limit.lock().unwrap_or_else(|p| p.into_inner()) = RateLimit { permitted, remaining };
+        }
+    }
+
+    fn pace(&self) {
+        let delay = self.rate_limit.lock().unwrap_or_else(|p| p.into_inner()).pacing_delay();
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
+    }
+}
+
+/// A complete HTTP answer.
+#[derive(Debug)]
+struct Answer {
+    status: StatusCode,
+    request_id: Option<String>,
+    body: String,
+}
+
+impl Answer {
+    fn read(response: Response) -> Result<Self, Failure> {
+        let status = response.status();
+        let request_id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = response.text().map_err(Failure::from_reqwest)?;
+        Ok(Self { status, request_id, body })
+    }
+
+    fn decode<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        if self.status.is_success() {
+            return serde_json::from_str(&self.body).map_err(|e| ApiError::InvalidBody {
+                status: self.status.as_u16(),
+                request_id: self.request_id,
+                reason: e.to_string(),
+                snippet: snippet(&self.body),
+            });
+        }
+        Err(self.into_error())
+    }
+
+    /// An error status: the API's envelope when there is one, else the start of whatever came.
+    fn into_error(self) -> ApiError {
+        match serde_json::from_str::<ErrorEnvelope>(&self.body) {
+            Ok(envelope) => ApiError::Api { status: self.status.as_u16(), body: envelope.error, request_id: self.request_id },
+            Err(_) => ApiError::UnexpectedStatus { status: self.status.as_u16(), request_id: self.request_id, snippet: snippet(&self.body) },
+        }
+    }
+}
+
+/// Why one attempt did not produce a usable answer.
+#[derive(Debug)]
+enum Failure {
+    /// The connection could not be made: nothing was sent.
+    Connect(String),
+    /// Sent, but no complete answer in time.
+    Timeout,
+    /// Sent, then the connection broke.
+    Broken(String),
+    /// An answer that says "try later": 429, 502, 503, 504.
+    Overloaded(Answer),
+}
+
+impl Failure {
+    fn from_reqwest(error: reqwest::Error) -> Self {
+        if error.is_timeout() {
+            Failure::Timeout
+        } else if error.is_connect() {
+            Failure::Connect(error_chain(&error))
+        } else {
+            Failure::Broken(error_chain(&error))
+        }
+    }
+
+    fn may_retry(&self, repeat: Repeat) -> bool {
+        matches!(self, Failure::Connect(_)) || repeat == Repeat::Harmless
+    }
+
+    fn into_error(self, url: &str, settings: &ApiSettings) -> ApiError {
+        let url = url.to_string();
+        match self {
+            Failure::Connect(reason) | Failure::Broken(reason) => ApiError::Transport { url, reason },
+            Failure::Timeout => ApiError::Timeout { url, seconds: settings.timeout.as_secs().max(1) },
+            Failure::Overloaded(answer) => answer.into_error(),
+        }
+    }
+}
+
+/// Full jitter: a random wait in [0, min(max, base·2^(attempt-1))], at least 1 s after a 429.
+fn backoff(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Duration {
+    let ceiling = policy.base_delay.saturating_mul(1u32 << (attempt - 1).min(16)).min(policy.max_delay);
+    let jittered = ceiling.mul_f64(rand::rng().random_range(0.0..=1.0));
+    match failure {
+        Failure::Overloaded(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
+            jittered.max(MIN_RATE_LIMITED_DELAY.min(policy.max_delay))
+        }
+        _ => jittered,
+    }
+}
+
+/// reqwest's `Display` hides the cause ("error sending request"); the chain names it
+/// ("invalid peer certificate: UnknownIssuer", "Connection refused").
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_pacing_while_plenty_remain() {
+        assert_eq!(RateLimit { permitted: 1000, remaining: 999 }.pacing_delay(), Duration::ZERO);
+        assert_eq!(RateLimit { permitted: 1000, remaining: 100 }.pacing_delay(), Duration::ZERO);
+        assert_eq!(RateLimit::default().pacing_delay(), Duration::ZERO);
+    }
+
+    #[test]
+    fn pacing_grows_as_the_budget_runs_out_and_is_capped() {
+        let some = RateLimit { permitted: 1000, remaining: 90 }.pacing_delay();
+        let more = RateLimit { permitted: 1000, remaining: 10 }.pacing_delay();
+        assert!(some > Duration::ZERO && more > some, "{some:?} {more:?}");
+        assert_eq!(RateLimit { permitted: 10, remaining: 0 }.pacing_delay(), MAX_PACING_DELAY);
+    }
+
+    #[test]
+    fn backoff_stays_under_its_ceiling_and_waits_after_429() {
+        let policy = RetryPolicy { max_attempts: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(3) };
+        for attempt in 1..6 {
+            let d = backoff(&policy, attempt, &Failure::Timeout);
+            assert!(d <= Duration::from_millis(100 * (1 << (attempt - 1))).min(policy.max_delay), "{attempt}: {d:?}");
+        }
+        let limited = Failure::Overloaded(Answer { status: StatusCode::TOO_MANY_REQUESTS, request_id: None, body: String::new() });
+        assert!(backoff(&policy, 1, &limited) >= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn only_connect_failures_retry_unrepeatable_calls() {
+        assert!(Failure::Connect("refused".into()).may_retry(Repeat::Never));
+        assert!(!Failure::Timeout.may_retry(Repeat::Never));
+        assert!(!Failure::Broken("reset".into()).may_retry(Repeat::Never));
+        assert!(Failure::Timeout.may_retry(Repeat::Harmless));
+    }
+}

@@ -1,0 +1,159 @@
+//! Virtual machines: reading them, power actions, package changes, deletion to the trash.
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::common::{api_enum, Annotation, Secret};
+use super::data_centers::DataCenter;
+use super::ip_addresses::IpAddress;
+use super::lookup::{body, lookup_ref, query};
+use super::organizations::{Organization, OrganizationRef};
+use super::packages::{PackageRef, VirtualMachinePackage};
+use super::pagination::page_of;
+use super::tasks::{Task, TaskResponse};
+use super::transport::Repeat;
+use super::trash_objects::TrashObject;
+use super::{ApiError, Client};
+
+lookup_ref!(
+    /// A VM by id (`vm_…`) or FQDN.
+    VirtualMachineRef, "virtual_machine", id prefix "vm_", Fqdn => "fqdn"
+);
+
+api_enum!(
+    /// VirtualMachineStateEnum.
+    VirtualMachineState {
+        Stopped => "stopped", Failed => "failed", Started => "started", Starting => "starting",
+        Allocated => "allocated", Allocating => "allocating", Resetting => "resetting",
+        Migrating => "migrating", Stopping => "stopping", ShuttingDown => "shutting_down",
+        Transferring => "transferring", Orphaned => "orphaned",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VirtualMachine {
+    pub id: String,
+    pub name: Option<String>,
+    pub hostname: Option<String>,
+    pub fqdn: Option<String>,
+    pub description: Option<String>,
+    pub created_at: Option<i64>,
+    /// Set by the disk template; may be null for a short while after the build.
+    pub initial_root_password: Option<Secret>,
+    #[serde(default)]
+    pub state: VirtualMachineState,
+    pub zone: Option<Zone>,
+    pub organization: Option<Organization>,
+    /// Null for flexible-resource VMs.
+    pub package: Option<VirtualMachinePackage>,
+    pub memory_in_gb: Option<u32>,
+    pub cpu_cores: Option<u32>,
+    #[serde(default)]
+    pub ip_addresses: Vec<IpAddress>,
+    #[serde(default)]
+    pub tag_names: Vec<String>,
+    /// LIVE only, not in the 2.68.0 spec.
+    pub suspended: Option<bool>,
+}
+
+impl VirtualMachine {
+    /// The data center the VM runs in.
+    pub fn data_center(&self) -> Option<&DataCenter> {
+        self.zone.as_ref()?.data_center.as_ref()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Zone {
+    pub id: String,
+    pub name: Option<String>,
+    pub permalink: Option<String>,
+    pub data_center: Option<DataCenter>,
+}
+
+/// The short VM object inside builds, lists and console sessions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VirtualMachineSummary {
+    pub id: String,
+    pub name: Option<String>,
+    pub hostname: Option<String>,
+    pub fqdn: Option<String>,
+    pub state: Option<VirtualMachineState>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VirtualMachineResponse {
+    pub virtual_machine: VirtualMachine,
+    #[serde(default)]
+    pub annotations: Vec<Annotation>,
+}
+
+page_of!(VirtualMachinesPage, virtual_machines: VirtualMachineSummary);
+
+/// What `DELETE /virtual_machines/_` returns: the VM is in the trash, not gone yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VirtualMachineDeleted {
+    pub trash_object: TrashObject,
+    pub virtual_machine: Option<VirtualMachineSummary>,
+}
+
+/// The power actions Katapult offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowerAction {
+    Start,
+    Stop,
+    Shutdown,
+    Reset,
+}
+
+impl PowerAction {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PowerAction::Start => "start",
+            PowerAction::Stop => "stop",
+            PowerAction::Shutdown => "shutdown",
+            PowerAction::Reset => "reset",
+        }
+    }
+}
+
+impl Client {
+    pub fn virtual_machine(&self, vm: &VirtualMachineRef) -> Result<VirtualMachineResponse, ApiError> {
+        self.get("/virtual_machines/_", query(vm))
+    }
+
+    /// The organization's VMs, all pages; optionally only those carrying an annotation.
+    pub fn virtual_machines(
+        &self,
+        organization: &OrganizationRef,
+        with_annotation: Option<&Annotation>,
+    ) -> Result<Vec<VirtualMachineSummary>, ApiError> {
+        let mut q = query(organization);
+        if let Some(annotation) = with_annotation {
+            q.push(("annotations[][key]".into(), annotation.key.clone()));
+            q.push(("annotations[][value]".into(), annotation.value.clone()));
+        }
+        self.get_all::<VirtualMachinesPage>("/organizations/_/virtual_machines", q)
+    }
+
+    /// Asks for a power action and returns its task. Harmless to repeat: asking twice for the
+    /// same power state ends in that state.
+    pub fn power(&self, vm: &VirtualMachineRef, action: PowerAction) -> Result<Task, ApiError> {
+        let path = format!("/virtual_machines/_/{}", action.as_str());
+        Ok(self.write::<TaskResponse>(Method::POST, &path, body(&[vm], json!({})), Repeat::Harmless)?.task)
+    }
+
+    /// Moves the VM to another package. Harmless to repeat: the target is the same package.
+    /// A downgrade needs the VM stopped (see `VirtualMachinePackage::is_downgrade_to`).
+    pub fn change_package(&self, vm: &VirtualMachineRef, package: &PackageRef) -> Result<Task, ApiError> {
+        let request = body(&[vm, package], json!({}));
+        Ok(self.write::<TaskResponse>(Method::PUT, "/virtual_machines/_/package", request, Repeat::Harmless)?.task)
+    }
+
+    /// Deletes the VM to Katapult's trash (it can be restored until `keep_until`). Harmless to
+    /// repeat: a second delete answers 406 `object_in_trash`, which `ApiError::is_in_trash` names.
+    pub fn delete_virtual_machine(&self, vm: &VirtualMachineRef) -> Result<VirtualMachineDeleted, ApiError> {
+        self.write(Method::DELETE, "/virtual_machines/_", body(&[vm], json!({})), Repeat::Harmless)
+    }
+}
