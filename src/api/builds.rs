@@ -51,7 +51,65 @@ pub struct BuildRequest {
     pub annotations: Vec<Annotation>,
 }
 
+/// The fields a build request is given as (from PHP: an array with these keys).
+pub const BUILD_REQUEST_FIELDS: [&str; 8] = [
+    "organization", "package", "data_center", "disk_template", "disk_template_options",
+    "system_disk_size_in_gb", "hostname", "annotations",
+];
+
 impl BuildRequest {
+    /// A request from named fields: lookups as strings (an id, or the other key: sub-domain,
+    /// permalink), `annotations` and `disk_template_options` as `{key: value}` maps.
+    pub fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        if let Some(unknown) = fields.keys().find(|k| !BUILD_REQUEST_FIELDS.contains(&k.as_str())) {
+            return Err(format!("unknown build request field `{unknown}`; the fields are: {}", BUILD_REQUEST_FIELDS.join(", ")));
+        }
+        let text = |name: &str| -> Result<Option<String>, String> {
+            match fields.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+                Some(other) => Err(format!("build request field `{name}` must be a string, not {other}")),
+            }
+        };
+        let required = |name: &str| text(name)?.ok_or_else(|| format!("build request field `{name}` is required"));
+        let pairs = |name: &str| -> Result<Vec<Annotation>, String> {
+            match fields.get(name) {
+                None | Some(Value::Null) => Ok(vec![]),
+                Some(Value::Object(map)) => map
+                    .iter()
+                    .map(|(k, v)| match v {
+                        Value::String(s) => Ok(Annotation::new(k, s)),
+                        Value::Number(n) => Ok(Annotation::new(k, n.to_string())),
+                        Value::Bool(b) => Ok(Annotation::new(k, b.to_string())),
+                        other => Err(format!("`{name}` value for `{k}` must be a string, not {other}")),
+                    })
+                    .collect(),
+                Some(Value::Array(list)) if list.is_empty() => Ok(vec![]),
+                Some(other) => Err(format!("build request field `{name}` must be a key => value array, not {other}")),
+            }
+        };
+        let disk_size = match fields.get("system_disk_size_in_gb") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                    .filter(|size| (1..=65_536).contains(size))
+                    .ok_or_else(|| format!("system_disk_size_in_gb must be a whole number of GB, not {v}"))? as u32,
+            ),
+        };
+        Ok(Self {
+            organization: OrganizationRef::from(required("organization")?.as_str()),
+            package: PackageRef::from(required("package")?.as_str()),
+            data_center: DataCenterRef::from(required("data_center")?.as_str()),
+            disk_template: text("disk_template")?.as_deref().map(DiskTemplateRef::from),
+            disk_template_options: pairs("disk_template_options")?,
+            system_disk_size_in_gb: disk_size,
+            hostname: text("hostname")?,
+            annotations: pairs("annotations")?,
+        })
+    }
+
     fn to_body(&self) -> Value {
         let package = self.package.to_lookup();
         let mut lookups: Vec<&dyn ToLookup> = vec![&self.organization, &self.data_center];
@@ -123,6 +181,38 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fields(value: Value) -> serde_json::Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn request_from_fields_reads_ids_and_permalinks() {
+        let request = BuildRequest::from_fields(&fields(json!({
+            "organization": "org_abc", "package": "rock-3", "data_center": "loc_x",
+            "disk_template": "templates/ubuntu-22-04", "system_disk_size_in_gb": "40",
+            "annotations": {"whmcs_service_id": 12},
+        })))
+        .unwrap();
+        assert_eq!(request.organization, OrganizationRef::Id("org_abc".into()));
+        assert_eq!(request.package, PackageRef::Permalink("rock-3".into()));
+        assert_eq!(request.data_center, DataCenterRef::Id("loc_x".into()));
+        assert_eq!(request.system_disk_size_in_gb, Some(40));
+        assert_eq!(request.annotations, vec![Annotation::new("whmcs_service_id", "12")]);
+    }
+
+    #[test]
+    fn request_from_fields_says_what_is_wrong() {
+        let missing = BuildRequest::from_fields(&fields(json!({"organization": "org_a", "package": "rock-3"}))).unwrap_err();
+        assert_eq!(missing, "build request field `data_center` is required");
+        let unknown = BuildRequest::from_fields(&fields(json!({"pakage": "rock-3"}))).unwrap_err();
+        assert!(unknown.starts_with("unknown build request field `pakage`"), "{unknown}");
+        let bad_size = BuildRequest::from_fields(&fields(json!({
+            "organization": "o", "package": "p", "data_center": "d", "system_disk_size_in_gb": -5
+        })))
+        .unwrap_err();
+        assert!(bad_size.contains("whole number of GB"), "{bad_size}");
+    }
 
     #[test]
     fn build_body_names_each_lookup_once() {

@@ -56,6 +56,26 @@ impl ApiError {
         }
     }
 
+    /// A stable name for the failure: the API's code, or what went wrong on the way to it.
+    pub fn kind(&self) -> &str {
+        match self {
+            ApiError::Api { body, .. } => &body.code,
+            ApiError::Transport { .. } => "transport_error",
+            ApiError::Timeout { .. } => "timeout",
+            ApiError::InvalidBody { .. } => "invalid_response",
+            ApiError::UnexpectedStatus { .. } => "unexpected_status",
+            ApiError::Settings(_) => "invalid_settings",
+        }
+    }
+
+    /// The API's error detail (`{}` when there is none).
+    pub fn detail(&self) -> Value {
+        match self {
+            ApiError::Api { body, .. } => body.detail.clone(),
+            _ => Value::Object(Default::default()),
+        }
+    }
+
     /// The HTTP status, when there was a response.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -1,0 +1,82 @@
+//! JSON values to PHP values and back: API objects reach PHP as plain arrays, in API order.
+
+use ext_php_rs::types::{ZendHashTable, Zval};
+use serde::Serialize;
+use serde_json::{Map, Number, Value};
+
+/// Any serializable result as a PHP value (objects become associative arrays).
+pub fn to_php<T: Serialize>(value: &T) -> Result<Zval, String> {
+    let json = serde_json::to_value(value).map_err(|e| format!("cannot convert the API result for PHP: {e}"))?;
+    json_to_zval(&json)
+}
+
+pub fn json_to_zval(value: &Value) -> Result<Zval, String> {
+    let mut zval = Zval::new();
+    match value {
+        Value::Null => zval.set_null(),
+        Value::Bool(b) => zval.set_bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => zval.set_long(i),
+            None => zval.set_double(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => zval.set_string(s, false).map_err(|e| e.to_string())?,
+        Value::Array(items) => {
+            let mut table = ZendHashTable::new();
+            for item in items {
+                table.push(json_to_zval(item)?).map_err(|e| e.to_string())?;
+            }
+            zval.set_hashtable(table);
+        }
+        Value::Object(fields) => {
+            let mut table = ZendHashTable::new();
+            for (key, item) in fields {
+                table.insert(key.as_str(), json_to_zval(item)?).map_err(|e| e.to_string())?;
+            }
+            zval.set_hashtable(table);
+        }
+    }
+    Ok(zval)
+}
+
+/// A PHP value as JSON, for arguments given as arrays. Objects and resources are refused.
+pub fn zval_to_json(zval: &Zval, depth: usize) -> Result<Value, String> {
+    if depth > 32 {
+        return Err("the array is nested too deeply (over 32 levels)".into());
+    }
+    if zval.is_null() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = zval.bool() {
+        if zval.is_bool() {
+            return Ok(Value::Bool(b));
+        }
+    }
+    if zval.is_long() {
+        return Ok(Value::from(zval.long().unwrap_or_default()));
+    }
+    if zval.is_double() {
+        let f = zval.double().unwrap_or_default();
+        return Number::from_f64(f).map(Value::Number).ok_or_else(|| format!("{f} is not a finite number"));
+    }
+    if let Some(s) = zval.str() {
+        return Ok(Value::String(s.to_string()));
+    }
+    if zval.is_string() {
+        return Err("a string that is not valid UTF-8 was given".into());
+    }
+    if let Some(table) = zval.array() {
+        return table_to_json(table, depth);
+    }
+    Err(format!("a value of type {:?} cannot be used here; give strings, numbers or arrays", zval.get_type()))
+}
+
+pub fn table_to_json(table: &ZendHashTable, depth: usize) -> Result<Value, String> {
+    if table.has_sequential_keys() {
+        return table.values().map(|v| zval_to_json(v, depth + 1)).collect::<Result<Vec<_>, _>>().map(Value::Array);
+    }
+    let mut object = Map::new();
+    for (key, item) in table.iter() {
+        object.insert(key.to_string(), zval_to_json(item, depth + 1)?);
+    }
+    Ok(Value::Object(object))
+}

@@ -1,0 +1,30 @@
+//! `php --ri katapult` / phpinfo(): what was built, from what, for which PHP, and the INI table.
+
+use ext_php_rs::ffi::zend_module_entry;
+use ext_php_rs::{info_table_end, info_table_row, info_table_start};
+
+use crate::build_info;
+
+unsafe extern "C" {
+    fn display_ini_entries(module: *mut zend_module_entry);
+}
+
+pub extern "C" fn module_info(module: *mut zend_module_entry) {
+    let api_url = super::ini::api_url();
+    let url_source = if std::env::var(super::ini::API_URL_ENV).is_ok_and(|v| !v.trim().is_empty()) {
+        "KATAPULT_API_URL environment variable"
+    } else {
+        "katapult.api_url"
+    };
+    info_table_start!();
+    info_table_row!("katapult support", "enabled");
+    info_table_row!("version", build_info::VERSION);
+    info_table_row!("git revision", build_info::GIT_REVISION);
+    info_table_row!("built for PHP API", build_info::PHP_API);
+    info_table_row!("built against PHP", build_info::PHP_VERSION);
+    info_table_row!("compiler", build_info::RUSTC_VERSION);
+    info_table_row!("API URL in effect", api_url.as_str());
+    info_table_row!("API URL from", url_source);
+    info_table_end!();
+    unsafe { display_ini_entries(module) };
+}

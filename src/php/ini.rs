@@ -1,0 +1,77 @@
+//! The extension's INI settings, and the API settings they make.
+
+use std::ffi::{c_char, c_int, CStr};
+use std::time::Duration;
+
+use ext_php_rs::flags::IniEntryPermission;
+use ext_php_rs::zend::{IniEntryDef, IniEntryDefs};
+
+use crate::api::{ApiSettings, ApiToken, DEFAULT_API_URL};
+
+/// Wins over `katapult.api_url` when set (tests, the demo, staging).
+pub const API_URL_ENV: &str = "KATAPULT_API_URL";
+
+// Where the API key goes and which CA is trusted are for php.ini and the web server's per-dir
+// config only, never for `ini_set()` at run time.
+const SERVER_ONLY: IniEntryPermission = IniEntryPermission::PerDir.union(IniEntryPermission::System);
+
+static INI_ENTRIES: IniEntryDefs<5> = IniEntryDefs::new([
+    IniEntryDef::new(c"katapult.api_url", c"https://api.katapult.io/core/v1", SERVER_ONLY),
+    IniEntryDef::new(c"katapult.timeout", c"30", IniEntryPermission::All),
+    IniEntryDef::new(c"katapult.connect_timeout", c"5", IniEntryPermission::All),
+    IniEntryDef::new(c"katapult.ca_file", c"", SERVER_ONLY),
+    IniEntryDef::end(),
+]);
+
+unsafe extern "C" {
+    fn zend_ini_string_ex(name: *const c_char, name_length: usize, orig: c_int, exists: *mut bool) -> *mut c_char;
+    fn zend_unregister_ini_entries(module_number: c_int);
+}
+
+pub fn register(module_number: i32) {
+    IniEntryDef::register(INI_ENTRIES.as_slice(), module_number);
+}
+
+/// MSHUTDOWN, as C extensions do with UNREGISTER_INI_ENTRIES().
+pub extern "C" fn unregister(_ty: i32, module_number: i32) -> i32 {
+    unsafe { zend_unregister_ini_entries(module_number) };
+    0
+}
+
+/// The current (possibly per-request) value of one of our INI entries.
+fn ini_value(name: &CStr) -> Option<String> {
+    let mut exists = false;
+    let value = unsafe { zend_ini_string_ex(name.as_ptr(), name.count_bytes(), 0, &mut exists) };
+    if !exists || value.is_null() {
+        return None;
+    }
+    Some(unsafe { CStr::from_ptr(value) }.to_string_lossy().into_owned())
+}
+
+fn seconds(name: &CStr) -> Result<Duration, String> {
+    let raw = ini_value(name).unwrap_or_default();
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{} must be a number of seconds between 0 and 3600, not `{raw}`", name.to_string_lossy()))
+}
+
+/// The API URL in effect: `KATAPULT_API_URL`, else `katapult.api_url`, else the public API.
+pub fn api_url() -> String {
+    std::env::var(API_URL_ENV)
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .or_else(|| ini_value(c"katapult.api_url").filter(|url| !url.trim().is_empty()))
+        .unwrap_or_else(|| DEFAULT_API_URL.to_string())
+}
+
+/// API settings from the INI entries (and environment) for this token.
+pub fn api_settings(token: &str, url: Option<String>) -> Result<ApiSettings, String> {
+    let mut settings = ApiSettings::new(url.unwrap_or_else(api_url), ApiToken::new(token));
+    settings.timeout = seconds(c"katapult.timeout")?;
+    settings.connect_timeout = seconds(c"katapult.connect_timeout")?;
+    settings.ca_file = ini_value(c"katapult.ca_file").filter(|path| !path.trim().is_empty()).map(Into::into);
+    Ok(settings)
+}

@@ -1,0 +1,43 @@
+//! The only code that touches ext-php-rs. It converts and delegates; decisions live in the
+//! plain-Rust layers. Every entry point returns a value or throws a PHP exception with a message
+//! a provider can act on: a Rust panic is caught by ext-php-rs and surfaces as a PHP `\Error`.
+
+mod api_client;
+mod convert;
+mod exceptions;
+mod info;
+mod ini;
+
+use ext_php_rs::prelude::*;
+
+use crate::build_info;
+
+/// The extension's version, e.g. `0.1.0`.
+#[php_function]
+#[php(name = "Katapult\\version")]
+pub fn katapult_version() -> &'static str {
+    build_info::VERSION
+}
+
+/// MINIT: INI entries, the exception classes, and a one-line panic report (never a backtrace
+/// dump into a PHP-FPM log).
+pub fn startup(_ty: i32, module_number: i32) -> i32 {
+    ini::register(module_number);
+    std::panic::set_hook(Box::new(|panic| eprintln!("katapult: internal error: {panic}")));
+    match exceptions::register() {
+        Ok(()) => 0,
+        Err(_) => -1,
+    }
+}
+
+#[php_module]
+#[php(startup = startup)]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .name("katapult")
+        .version(build_info::VERSION)
+        .info_function(info::module_info)
+        .shutdown_function(ini::unregister)
+        .function(wrap_function!(katapult_version))
+        .class::<api_client::ApiClient>()
+}
