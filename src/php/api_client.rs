@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::types::ZendHashTable;
 use serde::Serialize;
 
-use super::convert::{table_to_json, to_php};
+use super::convert::{table_to_json, to_php_array};
 use super::exceptions::failure;
 use super::ini;
 use crate::api::builds::{BuildRef, BuildRequest};
@@ -29,8 +30,11 @@ pub struct ApiClient {
     client: Arc<Client>,
 }
 
-fn returned<T: Serialize>(result: Result<T, ApiError>) -> PhpResult<Zval> {
-    to_php(&result?).map_err(|e| failure("invalid_response", e))
+/// An API result as a PHP array, or the API failure as an ApiException.
+type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
+
+fn returned<T: Serialize>(result: Result<T, ApiError>) -> ArrayResult {
+    to_php_array(&result?).map_err(|e| failure("invalid_response", e))
 }
 
 fn string_map(table: Option<&ZendHashTable>, what: &str) -> PhpResult<Vec<Annotation>> {
@@ -59,17 +63,17 @@ impl ApiClient {
     }
 
     /// Every organization the token can reach (also the cheapest token check).
-    pub fn organizations(&self) -> PhpResult<Zval> {
+    pub fn organizations(&self) -> ArrayResult {
         returned(self.client.organizations())
     }
 
     /// One organization, by id (`org_…`) or sub-domain.
-    pub fn organization(&self, organization: String) -> PhpResult<Zval> {
+    pub fn organization(&self, organization: String) -> ArrayResult {
         returned(self.client.organization(&OrganizationRef::from(organization.as_str())))
     }
 
     /// The managed organizations under a parent (all pages).
-    pub fn managed_organizations(&self, parent: String) -> PhpResult<Zval> {
+    pub fn managed_organizations(&self, parent: String) -> ArrayResult {
         returned(self.client.managed_organizations(&OrganizationRef::from(parent.as_str()), None))
     }
 
@@ -80,30 +84,30 @@ impl ApiClient {
         name: String,
         sub_domain: String,
         annotations: Option<&ZendHashTable>,
-    ) -> PhpResult<Zval> {
+    ) -> ArrayResult {
         let new = NewManagedOrganization { name, sub_domain, annotations: string_map(annotations, "annotations")? };
         returned(self.client.create_managed_organization(&OrganizationRef::from(parent.as_str()), &new))
     }
 
     /// Every data center.
-    pub fn data_centers(&self) -> PhpResult<Zval> {
+    pub fn data_centers(&self) -> ArrayResult {
         returned(self.client.data_centers())
     }
 
     /// Every public VM package (all pages).
-    pub fn virtual_machine_packages(&self) -> PhpResult<Zval> {
+    pub fn virtual_machine_packages(&self) -> ArrayResult {
         returned(self.client.virtual_machine_packages())
     }
 
     /// An organization's disk templates, with Katapult's universal ones unless told otherwise.
-    pub fn disk_templates(&self, organization: String, include_universal: Option<bool>) -> PhpResult<Zval> {
+    pub fn disk_templates(&self, organization: String, include_universal: Option<bool>) -> ArrayResult {
         returned(self.client.disk_templates(&OrganizationRef::from(organization.as_str()), include_universal.unwrap_or(true)))
     }
 
     /// Requests a VM build. `$request` keys: organization, package, data_center (required),
     /// disk_template, hostname, system_disk_size_in_gb, annotations, disk_template_options.
     /// Returns the API's answer: `virtual_machine_build`, `task`, `hostname`, `annotations`.
-    pub fn build_virtual_machine(&self, request: &ZendHashTable) -> PhpResult<Zval> {
+    pub fn build_virtual_machine(&self, request: &ZendHashTable) -> ArrayResult {
         let fields = match table_to_json(request, 0).map_err(|e| failure("invalid_argument", e))? {
             serde_json::Value::Object(fields) => fields,
             _ => return Err(failure("invalid_argument", "the build request must be an array with named fields")),
@@ -113,74 +117,74 @@ impl ApiClient {
     }
 
     /// A build's state (`pending`, `building`, `complete`, `failed`) and, once built, its VM.
-    pub fn virtual_machine_build(&self, build_id: String) -> PhpResult<Zval> {
+    pub fn virtual_machine_build(&self, build_id: String) -> ArrayResult {
         returned(self.client.virtual_machine_build(&BuildRef::from(build_id.as_str())))
     }
 
     /// A VM by id (`vm_…`) or FQDN, with its annotations.
-    pub fn virtual_machine(&self, virtual_machine: String) -> PhpResult<Zval> {
+    pub fn virtual_machine(&self, virtual_machine: String) -> ArrayResult {
         returned(self.client.virtual_machine(&VirtualMachineRef::from(virtual_machine.as_str())))
     }
 
     /// Starts the VM; returns the task.
-    pub fn start(&self, virtual_machine: String) -> PhpResult<Zval> {
+    pub fn start(&self, virtual_machine: String) -> ArrayResult {
         self.power(&virtual_machine, PowerAction::Start)
     }
 
     /// Stops the VM at once (like pulling the plug); returns the task.
-    pub fn stop(&self, virtual_machine: String) -> PhpResult<Zval> {
+    pub fn stop(&self, virtual_machine: String) -> ArrayResult {
         self.power(&virtual_machine, PowerAction::Stop)
     }
 
     /// Asks the VM's operating system to shut down; returns the task.
-    pub fn shutdown(&self, virtual_machine: String) -> PhpResult<Zval> {
+    pub fn shutdown(&self, virtual_machine: String) -> ArrayResult {
         self.power(&virtual_machine, PowerAction::Shutdown)
     }
 
     /// Resets the VM (a hard reboot); returns the task.
-    pub fn reset(&self, virtual_machine: String) -> PhpResult<Zval> {
+    pub fn reset(&self, virtual_machine: String) -> ArrayResult {
         self.power(&virtual_machine, PowerAction::Reset)
     }
 
     /// A task's status (`pending`, `running`, `completed`, `failed`).
-    pub fn task(&self, task_id: String) -> PhpResult<Zval> {
+    pub fn task(&self, task_id: String) -> ArrayResult {
         returned(self.client.task(&TaskRef::from(task_id.as_str())))
     }
 
     /// Opens a console session (the VM must be started); returns its `url` and `expires_at`.
-    pub fn create_console_session(&self, virtual_machine: String) -> PhpResult<Zval> {
+    pub fn create_console_session(&self, virtual_machine: String) -> ArrayResult {
         returned(self.client.create_console_session(&VirtualMachineRef::from(virtual_machine.as_str())))
     }
 
     /// Moves the VM to another package (id or permalink); returns the task.
-    pub fn change_package(&self, virtual_machine: String, package: String) -> PhpResult<Zval> {
+    pub fn change_package(&self, virtual_machine: String, package: String) -> ArrayResult {
         let vm = VirtualMachineRef::from(virtual_machine.as_str());
         returned(self.client.change_package(&vm, &PackageRef::from(package.as_str())))
     }
 
     /// Deletes the VM to Katapult's trash; returns the `trash_object`.
-    pub fn delete_virtual_machine(&self, virtual_machine: String) -> PhpResult<Zval> {
+    pub fn delete_virtual_machine(&self, virtual_machine: String) -> ArrayResult {
         returned(self.client.delete_virtual_machine(&VirtualMachineRef::from(virtual_machine.as_str())))
     }
 
     /// Purges a trash object for good, by its id (`trsh_…`) or the id of the object in it.
-    pub fn purge_trash_object(&self, trash_object: String) -> PhpResult<Zval> {
+    pub fn purge_trash_object(&self, trash_object: String) -> ArrayResult {
         returned(self.client.purge_trash_object(&TrashObjectRef::from(trash_object.as_str())))
     }
 
     /// An organization's IP addresses (all pages).
-    pub fn ip_addresses(&self, organization: String) -> PhpResult<Zval> {
+    pub fn ip_addresses(&self, organization: String) -> ArrayResult {
         returned(self.client.ip_addresses(&OrganizationRef::from(organization.as_str())))
     }
 
     /// Sets an IP address's reverse DNS (by `ip_…` id or the address itself).
-    pub fn update_reverse_dns(&self, ip_address: String, reverse_dns: String) -> PhpResult<Zval> {
+    pub fn update_reverse_dns(&self, ip_address: String, reverse_dns: String) -> ArrayResult {
         returned(self.client.update_reverse_dns(&IpAddressRef::from(ip_address.as_str()), &reverse_dns))
     }
 }
 
 impl ApiClient {
-    fn power(&self, virtual_machine: &str, action: PowerAction) -> PhpResult<Zval> {
+    fn power(&self, virtual_machine: &str, action: PowerAction) -> ArrayResult {
         returned(self.client.power(&VirtualMachineRef::from(virtual_machine), action))
     }
 }

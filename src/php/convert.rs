@@ -1,13 +1,36 @@
 //! JSON values to PHP values and back: API objects reach PHP as plain arrays, in API order.
 
+use ext_php_rs::boxed::ZBox;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
-/// Any serializable result as a PHP value (objects become associative arrays).
-pub fn to_php<T: Serialize>(value: &T) -> Result<Zval, String> {
+/// A serializable result (an API object or list) as a PHP array.
+pub fn to_php_array<T: Serialize>(value: &T) -> Result<ZBox<ZendHashTable>, String> {
     let json = serde_json::to_value(value).map_err(|e| format!("cannot convert the API result for PHP: {e}"))?;
-    json_to_zval(&json)
+    json_to_table(&json).ok_or_else(|| "the API result is not an object or a list".to_string())?
+}
+
+/// A JSON object or array as a PHP array; `None` for scalars.
+fn json_to_table(value: &Value) -> Option<Result<ZBox<ZendHashTable>, String>> {
+    let fill = || -> Result<ZBox<ZendHashTable>, String> {
+        let mut table = ZendHashTable::new();
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    table.push(json_to_zval(item)?).map_err(|e| e.to_string())?;
+                }
+            }
+            Value::Object(fields) => {
+                for (key, item) in fields {
+                    table.insert(key.as_str(), json_to_zval(item)?).map_err(|e| e.to_string())?;
+                }
+            }
+            _ => {}
+        }
+        Ok(table)
+    };
+    matches!(value, Value::Array(_) | Value::Object(_)).then(fill)
 }
 
 pub fn json_to_zval(value: &Value) -> Result<Zval, String> {
@@ -20,19 +43,10 @@ pub fn json_to_zval(value: &Value) -> Result<Zval, String> {
             None => zval.set_double(n.as_f64().unwrap_or(f64::NAN)),
         },
         Value::String(s) => zval.set_string(s, false).map_err(|e| e.to_string())?,
-        Value::Array(items) => {
-            let mut table = ZendHashTable::new();
-            for item in items {
-                table.push(json_to_zval(item)?).map_err(|e| e.to_string())?;
+        Value::Array(_) | Value::Object(_) => {
+            if let Some(table) = json_to_table(value) {
+                zval.set_hashtable(table?);
             }
-            zval.set_hashtable(table);
-        }
-        Value::Object(fields) => {
-            let mut table = ZendHashTable::new();
-            for (key, item) in fields {
-                table.insert(key.as_str(), json_to_zval(item)?).map_err(|e| e.to_string())?;
-            }
-            zval.set_hashtable(table);
         }
     }
     Ok(zval)

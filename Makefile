@@ -1,0 +1,53 @@
+# Katapult for WHMCS, native PHP extension.
+#   make demo     the module's main job on the embedded default (simulator + client)
+#   make test     every test suite, ending with "tests: N passed, N failed"
+#   make install  WHMCS_DIR=/path/to/whmcs: build, install the extension, copy the module
+SHELL := /bin/bash
+EXT := target/release/libkatapult.so
+SIM := target/release/katapult-sim
+PHP_CONFIG ?= php-config
+
+.PHONY: all deps build test demo stubs install lint clean
+
+all: build
+
+deps:
+	@tests/tools/install-deps.sh
+
+build: deps
+	cargo build --release --workspace --features katapult/php
+
+$(EXT) $(SIM): build
+
+test: build
+	@tests/tools/run-tests.sh
+
+demo: build
+	@tests/demo/run.sh
+
+# Regenerates the IDE stubs from the built extension (the tests check they match).
+stubs: build
+	php -d extension=$(CURDIR)/$(EXT) tests/stubs/generate.php > stubs/katapult.stubs.php
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --features katapult/php -- -D warnings
+
+# Installs into the PHP that php-config names and into a WHMCS installation.
+install: build
+	@test -n "$(WHMCS_DIR)" || { echo "usage: make install WHMCS_DIR=/path/to/whmcs [PHP_CONFIG=php-config8.2]"; exit 2; }
+	@test -d "$(WHMCS_DIR)/modules/servers" || { echo "$(WHMCS_DIR) is not a WHMCS installation (no modules/servers)"; exit 2; }
+	install -m 0644 $(EXT) "$$($(PHP_CONFIG) --extension-dir)/katapult.so"
+	@ini_dir="$$(php --ini | sed -n 's/^Scan for additional .ini files in: //p')"; \
+	  if [ -d /etc/php/$$($(PHP_CONFIG) --version | cut -d. -f1,2)/mods-available ] && command -v phpenmod >/dev/null; then \
+	    printf 'extension=katapult\n' > /etc/php/$$($(PHP_CONFIG) --version | cut -d. -f1,2)/mods-available/katapult.ini; \
+	    phpenmod katapult; \
+	  elif [ -n "$$ini_dir" ] && [ -d "$$ini_dir" ]; then \
+	    printf 'extension=katapult\n' > "$$ini_dir/50-katapult.ini"; \
+	  else echo "add extension=katapult to your php.ini"; fi
+	mkdir -p "$(WHMCS_DIR)/modules/servers/katapult"
+	cp -R module/. views assets overrides "$(WHMCS_DIR)/modules/servers/katapult/"
+	@echo "installed: restart PHP-FPM (or your web server), then check: php --ri katapult"
+
+clean:
+	cargo clean

@@ -1,0 +1,88 @@
+<?php
+declare(strict_types=1);
+
+namespace Katapult\Tests\Support;
+
+/**
+ * The project's Katapult API simulator (target/release/katapult-sim), started on an ephemeral
+ * loopback port for one test class and stopped with it.
+ */
+final class Simulator
+{
+    /** @var resource */
+    private $process;
+    /** @var array<int, resource> */
+    private array $pipes;
+    public readonly string $baseUrl;
+    public readonly string $rootUrl;
+    public readonly ?string $caFile;
+
+    /** @param list<string> $arguments extra katapult-sim flags */
+    public function __construct(array $arguments = [], bool $tls = false)
+    {
+        $binary = dirname(__DIR__, 3) . '/target/release/katapult-sim';
+        if (!is_executable($binary)) {
+            throw new \RuntimeException("$binary is missing: run make build");
+        }
+        $this->caFile = $tls ? tempnam(sys_get_temp_dir(), 'katapult-ca-') : null;
+        $command = [$binary, '--listen', '127.0.0.1:0', '--build-speed', 'fast', ...$arguments];
+        if ($this->caFile !== null) {
+            array_push($command, '--tls', '--ca-out', $this->caFile);
+        }
+        $process = proc_open($command, [1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'a']], $this->pipes);
+        if (!is_resource($process)) {
+            throw new \RuntimeException('cannot start katapult-sim');
+        }
+        $this->process = $process;
+        $line = (string) fgets($this->pipes[1]);
+        if (!preg_match('~listening on (\S+)~', $line, $match)) {
+            $this->stop();
+            throw new \RuntimeException("katapult-sim did not start: $line");
+        }
+        $this->baseUrl = $match[1];
+        $this->rootUrl = (string) preg_replace('~/core/v1$~', '', $this->baseUrl);
+    }
+
+    /** Replaces the fault injection settings (JSON as the simulator's control endpoint takes it). */
+    public function setFaults(array $faults): void
+    {
+        $this->control('PUT', '/_sim/faults', $faults);
+    }
+
+    /** @return array<string, mixed> */
+    public function stats(): array
+    {
+        return $this->control('GET', '/_sim/stats');
+    }
+
+    private function control(string $method, string $path, ?array $body = null): array
+    {
+        $context = stream_context_create([
+            'http' => [
+                'method' => $method,
+                'header' => "Content-Type: application/json\r\n",
+                'content' => $body === null ? '' : json_encode($body, JSON_THROW_ON_ERROR),
+                'ignore_errors' => true,
+            ],
+            'ssl' => $this->caFile === null ? [] : ['cafile' => $this->caFile],
+        ]);
+        $answer = file_get_contents($this->rootUrl . $path, false, $context);
+        return $answer === false || $answer === '' ? [] : (array) json_decode($answer, true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    public function stop(): void
+    {
+        if (is_resource($this->process)) {
+            proc_terminate($this->process);
+            proc_close($this->process);
+        }
+        if ($this->caFile !== null && is_file($this->caFile)) {
+            unlink($this->caFile);
+        }
+    }
+
+    public function __destruct()
+    {
+        $this->stop();
+    }
+}

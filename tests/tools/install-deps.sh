@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the build and the tests need (only the missing ones), and checks
+# for the Rust toolchain. Run as root; idempotent, so `make` runs it on every build for newcomers.
+set -euo pipefail
+
+packages=(
+  php-cli php-dev            # PHP 8.2 and php-config for ext-php-rs
+  clang libclang-dev         # bindgen (ext-php-rs's build) needs libclang
+  php-mbstring php-xml phpunit
+  gcc make git ca-certificates
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "katapult: missing Debian packages: ${missing[*]}" >&2
+    echo "install them as root: apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "katapult: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "katapult: the Rust toolchain (cargo 1.85 or later) is missing; install it with rustup (https://rustup.rs)" >&2
+  exit 1
+fi

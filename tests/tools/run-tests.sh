@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every test suite, keeps going after a failing one, and ends with one summary line:
+# "tests: N passed, N failed". Exit status: 0 only when everything passed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+export KATAPULT_EXT="${KATAPULT_EXT:-$PWD/target/release/libkatapult.so}"
+EXT=$KATAPULT_EXT
+log_dir=$(mktemp -d)
+passed=0
+failed=0
+suites_failed=()
+
+# cargo test: sums the "test result:" lines.
+run_cargo() {
+  local name=$1; shift
+  local log="$log_dir/$name.log"
+  echo "== $name: $*"
+  "$@" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+  f=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+  passed=$((passed + p)); failed=$((failed + f))
+  if ((status != 0)); then
+    suites_failed+=("$name")
+    ((f == 0)) && failed=$((failed + 1))   # a build failure counts as a failure
+  fi
+}
+
+# PHPUnit: reads the JUnit report.
+run_phpunit() {
+  local name=$1; shift
+  local junit="$log_dir/$name.xml"
+  echo "== $name: phpunit $*"
+  php -d extension="$EXT" /usr/bin/phpunit --log-junit "$junit" "$@"
+  local status=$?
+  if [[ -f $junit ]]; then
+    local counts
+    counts=$(php -r '$x = simplexml_load_file($argv[1]); $s = $x->testsuite; $t=(int)$s["tests"]; $bad=(int)$s["failures"]+(int)$s["errors"]; echo ($t-$bad-(int)$s["skipped"])." ".$bad;' "$junit")
+    passed=$((passed + ${counts% *})); failed=$((failed + ${counts#* }))
+  fi
+  if ((status != 0)); then
+    suites_failed+=("$name")
+    [[ -f $junit ]] || failed=$((failed + 1))
+  fi
+}
+
+run_check() {
+  local name=$1; shift
+  echo "== $name: $*"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); suites_failed+=("$name"); fi
+}
+
+run_check "rustfmt" cargo fmt --all -- --check
+run_check "clippy" cargo clippy --workspace --all-targets --features katapult/php -- -D warnings
+# Release profile: reuses the dependencies the extension build compiled.
+run_cargo "rust" cargo test --release --workspace
+run_phpunit "php" --colors=never -c tests/php/phpunit.xml
+
+rm -rf "$log_dir"
+echo
+if ((${#suites_failed[@]})); then
+  echo "failing: ${suites_failed[*]}"
+fi
+echo "tests: $passed passed, $failed failed"
+((failed == 0 && ${#suites_failed[@]} == 0))
