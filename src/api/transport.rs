@@ -260,7 +260,12 @@ fn backoff(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Duration {
 /// reqwest's `Display` hides the cause ("error sending request"); the chain names it
 /// ("invalid peer certificate: UnknownIssuer", "Connection refused").
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts = vec![error.to_string()];
+    let mut parts = Vec::new();
+    // reqwest's own top line repeats the URL the message already names.
+    let top = error.to_string();
+    if !top.starts_with("error sending request") {
+        parts.push(top);
+    }
     let mut source = error.source();
     while let Some(cause) = source {
         let text = cause.to_string();
