@@ -55,22 +55,43 @@ fn libclang_present() -> bool {
     if let Ok(path) = std::env::var("LIBCLANG_PATH") {
         return std::path::Path::new(&path).exists();
     }
-    let lib_dirs = ["/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"];
-    let mut candidates: Vec<std::path::PathBuf> = lib_dirs.iter().map(std::path::PathBuf::from).collect();
+    let lib_dirs = [
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/local/lib",
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+    ];
+    let mut candidates: Vec<std::path::PathBuf> =
+        lib_dirs.iter().map(std::path::PathBuf::from).collect();
     if let Ok(entries) = std::fs::read_dir("/usr/lib") {
-        candidates.extend(entries.flatten().map(|e| e.path().join("lib")).filter(|p| p.starts_with("/usr/lib/llvm-")));
+        candidates.extend(
+            entries
+                .flatten()
+                .map(|e| e.path().join("lib"))
+                .filter(|p| p.starts_with("/usr/lib/llvm-")),
+        );
     }
     candidates.iter().any(|dir| {
         std::fs::read_dir(dir)
-            .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("libclang")))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.file_name().to_string_lossy().starts_with("libclang"))
+            })
             .unwrap_or(false)
     })
 }
 
 fn git_revision() -> Option<String> {
     let revision = run("git", &["rev-parse", "--short=12", "HEAD"])?;
-    let dirty = run("git", &["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
-    Some(if dirty { format!("{revision}-dirty") } else { revision })
+    let dirty = run("git", &["status", "--porcelain", "--untracked-files=no"])
+        .is_some_and(|s| !s.is_empty());
+    Some(if dirty {
+        format!("{revision}-dirty")
+    } else {
+        revision
+    })
 }
 
 fn rustc_version() -> String {
@@ -80,5 +101,8 @@ fn rustc_version() -> String {
 
 fn run(program: &str, args: &[&str]) -> Option<String> {
     let output = Command::new(program).args(args).output().ok()?;
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }

@@ -11,11 +11,15 @@ use katapult::api::console_sessions::ConsoleSessionResponse;
 use katapult::api::data_centers::{DataCenterResponse, DataCentersList, NetworkResponse};
 use katapult::api::disk_templates::{DiskTemplateResponse, DiskTemplatesPage};
 use katapult::api::ip_addresses::{IpAddressResponse, IpAddressesPage};
-use katapult::api::organizations::{ManagedOrganizationsPage, OrganizationResponse, OrganizationsList};
+use katapult::api::organizations::{
+    ManagedOrganizationsPage, OrganizationResponse, OrganizationsList,
+};
 use katapult::api::packages::{PackageResponse, PackagesPage};
 use katapult::api::tasks::TaskResponse;
 use katapult::api::trash_objects::TrashObjectResponse;
-use katapult::api::virtual_machines::{VirtualMachineDeleted, VirtualMachineResponse, VirtualMachinesPage};
+use katapult::api::virtual_machines::{
+    VirtualMachineDeleted, VirtualMachineResponse, VirtualMachinesPage,
+};
 use katapult::api::ErrorEnvelope;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -23,7 +27,9 @@ use serde::Deserialize;
 type Decoder = fn(&str) -> Result<(), String>;
 
 fn decode<T: DeserializeOwned>(body: &str) -> Result<(), String> {
-    serde_json::from_str::<T>(body).map(|_| ()).map_err(|e| e.to_string())
+    serde_json::from_str::<T>(body)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 fn decode_build(body: &str) -> Result<(), String> {
@@ -35,40 +41,102 @@ fn decode_build(body: &str) -> Result<(), String> {
 }
 
 fn json_only(body: &str) -> Result<(), String> {
-    serde_json::from_str::<serde_json::Value>(body).map(|_| ()).map_err(|e| e.to_string())
+    serde_json::from_str::<serde_json::Value>(body)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// (method, path pattern with `:` for any segment, decoder of a success body).
 const ROUTES: &[(&str, &str, Decoder)] = &[
     ("GET", "/organizations", decode::<OrganizationsList>),
     ("GET", "/organizations/:", decode::<OrganizationResponse>),
-    ("GET", "/organizations/:/managed", decode::<ManagedOrganizationsPage>),
-    ("POST", "/organizations/:/managed", decode::<OrganizationResponse>),
+    (
+        "GET",
+        "/organizations/:/managed",
+        decode::<ManagedOrganizationsPage>,
+    ),
+    (
+        "POST",
+        "/organizations/:/managed",
+        decode::<OrganizationResponse>,
+    ),
     ("GET", "/data_centers", decode::<DataCentersList>),
     ("GET", "/data_centers/:", decode::<DataCenterResponse>),
-    ("GET", "/data_centers/:/default_network", decode::<NetworkResponse>),
+    (
+        "GET",
+        "/data_centers/:/default_network",
+        decode::<NetworkResponse>,
+    ),
     ("GET", "/virtual_machine_packages", decode::<PackagesPage>),
-    ("GET", "/virtual_machine_packages/:", decode::<PackageResponse>),
-    ("GET", "/organizations/:/disk_templates", decode::<DiskTemplatesPage>),
+    (
+        "GET",
+        "/virtual_machine_packages/:",
+        decode::<PackageResponse>,
+    ),
+    (
+        "GET",
+        "/organizations/:/disk_templates",
+        decode::<DiskTemplatesPage>,
+    ),
     ("GET", "/disk_templates/:", decode::<DiskTemplateResponse>),
-    ("POST", "/organizations/:/virtual_machines/build", decode::<BuildStarted>),
-    ("POST", "/organizations/:/virtual_machines/build_from_spec", decode::<BuildStarted>),
+    (
+        "POST",
+        "/organizations/:/virtual_machines/build",
+        decode::<BuildStarted>,
+    ),
+    (
+        "POST",
+        "/organizations/:/virtual_machines/build_from_spec",
+        decode::<BuildStarted>,
+    ),
     ("GET", "/virtual_machines/builds/:", decode_build),
-    ("GET", "/organizations/:/virtual_machines", decode::<VirtualMachinesPage>),
-    ("GET", "/virtual_machines/:", decode::<VirtualMachineResponse>),
-    ("PATCH", "/virtual_machines/:", decode::<VirtualMachineResponse>),
-    ("DELETE", "/virtual_machines/:", decode::<VirtualMachineDeleted>),
+    (
+        "GET",
+        "/organizations/:/virtual_machines",
+        decode::<VirtualMachinesPage>,
+    ),
+    (
+        "GET",
+        "/virtual_machines/:",
+        decode::<VirtualMachineResponse>,
+    ),
+    (
+        "PATCH",
+        "/virtual_machines/:",
+        decode::<VirtualMachineResponse>,
+    ),
+    (
+        "DELETE",
+        "/virtual_machines/:",
+        decode::<VirtualMachineDeleted>,
+    ),
     ("POST", "/virtual_machines/:/start", decode::<TaskResponse>),
     ("POST", "/virtual_machines/:/stop", decode::<TaskResponse>),
-    ("POST", "/virtual_machines/:/shutdown", decode::<TaskResponse>),
+    (
+        "POST",
+        "/virtual_machines/:/shutdown",
+        decode::<TaskResponse>,
+    ),
     ("POST", "/virtual_machines/:/reset", decode::<TaskResponse>),
     ("PUT", "/virtual_machines/:/package", decode::<TaskResponse>),
-    ("POST", "/virtual_machines/:/console_sessions", decode::<ConsoleSessionResponse>),
+    (
+        "POST",
+        "/virtual_machines/:/console_sessions",
+        decode::<ConsoleSessionResponse>,
+    ),
     ("GET", "/tasks/:", decode::<TaskResponse>),
     ("GET", "/trash_objects/:", decode::<TrashObjectResponse>),
     ("DELETE", "/trash_objects/:", decode::<TaskResponse>),
-    ("GET", "/organizations/:/ip_addresses", decode::<IpAddressesPage>),
-    ("POST", "/organizations/:/ip_addresses", decode::<IpAddressResponse>),
+    (
+        "GET",
+        "/organizations/:/ip_addresses",
+        decode::<IpAddressesPage>,
+    ),
+    (
+        "POST",
+        "/organizations/:/ip_addresses",
+        decode::<IpAddressResponse>,
+    ),
     ("GET", "/ip_addresses/:", decode::<IpAddressResponse>),
     ("PATCH", "/ip_addresses/:", decode::<IpAddressResponse>),
     // Out of scope for a WHMCS module (Terraform's VM groups and network interfaces): JSON only.
@@ -137,7 +205,12 @@ fn route_for(method: &str, path: &str) -> Option<Decoder> {
         .iter()
         .filter(|(m, pattern, _)| {
             let parts: Vec<&str> = pattern.trim_matches('/').split('/').collect();
-            *m == method && parts.len() == segments.len() && parts.iter().zip(&segments).all(|(p, s)| *p == ":" || p == s)
+            *m == method
+                && parts.len() == segments.len()
+                && parts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(p, s)| *p == ":" || p == s)
         })
         // A literal segment beats a placeholder (`/virtual_machines/builds/_`), as in the API.
         .max_by_key(|(_, pattern, _)| pattern.split('/').filter(|p| *p != ":").count())
@@ -148,7 +221,11 @@ fn fixture_decoder(name: &str) -> Option<Decoder> {
     if name.ends_with("_error") || name.contains("validation_error") {
         return Some(decode::<ErrorEnvelope>);
     }
-    FIXTURES.iter().filter(|(prefix, _)| name.starts_with(prefix)).max_by_key(|(prefix, _)| prefix.len()).map(|(_, d)| *d)
+    FIXTURES
+        .iter()
+        .filter(|(prefix, _)| name.starts_with(prefix))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, d)| *d)
 }
 
 #[derive(Deserialize)]
@@ -184,7 +261,9 @@ fn api_path(url: &str) -> String {
 }
 
 fn yaml_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -214,7 +293,11 @@ fn check_cassettes(dir: &Path) -> (usize, Vec<String>) {
         for (index, interaction) in cassette.interactions.iter().enumerate() {
             let method = interaction.request.method.as_str();
             let path = api_path(&interaction.request.url);
-            let place = format!("{}#{index} {method} {path} ({})", file.display(), interaction.response.code);
+            let place = format!(
+                "{}#{index} {method} {path} ({})",
+                file.display(),
+                interaction.response.code
+            );
             let result = if (200..300).contains(&interaction.response.code) {
                 match route_for(method, &path) {
                     Some(decoder) => decoder(&interaction.response.body),
@@ -235,11 +318,18 @@ fn check_cassettes(dir: &Path) -> (usize, Vec<String>) {
 #[test]
 fn every_fixture_decodes_into_its_endpoint_type() {
     let dir = shared_examples().join("go-katapult-fixtures");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir).expect("shared fixtures").flatten().map(|e| e.path()).collect();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("shared fixtures")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     names.sort();
     let mut problems = Vec::new();
     let mut decoded = 0;
-    for path in names.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+    for path in names
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let body = std::fs::read_to_string(path).unwrap();
         match fixture_decoder(&name) {
@@ -251,8 +341,16 @@ fn every_fixture_decodes_into_its_endpoint_type() {
         }
     }
     println!("fixtures decoded: {decoded}");
-    assert!(decoded > 80, "only {decoded} fixtures found in {}", dir.display());
-    assert!(problems.is_empty(), "fixtures that did not decode:\n{}", problems.join("\n"));
+    assert!(
+        decoded > 80,
+        "only {decoded} fixtures found in {}",
+        dir.display()
+    );
+    assert!(
+        problems.is_empty(),
+        "fixtures that did not decode:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -260,7 +358,11 @@ fn every_recorded_cassette_response_decodes() {
     let (decoded, problems) = check_cassettes(&shared_examples().join("terraform-cassettes"));
     println!("cassette responses decoded: {decoded}");
     assert!(decoded > 200, "only {decoded} recorded responses found");
-    assert!(problems.is_empty(), "recorded responses that did not decode:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "recorded responses that did not decode:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -272,8 +374,15 @@ fn extra_recordings_from_the_environment_decode() {
     for folder in folders.split(':').filter(|f| !f.is_empty()) {
         let (decoded, problems) = check_cassettes(Path::new(folder));
         println!("{folder}: {decoded} responses decoded");
-        assert!(decoded > 0 || !problems.is_empty(), "{folder} holds no cassette interactions");
-        assert!(problems.is_empty(), "{folder}: responses that did not decode:\n{}", problems.join("\n"));
+        assert!(
+            decoded > 0 || !problems.is_empty(),
+            "{folder} holds no cassette interactions"
+        );
+        assert!(
+            problems.is_empty(),
+            "{folder}: responses that did not decode:\n{}",
+            problems.join("\n")
+        );
     }
 }
 
@@ -290,6 +399,14 @@ fn an_undecodable_extra_recording_is_reported() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(decoded, 0);
     assert_eq!(problems.len(), 2, "{problems:#?}");
-    assert!(problems[0].contains("missing field `id`"), "{}", problems[0]);
-    assert!(problems[1].contains("declared out of scope"), "{}", problems[1]);
+    assert!(
+        problems[0].contains("missing field `id`"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1].contains("declared out of scope"),
+        "{}",
+        problems[1]
+    );
 }

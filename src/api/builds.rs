@@ -53,26 +53,42 @@ pub struct BuildRequest {
 
 /// The fields a build request is given as (from PHP: an array with these keys).
 pub const BUILD_REQUEST_FIELDS: [&str; 8] = [
-    "organization", "package", "data_center", "disk_template", "disk_template_options",
-    "system_disk_size_in_gb", "hostname", "annotations",
+    "organization",
+    "package",
+    "data_center",
+    "disk_template",
+    "disk_template_options",
+    "system_disk_size_in_gb",
+    "hostname",
+    "annotations",
 ];
 
 impl BuildRequest {
     /// A request from named fields: lookups as strings (an id, or the other key: sub-domain,
     /// permalink), `annotations` and `disk_template_options` as `{key: value}` maps.
     pub fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
-        if let Some(unknown) = fields.keys().find(|k| !BUILD_REQUEST_FIELDS.contains(&k.as_str())) {
-            return Err(format!("unknown build request field `{unknown}`; the fields are: {}", BUILD_REQUEST_FIELDS.join(", ")));
+        if let Some(unknown) = fields
+            .keys()
+            .find(|k| !BUILD_REQUEST_FIELDS.contains(&k.as_str()))
+        {
+            return Err(format!(
+                "unknown build request field `{unknown}`; the fields are: {}",
+                BUILD_REQUEST_FIELDS.join(", ")
+            ));
         }
         let text = |name: &str| -> Result<Option<String>, String> {
             match fields.get(name) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
-                Some(other) => Err(format!("build request field `{name}` must be a string, not {other}")),
+                Some(other) => Err(format!(
+                    "build request field `{name}` must be a string, not {other}"
+                )),
             }
         };
-        let required = |name: &str| text(name)?.ok_or_else(|| format!("build request field `{name}` is required"));
+        let required = |name: &str| {
+            text(name)?.ok_or_else(|| format!("build request field `{name}` is required"))
+        };
         let pairs = |name: &str| -> Result<Vec<Annotation>, String> {
             match fields.get(name) {
                 None | Some(Value::Null) => Ok(vec![]),
@@ -82,11 +98,15 @@ impl BuildRequest {
                         Value::String(s) => Ok(Annotation::new(k, s)),
                         Value::Number(n) => Ok(Annotation::new(k, n.to_string())),
                         Value::Bool(b) => Ok(Annotation::new(k, b.to_string())),
-                        other => Err(format!("`{name}` value for `{k}` must be a string, not {other}")),
+                        other => Err(format!(
+                            "`{name}` value for `{k}` must be a string, not {other}"
+                        )),
                     })
                     .collect(),
                 Some(Value::Array(list)) if list.is_empty() => Ok(vec![]),
-                Some(other) => Err(format!("build request field `{name}` must be a key => value array, not {other}")),
+                Some(other) => Err(format!(
+                    "build request field `{name}` must be a key => value array, not {other}"
+                )),
             }
         };
         let disk_size = match fields.get("system_disk_size_in_gb") {
@@ -95,7 +115,9 @@ impl BuildRequest {
                 v.as_u64()
                     .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
                     .filter(|size| (1..=65_536).contains(size))
-                    .ok_or_else(|| format!("system_disk_size_in_gb must be a whole number of GB, not {v}"))? as u32,
+                    .ok_or_else(|| {
+                        format!("system_disk_size_in_gb must be a whole number of GB, not {v}")
+                    })? as u32,
             ),
         };
         Ok(Self {
@@ -116,13 +138,22 @@ impl BuildRequest {
         if let Some(template) = &self.disk_template {
             lookups.push(template);
         }
-        let mut request = body(&lookups, json!({ "package": { package.key: package.value } }));
+        let mut request = body(
+            &lookups,
+            json!({ "package": { package.key: package.value } }),
+        );
         let fields = request.as_object_mut().expect("a build body is an object");
         if !self.disk_template_options.is_empty() {
-            fields.insert("disk_template_options".into(), json!(self.disk_template_options));
+            fields.insert(
+                "disk_template_options".into(),
+                json!(self.disk_template_options),
+            );
         }
         if let Some(size) = self.system_disk_size_in_gb {
-            fields.insert("disks".into(), json!([{"name": "System Disk", "size_in_gb": size, "system": true}]));
+            fields.insert(
+                "disks".into(),
+                json!([{"name": "System Disk", "size_in_gb": size, "system": true}]),
+            );
         }
         if let Some(hostname) = &self.hostname {
             fields.insert("hostname".into(), json!(hostname));
@@ -154,7 +185,10 @@ pub struct BuildResponse {
     pub annotations: Vec<Annotation>,
 }
 
-fn either_build(current: Option<VirtualMachineBuild>, old: Option<VirtualMachineBuild>) -> Result<VirtualMachineBuild, ApiError> {
+fn either_build(
+    current: Option<VirtualMachineBuild>,
+    old: Option<VirtualMachineBuild>,
+) -> Result<VirtualMachineBuild, ApiError> {
     current.or(old).ok_or_else(|| ApiError::InvalidBody {
         status: 200,
         request_id: None,
@@ -166,8 +200,16 @@ fn either_build(current: Option<VirtualMachineBuild>, old: Option<VirtualMachine
 impl Client {
     /// Requests a VM build and returns at once; the build runs in Katapult's background.
     /// Never repeated after a lost answer: a second attempt could build a second VM.
-    pub fn build_virtual_machine(&self, request: &BuildRequest) -> Result<(VirtualMachineBuild, BuildStarted), ApiError> {
-        let started: BuildStarted = self.write(Method::POST, "/organizations/_/virtual_machines/build", request.to_body(), Repeat::Never)?;
+    pub fn build_virtual_machine(
+        &self,
+        request: &BuildRequest,
+    ) -> Result<(VirtualMachineBuild, BuildStarted), ApiError> {
+        let started: BuildStarted = self.write(
+            Method::POST,
+            "/organizations/_/virtual_machines/build",
+            request.to_body(),
+            Repeat::Never,
+        )?;
         let build = either_build(started.virtual_machine_build.clone(), started.build.clone())?;
         Ok((build, started))
     }
@@ -198,15 +240,24 @@ mod tests {
         assert_eq!(request.package, PackageRef::Permalink("rock-3".into()));
         assert_eq!(request.data_center, DataCenterRef::Id("loc_x".into()));
         assert_eq!(request.system_disk_size_in_gb, Some(40));
-        assert_eq!(request.annotations, vec![Annotation::new("whmcs_service_id", "12")]);
+        assert_eq!(
+            request.annotations,
+            vec![Annotation::new("whmcs_service_id", "12")]
+        );
     }
 
     #[test]
     fn request_from_fields_says_what_is_wrong() {
-        let missing = BuildRequest::from_fields(&fields(json!({"organization": "org_a", "package": "rock-3"}))).unwrap_err();
+        let missing = BuildRequest::from_fields(&fields(
+            json!({"organization": "org_a", "package": "rock-3"}),
+        ))
+        .unwrap_err();
         assert_eq!(missing, "build request field `data_center` is required");
         let unknown = BuildRequest::from_fields(&fields(json!({"pakage": "rock-3"}))).unwrap_err();
-        assert!(unknown.starts_with("unknown build request field `pakage`"), "{unknown}");
+        assert!(
+            unknown.starts_with("unknown build request field `pakage`"),
+            "{unknown}"
+        );
         let bad_size = BuildRequest::from_fields(&fields(json!({
             "organization": "o", "package": "p", "data_center": "d", "system_disk_size_in_gb": -5
         })))

@@ -19,14 +19,18 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("settings", self.transport.settings()).finish()
+        f.debug_struct("Client")
+            .field("settings", self.transport.settings())
+            .finish()
     }
 }
 
 impl Client {
     /// A fresh client with its own connection pool. Prefer `Client::shared`.
     pub fn new(settings: ApiSettings) -> Result<Self, ApiError> {
-        Ok(Self { transport: Transport::new(settings)? })
+        Ok(Self {
+            transport: Transport::new(settings)?,
+        })
     }
 
     /// The client for these settings in this process: PHP-FPM workers reuse connections (and TLS
@@ -42,7 +46,10 @@ impl Client {
             // the parent, so they are leaked on purpose (once per fork).
             std::mem::forget(guard.take());
         }
-        let pool = guard.get_or_insert_with(|| ProcessPool { pid, clients: HashMap::new() });
+        let pool = guard.get_or_insert_with(|| ProcessPool {
+            pid,
+            clients: HashMap::new(),
+        });
         if let Some(client) = pool.clients.get(settings) {
             return Ok(Arc::clone(client));
         }
@@ -55,16 +62,31 @@ impl Client {
         self.transport.settings()
     }
 
-    pub(crate) fn get<T: DeserializeOwned>(&self, path: &str, query: Vec<(String, String)>) -> Result<T, ApiError> {
-        self.transport.call(Method::GET, path, &query, None, Repeat::Harmless)
+    pub(crate) fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: Vec<(String, String)>,
+    ) -> Result<T, ApiError> {
+        self.transport
+            .call(Method::GET, path, &query, None, Repeat::Harmless)
     }
 
-    pub(crate) fn write<T: DeserializeOwned>(&self, method: Method, path: &str, body: Value, repeat: Repeat) -> Result<T, ApiError> {
+    pub(crate) fn write<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Value,
+        repeat: Repeat,
+    ) -> Result<T, ApiError> {
         self.transport.call(method, path, &[], Some(&body), repeat)
     }
 
     /// Every item of a paginated list, page by page (REFERENCE §1.4), never cut at one page.
-    pub(crate) fn get_all<P: Page + DeserializeOwned>(&self, path: &str, query: Vec<(String, String)>) -> Result<Vec<P::Item>, ApiError> {
+    pub(crate) fn get_all<P: Page + DeserializeOwned>(
+        &self,
+        path: &str,
+        query: Vec<(String, String)>,
+    ) -> Result<Vec<P::Item>, ApiError> {
         let mut items = Vec::new();
         let mut page_number = 1u32;
         loop {
@@ -106,17 +128,30 @@ mod tests {
     #[test]
     fn unusable_settings_are_refused_with_a_reason() {
         let empty = ApiSettings::new("http://127.0.0.1:9/core/v1", ApiToken::new(" "));
-        assert!(Client::new(empty).unwrap_err().to_string().contains("token is empty"));
+        assert!(Client::new(empty)
+            .unwrap_err()
+            .to_string()
+            .contains("token is empty"));
         let ftp = ApiSettings::new("ftp://example/core/v1", ApiToken::new("t"));
-        assert!(Client::new(ftp).unwrap_err().to_string().contains("must start with https://"));
+        assert!(Client::new(ftp)
+            .unwrap_err()
+            .to_string()
+            .contains("must start with https://"));
         let mut missing_ca = ApiSettings::new("https://127.0.0.1:9/core/v1", ApiToken::new("t"));
         missing_ca.ca_file = Some("/nonexistent/ca.pem".into());
-        assert!(Client::new(missing_ca).unwrap_err().to_string().contains("katapult.ca_file"));
+        assert!(Client::new(missing_ca)
+            .unwrap_err()
+            .to_string()
+            .contains("katapult.ca_file"));
     }
 
     #[test]
     fn debug_output_hides_the_token() {
-        let client = Client::new(ApiSettings::new("http://127.0.0.1:9/core/v1", ApiToken::new("tok-secret-1"))).unwrap();
+        let client = Client::new(ApiSettings::new(
+            "http://127.0.0.1:9/core/v1",
+            ApiToken::new("tok-secret-1"),
+        ))
+        .unwrap();
         assert!(!format!("{client:?}").contains("tok-secret-1"));
     }
 }

@@ -13,7 +13,10 @@ pub struct Annotation {
 
 impl Annotation {
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Self { key: key.into(), value: value.into() }
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -79,7 +82,8 @@ mod tests {
 
     #[test]
     fn unknown_states_decode_instead_of_failing() {
-        let parsed: Vec<Colour> = serde_json::from_str(r#"["red","dark_blue","ultraviolet"]"#).unwrap();
+        let parsed: Vec<Colour> =
+            serde_json::from_str(r#"["red","dark_blue","ultraviolet"]"#).unwrap();
         assert_eq!(parsed, vec![Colour::Red, Colour::DarkBlue, Colour::Unknown]);
         assert_eq!(Colour::DarkBlue.as_str(), "dark_blue");
     }

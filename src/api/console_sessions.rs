@@ -25,9 +25,16 @@ pub struct ConsoleSessionResponse {
 impl Client {
     /// Opens a console session; the VM must be started. Harmless to repeat: an unused extra
     /// session simply expires.
-    pub fn create_console_session(&self, vm: &VirtualMachineRef) -> Result<ConsoleSession, ApiError> {
-        let response: ConsoleSessionResponse =
-            self.write(Method::POST, "/virtual_machines/_/console_sessions", body(&[vm], json!({})), Repeat::Harmless)?;
+    pub fn create_console_session(
+        &self,
+        vm: &VirtualMachineRef,
+    ) -> Result<ConsoleSession, ApiError> {
+        let response: ConsoleSessionResponse = self.write(
+            Method::POST,
+            "/virtual_machines/_/console_sessions",
+            body(&[vm], json!({})),
+            Repeat::Harmless,
+        )?;
         Ok(response.console_session)
     }
 }

@@ -47,14 +47,20 @@ pub struct NetworkResponse {
 impl Client {
     /// Every data center (not paginated).
     pub fn data_centers(&self) -> Result<Vec<DataCenter>, ApiError> {
-        Ok(self.get::<DataCentersList>("/data_centers", vec![])?.data_centers)
+        Ok(self
+            .get::<DataCentersList>("/data_centers", vec![])?
+            .data_centers)
     }
 
     pub fn data_center(&self, data_center: &DataCenterRef) -> Result<DataCenter, ApiError> {
-        Ok(self.get::<DataCenterResponse>("/data_centers/_", query(data_center))?.data_center)
+        Ok(self
+            .get::<DataCenterResponse>("/data_centers/_", query(data_center))?
+            .data_center)
     }
 
     pub fn default_network(&self, data_center: &DataCenterRef) -> Result<Network, ApiError> {
-        Ok(self.get::<NetworkResponse>("/data_centers/_/default_network", query(data_center))?.network)
+        Ok(self
+            .get::<NetworkResponse>("/data_centers/_/default_network", query(data_center))?
+            .network)
     }
 }

@@ -41,13 +41,19 @@ pub struct DiskTemplateResponse {
 
 impl Client {
     /// The organization's own templates, and Katapult's stock ("universal") ones when asked.
-    pub fn disk_templates(&self, organization: &OrganizationRef, include_universal: bool) -> Result<Vec<DiskTemplate>, ApiError> {
+    pub fn disk_templates(
+        &self,
+        organization: &OrganizationRef,
+        include_universal: bool,
+    ) -> Result<Vec<DiskTemplate>, ApiError> {
         let mut q = query(organization);
         q.push(("include_universal".into(), include_universal.to_string()));
         self.get_all::<DiskTemplatesPage>("/organizations/_/disk_templates", q)
     }
 
     pub fn disk_template(&self, template: &DiskTemplateRef) -> Result<DiskTemplate, ApiError> {
-        Ok(self.get::<DiskTemplateResponse>("/disk_templates/_", query(template))?.disk_template)
+        Ok(self
+            .get::<DiskTemplateResponse>("/disk_templates/_", query(template))?
+            .disk_template)
     }
 }

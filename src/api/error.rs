@@ -24,7 +24,12 @@ pub struct ErrorBody {
 pub enum ApiError {
     /// The API answered with its error envelope.
     #[error("Katapult API error {}: {}{} (HTTP {status}{})", .body.code, .body.description, detail_suffix(&.body.detail), request_suffix(.request_id))]
-    Api { status: u16, body: ErrorBody, request_id: Option<String> },
+    Api {
+        status: u16,
+        /// Boxed: by far the largest variant.
+        body: Box<ErrorBody>,
+        request_id: Option<String>,
+    },
 
     /// No connection: DNS, refused, reset, TLS.
     #[error("could not reach the Katapult API at {url}: {reason}. Check the API URL (katapult.api_url), DNS, the firewall and, for a private CA, katapult.ca_file")]
@@ -36,11 +41,20 @@ pub enum ApiError {
 
     /// A success status whose body is not the JSON this endpoint returns.
     #[error("the Katapult API sent a response that could not be read (HTTP {status}{}): {reason}; body starts: {snippet}", request_suffix(.request_id))]
-    InvalidBody { status: u16, request_id: Option<String>, reason: String, snippet: String },
+    InvalidBody {
+        status: u16,
+        request_id: Option<String>,
+        reason: String,
+        snippet: String,
+    },
 
     /// An error status without the API's error envelope (a proxy's HTML page, say).
     #[error("unexpected HTTP {status} from the Katapult API{}; body starts: {snippet}", request_suffix(.request_id))]
-    UnexpectedStatus { status: u16, request_id: Option<String>, snippet: String },
+    UnexpectedStatus {
+        status: u16,
+        request_id: Option<String>,
+        snippet: String,
+    },
 
     /// The settings themselves are unusable (empty token, unreadable CA file, bad URL).
     #[error("invalid Katapult API settings: {0}")]
@@ -108,7 +122,11 @@ impl ApiError {
 
 /// Up to 200 characters of a body, on one line, for error messages.
 pub(crate) fn snippet(body: &str) -> String {
-    let flat: String = body.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
+    let flat: String = body
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
     if body.chars().count() > 200 {
         format!("{flat}…")
     } else {
@@ -117,7 +135,10 @@ pub(crate) fn snippet(body: &str) -> String {
 }
 
 fn request_suffix(request_id: &Option<String>) -> String {
-    request_id.as_ref().map(|id| format!(", request id {id}")).unwrap_or_default()
+    request_id
+        .as_ref()
+        .map(|id| format!(", request id {id}"))
+        .unwrap_or_default()
 }
 
 /// The detail shapes the API sends (REFERENCE §1.5): `details` (a string), `errors` (a string or a
@@ -129,9 +150,16 @@ fn detail_suffix(detail: &Value) -> String {
     }
     match detail.get("errors") {
         Some(Value::String(s)) => parts.push(s.clone()),
-        Some(Value::Array(list)) => {
-            parts.push(list.iter().map(|e| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string())).collect::<Vec<_>>().join(", "))
-        }
+        Some(Value::Array(list)) => parts.push(
+            list.iter()
+                .map(|e| {
+                    e.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| e.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         _ => {}
     }
     if let Some(state) = detail.get("current_state").and_then(Value::as_str) {
@@ -156,14 +184,21 @@ mod tests {
     fn api_error(code: &str, detail: Value) -> ApiError {
         ApiError::Api {
             status: 422,
-            body: ErrorBody { code: code.into(), description: "A validation error occurred".into(), detail },
+            body: Box::new(ErrorBody {
+                code: code.into(),
+                description: "A validation error occurred".into(),
+                detail,
+            }),
             request_id: Some("req-1".into()),
         }
     }
 
     #[test]
     fn message_flattens_detail_errors_and_names_the_request() {
-        let e = api_error("validation_error", json!({"errors": ["Sub domain has already been taken", "Name can't be blank"]}));
+        let e = api_error(
+            "validation_error",
+            json!({"errors": ["Sub domain has already been taken", "Name can't be blank"]}),
+        );
         assert_eq!(
             e.to_string(),
             "Katapult API error validation_error: A validation error occurred (Sub domain has already been taken, Name can't be blank) (HTTP 422, request id req-1)"
@@ -172,7 +207,10 @@ mod tests {
 
     #[test]
     fn detail_errors_as_a_string_and_details() {
-        let e = api_error("invalid_spec_xml", json!({"errors": "1:21: FATAL", "details": "bad"}));
+        let e = api_error(
+            "invalid_spec_xml",
+            json!({"errors": "1:21: FATAL", "details": "bad"}),
+        );
         assert!(e.to_string().contains("(bad; 1:21: FATAL)"), "{e}");
     }
 
@@ -188,7 +226,11 @@ mod tests {
     fn not_found_and_trash_are_recognised() {
         let e = ApiError::Api {
             status: 404,
-            body: ErrorBody { code: "virtual_machine_not_found".into(), description: String::new(), detail: json!({}) },
+            body: Box::new(ErrorBody {
+                code: "virtual_machine_not_found".into(),
+                description: String::new(),
+                detail: json!({}),
+            }),
             request_id: None,
         };
         assert!(e.is_not_found());

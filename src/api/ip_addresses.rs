@@ -58,12 +58,25 @@ impl Client {
     }
 
     pub fn ip_address(&self, ip: &IpAddressRef) -> Result<IpAddress, ApiError> {
-        Ok(self.get::<IpAddressResponse>("/ip_addresses/_", query(ip))?.ip_address)
+        Ok(self
+            .get::<IpAddressResponse>("/ip_addresses/_", query(ip))?
+            .ip_address)
     }
 
     /// Sets the PTR record. Harmless to repeat: it sets the same value again.
-    pub fn update_reverse_dns(&self, ip: &IpAddressRef, reverse_dns: &str) -> Result<IpAddress, ApiError> {
+    pub fn update_reverse_dns(
+        &self,
+        ip: &IpAddressRef,
+        reverse_dns: &str,
+    ) -> Result<IpAddress, ApiError> {
         let request = body(&[ip], json!({"reverse_dns": reverse_dns}));
-        Ok(self.write::<IpAddressResponse>(Method::PATCH, "/ip_addresses/_", request, Repeat::Harmless)?.ip_address)
+        Ok(self
+            .write::<IpAddressResponse>(
+                Method::PATCH,
+                "/ip_addresses/_",
+                request,
+                Repeat::Harmless,
+            )?
+            .ip_address)
     }
 }

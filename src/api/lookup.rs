@@ -17,7 +17,10 @@ pub struct Lookup {
 impl Lookup {
     /// `organization[sub_domain]=acme`, for GET query strings.
     pub(crate) fn query(&self) -> (String, String) {
-        (format!("{}[{}]", self.argument, self.key), self.value.clone())
+        (
+            format!("{}[{}]", self.argument, self.key),
+            self.value.clone(),
+        )
     }
 
     /// `"organization": {"sub_domain": "acme"}`, for JSON bodies.
@@ -50,11 +53,6 @@ macro_rules! lookup_ref {
                 };
                 $crate::api::lookup::Lookup { argument: $argument, key, value: value.clone() }
             }
-        }
-
-        impl $name {
-            /// The id prefix of this resource's ids, e.g. `vm_`.
-            pub const ID_PREFIX: &'static str = $prefix;
         }
 
         lookup_ref!(@parse $name, $prefix $(, $variant)*);
@@ -104,13 +102,25 @@ mod tests {
     #[test]
     fn strings_become_ids_by_prefix() {
         assert_eq!(ThingRef::from("thg_abc"), ThingRef::Id("thg_abc".into()));
-        assert_eq!(ThingRef::from("uk-lon-01"), ThingRef::Permalink("uk-lon-01".into()));
+        assert_eq!(
+            ThingRef::from("uk-lon-01"),
+            ThingRef::Permalink("uk-lon-01".into())
+        );
     }
 
     #[test]
     fn query_and_body_forms() {
         let r = ThingRef::Permalink("templates/ubuntu-22-04".into());
-        assert_eq!(r.to_lookup().query(), ("thing[permalink]".to_string(), "templates/ubuntu-22-04".to_string()));
-        assert_eq!(body(&[&r], json!({"x": 1})), json!({"thing": {"permalink": "templates/ubuntu-22-04"}, "x": 1}));
+        assert_eq!(
+            r.to_lookup().query(),
+            (
+                "thing[permalink]".to_string(),
+                "templates/ubuntu-22-04".to_string()
+            )
+        );
+        assert_eq!(
+            body(&[&r], json!({"x": 1})),
+            json!({"thing": {"permalink": "templates/ubuntu-22-04"}, "x": 1})
+        );
     }
 }

@@ -54,11 +54,15 @@ pub struct NewManagedOrganization {
 impl Client {
     /// Every organization the token can reach (not paginated). Also the cheapest token check.
     pub fn organizations(&self) -> Result<Vec<Organization>, ApiError> {
-        Ok(self.get::<OrganizationsList>("/organizations", vec![])?.organizations)
+        Ok(self
+            .get::<OrganizationsList>("/organizations", vec![])?
+            .organizations)
     }
 
     pub fn organization(&self, organization: &OrganizationRef) -> Result<Organization, ApiError> {
-        Ok(self.get::<OrganizationResponse>("/organizations/_", query(organization))?.organization)
+        Ok(self
+            .get::<OrganizationResponse>("/organizations/_", query(organization))?
+            .organization)
     }
 
     /// The managed organizations under `parent`, all pages; optionally only those carrying an
@@ -82,8 +86,16 @@ impl Client {
         parent: &OrganizationRef,
         new: &NewManagedOrganization,
     ) -> Result<Organization, ApiError> {
-        let request = body(&[parent], json!({"name": new.name, "sub_domain": new.sub_domain, "annotations": new.annotations}));
-        let created: OrganizationResponse = self.write(Method::POST, "/organizations/_/managed", request, Repeat::Never)?;
+        let request = body(
+            &[parent],
+            json!({"name": new.name, "sub_domain": new.sub_domain, "annotations": new.annotations}),
+        );
+        let created: OrganizationResponse = self.write(
+            Method::POST,
+            "/organizations/_/managed",
+            request,
+            Repeat::Never,
+        )?;
         Ok(created.organization)
     }
 }

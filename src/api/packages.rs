@@ -32,7 +32,8 @@ impl VirtualMachinePackage {
     /// Moving from `self` to `target` takes resources away, which Katapult only does to a
     /// stopped VM (REFERENCE §8.4).
     pub fn is_downgrade_to(&self, target: &VirtualMachinePackage) -> bool {
-        let less = |from: Option<u32>, to: Option<u32>| matches!((from, to), (Some(f), Some(t)) if t < f);
+        let less =
+            |from: Option<u32>, to: Option<u32>| matches!((from, to), (Some(f), Some(t)) if t < f);
         less(self.cpu_cores, target.cpu_cores) || less(self.memory_in_gb, target.memory_in_gb)
     }
 }
@@ -50,8 +51,13 @@ impl Client {
         self.get_all::<PackagesPage>("/virtual_machine_packages", vec![])
     }
 
-    pub fn virtual_machine_package(&self, package: &PackageRef) -> Result<VirtualMachinePackage, ApiError> {
-        Ok(self.get::<PackageResponse>("/virtual_machine_packages/_", query(package))?.virtual_machine_package)
+    pub fn virtual_machine_package(
+        &self,
+        package: &PackageRef,
+    ) -> Result<VirtualMachinePackage, ApiError> {
+        Ok(self
+            .get::<PackageResponse>("/virtual_machine_packages/_", query(package))?
+            .virtual_machine_package)
     }
 }
 
@@ -60,7 +66,10 @@ mod tests {
     use super::*;
 
     fn package(cpu: u32, memory: u32) -> VirtualMachinePackage {
-        serde_json::from_value(serde_json::json!({"id": "vmpkg_x", "cpu_cores": cpu, "memory_in_gb": memory})).unwrap()
+        serde_json::from_value(
+            serde_json::json!({"id": "vmpkg_x", "cpu_cores": cpu, "memory_in_gb": memory}),
+        )
+        .unwrap()
     }
 
     #[test]

@@ -67,7 +67,13 @@ mod tests {
     use super::*;
 
     fn page(current: u32, total_pages: Option<u32>, large_set: bool) -> Pagination {
-        Pagination { current_page: current, total_pages, total: None, per_page: 2, large_set }
+        Pagination {
+            current_page: current,
+            total_pages,
+            total: None,
+            per_page: 2,
+            large_set,
+        }
     }
 
     #[test]

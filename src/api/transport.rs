@@ -72,8 +72,12 @@ impl Transport {
         if settings.token.is_empty() {
             return Err(ApiError::Settings("the API token is empty".into()));
         }
-        if !(settings.base_url.starts_with("https://") || settings.base_url.starts_with("http://")) {
-            return Err(ApiError::Settings(format!("the API URL `{}` must start with https:// or http://", settings.base_url)));
+        if !(settings.base_url.starts_with("https://") || settings.base_url.starts_with("http://"))
+        {
+            return Err(ApiError::Settings(format!(
+                "the API URL `{}` must start with https:// or http://",
+                settings.base_url
+            )));
         }
         let mut builder = HttpClient::builder()
             .timeout(settings.timeout)
@@ -81,19 +85,36 @@ impl Transport {
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("katapult-whmcs-native/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = &settings.ca_file {
-            let pem = std::fs::read(path)
-                .map_err(|e| ApiError::Settings(format!("cannot read the CA file {} (katapult.ca_file): {e}", path.display())))?;
-            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| ApiError::Settings(format!("the CA file {} is not a PEM bundle: {e}", path.display())))?;
+            let pem = std::fs::read(path).map_err(|e| {
+                ApiError::Settings(format!(
+                    "cannot read the CA file {} (katapult.ca_file): {e}",
+                    path.display()
+                ))
+            })?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                ApiError::Settings(format!(
+                    "the CA file {} is not a PEM bundle: {e}",
+                    path.display()
+                ))
+            })?;
             if certificates.is_empty() {
-                return Err(ApiError::Settings(format!("the CA file {} holds no certificate", path.display())));
+                return Err(ApiError::Settings(format!(
+                    "the CA file {} holds no certificate",
+                    path.display()
+                )));
             }
             for certificate in certificates {
                 builder = builder.add_root_certificate(certificate);
             }
         }
-        let http = builder.build().map_err(|e| ApiError::Settings(format!("cannot set up HTTPS: {}", error_chain(&e))))?;
-        Ok(Self { settings, http, rate_limit: Mutex::new(RateLimit::default()) })
+        let http = builder
+            .build()
+            .map_err(|e| ApiError::Settings(format!("cannot set up HTTPS: {}", error_chain(&e))))?;
+        Ok(Self {
+            settings,
+            http,
+            rate_limit: Mutex::new(RateLimit::default()),
+        })
     }
 
     pub(crate) fn settings(&self) -> &ApiSettings {
@@ -116,7 +137,9 @@ impl Transport {
             self.pace();
             let outcome = self.exchange(&method, &url, query, body);
             let retry_delay = match &outcome {
-                Err(failure) if attempt < policy.max_attempts && failure.may_retry(repeat) => Some(backoff(policy, attempt, failure)),
+                Err(failure) if attempt < policy.max_attempts && failure.may_retry(repeat) => {
+                    Some(backoff(policy, attempt, failure))
+                }
                 _ => None,
             };
             match (outcome, retry_delay) {
@@ -130,7 +153,13 @@ impl Transport {
         }
     }
 
-    fn request(&self, method: &Method, url: &str, query: &[(String, String)], body: Option<&Value>) -> RequestBuilder {
+    fn request(
+        &self,
+        method: &Method,
+        url: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> RequestBuilder {
         let mut request = self
             .http
             .request(method.clone(), url)
@@ -145,8 +174,17 @@ impl Transport {
         request
     }
 
-    fn exchange(&self, method: &Method, url: &str, query: &[(String, String)], body: Option<&Value>) -> Result<Answer, Failure> {
-        let response = self.request(method, url, query, body).send().map_err(Failure::from_reqwest)?;
+    fn exchange(
+        &self,
+        method: &Method,
+        url: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Answer, Failure> {
+        let response = self
+            .request(method, url, query, body)
+            .send()
+            .map_err(Failure::from_reqwest)?;
         self.note_rate_limit(&response);
         let answer = Answer::read(response)?;
         if matches!(answer.status.as_u16(), 429 | 502 | 503 | 504) {
@@ -156,14 +194,33 @@ impl Transport {
     }
 
     fn note_rate_limit(&self, response: &Response) {
-        let header = |name: &str| response.headers().get(name)?.to_str().ok()?.trim().parse::<u32>().ok();
-        if let (Some(permitted), Some(remaining)) = (header("x-ratelimit-permitted"), header("x-ratelimit-remaining")) {
-            *self.rate_limit.lock().unwrap_or_else(|p| p.into_inner()) = RateLimit { permitted, remaining };
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)?
+                .to_str()
+                .ok()?
+                .trim()
+                .parse::<u32>()
+                .ok()
+        };
+        if let (Some(permitted), Some(remaining)) = (
+            header("x-ratelimit-permitted"),
+            header("x-ratelimit-remaining"),
+        ) {
+            *self.rate_limit.lock().unwrap_or_else(|p| p.into_inner()) = RateLimit {
+                permitted,
+                remaining,
+            };
         }
     }
 
     fn pace(&self) {
-        let delay = self.rate_limit.lock().unwrap_or_else(|p| p.into_inner()).pacing_delay();
+        let delay = self
+            .rate_limit
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pacing_delay();
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }
@@ -181,9 +238,17 @@ struct Answer {
 impl Answer {
     fn read(response: Response) -> Result<Self, Failure> {
         let status = response.status();
-        let request_id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = response.text().map_err(Failure::from_reqwest)?;
-        Ok(Self { status, request_id, body })
+        Ok(Self {
+            status,
+            request_id,
+            body,
+        })
     }
 
     fn decode<T: DeserializeOwned>(self) -> Result<T, ApiError> {
@@ -201,8 +266,16 @@ impl Answer {
     /// An error status: the API's envelope when there is one, else the start of whatever came.
     fn into_error(self) -> ApiError {
         match serde_json::from_str::<ErrorEnvelope>(&self.body) {
-            Ok(envelope) => ApiError::Api { status: self.status.as_u16(), body: envelope.error, request_id: self.request_id },
-            Err(_) => ApiError::UnexpectedStatus { status: self.status.as_u16(), request_id: self.request_id, snippet: snippet(&self.body) },
+            Ok(envelope) => ApiError::Api {
+                status: self.status.as_u16(),
+                body: Box::new(envelope.error),
+                request_id: self.request_id,
+            },
+            Err(_) => ApiError::UnexpectedStatus {
+                status: self.status.as_u16(),
+                request_id: self.request_id,
+                snippet: snippet(&self.body),
+            },
         }
     }
 }
@@ -238,8 +311,13 @@ impl Failure {
     fn into_error(self, url: &str, settings: &ApiSettings) -> ApiError {
         let url = url.to_string();
         match self {
-            Failure::Connect(reason) | Failure::Broken(reason) => ApiError::Transport { url, reason },
-            Failure::Timeout => ApiError::Timeout { url, seconds: settings.timeout.as_secs().max(1) },
+            Failure::Connect(reason) | Failure::Broken(reason) => {
+                ApiError::Transport { url, reason }
+            }
+            Failure::Timeout => ApiError::Timeout {
+                url,
+                seconds: settings.timeout.as_secs().max(1),
+            },
             Failure::Overloaded(answer) => answer.into_error(),
         }
     }
@@ -247,7 +325,10 @@ impl Failure {
 
 /// Full jitter: a random wait in [0, min(max, base·2^(attempt-1))], at least 1 s after a 429.
 fn backoff(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Duration {
-    let ceiling = policy.base_delay.saturating_mul(1u32 << (attempt - 1).min(16)).min(policy.max_delay);
+    let ceiling = policy
+        .base_delay
+        .saturating_mul(1u32 << (attempt - 1).min(16))
+        .min(policy.max_delay);
     let jittered = ceiling.mul_f64(rand::rng().random_range(0.0..=1.0));
     match failure {
         Failure::Overloaded(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
@@ -283,27 +364,67 @@ mod tests {
 
     #[test]
     fn no_pacing_while_plenty_remain() {
-        assert_eq!(RateLimit { permitted: 1000, remaining: 999 }.pacing_delay(), Duration::ZERO);
-        assert_eq!(RateLimit { permitted: 1000, remaining: 100 }.pacing_delay(), Duration::ZERO);
+        assert_eq!(
+            RateLimit {
+                permitted: 1000,
+                remaining: 999
+            }
+            .pacing_delay(),
+            Duration::ZERO
+        );
+        assert_eq!(
+            RateLimit {
+                permitted: 1000,
+                remaining: 100
+            }
+            .pacing_delay(),
+            Duration::ZERO
+        );
         assert_eq!(RateLimit::default().pacing_delay(), Duration::ZERO);
     }
 
     #[test]
     fn pacing_grows_as_the_budget_runs_out_and_is_capped() {
-        let some = RateLimit { permitted: 1000, remaining: 90 }.pacing_delay();
-        let more = RateLimit { permitted: 1000, remaining: 10 }.pacing_delay();
+        let some = RateLimit {
+            permitted: 1000,
+            remaining: 90,
+        }
+        .pacing_delay();
+        let more = RateLimit {
+            permitted: 1000,
+            remaining: 10,
+        }
+        .pacing_delay();
         assert!(some > Duration::ZERO && more > some, "{some:?} {more:?}");
-        assert_eq!(RateLimit { permitted: 10, remaining: 0 }.pacing_delay(), MAX_PACING_DELAY);
+        assert_eq!(
+            RateLimit {
+                permitted: 10,
+                remaining: 0
+            }
+            .pacing_delay(),
+            MAX_PACING_DELAY
+        );
     }
 
     #[test]
     fn backoff_stays_under_its_ceiling_and_waits_after_429() {
-        let policy = RetryPolicy { max_attempts: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(3) };
+        let policy = RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(3),
+        };
         for attempt in 1..6 {
             let d = backoff(&policy, attempt, &Failure::Timeout);
-            assert!(d <= Duration::from_millis(100 * (1 << (attempt - 1))).min(policy.max_delay), "{attempt}: {d:?}");
+            assert!(
+                d <= Duration::from_millis(100 * (1 << (attempt - 1))).min(policy.max_delay),
+                "{attempt}: {d:?}"
+            );
         }
-        let limited = Failure::Overloaded(Answer { status: StatusCode::TOO_MANY_REQUESTS, request_id: None, body: String::new() });
+        let limited = Failure::Overloaded(Answer {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            request_id: None,
+            body: String::new(),
+        });
         assert!(backoff(&policy, 1, &limited) >= Duration::from_secs(1));
     }
 

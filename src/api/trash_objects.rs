@@ -29,11 +29,20 @@ pub struct TrashObjectResponse {
 
 impl Client {
     pub fn trash_object(&self, trash_object: &TrashObjectRef) -> Result<TrashObject, ApiError> {
-        Ok(self.get::<TrashObjectResponse>("/trash_objects/_", query(trash_object))?.trash_object)
+        Ok(self
+            .get::<TrashObjectResponse>("/trash_objects/_", query(trash_object))?
+            .trash_object)
     }
 
     /// Deletes the object for good. Harmless to repeat: once purged, a repeat answers 404.
     pub fn purge_trash_object(&self, trash_object: &TrashObjectRef) -> Result<Task, ApiError> {
-        Ok(self.write::<TaskResponse>(Method::DELETE, "/trash_objects/_", body(&[trash_object], json!({})), Repeat::Harmless)?.task)
+        Ok(self
+            .write::<TaskResponse>(
+                Method::DELETE,
+                "/trash_objects/_",
+                body(&[trash_object], json!({})),
+                Repeat::Harmless,
+            )?
+            .task)
     }
 }

@@ -119,7 +119,10 @@ impl PowerAction {
 }
 
 impl Client {
-    pub fn virtual_machine(&self, vm: &VirtualMachineRef) -> Result<VirtualMachineResponse, ApiError> {
+    pub fn virtual_machine(
+        &self,
+        vm: &VirtualMachineRef,
+    ) -> Result<VirtualMachineResponse, ApiError> {
         self.get("/virtual_machines/_", query(vm))
     }
 
@@ -141,19 +144,45 @@ impl Client {
     /// same power state ends in that state.
     pub fn power(&self, vm: &VirtualMachineRef, action: PowerAction) -> Result<Task, ApiError> {
         let path = format!("/virtual_machines/_/{}", action.as_str());
-        Ok(self.write::<TaskResponse>(Method::POST, &path, body(&[vm], json!({})), Repeat::Harmless)?.task)
+        Ok(self
+            .write::<TaskResponse>(
+                Method::POST,
+                &path,
+                body(&[vm], json!({})),
+                Repeat::Harmless,
+            )?
+            .task)
     }
 
     /// Moves the VM to another package. Harmless to repeat: the target is the same package.
     /// A downgrade needs the VM stopped (see `VirtualMachinePackage::is_downgrade_to`).
-    pub fn change_package(&self, vm: &VirtualMachineRef, package: &PackageRef) -> Result<Task, ApiError> {
+    pub fn change_package(
+        &self,
+        vm: &VirtualMachineRef,
+        package: &PackageRef,
+    ) -> Result<Task, ApiError> {
         let request = body(&[vm, package], json!({}));
-        Ok(self.write::<TaskResponse>(Method::PUT, "/virtual_machines/_/package", request, Repeat::Harmless)?.task)
+        Ok(self
+            .write::<TaskResponse>(
+                Method::PUT,
+                "/virtual_machines/_/package",
+                request,
+                Repeat::Harmless,
+            )?
+            .task)
     }
 
     /// Deletes the VM to Katapult's trash (it can be restored until `keep_until`). Harmless to
     /// repeat: a second delete answers 406 `object_in_trash`, which `ApiError::is_in_trash` names.
-    pub fn delete_virtual_machine(&self, vm: &VirtualMachineRef) -> Result<VirtualMachineDeleted, ApiError> {
-        self.write(Method::DELETE, "/virtual_machines/_", body(&[vm], json!({})), Repeat::Harmless)
+    pub fn delete_virtual_machine(
+        &self,
+        vm: &VirtualMachineRef,
+    ) -> Result<VirtualMachineDeleted, ApiError> {
+        self.write(
+            Method::DELETE,
+            "/virtual_machines/_",
+            body(&[vm], json!({})),
+            Repeat::Harmless,
+        )
     }
 }

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
-use ext_php_rs::boxed::ZBox;
 use ext_php_rs::types::ZendHashTable;
 use serde::Serialize;
 
@@ -13,12 +13,12 @@ use super::convert::{table_to_json, to_php_array};
 use super::exceptions::failure;
 use super::ini;
 use crate::api::builds::{BuildRef, BuildRequest};
+use crate::api::ip_addresses::IpAddressRef;
 use crate::api::organizations::{NewManagedOrganization, OrganizationRef};
 use crate::api::packages::PackageRef;
 use crate::api::tasks::TaskRef;
 use crate::api::trash_objects::TrashObjectRef;
 use crate::api::virtual_machines::{PowerAction, VirtualMachineRef};
-use crate::api::ip_addresses::IpAddressRef;
 use crate::api::{Annotation, ApiError, Client};
 
 /// A Katapult Core API v1 client. The URL, time-outs and extra CA come from the `katapult.*` INI
@@ -38,13 +38,21 @@ fn returned<T: Serialize>(result: Result<T, ApiError>) -> ArrayResult {
 }
 
 fn string_map(table: Option<&ZendHashTable>, what: &str) -> PhpResult<Vec<Annotation>> {
-    let Some(table) = table else { return Ok(vec![]) };
+    let Some(table) = table else {
+        return Ok(vec![]);
+    };
     table
         .iter()
         .map(|(key, value)| match value.str() {
             Some(text) => Ok(Annotation::new(key.to_string(), text)),
-            None if value.is_long() => Ok(Annotation::new(key.to_string(), value.long().unwrap_or_default().to_string())),
-            None => Err(failure("invalid_argument", format!("{what}: the value for `{key}` must be a string"))),
+            None if value.is_long() => Ok(Annotation::new(
+                key.to_string(),
+                value.long().unwrap_or_default().to_string(),
+            )),
+            None => Err(failure(
+                "invalid_argument",
+                format!("{what}: the value for `{key}` must be a string"),
+            )),
         })
         .collect()
 }
@@ -53,8 +61,11 @@ fn string_map(table: Option<&ZendHashTable>, what: &str) -> PhpResult<Vec<Annota
 impl ApiClient {
     /// Connects with this API token; `$api_url` overrides the INI setting and environment.
     pub fn __construct(token: String, api_url: Option<String>) -> PhpResult<Self> {
-        let settings = ini::api_settings(&token, api_url).map_err(|e| failure("invalid_settings", e))?;
-        Ok(Self { client: Client::shared(&settings)? })
+        let settings =
+            ini::api_settings(&token, api_url).map_err(|e| failure("invalid_settings", e))?;
+        Ok(Self {
+            client: Client::shared(&settings)?,
+        })
     }
 
     /// The API URL this client talks to.
@@ -69,12 +80,18 @@ impl ApiClient {
 
     /// One organization, by id (`org_…`) or sub-domain.
     pub fn organization(&self, organization: String) -> ArrayResult {
-        returned(self.client.organization(&OrganizationRef::from(organization.as_str())))
+        returned(
+            self.client
+                .organization(&OrganizationRef::from(organization.as_str())),
+        )
     }
 
     /// The managed organizations under a parent (all pages).
     pub fn managed_organizations(&self, parent: String) -> ArrayResult {
-        returned(self.client.managed_organizations(&OrganizationRef::from(parent.as_str()), None))
+        returned(
+            self.client
+                .managed_organizations(&OrganizationRef::from(parent.as_str()), None),
+        )
     }
 
     /// Creates a managed organization under a parent; `$annotations` is a key => value array.
@@ -85,8 +102,15 @@ impl ApiClient {
         sub_domain: String,
         annotations: Option<&ZendHashTable>,
     ) -> ArrayResult {
-        let new = NewManagedOrganization { name, sub_domain, annotations: string_map(annotations, "annotations")? };
-        returned(self.client.create_managed_organization(&OrganizationRef::from(parent.as_str()), &new))
+        let new = NewManagedOrganization {
+            name,
+            sub_domain,
+            annotations: string_map(annotations, "annotations")?,
+        };
+        returned(
+            self.client
+                .create_managed_organization(&OrganizationRef::from(parent.as_str()), &new),
+        )
     }
 
     /// Every data center.
@@ -100,8 +124,15 @@ impl ApiClient {
     }
 
     /// An organization's disk templates, with Katapult's universal ones unless told otherwise.
-    pub fn disk_templates(&self, organization: String, include_universal: Option<bool>) -> ArrayResult {
-        returned(self.client.disk_templates(&OrganizationRef::from(organization.as_str()), include_universal.unwrap_or(true)))
+    pub fn disk_templates(
+        &self,
+        organization: String,
+        include_universal: Option<bool>,
+    ) -> ArrayResult {
+        returned(self.client.disk_templates(
+            &OrganizationRef::from(organization.as_str()),
+            include_universal.unwrap_or(true),
+        ))
     }
 
     /// Requests a VM build. `$request` keys: organization, package, data_center (required),
@@ -110,20 +141,36 @@ impl ApiClient {
     pub fn build_virtual_machine(&self, request: &ZendHashTable) -> ArrayResult {
         let fields = match table_to_json(request, 0).map_err(|e| failure("invalid_argument", e))? {
             serde_json::Value::Object(fields) => fields,
-            _ => return Err(failure("invalid_argument", "the build request must be an array with named fields")),
+            _ => {
+                return Err(failure(
+                    "invalid_argument",
+                    "the build request must be an array with named fields",
+                ))
+            }
         };
-        let request = BuildRequest::from_fields(&fields).map_err(|e| failure("invalid_argument", e))?;
-        returned(self.client.build_virtual_machine(&request).map(|(_, started)| started))
+        let request =
+            BuildRequest::from_fields(&fields).map_err(|e| failure("invalid_argument", e))?;
+        returned(
+            self.client
+                .build_virtual_machine(&request)
+                .map(|(_, started)| started),
+        )
     }
 
     /// A build's state (`pending`, `building`, `complete`, `failed`) and, once built, its VM.
     pub fn virtual_machine_build(&self, build_id: String) -> ArrayResult {
-        returned(self.client.virtual_machine_build(&BuildRef::from(build_id.as_str())))
+        returned(
+            self.client
+                .virtual_machine_build(&BuildRef::from(build_id.as_str())),
+        )
     }
 
     /// A VM by id (`vm_…`) or FQDN, with its annotations.
     pub fn virtual_machine(&self, virtual_machine: String) -> ArrayResult {
-        returned(self.client.virtual_machine(&VirtualMachineRef::from(virtual_machine.as_str())))
+        returned(
+            self.client
+                .virtual_machine(&VirtualMachineRef::from(virtual_machine.as_str())),
+        )
     }
 
     /// Starts the VM; returns the task.
@@ -153,38 +200,59 @@ impl ApiClient {
 
     /// Opens a console session (the VM must be started); returns its `url` and `expires_at`.
     pub fn create_console_session(&self, virtual_machine: String) -> ArrayResult {
-        returned(self.client.create_console_session(&VirtualMachineRef::from(virtual_machine.as_str())))
+        returned(
+            self.client
+                .create_console_session(&VirtualMachineRef::from(virtual_machine.as_str())),
+        )
     }
 
     /// Moves the VM to another package (id or permalink); returns the task.
     pub fn change_package(&self, virtual_machine: String, package: String) -> ArrayResult {
         let vm = VirtualMachineRef::from(virtual_machine.as_str());
-        returned(self.client.change_package(&vm, &PackageRef::from(package.as_str())))
+        returned(
+            self.client
+                .change_package(&vm, &PackageRef::from(package.as_str())),
+        )
     }
 
     /// Deletes the VM to Katapult's trash; returns the `trash_object`.
     pub fn delete_virtual_machine(&self, virtual_machine: String) -> ArrayResult {
-        returned(self.client.delete_virtual_machine(&VirtualMachineRef::from(virtual_machine.as_str())))
+        returned(
+            self.client
+                .delete_virtual_machine(&VirtualMachineRef::from(virtual_machine.as_str())),
+        )
     }
 
     /// Purges a trash object for good, by its id (`trsh_…`) or the id of the object in it.
     pub fn purge_trash_object(&self, trash_object: String) -> ArrayResult {
-        returned(self.client.purge_trash_object(&TrashObjectRef::from(trash_object.as_str())))
+        returned(
+            self.client
+                .purge_trash_object(&TrashObjectRef::from(trash_object.as_str())),
+        )
     }
 
     /// An organization's IP addresses (all pages).
     pub fn ip_addresses(&self, organization: String) -> ArrayResult {
-        returned(self.client.ip_addresses(&OrganizationRef::from(organization.as_str())))
+        returned(
+            self.client
+                .ip_addresses(&OrganizationRef::from(organization.as_str())),
+        )
     }
 
     /// Sets an IP address's reverse DNS (by `ip_…` id or the address itself).
     pub fn update_reverse_dns(&self, ip_address: String, reverse_dns: String) -> ArrayResult {
-        returned(self.client.update_reverse_dns(&IpAddressRef::from(ip_address.as_str()), &reverse_dns))
+        returned(
+            self.client
+                .update_reverse_dns(&IpAddressRef::from(ip_address.as_str()), &reverse_dns),
+        )
     }
 }
 
 impl ApiClient {
     fn power(&self, virtual_machine: &str, action: PowerAction) -> ArrayResult {
-        returned(self.client.power(&VirtualMachineRef::from(virtual_machine), action))
+        returned(
+            self.client
+                .power(&VirtualMachineRef::from(virtual_machine), action),
+        )
     }
 }

@@ -7,7 +7,8 @@ use serde_json::{Map, Number, Value};
 
 /// A serializable result (an API object or list) as a PHP array.
 pub fn to_php_array<T: Serialize>(value: &T) -> Result<ZBox<ZendHashTable>, String> {
-    let json = serde_json::to_value(value).map_err(|e| format!("cannot convert the API result for PHP: {e}"))?;
+    let json = serde_json::to_value(value)
+        .map_err(|e| format!("cannot convert the API result for PHP: {e}"))?;
     json_to_table(&json).ok_or_else(|| "the API result is not an object or a list".to_string())?
 }
 
@@ -23,7 +24,9 @@ fn json_to_table(value: &Value) -> Option<Result<ZBox<ZendHashTable>, String>> {
             }
             Value::Object(fields) => {
                 for (key, item) in fields {
-                    table.insert(key.as_str(), json_to_zval(item)?).map_err(|e| e.to_string())?;
+                    table
+                        .insert(key.as_str(), json_to_zval(item)?)
+                        .map_err(|e| e.to_string())?;
                 }
             }
             _ => {}
@@ -70,7 +73,9 @@ pub fn zval_to_json(zval: &Zval, depth: usize) -> Result<Value, String> {
     }
     if zval.is_double() {
         let f = zval.double().unwrap_or_default();
-        return Number::from_f64(f).map(Value::Number).ok_or_else(|| format!("{f} is not a finite number"));
+        return Number::from_f64(f)
+            .map(Value::Number)
+            .ok_or_else(|| format!("{f} is not a finite number"));
     }
     if let Some(s) = zval.str() {
         return Ok(Value::String(s.to_string()));
@@ -81,12 +86,19 @@ pub fn zval_to_json(zval: &Zval, depth: usize) -> Result<Value, String> {
     if let Some(table) = zval.array() {
         return table_to_json(table, depth);
     }
-    Err(format!("a value of type {:?} cannot be used here; give strings, numbers or arrays", zval.get_type()))
+    Err(format!(
+        "a value of type {:?} cannot be used here; give strings, numbers or arrays",
+        zval.get_type()
+    ))
 }
 
 pub fn table_to_json(table: &ZendHashTable, depth: usize) -> Result<Value, String> {
     if table.has_sequential_keys() {
-        return table.values().map(|v| zval_to_json(v, depth + 1)).collect::<Result<Vec<_>, _>>().map(Value::Array);
+        return table
+            .values()
+            .map(|v| zval_to_json(v, depth + 1))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array);
     }
     let mut object = Map::new();
     for (key, item) in table.iter() {

@@ -40,7 +40,8 @@ const PROPERTIES: [(&str, &str); 4] = [
 
 /// MINIT: registers the class.
 pub fn register() -> ext_php_rs::error::Result<()> {
-    let mut builder = ClassBuilder::new(API_EXCEPTION).extends((runtime_exception, "\\RuntimeException"));
+    let mut builder =
+        ClassBuilder::new(API_EXCEPTION).extends((runtime_exception, "\\RuntimeException"));
     for (name, doc) in PROPERTIES {
         builder = builder.property(ClassProperty {
             name: name.into(),
@@ -75,11 +76,23 @@ pub fn failure(kind: &str, message: impl Into<String>) -> PhpException {
 
 impl From<ApiError> for PhpException {
     fn from(error: ApiError) -> Self {
-        throwable(error.kind(), &error.to_string(), error.status(), error.request_id(), &error.detail())
+        throwable(
+            error.kind(),
+            &error.to_string(),
+            error.status(),
+            error.request_id(),
+            &error.detail(),
+        )
     }
 }
 
-fn throwable(kind: &str, message: &str, status: Option<u16>, request_id: Option<&str>, detail: &serde_json::Value) -> PhpException {
+fn throwable(
+    kind: &str,
+    message: &str,
+    status: Option<u16>,
+    request_id: Option<&str>,
+    detail: &serde_json::Value,
+) -> PhpException {
     let ce = api_exception_class();
     let code = i32::from(status.unwrap_or(0));
     let plain = || PhpException::new(message.to_string(), code, ce);
@@ -98,11 +111,36 @@ fn instance(
     detail: &serde_json::Value,
 ) -> Result<Zval, String> {
     let mut object = ZendObject::new(ce);
-    object.try_call_method("__construct", vec![&message, &i64::from(status.unwrap_or(0))]).map_err(|e| e.to_string())?;
-    let set = |object: &mut ZendObject, name: &str, value: Zval| object.set_property(name, value).map_err(|e| e.to_string());
-    set(&mut object, "errorCode", kind.into_zval(false).map_err(|e| e.to_string())?)?;
-    set(&mut object, "httpStatus", status.map(i64::from).into_zval(false).map_err(|e| e.to_string())?)?;
-    set(&mut object, "requestId", request_id.map(str::to_string).into_zval(false).map_err(|e| e.to_string())?)?;
+    object
+        .try_call_method(
+            "__construct",
+            vec![&message, &i64::from(status.unwrap_or(0))],
+        )
+        .map_err(|e| e.to_string())?;
+    let set = |object: &mut ZendObject, name: &str, value: Zval| {
+        object.set_property(name, value).map_err(|e| e.to_string())
+    };
+    set(
+        &mut object,
+        "errorCode",
+        kind.into_zval(false).map_err(|e| e.to_string())?,
+    )?;
+    set(
+        &mut object,
+        "httpStatus",
+        status
+            .map(i64::from)
+            .into_zval(false)
+            .map_err(|e| e.to_string())?,
+    )?;
+    set(
+        &mut object,
+        "requestId",
+        request_id
+            .map(str::to_string)
+            .into_zval(false)
+            .map_err(|e| e.to_string())?,
+    )?;
     set(&mut object, "detail", json_to_zval(detail)?)?;
     object.into_zval(false).map_err(|e| e.to_string())
 }

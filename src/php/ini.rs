@@ -13,10 +13,15 @@ pub const API_URL_ENV: &str = "KATAPULT_API_URL";
 
 // Where the API key goes and which CA is trusted are for php.ini and the web server's per-dir
 // config only, never for `ini_set()` at run time.
-const SERVER_ONLY: IniEntryPermission = IniEntryPermission::PerDir.union(IniEntryPermission::System);
+const SERVER_ONLY: IniEntryPermission =
+    IniEntryPermission::PerDir.union(IniEntryPermission::System);
 
 static INI_ENTRIES: IniEntryDefs<5> = IniEntryDefs::new([
-    IniEntryDef::new(c"katapult.api_url", c"https://api.katapult.io/core/v1", SERVER_ONLY),
+    IniEntryDef::new(
+        c"katapult.api_url",
+        c"https://api.katapult.io/core/v1",
+        SERVER_ONLY,
+    ),
     IniEntryDef::new(c"katapult.timeout", c"30", IniEntryPermission::All),
     IniEntryDef::new(c"katapult.connect_timeout", c"5", IniEntryPermission::All),
     IniEntryDef::new(c"katapult.ca_file", c"", SERVER_ONLY),
@@ -24,7 +29,12 @@ static INI_ENTRIES: IniEntryDefs<5> = IniEntryDefs::new([
 ]);
 
 unsafe extern "C" {
-    fn zend_ini_string_ex(name: *const c_char, name_length: usize, orig: c_int, exists: *mut bool) -> *mut c_char;
+    fn zend_ini_string_ex(
+        name: *const c_char,
+        name_length: usize,
+        orig: c_int,
+        exists: *mut bool,
+    ) -> *mut c_char;
     fn zend_unregister_ini_entries(module_number: c_int);
 }
 
@@ -45,7 +55,11 @@ fn ini_value(name: &CStr) -> Option<String> {
     if !exists || value.is_null() {
         return None;
     }
-    Some(unsafe { CStr::from_ptr(value) }.to_string_lossy().into_owned())
+    Some(
+        unsafe { CStr::from_ptr(value) }
+            .to_string_lossy()
+            .into_owned(),
+    )
 }
 
 fn seconds(name: &CStr) -> Result<Duration, String> {
@@ -55,7 +69,12 @@ fn seconds(name: &CStr) -> Result<Duration, String> {
         .ok()
         .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
         .map(Duration::from_secs_f64)
-        .ok_or_else(|| format!("{} must be a number of seconds between 0 and 3600, not `{raw}`", name.to_string_lossy()))
+        .ok_or_else(|| {
+            format!(
+                "{} must be a number of seconds between 0 and 3600, not `{raw}`",
+                name.to_string_lossy()
+            )
+        })
 }
 
 /// The API URL in effect: `KATAPULT_API_URL`, else `katapult.api_url`, else the public API.
@@ -72,6 +91,8 @@ pub fn api_settings(token: &str, url: Option<String>) -> Result<ApiSettings, Str
     let mut settings = ApiSettings::new(url.unwrap_or_else(api_url), ApiToken::new(token));
     settings.timeout = seconds(c"katapult.timeout")?;
     settings.connect_timeout = seconds(c"katapult.connect_timeout")?;
-    settings.ca_file = ini_value(c"katapult.ca_file").filter(|path| !path.trim().is_empty()).map(Into::into);
+    settings.ca_file = ini_value(c"katapult.ca_file")
+        .filter(|path| !path.trim().is_empty())
+        .map(Into::into);
     Ok(settings)
 }

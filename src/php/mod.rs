@@ -23,7 +23,9 @@ pub fn katapult_version() -> &'static str {
 /// dump into a PHP-FPM log).
 pub fn startup(_ty: i32, module_number: i32) -> i32 {
     ini::register(module_number);
-    std::panic::set_hook(Box::new(|panic| eprintln!("katapult: internal error: {panic}")));
+    std::panic::set_hook(Box::new(|panic| {
+        eprintln!("katapult: internal error: {panic}")
+    }));
     match exceptions::register() {
         Ok(()) => 0,
         Err(_) => -1,

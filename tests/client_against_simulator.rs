@@ -1,0 +1,635 @@
+//! The typed client driven through a VM's whole life on the project's Katapult simulator, over
+//! HTTPS with the simulator's own CA, and again with faults injected: every call ends in a
+//! result or a typed error (after retries where retrying is harmless), never a panic.
+
+use std::time::{Duration, Instant};
+
+use katapult::api::builds::{BuildRef, BuildRequest, BuildState, VirtualMachineBuild};
+use katapult::api::data_centers::DataCenterRef;
+use katapult::api::disk_templates::DiskTemplateRef;
+use katapult::api::ip_addresses::IpAddressRef;
+use katapult::api::organizations::{NewManagedOrganization, Organization, OrganizationRef};
+use katapult::api::packages::PackageRef;
+use katapult::api::tasks::{Task, TaskRef, TaskStatus};
+use katapult::api::trash_objects::TrashObjectRef;
+use katapult::api::virtual_machines::{
+    PowerAction, VirtualMachine, VirtualMachineRef, VirtualMachineState,
+};
+use katapult::api::{Annotation, ApiError, ApiSettings, ApiToken, Client, RetryPolicy};
+use katapult_sim::{BuildSpeed, ErrorRule, Faults, SimConfig, Simulator};
+
+const TOKEN: &str = "sim-token";
+
+fn start(tls: bool) -> Simulator {
+    Simulator::start(SimConfig {
+        tls,
+        build_speed: BuildSpeed::Fast,
+        seed: 7,
+        ..SimConfig::default()
+    })
+    .expect("simulator starts")
+}
+
+fn settings_for(sim: &Simulator) -> ApiSettings {
+    let mut settings = ApiSettings::new(sim.base_url(), ApiToken::new(TOKEN));
+    settings.timeout = Duration::from_secs(5);
+    settings.retry = RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(200),
+    };
+    if let Some(pem) = sim.ca_pem() {
+        let path = std::env::temp_dir().join(format!(
+            "katapult-sim-ca-{}-{}.pem",
+            std::process::id(),
+            sim.root_url().len()
+        ));
+        std::fs::write(&path, pem).unwrap();
+        settings.ca_file = Some(path);
+    }
+    settings
+}
+
+fn wait<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(done) = check() {
+            return done;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn wait_task(client: &Client, task: &Task) -> Task {
+    wait(&format!("task {}", task.id), || {
+        let task = client.task(&TaskRef::Id(task.id.clone())).unwrap();
+        task.status.is_finished().then_some(task)
+    })
+}
+
+fn vm(client: &Client, id: &str) -> VirtualMachine {
+    client
+        .virtual_machine(&VirtualMachineRef::Id(id.into()))
+        .unwrap()
+        .virtual_machine
+}
+
+fn wait_state(client: &Client, id: &str, state: VirtualMachineState) -> VirtualMachine {
+    wait(&format!("{id} {}", state.as_str()), || {
+        Some(vm(client, id)).filter(|v| v.state == state)
+    })
+}
+
+fn managed_org(client: &Client, parent: &Organization, sub_domain: &str) -> Organization {
+    let new = NewManagedOrganization {
+        name: format!("Client {sub_domain}"),
+        sub_domain: sub_domain.into(),
+        annotations: vec![Annotation::new("whmcs_client_id", sub_domain)],
+    };
+    client
+        .create_managed_organization(&OrganizationRef::Id(parent.id.clone()), &new)
+        .unwrap()
+}
+
+fn build_request(org: &Organization, service_id: &str) -> BuildRequest {
+    BuildRequest {
+        organization: OrganizationRef::Id(org.id.clone()),
+        package: PackageRef::Permalink("rock-3".into()),
+        data_center: DataCenterRef::Permalink("uk-lon-01".into()),
+        disk_template: Some(DiskTemplateRef::Permalink("templates/ubuntu-22-04".into())),
+        disk_template_options: vec![],
+        system_disk_size_in_gb: None,
+        hostname: Some(format!("Web-{service_id}")),
+        annotations: vec![Annotation::new("whmcs_service_id", service_id)],
+    }
+}
+
+fn wait_build(client: &Client, build: &VirtualMachineBuild) -> VirtualMachineBuild {
+    wait("the build", || {
+        let build = client
+            .virtual_machine_build(&BuildRef::Id(build.id.clone()))
+            .unwrap();
+        matches!(build.state, BuildState::Complete | BuildState::Failed).then_some(build)
+    })
+}
+
+#[test]
+fn a_vm_lives_its_whole_life_over_https() {
+    let sim = start(true);
+    let client = Client::new(settings_for(&sim)).unwrap();
+
+    // Catalogue and parent organization.
+    let parent = client
+        .organizations()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.managed != Some(true))
+        .expect("a parent organization");
+    assert!(client
+        .data_centers()
+        .unwrap()
+        .iter()
+        .any(|dc| dc.permalink.as_deref() == Some("uk-lon-01")));
+    assert!(
+        client.virtual_machine_packages().unwrap().len() >= 20,
+        "all packages, every page"
+    );
+    let templates = client
+        .disk_templates(&OrganizationRef::Id(parent.id.clone()), true)
+        .unwrap();
+    assert!(templates
+        .iter()
+        .any(|t| t.permalink.as_deref() == Some("templates/ubuntu-22-04")));
+    assert_eq!(
+        client
+            .organization(&OrganizationRef::Id(parent.id.clone()))
+            .unwrap()
+            .id,
+        parent.id
+    );
+
+    // A managed organization, found again by its annotation.
+    let org = managed_org(&client, &parent, "acme-client-1");
+    let found = client
+        .managed_organizations(
+            &OrganizationRef::Id(parent.id.clone()),
+            Some(&Annotation::new("whmcs_client_id", "acme-client-1")),
+        )
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
+        vec![org.id.as_str()]
+    );
+
+    // Build.
+    let (build, started) = client
+        .build_virtual_machine(&build_request(&org, "101"))
+        .unwrap();
+    assert_eq!(
+        started.hostname.as_deref(),
+        Some("web-101"),
+        "hostnames are lower-cased by Katapult"
+    );
+    let built = wait_build(&client, &build);
+    assert_eq!(built.state, BuildState::Complete);
+    let vm_id = built
+        .virtual_machine
+        .expect("a complete build names its VM")
+        .id;
+    let running = wait_state(&client, &vm_id, VirtualMachineState::Started);
+    assert!(running
+        .initial_root_password
+        .as_ref()
+        .is_some_and(|p| !p.expose().is_empty()));
+    assert!(running.ip_addresses.iter().any(|ip| ip.is_ipv4()));
+    let fqdn = running.fqdn.clone().expect("an FQDN");
+    assert_eq!(
+        client
+            .virtual_machine(&VirtualMachineRef::Fqdn(fqdn.clone()))
+            .unwrap()
+            .virtual_machine
+            .id,
+        vm_id
+    );
+    assert_eq!(
+        client
+            .virtual_machines(
+                &OrganizationRef::Id(org.id.clone()),
+                Some(&Annotation::new("whmcs_service_id", "101"))
+            )
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Power.
+    let vm_ref = VirtualMachineRef::Id(vm_id.clone());
+    assert_eq!(
+        wait_task(&client, &client.power(&vm_ref, PowerAction::Stop).unwrap()).status,
+        TaskStatus::Completed
+    );
+    wait_state(&client, &vm_id, VirtualMachineState::Stopped);
+    let refused = client.create_console_session(&vm_ref).unwrap_err();
+    assert_eq!(
+        refused.code(),
+        Some("virtual_machine_must_be_started"),
+        "{refused}"
+    );
+    assert_eq!(refused.status(), Some(406));
+    wait_task(&client, &client.power(&vm_ref, PowerAction::Start).unwrap());
+    wait_state(&client, &vm_id, VirtualMachineState::Started);
+    wait_task(&client, &client.power(&vm_ref, PowerAction::Reset).unwrap());
+    wait_state(&client, &vm_id, VirtualMachineState::Started);
+
+    // Console.
+    let console = client.create_console_session(&vm_ref).unwrap();
+    assert!(console.url.starts_with(&sim.root_url()), "{}", console.url);
+    assert!(console.expires_at.is_some());
+
+    // Change package: up while running; down only once stopped.
+    wait_task(
+        &client,
+        &client
+            .change_package(&vm_ref, &PackageRef::Permalink("rock-6".into()))
+            .unwrap(),
+    );
+    assert_eq!(
+        wait("rock-6", || Some(vm(&client, &vm_id))
+            .filter(|v| v.cpu_cores == Some(2)))
+        .memory_in_gb,
+        Some(6)
+    );
+    let current = vm(&client, &vm_id).package.unwrap();
+    let smaller = client
+        .virtual_machine_package(&PackageRef::Permalink("rock-1".into()))
+        .unwrap();
+    assert!(current.is_downgrade_to(&smaller));
+    assert!(
+        client
+            .change_package(&vm_ref, &PackageRef::Permalink("rock-1".into()))
+            .is_err(),
+        "a downgrade needs a stopped VM"
+    );
+    wait_task(
+        &client,
+        &client.power(&vm_ref, PowerAction::Shutdown).unwrap(),
+    );
+    wait_state(&client, &vm_id, VirtualMachineState::Stopped);
+    wait_task(
+        &client,
+        &client
+            .change_package(&vm_ref, &PackageRef::Permalink("rock-1".into()))
+            .unwrap(),
+    );
+    wait("rock-1", || {
+        Some(vm(&client, &vm_id)).filter(|v| v.memory_in_gb == Some(1))
+    });
+
+    // Reverse DNS and the organization's addresses.
+    let ip = vm(&client, &vm_id)
+        .ip_addresses
+        .into_iter()
+        .find(|ip| ip.is_ipv4())
+        .unwrap();
+    let updated = client
+        .update_reverse_dns(&IpAddressRef::Id(ip.id.clone()), "mail.example.com")
+        .unwrap();
+    assert_eq!(updated.reverse_dns.as_deref(), Some("mail.example.com"));
+    assert!(client
+        .ip_addresses(&OrganizationRef::Id(org.id.clone()))
+        .unwrap()
+        .iter()
+        .any(|a| a.address == ip.address));
+    assert_eq!(
+        client
+            .ip_address(&IpAddressRef::Address(ip.address.clone()))
+            .unwrap()
+            .id,
+        ip.id
+    );
+
+    // Delete to the trash, then purge.
+    let deleted = client.delete_virtual_machine(&vm_ref).unwrap();
+    let in_trash = client.virtual_machine(&vm_ref).unwrap_err();
+    assert!(in_trash.is_in_trash(), "{in_trash}");
+    assert!(
+        client
+            .delete_virtual_machine(&vm_ref)
+            .unwrap_err()
+            .is_in_trash(),
+        "a second delete finds it in the trash"
+    );
+    assert_eq!(
+        client
+            .trash_object(&TrashObjectRef::ObjectId(vm_id.clone()))
+            .unwrap()
+            .id,
+        deleted.trash_object.id
+    );
+    wait_task(
+        &client,
+        &client
+            .purge_trash_object(&TrashObjectRef::Id(deleted.trash_object.id.clone()))
+            .unwrap(),
+    );
+    wait("the purge", || {
+        client
+            .trash_object(&TrashObjectRef::Id(deleted.trash_object.id.clone()))
+            .err()
+            .filter(|e| e.is_not_found())
+    });
+    assert!(client.virtual_machine(&vm_ref).unwrap_err().is_not_found());
+}
+
+fn route_count(sim: &Simulator, method: &str, suffix: &str) -> u64 {
+    sim.stats()
+        .requests
+        .iter()
+        .filter(|(k, _)| k.starts_with(&format!("{method} ")) && k.ends_with(suffix))
+        .map(|(_, n)| *n)
+        .sum()
+}
+
+#[test]
+fn lists_are_read_past_the_first_page() {
+    let sim = start(false);
+    let client = Client::new(settings_for(&sim)).unwrap();
+    let parent = client
+        .organizations()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.managed != Some(true))
+        .unwrap();
+    for n in 0..105 {
+        managed_org(&client, &parent, &format!("paging-{n}"));
+    }
+    let all = client
+        .managed_organizations(&OrganizationRef::Id(parent.id.clone()), None)
+        .unwrap();
+    assert_eq!(
+        all.iter()
+            .filter(|o| o
+                .sub_domain
+                .as_deref()
+                .is_some_and(|s| s.starts_with("paging-")))
+            .count(),
+        105
+    );
+    assert_eq!(route_count(&sim, "GET", "/managed"), 2, "two pages of 100");
+}
+
+#[test]
+fn typed_errors_for_auth_missing_objects_and_duplicates() {
+    let sim = start(false);
+    let client = Client::new(settings_for(&sim)).unwrap();
+
+    let mut wrong = settings_for(&sim);
+    wrong.token = ApiToken::new("not-a-token");
+    let denied = Client::new(wrong).unwrap().organizations().unwrap_err();
+    assert_eq!(
+        (denied.code(), denied.status()),
+        (Some("invalid_api_token"), Some(403))
+    );
+    assert!(denied.request_id().is_some_and(|id| !id.is_empty()));
+    assert!(!denied.to_string().contains("not-a-token"));
+
+    let missing = client
+        .virtual_machine(&VirtualMachineRef::Id("vm_doesnotexist0000".into()))
+        .unwrap_err();
+    assert!(missing.is_not_found());
+    assert_eq!(missing.code(), Some("virtual_machine_not_found"));
+    assert!(
+        missing.to_string().contains("No virtual machine was found"),
+        "{missing}"
+    );
+
+    let parent = client
+        .organizations()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.managed != Some(true))
+        .unwrap();
+    managed_org(&client, &parent, "taken");
+    let new = NewManagedOrganization {
+        name: "Again".into(),
+        sub_domain: "taken".into(),
+        annotations: vec![],
+    };
+    let duplicate = client
+        .create_managed_organization(&OrganizationRef::Id(parent.id.clone()), &new)
+        .unwrap_err();
+    assert_eq!(
+        (duplicate.code(), duplicate.status()),
+        (Some("validation_error"), Some(422))
+    );
+    assert!(
+        duplicate
+            .to_string()
+            .contains("Sub domain has already been taken"),
+        "{duplicate}"
+    );
+
+    let mut nowhere = settings_for(&sim);
+    nowhere.base_url = "http://127.0.0.1:1/core/v1".into();
+    assert!(matches!(
+        Client::new(nowhere).unwrap().organizations().unwrap_err(),
+        ApiError::Transport { .. }
+    ));
+}
+
+fn error_rule(endpoint: &str, probability: f64, status: u16) -> ErrorRule {
+    ErrorRule {
+        endpoint: endpoint.into(),
+        probability,
+        status,
+    }
+}
+
+#[test]
+fn reads_are_retried_and_builds_are_never_sent_twice() {
+    let sim = start(false);
+    let client = Client::new(settings_for(&sim)).unwrap();
+    let parent = client
+        .organizations()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.managed != Some(true))
+        .unwrap();
+    let org = managed_org(&client, &parent, "retry-org");
+
+    // A GET that always meets 503 is tried max_attempts times, then reported with the API's code.
+    sim.set_faults(Faults {
+        errors: vec![error_rule("GET /data_centers", 1.0, 503)],
+        ..Faults::default()
+    });
+    let unavailable = client.data_centers().unwrap_err();
+    assert_eq!(
+        (unavailable.code(), unavailable.status()),
+        (Some("service_unavailable"), Some(503)),
+        "{unavailable}"
+    );
+    assert_eq!(sim.stats().faults.get("error_503"), Some(&4));
+
+    // A build that meets 503 is not repeated: the first may have been accepted.
+    sim.set_faults(Faults {
+        errors: vec![error_rule(
+            "POST /organizations/*/virtual_machines/build",
+            1.0,
+            503,
+        )],
+        ..Faults::default()
+    });
+    let before = sim.stats().total_requests;
+    assert_eq!(
+        client
+            .build_virtual_machine(&build_request(&org, "201"))
+            .unwrap_err()
+            .status(),
+        Some(503)
+    );
+    assert_eq!(
+        sim.stats().total_requests - before,
+        1,
+        "the build was sent once"
+    );
+
+    // 502 from a proxy: an HTML body, reported as an unexpected status with its start.
+    sim.set_faults(Faults {
+        errors: vec![error_rule("GET /tasks/*", 1.0, 502)],
+        ..Faults::default()
+    });
+    let proxy = client.task(&TaskRef::Id("task_x".into())).unwrap_err();
+    assert!(
+        matches!(proxy, ApiError::UnexpectedStatus { status: 502, .. }),
+        "{proxy}"
+    );
+
+    // A dropped connection: retried for reads; a build is not resent.
+    sim.set_faults(Faults {
+        reset_rate: 1.0,
+        ..Faults::default()
+    });
+    let before = sim.stats().total_requests;
+    assert!(matches!(
+        client
+            .build_virtual_machine(&build_request(&org, "202"))
+            .unwrap_err(),
+        ApiError::Transport { .. }
+    ));
+    assert_eq!(sim.stats().total_requests - before, 1);
+    assert!(matches!(
+        client.data_centers().unwrap_err(),
+        ApiError::Transport { .. }
+    ));
+
+    // Intermittent 503s and 429s on reads are absorbed by the retries.
+    sim.set_faults(Faults {
+        errors: vec![error_rule("GET *", 0.3, 503), error_rule("GET *", 0.1, 429)],
+        ..Faults::default()
+    });
+    let successes = (0..20).filter(|_| client.data_centers().is_ok()).count();
+    assert!(
+        successes >= 15,
+        "only {successes} of 20 reads got through the retries"
+    );
+    assert_eq!(
+        sim.stats().builds_by_whmcs_service_id.get("201"),
+        None,
+        "no build was accepted behind a 503"
+    );
+}
+
+#[test]
+fn hangs_time_out_and_malformed_bodies_are_reported() {
+    let sim = start(false);
+    let mut settings = settings_for(&sim);
+    settings.timeout = Duration::from_millis(300);
+    settings.retry.max_attempts = 2;
+    let client = Client::new(settings).unwrap();
+
+    sim.set_faults(Faults {
+        hang_rate: 1.0,
+        hang_ms: 5_000,
+        ..Faults::default()
+    });
+    let started = Instant::now();
+    let hung = client.organizations().unwrap_err();
+    assert!(matches!(hung, ApiError::Timeout { .. }), "{hung}");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "gave up after two time-outs, not the hang"
+    );
+    assert!(hung.to_string().contains("katapult.timeout"));
+
+    sim.set_faults(Faults {
+        malformed_rate: 1.0,
+        ..Faults::default()
+    });
+    let malformed = client.organizations().unwrap_err();
+    assert!(
+        matches!(malformed, ApiError::InvalidBody { status: 200, .. }),
+        "{malformed}"
+    );
+
+    sim.set_faults(Faults {
+        latency_ms: 50,
+        jitter_ms: 50,
+        ..Faults::default()
+    });
+    assert!(client.organizations().is_ok());
+}
+
+#[test]
+fn a_faulty_api_never_panics_the_client() {
+    let sim = start(false);
+    let mut settings = settings_for(&sim);
+    settings.timeout = Duration::from_millis(400);
+    let client = Client::new(settings).unwrap();
+    let parent = client
+        .organizations()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.managed != Some(true))
+        .unwrap();
+    let org = managed_org(&client, &parent, "chaos");
+    sim.set_faults(Faults {
+        latency_ms: 5,
+        jitter_ms: 20,
+        errors: vec![
+            error_rule("*", 0.15, 503),
+            error_rule("*", 0.05, 500),
+            error_rule("*", 0.05, 502),
+            error_rule("*", 0.05, 429),
+        ],
+        hang_rate: 0.02,
+        hang_ms: 2_000,
+        malformed_rate: 0.05,
+        reset_rate: 0.05,
+    });
+    let mut outcomes = std::collections::BTreeMap::<String, u32>::new();
+    for n in 0..40 {
+        let outcome = match n % 4 {
+            0 => client.data_centers().map(|_| ()),
+            1 => client.virtual_machine_packages().map(|_| ()),
+            2 => client
+                .build_virtual_machine(&build_request(&org, &format!("chaos-{n}")))
+                .map(|_| ()),
+            _ => client
+                .managed_organizations(&OrganizationRef::Id(parent.id.clone()), None)
+                .map(|_| ()),
+        };
+        let key = match outcome {
+            Ok(()) => "ok".to_string(),
+            Err(e) => e.kind().to_string(),
+        };
+        *outcomes.entry(key).or_default() += 1;
+    }
+    println!(
+        "outcomes under faults: {outcomes:?}; injected: {:?}",
+        sim.stats().faults
+    );
+    let allowed = [
+        "ok",
+        "service_unavailable",
+        "unhandled_exception",
+        "rate_limit_reached",
+        "unexpected_status",
+        "timeout",
+        "transport_error",
+        "invalid_response",
+    ];
+    assert!(
+        outcomes.keys().all(|k| allowed.contains(&k.as_str())),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.get("ok").copied().unwrap_or(0) >= 20,
+        "{outcomes:?}"
+    );
+    let builds = sim.stats().builds_by_whmcs_service_id;
+    assert!(
+        builds.values().all(|n| *n == 1),
+        "a build was duplicated: {builds:?}"
+    );
+}

@@ -1,0 +1,267 @@
+//! How builds, tasks and VM boots move forward. Nothing runs in the background:
+//! every API request first calls `State::advance`, which applies whatever the
+//! clock (or, for `BuildSpeed::OnPoll`, the poll counters) says has happened.
+
+use crate::config::{BuildSpeed, Timing};
+use crate::state::{unix_now, State, TaskKind, Vm};
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Phase {
+    Pending,
+    Running(u8),
+    Done,
+}
+
+pub fn phase(speed: BuildSpeed, timing: Timing, created: Instant, polls: u32) -> Phase {
+    match speed {
+        BuildSpeed::OnPoll(n) => {
+            if polls >= n {
+                Phase::Done
+            } else if polls <= 1 {
+                Phase::Pending
+            } else {
+                Phase::Running((polls * 100 / n) as u8)
+            }
+        }
+        _ => {
+            let elapsed = created.elapsed();
+            if elapsed >= timing.done {
+                Phase::Done
+            } else if elapsed < timing.start {
+                Phase::Pending
+            } else {
+                let span = (timing.done - timing.start).as_millis().max(1);
+                let pct = (elapsed - timing.start).as_millis() * 100 / span;
+                Phase::Running(pct.clamp(1, 99) as u8)
+            }
+        }
+    }
+}
+
+impl State {
+    pub fn advance(&mut self) {
+        self.advance_builds();
+        self.advance_tasks();
+        let now = Instant::now();
+        for vm in self.vms.iter_mut() {
+            if vm.boots_at.is_some_and(|t| t <= now) {
+                finish_boot(vm);
+            }
+        }
+    }
+
+    /// A GET of the VM: in `OnPoll` mode this boots a fresh VM and counts as a
+    /// poll of its unfinished tasks (clients often watch the VM, not the task).
+    pub fn note_vm_get(&mut self, vm_id: &str) {
+        if let BuildSpeed::OnPoll(_) = self.speed {
+            if let Some(vm) = self.vm_mut(vm_id) {
+                finish_boot(vm);
+            }
+            for t in self.tasks.iter_mut().filter(|t| t.finished_at.is_none()) {
+                if matches!(&t.kind, TaskKind::Power { vm_id: v, .. } | TaskKind::ChangePackage { vm_id: v, .. } if v == vm_id)
+                {
+                    t.polls += 1;
+                }
+            }
+            self.advance_tasks();
+        }
+    }
+
+    fn advance_builds(&mut self) {
+        let timing = self.speed.build_timing();
+        for i in 0..self.builds.len() {
+            if self.builds[i].vm_id.is_some() {
+                continue;
+            }
+            let b = &self.builds[i];
+            match phase(self.speed, timing, b.created, b.polls) {
+                Phase::Pending => {}
+                Phase::Running(_) => self.builds[i].state = "building",
+                Phase::Done => {
+                    let vm_id = self.create_vm(i);
+                    let b = &mut self.builds[i];
+                    b.state = "complete";
+                    b.vm_id = Some(vm_id);
+                }
+            }
+        }
+    }
+
+    fn create_vm(&mut self, build: usize) -> String {
+        let id = self.new_id("vm");
+        let root_password = self.random_string(20);
+        let b = &self.builds[build];
+        let pkg = self
+            .cat
+            .package("id", &b.package_id)
+            .cloned()
+            .unwrap_or_default();
+        let boots_at = match self.speed {
+            BuildSpeed::OnPoll(_) => None,
+            s => Some(Instant::now() + s.boot_time()),
+        };
+        let vm = Vm {
+            id: id.clone(),
+            org_id: b.org_id.clone(),
+            name: b.hostname.clone(),
+            hostname: b.hostname.clone(),
+            created_at: unix_now(),
+            root_password,
+            state: "starting",
+            package_id: b.package_id.clone(),
+            cpu_cores: pkg["cpu_cores"].as_u64().unwrap_or(1),
+            memory_in_gb: pkg["memory_in_gb"].as_u64().unwrap_or(1),
+            zone_id: b.zone_id.clone(),
+            annotations: b.annotations.clone(),
+            trash_id: None,
+            boots_at,
+        };
+        let org_id = b.org_id.clone();
+        let network = self.cat.network("id", &b.network_id).cloned();
+        let fqdn = self.fqdn(&vm);
+        self.vms.push(vm);
+        if let Some(net) = network {
+            for version in [4, 6] {
+                if let Some(i) = self.allocate_ip(&org_id, &net, version) {
+                    self.ips[i].vm_id = Some(id.clone());
+                    self.ips[i].reverse_dns = fqdn.clone();
+                }
+            }
+        }
+        id
+    }
+
+    fn advance_tasks(&mut self) {
+        let timing = self.speed.task_timing();
+        for i in 0..self.tasks.len() {
+            if self.tasks[i].finished_at.is_some() {
+                continue;
+            }
+            let t = &self.tasks[i];
+            let ph = match &t.kind {
+                TaskKind::Build { build_id } => {
+                    match self
+                        .builds
+                        .iter()
+                        .find(|b| &b.id == build_id)
+                        .map(|b| b.state)
+                    {
+                        Some("complete") => Phase::Done,
+                        Some("building") => Phase::Running(50),
+                        _ => Phase::Pending,
+                    }
+                }
+                _ => phase(self.speed, timing, t.created, t.polls),
+            };
+            match ph {
+                Phase::Pending => {}
+                Phase::Running(p) => {
+                    let kind = self.tasks[i].kind.clone();
+                    let t = &mut self.tasks[i];
+                    t.status = "running";
+                    t.started_at.get_or_insert_with(unix_now);
+                    t.progress = p;
+                    if let TaskKind::Power { vm_id, action } = kind {
+                        if let Some(vm) = self.vm_mut(&vm_id) {
+                            vm.state = action.states().0;
+                        }
+                    }
+                }
+                Phase::Done => {
+                    let now = unix_now();
+                    let kind = self.tasks[i].kind.clone();
+                    let t = &mut self.tasks[i];
+                    t.status = "completed";
+                    t.started_at.get_or_insert(now);
+                    t.finished_at = Some(now);
+                    t.progress = 100;
+                    self.complete(kind);
+                }
+            }
+        }
+    }
+
+    fn complete(&mut self, kind: TaskKind) {
+        match kind {
+            TaskKind::Build { .. } => {}
+            TaskKind::Power { vm_id, action } => {
+                if let Some(vm) = self.vm_mut(&vm_id) {
+                    vm.boots_at = None;
+                    vm.state = action.states().1;
+                }
+            }
+            TaskKind::ChangePackage { vm_id, package_id } => {
+                let pkg = self.cat.package("id", &package_id).cloned();
+                if let (Some(vm), Some(pkg)) = (self.vm_mut(&vm_id), pkg) {
+                    vm.package_id = package_id;
+                    vm.cpu_cores = pkg["cpu_cores"].as_u64().unwrap_or(vm.cpu_cores);
+                    vm.memory_in_gb = pkg["memory_in_gb"].as_u64().unwrap_or(vm.memory_in_gb);
+                }
+            }
+            TaskKind::Purge { trash_id } => {
+                let Some(pos) = self.trash.iter().position(|t| t.id == trash_id) else {
+                    return;
+                };
+                let trash = self.trash.remove(pos);
+                self.vms.retain(|v| v.id != trash.object_id);
+                self.ips
+                    .retain(|ip| ip.vm_id.as_deref() != Some(&trash.object_id));
+                self.consoles.retain(|c| c.vm_id != trash.object_id);
+            }
+        }
+    }
+}
+
+fn finish_boot(vm: &mut Vm) {
+    if vm.state == "starting" && vm.trash_id.is_none() {
+        vm.state = "started";
+    }
+    vm.boots_at = None;
+}
+
+const ADJECTIVES: &[&str] = &[
+    "elegant",
+    "jealous",
+    "bitter",
+    "beautiful",
+    "popular",
+    "shapely",
+    "blue",
+    "brave",
+    "calm",
+    "eager",
+    "fancy",
+    "gentle",
+    "happy",
+    "jolly",
+    "kind",
+    "lively",
+    "nice",
+    "proud",
+    "silly",
+    "witty",
+    "zealous",
+    "quiet",
+    "rapid",
+    "sunny",
+];
+const NOUNS: &[&str] = &[
+    "lily", "mango", "tank", "kumquat", "otter", "falcon", "maple", "river", "comet", "badger",
+    "cedar", "harbor", "lantern", "meadow", "pebble", "quartz", "walrus", "yak",
+];
+
+/// `adjective-adjective-noun`, like the API's generated hostnames ("elegant-jealous-lily").
+pub fn random_hostname(rng: &mut impl rand::Rng) -> String {
+    use rand::seq::IndexedRandom;
+    let pick = |rng: &mut _, list: &[&'static str]| *list.choose(rng).unwrap_or(&"vm");
+    let a = pick(rng, ADJECTIVES);
+    let b = pick(rng, ADJECTIVES);
+    let n = pick(rng, NOUNS);
+    format!("{a}-{b}-{n}")
+}
+
+/// Whether `to` has fewer vCPUs or less memory than `from` (needs a stopped VM).
+pub fn is_downgrade(from: (u64, u64), to: (u64, u64)) -> bool {
+    to.0 < from.0 || to.1 < from.1
+}

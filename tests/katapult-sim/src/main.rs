@@ -1,0 +1,112 @@
+//! `katapult-sim`: run the Katapult Core API v1 simulator from the command line.
+
+use clap::Parser;
+use katapult_sim::{BuildSpeed, ErrorRule, Faults, SimConfig, Simulator};
+use std::io::Write;
+use std::net::SocketAddr;
+use tokio::signal::unix::{signal, SignalKind};
+
+#[derive(Parser)]
+#[command(version, about = "Local simulator of the Katapult Core API v1")]
+struct Cli {
+    /// Address to listen on (port 0 = ephemeral).
+    #[arg(long, default_value = "127.0.0.1:9080")]
+    listen: SocketAddr,
+    /// Serve HTTPS with a freshly generated CA.
+    #[arg(long)]
+    tls: bool,
+    /// Write the CA certificate (PEM) here (with --tls).
+    #[arg(long, requires = "tls")]
+    ca_out: Option<std::path::PathBuf>,
+    /// realtime | fast | poll:N
+    #[arg(long, default_value = "fast")]
+    build_speed: BuildSpeed,
+    /// Accepted API token (repeatable; default: sim-token).
+    #[arg(long = "token")]
+    tokens: Vec<String>,
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    #[arg(long, default_value_t = 0)]
+    jitter_ms: u64,
+    /// ENDPOINT=PROB:STATUS, e.g. '*=0.1:503' or 'POST /virtual_machines/*=0.5:500' (repeatable).
+    #[arg(long = "error-rate", value_parser = parse_error_rule)]
+    error_rates: Vec<ErrorRule>,
+    #[arg(long, default_value_t = 0.0)]
+    hang_rate: f64,
+    #[arg(long, default_value_t = 60_000)]
+    hang_ms: u64,
+    #[arg(long, default_value_t = 0.0)]
+    malformed_rate: f64,
+    #[arg(long, default_value_t = 0.0)]
+    reset_rate: f64,
+    /// Seed for ids and fault dice (default: random).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Requests per token per minute.
+    #[arg(long, default_value_t = 1000)]
+    rate_limit: u32,
+}
+
+fn parse_error_rule(s: &str) -> Result<ErrorRule, String> {
+    let (endpoint, rest) = s.rsplit_once('=').ok_or("expected ENDPOINT=PROB:STATUS")?;
+    let (prob, status) = rest.split_once(':').ok_or("expected PROB:STATUS")?;
+    Ok(ErrorRule {
+        endpoint: endpoint.to_string(),
+        probability: prob.parse().map_err(|e| format!("probability: {e}"))?,
+        status: status.parse().map_err(|e| format!("status: {e}"))?,
+    })
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let cli = Cli::parse();
+    let faults = Faults {
+        latency_ms: cli.latency_ms,
+        jitter_ms: cli.jitter_ms,
+        errors: cli.error_rates,
+        hang_rate: cli.hang_rate,
+        hang_ms: cli.hang_ms,
+        malformed_rate: cli.malformed_rate,
+        reset_rate: cli.reset_rate,
+    };
+    faults.validate()?;
+    let mut config = SimConfig {
+        listen: cli.listen,
+        tls: cli.tls,
+        build_speed: cli.build_speed,
+        faults,
+        rate_limit_per_minute: cli.rate_limit,
+        ..SimConfig::default()
+    };
+    if !cli.tokens.is_empty() {
+        config.tokens = cli.tokens;
+    }
+    if let Some(seed) = cli.seed {
+        config.seed = seed;
+    }
+    // Listen for signals before announcing readiness, so none is missed.
+    let signals = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (mut term, mut int) = {
+        let _guard = signals.enter();
+        (
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        )
+    };
+    let sim = Simulator::start(config)?;
+    if let (Some(path), Some(pem)) = (cli.ca_out, sim.ca_pem()) {
+        std::fs::write(path, pem)?;
+    }
+    let mut out = std::io::stdout();
+    writeln!(out, "katapult-sim listening on {}", sim.base_url())?;
+    out.flush()?;
+    signals.block_on(async {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    });
+    sim.shutdown();
+    Ok(())
+}

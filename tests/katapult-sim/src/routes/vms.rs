@@ -1,0 +1,326 @@
+//! Virtual machines: build, build status, list, get, power, package, delete (REFERENCE §4).
+
+use super::organizations::find_org;
+use super::{created, ok, ApiArgs, Sim};
+use crate::errors::{ApiError, ApiResult};
+use crate::jobs::{is_downgrade, random_hostname};
+use crate::lookup::{annotations_match, Args};
+use crate::render::annotations;
+use crate::state::{default_rdns, unix_now, Build, Power, State, TaskKind, TrashObject};
+use axum::extract::State as AxState;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+/// How long a deleted VM stays in the trash (LIVE: 48 h).
+const TRASH_KEEP_SECS: i64 = 172_800;
+
+/// Resolves `virtual_machine` to a VM index; a trashed VM is 406 `object_in_trash`.
+pub fn find_vm(st: &State, args: &Args) -> ApiResult<usize> {
+    let l = args.lookup("virtual_machine", &["id", "fqdn"])?;
+    let i = st
+        .vms
+        .iter()
+        .position(|v| match l.key.as_str() {
+            "id" => v.id == l.value,
+            _ => st.fqdn(v) == l.value,
+        })
+        .ok_or_else(|| ApiError::not_found("virtual_machine_not_found"))?;
+    if let Some(trash_id) = &st.vms[i].trash_id {
+        if let Some(t) = st.trash.iter().find(|t| &t.id == trash_id) {
+            return Err(ApiError::object_in_trash(st.trash_json(t)));
+        }
+    }
+    Ok(i)
+}
+
+fn valid_hostname(h: &str) -> bool {
+    (1..=63).contains(&h.len())
+        && h.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !h.starts_with('-')
+        && !h.ends_with('-')
+}
+
+fn hostname_taken(st: &State, org_id: &str, hostname: &str) -> bool {
+    st.vms
+        .iter()
+        .any(|v| v.org_id == org_id && v.hostname == hostname)
+        || st
+            .builds
+            .iter()
+            .any(|b| b.vm_id.is_none() && b.org_id == org_id && b.hostname == hostname)
+}
+
+pub async fn build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    let mut st = sim.state();
+    let org_i = find_org(&st, &args)?;
+    let org_id = st.orgs[org_i].id.clone();
+
+    let zone = match args.optional_lookup("zone", &["id", "permalink"])? {
+        Some(l) => Some(
+            st.cat
+                .zone(&l.key, &l.value)
+                .ok_or_else(|| ApiError::not_found("zone_not_found"))?
+                .clone(),
+        ),
+        None => None,
+    };
+    let zone = match (
+        zone,
+        args.optional_lookup("data_center", &["id", "permalink"])?,
+    ) {
+        (Some(z), _) => z,
+        (None, Some(l)) => {
+            let dc = st
+                .cat
+                .data_center(&l.key, &l.value)
+                .ok_or_else(|| ApiError::not_found("data_center_not_found"))?;
+            st.cat
+                .zones
+                .iter()
+                .find(|z| z["data_center"] == dc["id"])
+                .cloned()
+                .ok_or_else(|| ApiError::not_found("zone_not_found"))?
+        }
+        (None, None) => {
+            return Err(ApiError::new(
+                422,
+                "location_required",
+                "A zone or a data_center argument must be provided",
+            ))
+        }
+    };
+    let dc_id = zone["data_center"].as_str().unwrap_or_default().to_string();
+
+    let pl = args.required_lookup("package", &["id", "permalink"])?;
+    let package_id = st
+        .cat
+        .package(&pl.key, &pl.value)
+        .ok_or_else(|| ApiError::not_found("package_not_found"))?["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    let template_id = match args.optional_lookup("disk_template", &["id", "permalink"])? {
+        Some(l) => Some(
+            st.cat
+                .disk_template(&l.key, &l.value)
+                .ok_or_else(|| ApiError::not_found("disk_template_not_found"))?["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        None => None,
+    };
+
+    let network = match args.optional_lookup("network", &["id", "permalink"])? {
+        Some(l) => st.cat.network(&l.key, &l.value),
+        None => st.cat.default_network(&dc_id),
+    }
+    .ok_or_else(|| ApiError::not_found("network_not_found"))?;
+    let network_id = network["id"].as_str().unwrap_or_default().to_string();
+
+    if let Some(disks) = args.map.get("disks").and_then(Value::as_array) {
+        if disks.iter().filter(|d| d["system"] == true).count() != 1 {
+            return Err(ApiError::new(
+                422,
+                "one_system_disk_required",
+                "Exactly one disk must be marked as the system disk",
+            ));
+        }
+    }
+
+    let notes = args.annotations()?;
+    let hostname = match args.string("hostname").filter(|h| !h.trim().is_empty()) {
+        Some(h) => {
+            let h = h.trim().to_lowercase();
+            if !valid_hostname(&h) {
+                return Err(ApiError::validation(vec!["Hostname is invalid".into()]));
+            }
+            if hostname_taken(&st, &org_id, &h) {
+                return Err(ApiError::validation(vec![
+                    "Hostname has already been taken".into(),
+                ]));
+            }
+            h
+        }
+        None => loop {
+            let h = random_hostname(&mut st.rng);
+            if !hostname_taken(&st, &org_id, &h) {
+                break h;
+            }
+        },
+    };
+
+    let build_id = st.new_id("vmbuild");
+    let task_id = st.new_task(
+        "Build virtual machine",
+        TaskKind::Build {
+            build_id: build_id.clone(),
+        },
+    );
+    st.builds.push(Build {
+        id: build_id.clone(),
+        org_id,
+        hostname: hostname.clone(),
+        package_id,
+        zone_id: zone["id"].as_str().unwrap_or_default().to_string(),
+        template_id,
+        network_id,
+        annotations: notes.clone(),
+        created: Instant::now(),
+        created_at: unix_now(),
+        polls: 0,
+        state: "pending",
+        vm_id: None,
+    });
+    drop(st);
+    {
+        let mut stats = sim.stats_mut();
+        stats.builds_created += 1;
+        if let Some((_, v)) = notes.iter().find(|(k, _)| k == "whmcs_service_id") {
+            *stats
+                .builds_by_whmcs_service_id
+                .entry(v.clone())
+                .or_default() += 1;
+        }
+    }
+    let b = json!({"id": build_id, "state": "pending"});
+    created(json!({
+        "task": {"id": task_id, "name": "Build virtual machine", "status": "pending"},
+        "build": b,
+        "virtual_machine_build": b,
+        "hostname": hostname,
+        "annotations": annotations(&notes),
+    }))
+}
+
+pub async fn get_build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    let mut st = sim.state();
+    let l = args.lookup("virtual_machine_build", &["id"])?;
+    let i = st
+        .builds
+        .iter()
+        .position(|b| b.id == l.value)
+        .ok_or_else(|| ApiError::not_found("build_not_found"))?;
+    st.builds[i].polls += 1;
+    st.advance();
+    let b = &st.builds[i];
+    ok(
+        json!({ "virtual_machine_build": st.build_json(b), "annotations": annotations(&b.annotations) }),
+    )
+}
+
+pub async fn list(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    let st = sim.state();
+    let org_id = st.orgs[find_org(&st, &args)?].id.clone();
+    let filters = args.annotations()?;
+    let page = args.page()?;
+    let vms: Vec<Value> = st
+        .vms
+        .iter()
+        .filter(|v| v.org_id == org_id && v.trash_id.is_none())
+        .filter(|v| annotations_match(&v.annotations, &filters))
+        .map(|v| st.vm_summary_json(v))
+        .collect();
+    let (pagination, items) = page.apply(&vms);
+    ok(json!({ "pagination": pagination, "virtual_machines": items }))
+}
+
+pub async fn get(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    let mut st = sim.state();
+    let i = find_vm(&st, &args)?;
+    let id = st.vms[i].id.clone();
+    st.note_vm_get(&id);
+    let vm = &st.vms[i];
+    ok(json!({ "virtual_machine": st.vm_json(vm), "annotations": annotations(&vm.annotations) }))
+}
+
+pub async fn delete(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    let mut st = sim.state();
+    let i = find_vm(&st, &args)?;
+    let trash = TrashObject {
+        id: st.new_id("trsh"),
+        object_id: st.vms[i].id.clone(),
+        keep_until: unix_now() + TRASH_KEEP_SECS,
+    };
+    st.vms[i].trash_id = Some(trash.id.clone());
+    let vm_id = st.vms[i].id.clone();
+    // LIVE: a trashed VM's addresses fall back to their default PTR names.
+    for ip in st
+        .ips
+        .iter_mut()
+        .filter(|ip| ip.vm_id.as_deref() == Some(&vm_id))
+    {
+        ip.reverse_dns = default_rdns(&ip.address);
+    }
+    let body =
+        json!({ "trash_object": st.trash_json(&trash), "virtual_machine": st.vm_json(&st.vms[i]) });
+    st.trash.push(trash);
+    ok(body)
+}
+
+async fn power(sim: Sim, args: Args, action: Power) -> ApiResult {
+    let mut st = sim.state();
+    let i = find_vm(&st, &args)?;
+    let vm_id = st.vms[i].id.clone();
+    let id = st.new_task(action.task_name(), TaskKind::Power { vm_id, action });
+    ok(json!({ "task": {"id": id, "name": action.task_name(), "status": "pending"} }))
+}
+
+pub async fn start(sim: Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    power(sim, args, Power::Start).await
+}
+
+pub async fn stop(sim: Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    power(sim, args, Power::Stop).await
+}
+
+pub async fn shutdown(sim: Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    power(sim, args, Power::Shutdown).await
+}
+
+pub async fn reset(sim: Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    power(sim, args, Power::Reset).await
+}
+
+pub async fn change_package(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    let mut st = sim.state();
+    let i = find_vm(&st, &args)?;
+    let l = args.required_lookup("virtual_machine_package", &["id", "permalink"])?;
+    let pkg = st
+        .cat
+        .package(&l.key, &l.value)
+        .ok_or_else(|| ApiError::not_found("package_not_found"))?;
+    let to = (
+        pkg["cpu_cores"].as_u64().unwrap_or_default(),
+        pkg["memory_in_gb"].as_u64().unwrap_or_default(),
+    );
+    let package_id = pkg["id"].as_str().unwrap_or_default().to_string();
+    let vm = &st.vms[i];
+    // Katapult needs a stopped VM to downgrade. Apia endpoints can only raise the
+    // errors they declare, and this one declares no 422, so the refusal is the
+    // declared 406 `task_queueing_error` (the resize task cannot be queued).
+    if is_downgrade((vm.cpu_cores, vm.memory_in_gb), to) && vm.state != "stopped" {
+        return Err(ApiError::new(
+            406,
+            "task_queueing_error",
+            "This error means that a background task that was needed to complete your request could not be queued",
+        )
+        .with_detail(json!({"details": format!(
+            "The virtual machine must be stopped before its package can be downgraded (fewer CPU cores or less memory); it is {}",
+            vm.state
+        )})));
+    }
+    let vm_id = vm.id.clone();
+    let id = st.new_task(
+        "Change package",
+        TaskKind::ChangePackage { vm_id, package_id },
+    );
+    let task = st
+        .tasks
+        .iter()
+        .find(|t| t.id == id)
+        .map(|t| st.task_json(t));
+    ok(json!({ "task": task }))
+}

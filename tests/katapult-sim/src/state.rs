@@ -1,0 +1,273 @@
+//! The mutable world: organizations, builds, VMs, tasks, trash and IPs.
+
+use crate::catalogue::Catalogue;
+use crate::config::BuildSpeed;
+use rand::distr::{Alphanumeric, SampleString};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+pub type Annotations = Vec<(String, String)>;
+
+pub struct Org {
+    pub id: String,
+    pub uuid: String,
+    pub name: String,
+    pub sub_domain: String,
+    pub created_at: i64,
+    pub managed: bool,
+    pub annotations: Annotations,
+}
+
+pub struct Build {
+    pub id: String,
+    pub org_id: String,
+    pub hostname: String,
+    pub package_id: String,
+    pub zone_id: String,
+    pub template_id: Option<String>,
+    pub network_id: String,
+    pub annotations: Annotations,
+    pub created: Instant,
+    pub created_at: i64,
+    pub polls: u32,
+    pub state: &'static str,
+    pub vm_id: Option<String>,
+}
+
+pub struct Vm {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub hostname: String,
+    pub created_at: i64,
+    pub root_password: String,
+    pub state: &'static str,
+    pub package_id: String,
+    pub cpu_cores: u64,
+    pub memory_in_gb: u64,
+    pub zone_id: String,
+    pub annotations: Annotations,
+    /// Set while the VM sits in the trash.
+    pub trash_id: Option<String>,
+    /// When a freshly built VM, still `starting`, becomes `started`.
+    pub boots_at: Option<Instant>,
+}
+
+#[derive(Clone, PartialEq)]
+pub enum TaskKind {
+    Build { build_id: String },
+    Power { vm_id: String, action: Power },
+    ChangePackage { vm_id: String, package_id: String },
+    Purge { trash_id: String },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Power {
+    Start,
+    Stop,
+    Shutdown,
+    Reset,
+}
+
+impl Power {
+    pub fn task_name(self) -> &'static str {
+        match self {
+            Power::Start => "Start virtual machine",
+            Power::Stop => "Stop virtual machine",
+            Power::Shutdown => "Shutdown virtual machine",
+            Power::Reset => "Reset virtual machine",
+        }
+    }
+
+    /// VM state while the task runs, and once it has completed.
+    pub fn states(self) -> (&'static str, &'static str) {
+        match self {
+            Power::Start => ("starting", "started"),
+            Power::Stop => ("stopping", "stopped"),
+            Power::Shutdown => ("shutting_down", "stopped"),
+            Power::Reset => ("resetting", "started"),
+        }
+    }
+}
+
+pub struct Task {
+    pub id: String,
+    pub name: &'static str,
+    pub kind: TaskKind,
+    pub created: Instant,
+    pub created_at: i64,
+    pub polls: u32,
+    pub status: &'static str,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub progress: u8,
+}
+
+pub struct TrashObject {
+    pub id: String,
+    pub object_id: String,
+    pub keep_until: i64,
+}
+
+pub struct Ip {
+    pub id: String,
+    pub org_id: String,
+    pub address: String,
+    pub version: u8,
+    pub network_id: String,
+    pub reverse_dns: String,
+    pub vip: bool,
+    pub label: Option<String>,
+    pub vm_id: Option<String>,
+}
+
+pub struct Console {
+    pub id: String,
+    pub token: String,
+    pub vm_id: String,
+    pub expires_at: i64,
+}
+
+pub struct State {
+    pub cat: Arc<Catalogue>,
+    pub speed: BuildSpeed,
+    pub orgs: Vec<Org>,
+    pub builds: Vec<Build>,
+    pub vms: Vec<Vm>,
+    pub tasks: Vec<Task>,
+    pub trash: Vec<TrashObject>,
+    pub ips: Vec<Ip>,
+    pub consoles: Vec<Console>,
+    pub rng: StdRng,
+}
+
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+impl State {
+    pub fn new(cat: Arc<Catalogue>, speed: BuildSpeed, seed: u64) -> State {
+        let p = &cat.parent_org;
+        let parent = Org {
+            id: p["id"].as_str().unwrap_or_default().into(),
+            uuid: p["uuid"].as_str().unwrap_or_default().into(),
+            name: p["name"].as_str().unwrap_or_default().into(),
+            sub_domain: p["sub_domain"].as_str().unwrap_or_default().into(),
+            created_at: p["created_at"].as_i64().unwrap_or_default(),
+            managed: false,
+            annotations: Vec::new(),
+        };
+        State {
+            cat,
+            speed,
+            orgs: vec![parent],
+            builds: Vec::new(),
+            vms: Vec::new(),
+            tasks: Vec::new(),
+            trash: Vec::new(),
+            ips: Vec::new(),
+            consoles: Vec::new(),
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+
+    /// `prefix_` plus 16 alphanumerics, like Katapult ids.
+    pub fn new_id(&mut self, prefix: &str) -> String {
+        format!("{prefix}_{}", Alphanumeric.sample_string(&mut self.rng, 16))
+    }
+
+    pub fn random_string(&mut self, len: usize) -> String {
+        Alphanumeric.sample_string(&mut self.rng, len)
+    }
+
+    pub fn new_uuid(&mut self) -> String {
+        uuid::Builder::from_random_bytes(self.rng.random())
+            .into_uuid()
+            .to_string()
+    }
+
+    pub fn org(&self, key: &str, value: &str) -> Option<&Org> {
+        self.orgs.iter().find(|o| match key {
+            "id" => o.id == value,
+            _ => o.sub_domain == value,
+        })
+    }
+
+    pub fn org_by_id(&self, id: &str) -> Option<&Org> {
+        self.orgs.iter().find(|o| o.id == id)
+    }
+
+    pub fn vm_mut(&mut self, id: &str) -> Option<&mut Vm> {
+        self.vms.iter_mut().find(|v| v.id == id)
+    }
+
+    pub fn fqdn(&self, vm: &Vm) -> String {
+        let domain = self
+            .org_by_id(&vm.org_id)
+            .map(|o| o.sub_domain.as_str())
+            .unwrap_or_default();
+        format!("{}.{}.katapult.cloud", vm.hostname, domain)
+    }
+
+    pub fn new_task(&mut self, name: &'static str, kind: TaskKind) -> String {
+        let id = self.new_id("task");
+        self.tasks.push(Task {
+            id: id.clone(),
+            name,
+            kind,
+            created: Instant::now(),
+            created_at: unix_now(),
+            polls: 0,
+            status: "pending",
+            started_at: None,
+            finished_at: None,
+            progress: 0,
+        });
+        id
+    }
+
+    /// A free address in the network's subnet of `version`, recorded as an IP of `org_id`.
+    pub fn allocate_ip(&mut self, org_id: &str, network: &Value, version: u8) -> Option<usize> {
+        let subnet = self.cat.subnet(network, version)?;
+        let base = subnet["address"].as_str()?;
+        let mask = subnet["mask"].as_u64()? as u32;
+        let gateway = subnet["gateway"].as_str().unwrap_or_default().to_string();
+        let address = (0..10_000).find_map(|_| {
+            let candidate = if version == 4 {
+                let net = u32::from(base.parse::<Ipv4Addr>().ok()?);
+                let hosts = (1u32 << (32 - mask)) - 2;
+                Ipv4Addr::from(net + 1 + self.rng.random_range(0..hosts)).to_string()
+            } else {
+                let net = u128::from(base.parse::<Ipv6Addr>().ok()?);
+                Ipv6Addr::from(net + self.rng.random_range(2..u64::MAX as u128)).to_string()
+            };
+            let taken = candidate == gateway || self.ips.iter().any(|i| i.address == candidate);
+            (!taken).then_some(candidate)
+        })?;
+        let id = self.new_id("ip");
+        self.ips.push(Ip {
+            id,
+            org_id: org_id.into(),
+            reverse_dns: default_rdns(&address),
+            address,
+            version,
+            network_id: network["id"].as_str().unwrap_or_default().into(),
+            vip: false,
+            label: None,
+            vm_id: None,
+        });
+        Some(self.ips.len() - 1)
+    }
+}
+
+/// Katapult's default PTR name for an unallocated address.
+pub fn default_rdns(address: &str) -> String {
+    format!("{}.rdns.katapult.io", address.replace(['.', ':'], "-"))
+}

@@ -1,0 +1,21 @@
+//! Counters a test or demo can read back through `Simulator::stats()` or `GET /_sim/stats`.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Stats {
+    /// Every request to `/core/v1`, including faulted ones.
+    pub total_requests: u64,
+    /// Requests that reached a route, keyed by `"METHOD /route/:param"`.
+    pub requests: BTreeMap<String, u64>,
+    /// Responses the API produced, by HTTP status (faults excluded).
+    pub responses_by_status: BTreeMap<u16, u64>,
+    /// Injected faults by kind: `latency`, `error_500`, `error_502`, `error_503`,
+    /// `error_429`, `hang`, `malformed`, `reset`.
+    pub faults: BTreeMap<String, u64>,
+    /// Builds accepted, keyed by their `whmcs_service_id` annotation value.
+    pub builds_by_whmcs_service_id: BTreeMap<String, u64>,
+    pub builds_created: u64,
+    pub managed_organizations_created: u64,
+}
