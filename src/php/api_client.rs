@@ -141,6 +141,8 @@ impl ApiClient {
     pub fn build_virtual_machine(&self, request: &ZendHashTable) -> ArrayResult {
         let fields = match table_to_json(request, 0).map_err(|e| failure("invalid_argument", e))? {
             serde_json::Value::Object(fields) => fields,
+            // An empty PHP array is a list as much as a map: it simply names no field.
+            serde_json::Value::Array(items) if items.is_empty() => serde_json::Map::new(),
             _ => {
                 return Err(failure(
                     "invalid_argument",

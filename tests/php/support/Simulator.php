@@ -12,7 +12,7 @@ final class Simulator
     /** @var resource */
     private $process;
     /** @var array<int, resource> */
-    private array $pipes;
+    private array $pipes = [];
     public readonly string $baseUrl;
     public readonly string $rootUrl;
     public readonly ?string $caFile;
