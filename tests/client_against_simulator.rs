@@ -633,3 +633,40 @@ fn a_faulty_api_never_panics_the_client() {
         "a build was duplicated: {builds:?}"
     );
 }
+
+#[test]
+fn calls_slow_down_as_the_rate_limit_budget_runs_out() {
+    let sim = Simulator::start(SimConfig {
+        rate_limit_per_minute: 10,
+        seed: 3,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let mut settings = settings_for(&sim);
+    settings.retry.max_attempts = 1;
+    let client = Client::new(settings).unwrap();
+
+    // Nine calls leave one request in the window: above the 10% low-water mark, no pacing.
+    let started = Instant::now();
+    for _ in 0..9 {
+        client.data_centers().unwrap();
+    }
+    let unpaced = started.elapsed();
+    // The tenth leaves none; the eleventh is held back before it is sent, then refused.
+    client.data_centers().unwrap();
+    let before_eleventh = Instant::now();
+    let refused = client.data_centers().unwrap_err();
+    let paced = before_eleventh.elapsed();
+    assert_eq!(
+        (refused.code(), refused.status()),
+        (Some("rate_limit_reached"), Some(429))
+    );
+    assert!(
+        paced >= Duration::from_millis(1900),
+        "the call after the budget ran out waited only {paced:?}"
+    );
+    assert!(
+        unpaced < Duration::from_secs(2),
+        "calls with budget left were slowed: {unpaced:?}"
+    );
+}
