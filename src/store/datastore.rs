@@ -1,0 +1,347 @@
+//! The key/value datastore, in the PHP module's own table and format.
+//!
+//! Table `mod_salmon_data_store_items` (grizzlyware/salmon): `rel_type` + `rel_id` name the owner
+//! (`module_setting`, `client`, `service`), `key` the item, `value` is PHP-`serialize()`d, and
+//! `value_index` an optional searchable copy. A provider switching from the PHP module keeps every
+//! row; we write the same forms back (timestamps as `Carbon\Carbon` objects), so the PHP module
+//! could read ours too. There is no unique key on (rel_type, rel_id, key): writes read first, in a
+//! transaction, and update every row found.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+
+use super::php_value::{DecodeError, PhpValue};
+use super::sql::{transaction, Dialect, Sql, SqlError, SqlValue};
+
+pub const TABLE: &str = "mod_salmon_data_store_items";
+
+/// Who an item belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// Module-wide settings. The PHP module wrote rel_id `'katapult'` into the integer column,
+    /// which MySQL stores as 0 (and SQLite keeps as text): both are read, 0 is written.
+    Module,
+    /// A WHMCS client (`tblclients.id`).
+    Client(u64),
+    /// A WHMCS service (`tblhosting.id`).
+    Service(u64),
+}
+
+impl Owner {
+    pub fn rel_type(&self) -> &'static str {
+        match self {
+            Owner::Module => "module_setting",
+            Owner::Client(_) => "client",
+            Owner::Service(_) => "service",
+        }
+    }
+
+    fn rel_id(&self) -> i64 {
+        match self {
+            Owner::Module => 0,
+            Owner::Client(id) | Owner::Service(id) => *id as i64,
+        }
+    }
+
+    /// The WHERE clause naming this owner's rows, and its parameters.
+    fn condition(&self) -> (&'static str, Vec<SqlValue>) {
+        match self {
+            Owner::Module => (
+                "rel_type = ? AND (rel_id = ? OR rel_id = ?)",
+                vec![self.rel_type().into(), 0.into(), "katapult".into()],
+            ),
+            _ => (
+                "rel_type = ? AND rel_id = ?",
+                vec![self.rel_type().into(), self.rel_id().into()],
+            ),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Sql(#[from] SqlError),
+    #[error("the stored value of `{key}` cannot be read: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+impl StoreError {
+    fn corrupt(key: &str, reason: impl ToString) -> Self {
+        StoreError::Corrupt {
+            key: key.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// The datastore over one database connection.
+pub struct DataStore<'a> {
+    sql: &'a dyn Sql,
+}
+
+impl<'a> DataStore<'a> {
+    /// Opens the store, creating its table when missing (never altering or dropping one).
+    pub fn open(sql: &'a dyn Sql) -> Result<Self, StoreError> {
+        for statement in create_table(sql.dialect()) {
+            sql.execute(statement, &[])?;
+        }
+        Ok(Self { sql })
+    }
+
+    /// The raw serialized value, newest row first when the PHP module left duplicates.
+    fn raw(&self, owner: Owner, key: &str) -> Result<Option<String>, StoreError> {
+        let (condition, mut params) = owner.condition();
+        params.push(key.into());
+        let sql = format!(
+            "SELECT value FROM {TABLE} WHERE {condition} AND {} = ? ORDER BY id DESC LIMIT 1",
+            quote_key(self.sql.dialect())
+        );
+        let rows = self.sql.query(&sql, &params)?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next())
+            .and_then(|v| v.as_text().map(str::to_string)))
+    }
+
+    pub fn get(&self, owner: Owner, key: &str) -> Result<Option<PhpValue>, StoreError> {
+        match self.raw(owner, key)? {
+            None => Ok(None),
+            Some(text) => PhpValue::unserialize(&text)
+                .map(Some)
+                .map_err(|e: DecodeError| StoreError::corrupt(key, e)),
+        }
+    }
+
+    /// A text item (ids, permalinks): strings, and integers as text.
+    pub fn get_text(&self, owner: Owner, key: &str) -> Result<Option<String>, StoreError> {
+        match self.get(owner, key)? {
+            None | Some(PhpValue::Null) => Ok(None),
+            Some(value) => value
+                .as_text()
+                .filter(|t| !t.is_empty())
+                .map(Some)
+                .ok_or_else(|| StoreError::corrupt(key, "not a string")),
+        }
+    }
+
+    /// A point in time, as the PHP module stored it (a `Carbon\Carbon`) or as a Unix time.
+    pub fn get_time(&self, owner: Owner, key: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        match self.get(owner, key)? {
+            None | Some(PhpValue::Null) => Ok(None),
+            Some(PhpValue::Int(seconds)) => Utc
+                .timestamp_opt(seconds, 0)
+                .single()
+                .map(Some)
+                .ok_or_else(|| StoreError::corrupt(key, "time out of range")),
+            Some(value) => carbon_time(&value)
+                .map(Some)
+                .map_err(|reason| StoreError::corrupt(key, reason)),
+        }
+    }
+
+    /// Sets an item: updates the owner's rows for this key, or inserts one.
+    pub fn set(
+        &self,
+        owner: Owner,
+        key: &str,
+        value: &PhpValue,
+        value_index: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let serialized = value.serialize();
+        let stamp = now.format("%Y-%m-%d %H:%M:%S").to_string();
+        let key_column = quote_key(self.sql.dialect());
+        transaction(self.sql, || {
+            let (condition, mut params) = owner.condition();
+            let mut update = vec![
+                SqlValue::from(serialized.as_str()),
+                value_index.into(),
+                stamp.as_str().into(),
+            ];
+            params.push(key.into());
+            update.extend(params);
+            let sql = format!("UPDATE {TABLE} SET value = ?, value_index = ?, updated_at = ? WHERE {condition} AND {key_column} = ?");
+            if self.sql.execute(&sql, &update)? == 0 && !self.exists(owner, key)? {
+                let sql = format!("INSERT INTO {TABLE} (rel_type, rel_id, {key_column}, value, value_index, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                let row = [
+                    owner.rel_type().into(),
+                    owner.rel_id().into(),
+                    key.into(),
+                    serialized.as_str().into(),
+                    value_index.into(),
+                    stamp.as_str().into(),
+                    stamp.as_str().into(),
+                ];
+                self.sql.execute(&sql, &row)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn set_text(
+        &self,
+        owner: Owner,
+        key: &str,
+        value: &str,
+        value_index: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.set(
+            owner,
+            key,
+            &PhpValue::String(value.into()),
+            value_index,
+            now,
+        )
+    }
+
+    /// Stores a time as a `Carbon\Carbon` in UTC, the form the PHP module reads.
+    pub fn set_time(
+        &self,
+        owner: Owner,
+        key: &str,
+        time: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.set(owner, key, &carbon(time), None, now)
+    }
+
+    /// MySQL reports 0 changed rows for an UPDATE that writes the same value: look before inserting.
+    fn exists(&self, owner: Owner, key: &str) -> Result<bool, StoreError> {
+        let (condition, mut params) = owner.condition();
+        params.push(key.into());
+        let sql = format!(
+            "SELECT 1 FROM {TABLE} WHERE {condition} AND {} = ? LIMIT 1",
+            quote_key(self.sql.dialect())
+        );
+        Ok(!self.sql.query(&sql, &params)?.is_empty())
+    }
+
+    pub fn delete(&self, owner: Owner, key: &str) -> Result<u64, StoreError> {
+        let (condition, mut params) = owner.condition();
+        params.push(key.into());
+        let sql = format!(
+            "DELETE FROM {TABLE} WHERE {condition} AND {} = ?",
+            quote_key(self.sql.dialect())
+        );
+        Ok(self.sql.execute(&sql, &params)?)
+    }
+
+    /// Every item of the owner (a terminated service's links).
+    pub fn delete_all(&self, owner: Owner) -> Result<u64, StoreError> {
+        let (condition, params) = owner.condition();
+        Ok(self
+            .sql
+            .execute(&format!("DELETE FROM {TABLE} WHERE {condition}"), &params)?)
+    }
+
+    /// The ids of the owners of a kind that hold `key` (e.g. every service with a build id).
+    pub fn owners_with(&self, rel_type: &str, key: &str) -> Result<Vec<u64>, StoreError> {
+        let sql = format!(
+            "SELECT DISTINCT rel_id FROM {TABLE} WHERE rel_type = ? AND {} = ? ORDER BY rel_id",
+            quote_key(self.sql.dialect())
+        );
+        let rows = self.sql.query(&sql, &[rel_type.into(), key.into()])?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| row.first()?.as_int())
+            .filter_map(|id| u64::try_from(id).ok())
+            .collect())
+    }
+}
+
+/// `key` is a reserved word in MySQL.
+fn quote_key(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::MySql => "`key`",
+        Dialect::Sqlite => "\"key\"",
+    }
+}
+
+/// The table as grizzlyware/salmon's Laravel migration makes it (same columns, types, indexes).
+fn create_table(dialect: Dialect) -> &'static [&'static str] {
+    match dialect {
+        Dialect::MySql => &["CREATE TABLE IF NOT EXISTS mod_salmon_data_store_items (
+            id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            rel_type VARCHAR(255) NOT NULL,
+            rel_id BIGINT UNSIGNED NOT NULL,
+            `key` VARCHAR(255) NOT NULL,
+            value LONGTEXT NOT NULL,
+            value_index VARCHAR(255) NULL,
+            created_at TIMESTAMP NULL,
+            updated_at TIMESTAMP NULL,
+            INDEX mod_salmon_data_store_items_rel_type_index (rel_type),
+            INDEX mod_salmon_data_store_items_rel_id_index (rel_id),
+            INDEX mod_salmon_data_store_items_key_index (`key`),
+            INDEX mod_salmon_data_store_items_value_index_index (value_index)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"],
+        Dialect::Sqlite => &[
+            "CREATE TABLE IF NOT EXISTS mod_salmon_data_store_items (
+                id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+                rel_type VARCHAR(255) NOT NULL,
+                rel_id INTEGER NOT NULL,
+                \"key\" VARCHAR(255) NOT NULL,
+                value TEXT NOT NULL,
+                value_index VARCHAR(255) NULL,
+                created_at DATETIME NULL,
+                updated_at DATETIME NULL
+            )",
+            "CREATE INDEX IF NOT EXISTS mod_salmon_data_store_items_rel_type_index ON mod_salmon_data_store_items (rel_type)",
+            "CREATE INDEX IF NOT EXISTS mod_salmon_data_store_items_rel_id_index ON mod_salmon_data_store_items (rel_id)",
+            "CREATE INDEX IF NOT EXISTS mod_salmon_data_store_items_key_index ON mod_salmon_data_store_items (\"key\")",
+            "CREATE INDEX IF NOT EXISTS mod_salmon_data_store_items_value_index_index ON mod_salmon_data_store_items (value_index)",
+        ],
+    }
+}
+
+/// A `Carbon\Carbon` as PHP serializes it, in UTC.
+pub fn carbon(time: DateTime<Utc>) -> PhpValue {
+    PhpValue::Object {
+        class: "Carbon\\Carbon".into(),
+        properties: vec![
+            (
+                "date".into(),
+                PhpValue::String(time.format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
+            ),
+            ("timezone_type".into(), PhpValue::Int(3)),
+            ("timezone".into(), PhpValue::String("UTC".into())),
+        ],
+    }
+}
+
+/// The instant a serialized `Carbon\Carbon` (or `DateTime`) names: its `date` is wall time in
+/// its `timezone`, which is an offset (type 1), an abbreviation (type 2) or a zone name (type 3).
+fn carbon_time(value: &PhpValue) -> Result<DateTime<Utc>, String> {
+    let text = |name: &str| {
+        value
+            .property(name)
+            .and_then(PhpValue::as_text)
+            .ok_or_else(|| format!("no `{name}` in the stored time"))
+    };
+    let date = text("date")?;
+    let zone = text("timezone")?;
+    let wall = NaiveDateTime::parse_from_str(&date, "%Y-%m-%d %H:%M:%S%.f")
+        .map_err(|e| format!("bad date `{date}`: {e}"))?;
+    if let Ok(offset) = DateTime::parse_from_str(
+        &format!("2000-01-01 00:00:00 {zone}"),
+        "%Y-%m-%d %H:%M:%S %:z",
+    ) {
+        let offset: FixedOffset = *offset.offset();
+        return offset
+            .from_local_datetime(&wall)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| "ambiguous time".into());
+    }
+    let tz: chrono_tz::Tz = match zone.as_str() {
+        "Z" | "GMT" | "UTC" => chrono_tz::UTC,
+        name => name
+            .parse()
+            .map_err(|_| format!("unknown time zone `{name}`"))?,
+    };
+    tz.from_local_datetime(&wall)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("`{date}` does not exist in {zone}"))
+}

@@ -1,0 +1,102 @@
+//! The `Sql` port: how the store reaches the database. `php/` implements it over the PDO WHMCS
+//! already holds; tests implement it over SQLite. Prepared statements only: values are always
+//! parameters, never text in the SQL.
+
+/// A parameter or a column value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlValue {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl SqlValue {
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            SqlValue::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            SqlValue::Int(i) => Some(*i),
+            SqlValue::Text(s) => s.parse().ok(),
+            SqlValue::Null => None,
+        }
+    }
+}
+
+impl From<&str> for SqlValue {
+    fn from(value: &str) -> Self {
+        SqlValue::Text(value.to_string())
+    }
+}
+
+impl From<String> for SqlValue {
+    fn from(value: String) -> Self {
+        SqlValue::Text(value)
+    }
+}
+
+impl From<i64> for SqlValue {
+    fn from(value: i64) -> Self {
+        SqlValue::Int(value)
+    }
+}
+
+impl From<Option<&str>> for SqlValue {
+    fn from(value: Option<&str>) -> Self {
+        value.map_or(SqlValue::Null, SqlValue::from)
+    }
+}
+
+/// One result row: the selected columns in order.
+pub type Row = Vec<SqlValue>;
+
+/// The SQL flavours WHMCS runs on (MySQL/MariaDB) and the tests and demo use (SQLite).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    MySql,
+    Sqlite,
+}
+
+/// A database failure, with the driver's message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("database error: {0}")]
+pub struct SqlError(pub String);
+
+pub trait Sql {
+    fn dialect(&self) -> Dialect;
+    fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, SqlError>;
+    /// Runs a statement; returns the number of rows it changed.
+    fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, SqlError>;
+    /// Opens a transaction; false when one is already open (then the outer one decides).
+    fn begin(&self) -> Result<bool, SqlError>;
+    fn commit(&self) -> Result<(), SqlError>;
+    fn rollback(&self) -> Result<(), SqlError>;
+}
+
+/// Runs `work` in a transaction: all of its changes land, or none do.
+pub fn transaction<T, E: From<SqlError>>(
+    sql: &dyn Sql,
+    work: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    let opened = sql.begin()?;
+    match work() {
+        Ok(value) => {
+            if opened {
+                sql.commit()?;
+            }
+            Ok(value)
+        }
+        Err(error) => {
+            if opened {
+                // The work's error is the one worth reporting; a failed rollback ends the
+                // transaction anyway when the connection drops it.
+                let _ = sql.rollback();
+            }
+            Err(error)
+        }
+    }
+}

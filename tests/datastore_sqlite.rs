@@ -1,0 +1,399 @@
+//! The datastore on a real SQLite database, including rows exactly as the PHP module wrote them.
+
+use std::cell::RefCell;
+
+use chrono::{TimeZone, Utc};
+use katapult::store::datastore::carbon;
+use katapult::store::{
+    DataStore, Dialect, Owner, PhpValue, Row, Sql, SqlError, SqlValue, StoreError,
+};
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::Connection;
+
+struct Sqlite(Connection);
+
+fn to_sqlite(params: &[SqlValue]) -> Vec<Value> {
+    params
+        .iter()
+        .map(|p| match p {
+            SqlValue::Null => Value::Null,
+            SqlValue::Int(i) => Value::Integer(*i),
+            SqlValue::Text(s) => Value::Text(s.clone()),
+        })
+        .collect()
+}
+
+impl Sql for Sqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, SqlError> {
+        let err = |e: rusqlite::Error| SqlError(e.to_string());
+        let mut statement = self.0.prepare(sql).map_err(err)?;
+        let columns = statement.column_count();
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(to_sqlite(params)), |row| {
+                (0..columns)
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            ValueRef::Null => SqlValue::Null,
+                            ValueRef::Integer(n) => SqlValue::Int(n),
+                            ValueRef::Real(f) => SqlValue::Text(f.to_string()),
+                            ValueRef::Text(t) | ValueRef::Blob(t) => {
+                                SqlValue::Text(String::from_utf8_lossy(t).into_owned())
+                            }
+                        })
+                    })
+                    .collect::<Result<Row, rusqlite::Error>>()
+            })
+            .map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+
+    fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, SqlError> {
+        self.0
+            .execute(sql, rusqlite::params_from_iter(to_sqlite(params)))
+            .map(|n| n as u64)
+            .map_err(|e| SqlError(e.to_string()))
+    }
+
+    fn begin(&self) -> Result<bool, SqlError> {
+        if !self.0.is_autocommit() {
+            return Ok(false);
+        }
+        self.execute("BEGIN", &[]).map(|_| true)
+    }
+
+    fn commit(&self) -> Result<(), SqlError> {
+        self.execute("COMMIT", &[]).map(|_| ())
+    }
+
+    fn rollback(&self) -> Result<(), SqlError> {
+        self.execute("ROLLBACK", &[]).map(|_| ())
+    }
+}
+
+fn database() -> Sqlite {
+    Sqlite(Connection::open_in_memory().unwrap())
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
+}
+
+/// A row as grizzlyware/salmon wrote it for the PHP module.
+fn php_module_row(
+    db: &Sqlite,
+    rel_type: &str,
+    rel_id: SqlValue,
+    key: &str,
+    serialized: &str,
+    index: Option<&str>,
+) {
+    db.execute(
+        "INSERT INTO mod_salmon_data_store_items (rel_type, rel_id, \"key\", value, value_index, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '2024-03-05 14:07:09', '2024-03-05 14:07:09')",
+        &[rel_type.into(), rel_id, key.into(), serialized.into(), index.into()],
+    )
+    .unwrap();
+}
+
+#[test]
+fn reads_every_form_the_php_module_left() {
+    let db = database();
+    let store = DataStore::open(&db).unwrap();
+    php_module_row(
+        &db,
+        "module_setting",
+        "katapult".into(),
+        "parent_organization",
+        r#"s:18:"org_eodfyqFF3YWb2O";"#,
+        None,
+    );
+    php_module_row(
+        &db,
+        "module_setting",
+        SqlValue::Int(0),
+        "vm_config_option_group_id",
+        "i:12;",
+        None,
+    );
+    php_module_row(
+        &db,
+        "client",
+        SqlValue::Int(5),
+        "managed_org_id",
+        r#"s:20:"org_TZQHTxMg1G8COlfu";"#,
+        None,
+    );
+    php_module_row(
+        &db,
+        "service",
+        SqlValue::Int(42),
+        "vm_build_id",
+        r#"s:24:"vmbuild_TEmhezUShNuAsyac";"#,
+        Some("vmbuild_TEmhezUShNuAsyac"),
+    );
+    php_module_row(
+        &db,
+        "service",
+        SqlValue::Int(42),
+        "vm_build_started_at",
+        r#"O:13:"Carbon\Carbon":3:{s:4:"date";s:26:"2024-07-01 10:30:00.000000";s:13:"timezone_type";i:3;s:8:"timezone";s:13:"Europe/London";}"#,
+        None,
+    );
+    php_module_row(
+        &db,
+        "service",
+        SqlValue::Int(43),
+        "vm_build_started_at",
+        r#"O:13:"Carbon\Carbon":3:{s:4:"date";s:26:"2024-01-15 10:30:00.000000";s:13:"timezone_type";i:1;s:8:"timezone";s:6:"+02:00";}"#,
+        None,
+    );
+
+    assert_eq!(
+        store
+            .get_text(Owner::Module, "parent_organization")
+            .unwrap()
+            .as_deref(),
+        Some("org_eodfyqFF3YWb2O")
+    );
+    assert_eq!(
+        store
+            .get(Owner::Module, "vm_config_option_group_id")
+            .unwrap(),
+        Some(PhpValue::Int(12))
+    );
+    assert_eq!(
+        store
+            .get_text(Owner::Client(5), "managed_org_id")
+            .unwrap()
+            .as_deref(),
+        Some("org_TZQHTxMg1G8COlfu")
+    );
+    assert_eq!(
+        store
+            .get_text(Owner::Service(42), "vm_build_id")
+            .unwrap()
+            .as_deref(),
+        Some("vmbuild_TEmhezUShNuAsyac")
+    );
+    // 10:30 in London in July is 09:30 UTC; 10:30 at +02:00 is 08:30 UTC.
+    assert_eq!(
+        store
+            .get_time(Owner::Service(42), "vm_build_started_at")
+            .unwrap(),
+        Some(Utc.with_ymd_and_hms(2024, 7, 1, 9, 30, 0).unwrap())
+    );
+    assert_eq!(
+        store
+            .get_time(Owner::Service(43), "vm_build_started_at")
+            .unwrap(),
+        Some(Utc.with_ymd_and_hms(2024, 1, 15, 8, 30, 0).unwrap())
+    );
+    assert_eq!(store.get(Owner::Service(44), "vm_build_id").unwrap(), None);
+    assert_eq!(
+        store.owners_with("service", "vm_build_id").unwrap(),
+        vec![42]
+    );
+}
+
+#[test]
+fn writes_are_updates_of_existing_rows_and_never_duplicate() {
+    let db = database();
+    let store = DataStore::open(&db).unwrap();
+    php_module_row(
+        &db,
+        "module_setting",
+        "katapult".into(),
+        "parent_organization",
+        r#"s:3:"old";"#,
+        None,
+    );
+    store
+        .set_text(Owner::Module, "parent_organization", "org_new", None, now())
+        .unwrap();
+    store
+        .set_text(Owner::Module, "parent_organization", "org_new", None, now())
+        .unwrap();
+    let rows = db.query("SELECT rel_id, value FROM mod_salmon_data_store_items WHERE \"key\" = 'parent_organization'", &[]).unwrap();
+    assert_eq!(
+        rows,
+        vec![vec![
+            SqlValue::Text("katapult".into()),
+            SqlValue::Text(r#"s:7:"org_new";"#.into())
+        ]]
+    );
+
+    store
+        .set_text(Owner::Service(7), "vm_id", "vm_abc", Some("vm_abc"), now())
+        .unwrap();
+    let row = db.query("SELECT rel_type, rel_id, value, value_index, created_at FROM mod_salmon_data_store_items WHERE \"key\" = 'vm_id'", &[]).unwrap();
+    assert_eq!(
+        row,
+        vec![vec![
+            "service".into(),
+            SqlValue::Int(7),
+            r#"s:6:"vm_abc";"#.into(),
+            "vm_abc".into(),
+            "2026-11-24 09:00:00".into()
+        ]]
+    );
+}
+
+#[test]
+fn times_are_written_as_carbon_and_read_back() {
+    let db = database();
+    let store = DataStore::open(&db).unwrap();
+    let started = Utc.with_ymd_and_hms(2026, 11, 24, 8, 45, 12).unwrap();
+    store
+        .set_time(Owner::Service(9), "vm_build_started_at", started, now())
+        .unwrap();
+    assert_eq!(
+        store
+            .get_time(Owner::Service(9), "vm_build_started_at")
+            .unwrap(),
+        Some(started)
+    );
+    let stored = db
+        .query("SELECT value FROM mod_salmon_data_store_items", &[])
+        .unwrap();
+    assert_eq!(stored[0][0], SqlValue::Text(carbon(started).serialize()));
+    assert!(stored[0][0]
+        .as_text()
+        .unwrap()
+        .starts_with(r#"O:13:"Carbon\Carbon":3:{s:4:"date";s:26:"2026-11-24 08:45:12.000000";"#));
+}
+
+#[test]
+fn deleting_a_service_keeps_its_client_and_other_services() {
+    let db = database();
+    let store = DataStore::open(&db).unwrap();
+    store
+        .set_text(Owner::Service(1), "vm_id", "vm_a", None, now())
+        .unwrap();
+    store
+        .set_text(Owner::Service(1), "vm_build_id", "vmbuild_a", None, now())
+        .unwrap();
+    store
+        .set_text(Owner::Service(2), "vm_id", "vm_b", None, now())
+        .unwrap();
+    store
+        .set_text(Owner::Client(1), "managed_org_id", "org_a", None, now())
+        .unwrap();
+    assert_eq!(store.delete_all(Owner::Service(1)).unwrap(), 2);
+    assert_eq!(
+        store
+            .get_text(Owner::Service(2), "vm_id")
+            .unwrap()
+            .as_deref(),
+        Some("vm_b")
+    );
+    assert_eq!(
+        store
+            .get_text(Owner::Client(1), "managed_org_id")
+            .unwrap()
+            .as_deref(),
+        Some("org_a")
+    );
+    assert_eq!(store.delete(Owner::Service(2), "vm_id").unwrap(), 1);
+}
+
+#[test]
+fn reopening_keeps_the_data() {
+    let db = database();
+    DataStore::open(&db)
+        .unwrap()
+        .set_text(Owner::Client(3), "managed_org_id", "org_x", None, now())
+        .unwrap();
+    let again = DataStore::open(&db).unwrap();
+    assert_eq!(
+        again
+            .get_text(Owner::Client(3), "managed_org_id")
+            .unwrap()
+            .as_deref(),
+        Some("org_x")
+    );
+}
+
+#[test]
+fn a_corrupt_value_is_a_clear_error() {
+    let db = database();
+    let store = DataStore::open(&db).unwrap();
+    php_module_row(
+        &db,
+        "service",
+        SqlValue::Int(8),
+        "vm_id",
+        "s:99:\"vm_short\";",
+        None,
+    );
+    php_module_row(
+        &db,
+        "service",
+        SqlValue::Int(8),
+        "vm_build_started_at",
+        r#"O:13:"Carbon\Carbon":3:{s:4:"date";s:10:"not a date";s:13:"timezone_type";i:3;s:8:"timezone";s:3:"UTC";}"#,
+        None,
+    );
+    let error = store
+        .get_text(Owner::Service(8), "vm_id")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("the stored value of `vm_id` cannot be read: not a PHP serialized value"),
+        "{error}"
+    );
+    let error = store
+        .get_time(Owner::Service(8), "vm_build_started_at")
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt { .. }), "{error}");
+}
+
+/// A database whose INSERTs fail, recording the transaction calls.
+struct FailingInserts {
+    inner: Sqlite,
+    calls: RefCell<Vec<&'static str>>,
+}
+
+impl Sql for FailingInserts {
+    fn dialect(&self) -> Dialect {
+        self.inner.dialect()
+    }
+    fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, SqlError> {
+        self.inner.query(sql, params)
+    }
+    fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, SqlError> {
+        if sql.starts_with("INSERT") {
+            return Err(SqlError("disk full".into()));
+        }
+        self.inner.execute(sql, params)
+    }
+    fn begin(&self) -> Result<bool, SqlError> {
+        self.calls.borrow_mut().push("begin");
+        self.inner.begin()
+    }
+    fn commit(&self) -> Result<(), SqlError> {
+        self.calls.borrow_mut().push("commit");
+        self.inner.commit()
+    }
+    fn rollback(&self) -> Result<(), SqlError> {
+        self.calls.borrow_mut().push("rollback");
+        self.inner.rollback()
+    }
+}
+
+#[test]
+fn a_failed_write_is_rolled_back_and_reported() {
+    let db = FailingInserts {
+        inner: database(),
+        calls: RefCell::new(vec![]),
+    };
+    let store = DataStore::open(&db).unwrap();
+    let error = store
+        .set_text(Owner::Service(1), "vm_id", "vm_a", None, now())
+        .unwrap_err();
+    assert_eq!(error.to_string(), "database error: disk full");
+    assert_eq!(*db.calls.borrow(), vec!["begin", "rollback"]);
+    assert!(db.inner.0.is_autocommit(), "no transaction left open");
+}
