@@ -1,5 +1,7 @@
 //! The datastore on a real SQLite database, including rows exactly as the PHP module wrote them.
 
+mod support;
+
 use std::cell::RefCell;
 
 use chrono::{TimeZone, Utc};
@@ -7,76 +9,7 @@ use katapult::store::datastore::carbon;
 use katapult::store::{
     DataStore, Dialect, Owner, PhpValue, Row, Sql, SqlError, SqlValue, StoreError,
 };
-use rusqlite::types::{Value, ValueRef};
-use rusqlite::Connection;
-
-struct Sqlite(Connection);
-
-fn to_sqlite(params: &[SqlValue]) -> Vec<Value> {
-    params
-        .iter()
-        .map(|p| match p {
-            SqlValue::Null => Value::Null,
-            SqlValue::Int(i) => Value::Integer(*i),
-            SqlValue::Text(s) => Value::Text(s.clone()),
-        })
-        .collect()
-}
-
-impl Sql for Sqlite {
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
-    }
-
-    fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, SqlError> {
-        let err = |e: rusqlite::Error| SqlError(e.to_string());
-        let mut statement = self.0.prepare(sql).map_err(err)?;
-        let columns = statement.column_count();
-        let rows = statement
-            .query_map(rusqlite::params_from_iter(to_sqlite(params)), |row| {
-                (0..columns)
-                    .map(|i| {
-                        Ok(match row.get_ref(i)? {
-                            ValueRef::Null => SqlValue::Null,
-                            ValueRef::Integer(n) => SqlValue::Int(n),
-                            ValueRef::Real(f) => SqlValue::Text(f.to_string()),
-                            ValueRef::Text(t) | ValueRef::Blob(t) => {
-                                SqlValue::Text(String::from_utf8_lossy(t).into_owned())
-                            }
-                        })
-                    })
-                    .collect::<Result<Row, rusqlite::Error>>()
-            })
-            .map_err(err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(err)
-    }
-
-    fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, SqlError> {
-        self.0
-            .execute(sql, rusqlite::params_from_iter(to_sqlite(params)))
-            .map(|n| n as u64)
-            .map_err(|e| SqlError(e.to_string()))
-    }
-
-    fn begin(&self) -> Result<bool, SqlError> {
-        if !self.0.is_autocommit() {
-            return Ok(false);
-        }
-        self.execute("BEGIN", &[]).map(|_| true)
-    }
-
-    fn commit(&self) -> Result<(), SqlError> {
-        self.execute("COMMIT", &[]).map(|_| ())
-    }
-
-    fn rollback(&self) -> Result<(), SqlError> {
-        self.execute("ROLLBACK", &[]).map(|_| ())
-    }
-}
-
-fn database() -> Sqlite {
-    Sqlite(Connection::open_in_memory().unwrap())
-}
+use support::{database, Sqlite};
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()

@@ -1,0 +1,22 @@
+//! The `Host` port: what the module needs from WHMCS besides SQL. `php/` implements it with
+//! WHMCS's own functions (logActivity, logModuleCall, run_hook, decrypt, the installation secret);
+//! tests implement it in memory.
+
+/// A failure of the host itself (a missing WHMCS function, a PHP exception in a hook).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct HostError(pub String);
+
+pub trait Host {
+    /// A line in WHMCS's activity log, against a client when one is named.
+    fn log_activity(&self, message: &str, client_id: Option<u64>);
+
+    /// An API exchange in WHMCS's module log; every string in `scrub` is masked by WHMCS.
+    fn log_module_call(&self, action: &str, request: &str, response: &str, scrub: &[&str]);
+
+    /// WHMCS's `decrypt()`: how the PHP module stored the API key.
+    fn whmcs_decrypt(&self, value: &str) -> Result<String, HostError>;
+
+    /// The installation's secret (`cc_encryption_hash` from WHMCS's configuration.php).
+    fn installation_secret(&self) -> Result<String, HostError>;
+}

@@ -1,0 +1,124 @@
+//! Module-wide settings: the Katapult API key (one for every product, sealed at rest) and the
+//! parent organization, in the datastore's `module_setting` rows.
+
+use chrono::{DateTime, Utc};
+
+use super::host::{Host, HostError};
+use crate::api::ApiToken;
+use crate::store::secrets::{SecretBox, SecretError};
+use crate::store::{DataStore, Owner, StoreError};
+
+/// Our sealed API key. The PHP module's `api_v1_key` row is left as it was, so a provider can
+/// switch back.
+const API_KEY: &str = "api_key";
+/// The PHP module's key, WHMCS-`encrypt()`ed; read once after a switch and sealed again as ours.
+const LEGACY_API_KEY: &str = "api_v1_key";
+const PARENT_ORGANIZATION: &str = "parent_organization";
+/// The item name bound into the sealed value.
+const SEALED_ITEM: &str = "Katapult API key";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Secret(#[from] SecretError),
+    #[error("cannot read WHMCS's installation secret: {0}")]
+    Host(#[from] HostError),
+    #[error("the API key saved by the previous Katapult module cannot be decrypted with this installation's cc_encryption_hash; enter it again on a Katapult product's Other tab")]
+    LegacyKeyUnreadable,
+}
+
+/// Whether an API key is set, without revealing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiKeyStatus {
+    NotSet,
+    Set,
+    Unreadable(String),
+}
+
+pub struct ModuleSettings<'a> {
+    store: &'a DataStore<'a>,
+    host: &'a dyn Host,
+}
+
+impl<'a> ModuleSettings<'a> {
+    pub fn new(store: &'a DataStore<'a>, host: &'a dyn Host) -> Self {
+        Self { store, host }
+    }
+
+    fn secrets(&self) -> Result<SecretBox, SettingsError> {
+        Ok(SecretBox::new(&self.host.installation_secret()?)?)
+    }
+
+    /// The API key, if one is set. The PHP module's key is moved into our format on first read.
+    pub fn api_key(&self, now: DateTime<Utc>) -> Result<Option<ApiToken>, SettingsError> {
+        if let Some(sealed) = self.store.get_text(Owner::Module, API_KEY)? {
+            return Ok(Some(ApiToken::new(
+                self.secrets()?.open(SEALED_ITEM, &sealed)?,
+            )));
+        }
+        let Some(legacy) = self.store.get_text(Owner::Module, LEGACY_API_KEY)? else {
+            return Ok(None);
+        };
+        let key = self.host.whmcs_decrypt(&legacy)?;
+        if key.trim().is_empty() {
+            return Err(SettingsError::LegacyKeyUnreadable);
+        }
+        self.store_api_key(key.trim(), now)?;
+        self.host.log_activity("[Katapult] Moved the API key saved by the previous Katapult module into this module's encrypted store", None);
+        Ok(Some(ApiToken::new(key.trim())))
+    }
+
+    pub fn api_key_status(&self, now: DateTime<Utc>) -> ApiKeyStatus {
+        match self.api_key(now) {
+            Ok(Some(_)) => ApiKeyStatus::Set,
+            Ok(None) => ApiKeyStatus::NotSet,
+            Err(error) => ApiKeyStatus::Unreadable(error.to_string()),
+        }
+    }
+
+    /// Seals and stores a new key (validating it is the caller's job: see the save hook).
+    pub fn set_api_key(&self, key: &str, now: DateTime<Utc>) -> Result<(), SettingsError> {
+        self.store_api_key(key.trim(), now)?;
+        self.host.log_activity(
+            "[Katapult] Updated the API key (it applies to every Katapult product)",
+            None,
+        );
+        Ok(())
+    }
+
+    fn store_api_key(&self, key: &str, now: DateTime<Utc>) -> Result<(), SettingsError> {
+        let sealed = self.secrets()?.seal(SEALED_ITEM, key);
+        self.store
+            .set_text(Owner::Module, API_KEY, &sealed, None, now)?;
+        Ok(())
+    }
+
+    /// The parent organization (`org_…` or a sub-domain), as the PHP module stored it.
+    pub fn parent_organization(&self) -> Result<Option<String>, SettingsError> {
+        Ok(self.store.get_text(Owner::Module, PARENT_ORGANIZATION)?)
+    }
+
+    pub fn set_parent_organization(
+        &self,
+        organization: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), SettingsError> {
+        self.store.set_text(
+            Owner::Module,
+            PARENT_ORGANIZATION,
+            organization.trim(),
+            None,
+            now,
+        )?;
+        self.host.log_activity(
+            &format!(
+                "[Katapult] Updated the parent organization to {}",
+                organization.trim()
+            ),
+            None,
+        );
+        Ok(())
+    }
+}

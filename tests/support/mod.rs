@@ -1,0 +1,136 @@
+//! Test implementations of the store's and service's ports: SQL on a real in-memory SQLite,
+//! and a WHMCS host that records what the module tells it.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::cell::RefCell;
+
+use katapult::service::host::{Host, HostError};
+use katapult::store::{Dialect, Row, Sql, SqlError, SqlValue};
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::Connection;
+
+pub struct Sqlite(pub Connection);
+
+fn to_sqlite(params: &[SqlValue]) -> Vec<Value> {
+    params
+        .iter()
+        .map(|p| match p {
+            SqlValue::Null => Value::Null,
+            SqlValue::Int(i) => Value::Integer(*i),
+            SqlValue::Text(s) => Value::Text(s.clone()),
+        })
+        .collect()
+}
+
+impl Sql for Sqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, SqlError> {
+        let err = |e: rusqlite::Error| SqlError(e.to_string());
+        let mut statement = self.0.prepare(sql).map_err(err)?;
+        let columns = statement.column_count();
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(to_sqlite(params)), |row| {
+                (0..columns)
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            ValueRef::Null => SqlValue::Null,
+                            ValueRef::Integer(n) => SqlValue::Int(n),
+                            ValueRef::Real(f) => SqlValue::Text(f.to_string()),
+                            ValueRef::Text(t) | ValueRef::Blob(t) => {
+                                SqlValue::Text(String::from_utf8_lossy(t).into_owned())
+                            }
+                        })
+                    })
+                    .collect::<Result<Row, rusqlite::Error>>()
+            })
+            .map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+
+    fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, SqlError> {
+        self.0
+            .execute(sql, rusqlite::params_from_iter(to_sqlite(params)))
+            .map(|n| n as u64)
+            .map_err(|e| SqlError(e.to_string()))
+    }
+
+    fn begin(&self) -> Result<bool, SqlError> {
+        if !self.0.is_autocommit() {
+            return Ok(false);
+        }
+        self.execute("BEGIN", &[]).map(|_| true)
+    }
+
+    fn commit(&self) -> Result<(), SqlError> {
+        self.execute("COMMIT", &[]).map(|_| ())
+    }
+
+    fn rollback(&self) -> Result<(), SqlError> {
+        self.execute("ROLLBACK", &[]).map(|_| ())
+    }
+}
+
+pub fn database() -> Sqlite {
+    Sqlite(Connection::open_in_memory().unwrap())
+}
+
+/// WHMCS as far as the module sees it: logs kept in memory, `decrypt()` of values made by
+/// `whmcs_encrypt` below, a fixed installation secret.
+#[derive(Default)]
+pub struct MemoryHost {
+    pub activity: RefCell<Vec<(String, Option<u64>)>>,
+    pub module_log: RefCell<Vec<(String, String, String)>>,
+    pub secret: RefCell<String>,
+}
+
+impl MemoryHost {
+    pub fn new() -> Self {
+        let host = Self::default();
+        *host.secret.borrow_mut() = "cc-encryption-hash-of-this-install".into();
+        host
+    }
+
+    /// Stands in for WHMCS's `encrypt()` (reversible, not secure: only `whmcs_decrypt` reads it).
+    pub fn whmcs_encrypt(value: &str) -> String {
+        format!(
+            "whmcs-encrypted:{}",
+            value.chars().rev().collect::<String>()
+        )
+    }
+}
+
+impl Host for MemoryHost {
+    fn log_activity(&self, message: &str, client_id: Option<u64>) {
+        self.activity
+            .borrow_mut()
+            .push((message.to_string(), client_id));
+    }
+
+    fn log_module_call(&self, action: &str, request: &str, response: &str, scrub: &[&str]) {
+        let mask = |text: &str| {
+            scrub
+                .iter()
+                .filter(|s| !s.is_empty())
+                .fold(text.to_string(), |t, s| t.replace(s, &"*".repeat(s.len())))
+        };
+        self.module_log
+            .borrow_mut()
+            .push((action.to_string(), mask(request), mask(response)));
+    }
+
+    fn whmcs_decrypt(&self, value: &str) -> Result<String, HostError> {
+        // Like WHMCS: a value it cannot decrypt comes back empty.
+        Ok(value
+            .strip_prefix("whmcs-encrypted:")
+            .map(|v| v.chars().rev().collect())
+            .unwrap_or_default())
+    }
+
+    fn installation_secret(&self) -> Result<String, HostError> {
+        Ok(self.secret.borrow().clone())
+    }
+}
