@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod build_info;
+pub mod module;
 pub mod service;
 pub mod store;
 

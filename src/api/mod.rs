@@ -9,6 +9,7 @@ mod client;
 mod common;
 mod error;
 mod lookup;
+pub mod observer;
 mod pagination;
 mod settings;
 mod transport;

@@ -22,6 +22,12 @@ impl ApiToken {
         &self.0
     }
 
+    /// The token, for the one other place it may go: the list of strings WHMCS masks in its
+    /// module log.
+    pub fn expose_for_scrubbing(&self) -> String {
+        self.0.clone()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.trim().is_empty()
     }

@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{snippet, ApiError, ErrorEnvelope};
+use super::observer::{self, Exchange};
 use super::settings::{ApiSettings, RetryPolicy};
 
 /// Whether a call may be sent again after an answer was lost or refused for load.
@@ -181,12 +182,32 @@ impl Transport {
         query: &[(String, String)],
         body: Option<&Value>,
     ) -> Result<Answer, Failure> {
-        let response = self
+        let request = self
             .request(method, url, query, body)
-            .send()
+            .build()
             .map_err(Failure::from_reqwest)?;
-        self.note_rate_limit(&response);
-        let answer = Answer::read(response)?;
+        let logged_url = request.url().to_string();
+        let request_body = body.map(Value::to_string);
+        let outcome = self
+            .http
+            .execute(request)
+            .map_err(Failure::from_reqwest)
+            .and_then(|response| {
+                self.note_rate_limit(&response);
+                Answer::read(response)
+            });
+        let (status, response) = match &outcome {
+            Ok(answer) => (Some(answer.status.as_u16()), answer.body.clone()),
+            Err(failure) => (None, failure.to_string()),
+        };
+        observer::report(&Exchange {
+            method: method.as_str(),
+            url: &logged_url,
+            request_body: request_body.as_deref(),
+            status,
+            response: &response,
+        });
+        let answer = outcome?;
         if matches!(answer.status.as_u16(), 429 | 502 | 503 | 504) {
             return Err(Failure::Overloaded(answer));
         }
@@ -291,6 +312,17 @@ enum Failure {
     Broken(String),
     /// An answer that says "try later": 429, 502, 503, 504.
     Overloaded(Answer),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Connect(reason) => write!(f, "no connection: {reason}"),
+            Failure::Timeout => f.write_str("no answer in time"),
+            Failure::Broken(reason) => write!(f, "connection broken: {reason}"),
+            Failure::Overloaded(answer) => write!(f, "HTTP {}", answer.status),
+        }
+    }
 }
 
 impl Failure {

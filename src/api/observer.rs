@@ -1,0 +1,94 @@
+//! Watching API exchanges (for WHMCS's module log) without the client knowing about WHMCS.
+//!
+//! A caller installs an observer for the duration of some work; every exchange the work makes on
+//! this thread is reported to it. Clients are shared across requests, observers are not: PHP runs
+//! one request per thread, so a thread-local scope is exactly one request's work.
+
+use std::cell::RefCell;
+
+/// One HTTP exchange with the API, as it can be logged: no token (it only travels in a header).
+#[derive(Debug, Clone)]
+pub struct Exchange<'a> {
+    pub method: &'a str,
+    /// The URL with its query string.
+    pub url: &'a str,
+    pub request_body: Option<&'a str>,
+    /// None when no answer came (connection failure, time-out).
+    pub status: Option<u16>,
+    /// The body, or what went wrong.
+    pub response: &'a str,
+}
+
+pub trait Observer {
+    fn exchange(&self, exchange: &Exchange<'_>);
+}
+
+thread_local! {
+    static OBSERVERS: RefCell<Vec<*const (dyn Observer + 'static)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `work`, reporting its exchanges on this thread to `observer`.
+pub fn observe<T>(observer: &dyn Observer, work: impl FnOnce() -> T) -> T {
+    // SAFETY: the pointer is removed below before `observer`'s borrow ends, also on unwind.
+    let erased: *const (dyn Observer + 'static) =
+        unsafe { std::mem::transmute(observer as *const dyn Observer) };
+    OBSERVERS.with(|o| o.borrow_mut().push(erased));
+    struct Pop;
+    impl Drop for Pop {
+        fn drop(&mut self) {
+            OBSERVERS.with(|o| o.borrow_mut().pop());
+        }
+    }
+    let _pop = Pop;
+    work()
+}
+
+/// Reports an exchange to the innermost observer, if any.
+pub(crate) fn report(exchange: &Exchange<'_>) {
+    let current = OBSERVERS.with(|o| o.borrow().last().copied());
+    if let Some(observer) = current {
+        // SAFETY: present in the stack only while `observe` holds the borrow.
+        unsafe { &*observer }.exchange(exchange);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Recorder(RefCell<Vec<String>>);
+
+    impl Observer for Recorder {
+        fn exchange(&self, exchange: &Exchange<'_>) {
+            self.0.borrow_mut().push(format!(
+                "{} {} {:?}",
+                exchange.method, exchange.url, exchange.status
+            ));
+        }
+    }
+
+    fn exchange() -> Exchange<'static> {
+        Exchange {
+            method: "GET",
+            url: "https://x/core/v1/zones",
+            request_body: None,
+            status: Some(200),
+            response: "{}",
+        }
+    }
+
+    #[test]
+    fn exchanges_reach_the_innermost_observer_only_while_observing() {
+        let outer = Recorder(RefCell::new(vec![]));
+        let inner = Recorder(RefCell::new(vec![]));
+        report(&exchange());
+        observe(&outer, || {
+            report(&exchange());
+            observe(&inner, || report(&exchange()));
+            report(&exchange());
+        });
+        report(&exchange());
+        assert_eq!(outer.0.borrow().len(), 2);
+        assert_eq!(inner.0.borrow().len(), 1);
+    }
+}

@@ -1,0 +1,102 @@
+//! `katapult_ConfigOptions()` and its loaders: the product's Module Settings.
+//!
+//! configoption1 is the VM package, as in the PHP module (so its products keep their setting);
+//! configoption2 and configoption3 fix the data center and disk template for the product, or
+//! leave them to the client's configurable options. The dropdowns are filled live from the API
+//! by loader functions, every page of every list.
+
+use serde_json::{json, Value};
+
+use crate::service::context::{Context, ModuleError};
+
+/// The value a product stores for "the client chooses (configurable option)".
+pub const CLIENT_CHOOSES: &str = "";
+
+/// The field definitions, in configoption order.
+pub fn config_options() -> Value {
+    json!({
+        "Package": {
+            "FriendlyName": "Virtual machine package",
+            "Type": "text",
+            "Size": "25",
+            "Loader": "katapult_PackageLoader",
+            "SimpleMode": true,
+            "Description": "The Katapult package (CPU, memory, disk) every VM of this product gets.",
+        },
+        "Data Center": {
+            "FriendlyName": "Data center",
+            "Type": "text",
+            "Size": "25",
+            "Loader": "katapult_DataCenterLoader",
+            "SimpleMode": true,
+            "Description": "Where VMs are built; or let the client choose with the \"Data Center\" configurable option.",
+        },
+        "Disk Template": {
+            "FriendlyName": "Disk template",
+            "Type": "text",
+            "Size": "25",
+            "Loader": "katapult_DiskTemplateLoader",
+            "SimpleMode": true,
+            "Description": "The operating system image; or let the client choose with the \"Disk Template\" configurable option.",
+        },
+    })
+}
+
+/// Every package: permalink → "Name (CPU, memory, disk)".
+pub fn packages(ctx: &Context<'_>) -> Result<Vec<(String, String)>, ModuleError> {
+    let store = ctx.store()?;
+    let client = ctx.client(&store)?;
+    let packages = ctx.logged(&client, || client.virtual_machine_packages())?;
+    Ok(packages
+        .into_iter()
+        .filter_map(|p| {
+            let permalink = p.permalink?;
+            let name = p.name.unwrap_or_else(|| permalink.clone());
+            let size = match (p.cpu_cores, p.memory_in_gb, p.storage_in_gb) {
+                (Some(cpu), Some(memory), Some(disk)) => {
+                    format!(" ({cpu} vCPU, {memory} GB RAM, {disk} GB disk)")
+                }
+                _ => String::new(),
+            };
+            Some((permalink, format!("{name}{size}")))
+        })
+        .collect())
+}
+
+/// "Client chooses", then every data center: permalink → name.
+pub fn data_centers(ctx: &Context<'_>) -> Result<Vec<(String, String)>, ModuleError> {
+    let store = ctx.store()?;
+    let client = ctx.client(&store)?;
+    let data_centers = ctx.logged(&client, || client.data_centers())?;
+    let listed = data_centers.into_iter().filter_map(|dc| {
+        let permalink = dc.permalink?;
+        Some((permalink.clone(), dc.name.unwrap_or(permalink)))
+    });
+    Ok(std::iter::once(client_chooses("Data Center"))
+        .chain(listed)
+        .collect())
+}
+
+/// "Client chooses", then the parent organization's templates and Katapult's universal ones.
+pub fn disk_templates(ctx: &Context<'_>) -> Result<Vec<(String, String)>, ModuleError> {
+    let store = ctx.store()?;
+    let client = ctx.client(&store)?;
+    let templates = ctx.logged(&client, || {
+        let parent = ctx.parent_organization(&store, &client)?;
+        Ok::<_, ModuleError>(client.disk_templates(&parent, true)?)
+    })?;
+    let listed = templates.into_iter().filter_map(|t| {
+        let permalink = t.permalink?;
+        Some((permalink.clone(), t.name.unwrap_or(permalink)))
+    });
+    Ok(std::iter::once(client_chooses("Disk Template"))
+        .chain(listed)
+        .collect())
+}
+
+fn client_chooses(option: &str) -> (String, String) {
+    (
+        CLIENT_CHOOSES.to_string(),
+        format!("Client chooses (\"{option}\" configurable option)"),
+    )
+}

@@ -1,0 +1,15 @@
+//! `katapult_MetaData()`: how WHMCS lists the module.
+
+use serde_json::{json, Value};
+
+pub fn meta_data() -> Value {
+    json!({
+        "DisplayName": "Katapult",
+        "APIVersion": "1.1",
+        // As the PHP module: WHMCS offers single sign-on (the console) only for services on a
+        // server, so products are assigned to one (any values will do).
+        "RequiresServer": true,
+        "ServiceSingleSignOnLabel": "Open Console",
+        "AdminSingleSignOnLabel": "Open Console",
+    })
+}

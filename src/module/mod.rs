@@ -1,0 +1,6 @@
+//! One file per WHMCS module function, each a short story told with the service layer.
+//! They return plain data; `php/` hands it to WHMCS in the shape WHMCS expects.
+
+pub mod config_options;
+pub mod meta_data;
+pub mod test_connection;

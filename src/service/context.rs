@@ -1,0 +1,161 @@
+//! What every module function works with: the database, WHMCS, the API settings and the clock;
+//! and the one error type module functions report.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::host::Host;
+use super::settings::{ModuleSettings, SettingsError};
+use crate::api::observer::{observe, Exchange, Observer};
+use crate::api::organizations::OrganizationRef;
+use crate::api::{ApiError, ApiSettings, Client};
+use crate::store::{DataStore, Sql, StoreError};
+
+/// Why a module function could not do its job, each with what the provider can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ModuleError {
+    #[error("The Katapult API key is not set: set it on the Other tab of a Katapult product (Setup > Products/Services).")]
+    NoApiKey,
+    #[error("{0}")]
+    Settings(#[from] SettingsError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    #[error("The API key reaches no organization of its own to build in: set the parent organization on the Other tab of a Katapult product.")]
+    NoParentOrganization,
+}
+
+pub struct Context<'a> {
+    pub sql: &'a dyn Sql,
+    pub host: &'a dyn Host,
+    /// From the INI settings; the token comes from the module settings.
+    pub api: ApiSettings,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Context<'a> {
+    pub fn store(&self) -> Result<DataStore<'a>, ModuleError> {
+        Ok(DataStore::open(self.sql)?)
+    }
+
+    /// A client with the stored API key.
+    pub fn client(&self, store: &DataStore<'_>) -> Result<Arc<Client>, ModuleError> {
+        let token = ModuleSettings::new(store, self.host)
+            .api_key(self.now)?
+            .ok_or(ModuleError::NoApiKey)?;
+        self.client_with(token)
+    }
+
+    /// A client with a given key (to validate a key before it is saved).
+    pub fn client_with(&self, token: crate::api::ApiToken) -> Result<Arc<Client>, ModuleError> {
+        let mut settings = self.api.clone();
+        settings.token = token;
+        Ok(Client::shared(&settings)?)
+    }
+
+    /// Runs `work`, logging each API exchange it makes to WHMCS's module log, with the API key
+    /// masked by WHMCS and root passwords removed here.
+    pub fn logged<T>(&self, client: &Client, work: impl FnOnce() -> T) -> T {
+        let log = ModuleLog {
+            host: self.host,
+            token: client.settings().token.expose_for_scrubbing(),
+        };
+        observe(&log, work)
+    }
+
+    /// The parent organization: the stored one, or the token's own (not managed) organization,
+    /// which is then stored, as the PHP module does for organization keys.
+    pub fn parent_organization(
+        &self,
+        store: &DataStore<'_>,
+        client: &Client,
+    ) -> Result<OrganizationRef, ModuleError> {
+        let settings = ModuleSettings::new(store, self.host);
+        if let Some(parent) = settings.parent_organization()? {
+            return Ok(OrganizationRef::from(parent.as_str()));
+        }
+        let own = client
+            .organizations()?
+            .into_iter()
+            .find(|o| o.managed != Some(true))
+            .ok_or(ModuleError::NoParentOrganization)?;
+        settings.set_parent_organization(&own.id, self.now)?;
+        Ok(OrganizationRef::Id(own.id))
+    }
+}
+
+struct ModuleLog<'a> {
+    host: &'a dyn Host,
+    token: String,
+}
+
+impl Observer for ModuleLog<'_> {
+    fn exchange(&self, exchange: &Exchange<'_>) {
+        let path = exchange
+            .url
+            .split("/core/v1")
+            .nth(1)
+            .unwrap_or(exchange.url)
+            .split('?')
+            .next()
+            .unwrap_or_default();
+        let action = format!("{} {path}", exchange.method);
+        let request = match exchange.request_body {
+            Some(body) => format!("{} {}\n\n{body}", exchange.method, exchange.url),
+            None => format!("{} {}", exchange.method, exchange.url),
+        };
+        let status = exchange
+            .status
+            .map(|s| format!("HTTP {s}"))
+            .unwrap_or_else(|| "no answer".into());
+        let response = format!("{status}\n\n{}", without_passwords(exchange.response));
+        self.host
+            .log_module_call(&action, &request, &response, &[self.token.as_str()]);
+    }
+}
+
+/// The body with every `initial_root_password` (and any `password`) value replaced.
+fn without_passwords(body: &str) -> String {
+    fn scrub(value: &mut Value) {
+        match value {
+            Value::Object(fields) => {
+                for (key, field) in fields.iter_mut() {
+                    if key.ends_with("password") && field.is_string() {
+                        *field = Value::String("[removed]".into());
+                    } else {
+                        scrub(field);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(scrub),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<Value>(body) {
+        Ok(mut json) => {
+            scrub(&mut json);
+            json.to_string()
+        }
+        Err(_) => body.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_passwords_never_reach_the_module_log() {
+        let body = r#"{"virtual_machine":{"id":"vm_1","initial_root_password":"s3cr3t!","nested":[{"password":"p"}]}}"#;
+        let scrubbed = without_passwords(body);
+        assert!(
+            !scrubbed.contains("s3cr3t!") && !scrubbed.contains("\"p\""),
+            "{scrubbed}"
+        );
+        assert!(scrubbed.contains("vm_1"));
+        assert_eq!(without_passwords("<html>502</html>"), "<html>502</html>");
+    }
+}
