@@ -64,3 +64,21 @@ namespace Katapult {
         public function __construct(string $token, ?string $api_url = null) {}
     }
 }
+
+namespace Katapult\Module {
+    function metaData(): array {}
+
+    function configOptions(): array {}
+
+    function loadPackages(?array $params = null): array {}
+
+    function loadDataCenters(?array $params = null): array {}
+
+    function loadDiskTemplates(?array $params = null): array {}
+
+    function testConnection(?array $params = null): array {}
+
+    function productSettingsFields(array $vars): array {}
+
+    function saveProductSettings(array $vars, array $post): void {}
+}

@@ -155,3 +155,84 @@ fn test_connection_names_what_is_wrong() {
         "{unreachable:?}"
     );
 }
+
+mod product_settings_pane {
+    use super::*;
+    use katapult::module::product_settings_pane::{
+        fields, is_katapult_product, rejected_key_reason, save,
+    };
+    use katapult::store::Sql;
+
+    fn html(world: &World) -> String {
+        fields(&world.context())
+            .unwrap()
+            .into_iter()
+            .map(|(label, html)| format!("{label}: {html}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn shows_whether_a_key_is_set_never_the_key() {
+        let world = World::new();
+        assert!(html(&world).contains("No API key is set yet"));
+        save(&world.context(), " sim-token ", "").unwrap();
+        let shown = html(&world);
+        assert!(shown.contains("An API key is set."), "{shown}");
+        assert!(!shown.contains("sim-token"));
+        assert!(shown.contains(r#"name="katapult_api_key" value="""#));
+    }
+
+    #[test]
+    fn a_refused_key_is_not_saved_and_the_reason_is_shown() {
+        let world = World::new();
+        save(&world.context(), "sim-token", "").unwrap();
+        save(&world.context(), "typo-token", "").unwrap();
+        let store = DataStore::open(&world.db).unwrap();
+        assert!(rejected_key_reason(&store)
+            .unwrap()
+            .is_some_and(|r| r.contains("Katapult refused it")));
+        let shown = html(&world);
+        assert!(
+            shown.contains("An API key is set.")
+                && shown.contains("The last key entered was not saved: Katapult refused it"),
+            "{shown}"
+        );
+        // The accepted key still works.
+        assert!(test_connection::test_connection(&world.context()).success);
+        save(&world.context(), "sim-token", "").unwrap();
+        assert_eq!(rejected_key_reason(&store).unwrap(), None);
+    }
+
+    #[test]
+    fn the_parent_organization_is_saved_and_rendered_escaped() {
+        let world = World::new();
+        save(&world.context(), "", r#"acme"><script>alert(1)</script>"#).unwrap();
+        let shown = html(&world);
+        assert!(!shown.contains("<script>"), "{shown}");
+        assert!(shown.contains("acme&quot;&gt;&lt;script&gt;"), "{shown}");
+    }
+
+    #[test]
+    fn only_katapult_products_get_the_pane() {
+        let world = World::new();
+        world
+            .db
+            .execute(
+                "CREATE TABLE tblproducts (id INTEGER PRIMARY KEY, servertype TEXT NOT NULL)",
+                &[],
+            )
+            .unwrap();
+        world
+            .db
+            .execute(
+                "INSERT INTO tblproducts (id, servertype) VALUES (1, 'katapult'), (2, 'cpanel')",
+                &[],
+            )
+            .unwrap();
+        let ctx = world.context();
+        assert!(is_katapult_product(&ctx, 1).unwrap());
+        assert!(!is_katapult_product(&ctx, 2).unwrap());
+        assert!(!is_katapult_product(&ctx, 3).unwrap());
+    }
+}

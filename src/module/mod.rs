@@ -3,4 +3,5 @@
 
 pub mod config_options;
 pub mod meta_data;
+pub mod product_settings_pane;
 pub mod test_connection;

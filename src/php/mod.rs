@@ -7,6 +7,9 @@ mod convert;
 mod exceptions;
 mod info;
 mod ini;
+mod module_functions;
+mod pdo;
+mod whmcs_host;
 
 use ext_php_rs::prelude::*;
 
@@ -35,11 +38,12 @@ pub fn startup(_ty: i32, module_number: i32) -> i32 {
 #[php_module]
 #[php(startup = startup)]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    module
+    let module = module
         .name("katapult")
         .version(build_info::VERSION)
         .info_function(info::module_info)
         .shutdown_function(ini::unregister)
         .function(wrap_function!(katapult_version))
-        .class::<api_client::ApiClient>()
+        .class::<api_client::ApiClient>();
+    module_functions::register(module)
 }

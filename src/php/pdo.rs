@@ -21,12 +21,18 @@ pub struct PdoSql {
 /// A PHP exception thrown by the last call, taken (so it does not escape) and turned into an error.
 fn pending_error() -> Option<SqlError> {
     let exception = ExecutorGlobals::take_exception()?;
-    let message = exception.try_call_method("getMessage", vec![]).ok().and_then(|m| m.string()).unwrap_or_else(|| "unknown PDO error".into());
+    let message = exception
+        .try_call_method("getMessage", vec![])
+        .ok()
+        .and_then(|m| m.string())
+        .unwrap_or_else(|| "unknown PDO error".into());
     Some(SqlError(message))
 }
 
 fn call(object: &ZendObject, method: &str, args: Vec<&dyn IntoZvalDyn>) -> Result<Zval, SqlError> {
-    let result = object.try_call_method(method, args).map_err(|e| SqlError(format!("PDO {method}: {e}")));
+    let result = object
+        .try_call_method(method, args)
+        .map_err(|e| SqlError(format!("PDO {method}: {e}")));
     if let Some(error) = pending_error() {
         return Err(error);
     }
@@ -40,32 +46,56 @@ impl PdoSql {
             .map_err(|_| SqlError("WHMCS's database (WHMCS\\Database\\Capsule) is not available: is this running inside WHMCS?".into()))?
             .try_call(vec![])
             .map_err(|e| pending_error().unwrap_or_else(|| SqlError(format!("Capsule::connection(): {e}"))))?;
-        let connection = connection.object().ok_or_else(|| SqlError("Capsule::connection() returned no object".into()))?;
+        let connection = connection
+            .object()
+            .ok_or_else(|| SqlError("Capsule::connection() returned no object".into()))?;
         let pdo = call(connection, "getPdo", vec![])?;
-        let object = pdo.object().ok_or_else(|| SqlError("the WHMCS connection has no PDO".into()))?;
-        let driver = call(object, "getAttribute", vec![&PDO_ATTR_DRIVER_NAME])?.string().unwrap_or_default();
+        let object = pdo
+            .object()
+            .ok_or_else(|| SqlError("the WHMCS connection has no PDO".into()))?;
+        let driver = call(object, "getAttribute", vec![&PDO_ATTR_DRIVER_NAME])?
+            .string()
+            .unwrap_or_default();
         let dialect = match driver.as_str() {
             "mysql" => Dialect::MySql,
             "sqlite" => Dialect::Sqlite,
-            other => return Err(SqlError(format!("unsupported database driver `{other}` (MySQL/MariaDB or SQLite)"))),
+            other => {
+                return Err(SqlError(format!(
+                    "unsupported database driver `{other}` (MySQL/MariaDB or SQLite)"
+                )))
+            }
         };
         Ok(Self { pdo, dialect })
     }
 
     fn pdo(&self) -> &ZendObject {
-        self.pdo.object().expect("holds the PDO object it was made with")
+        self.pdo
+            .object()
+            .expect("holds the PDO object it was made with")
     }
 
     /// Prepares and executes a statement with typed bound parameters.
     fn run(&self, sql: &str, params: &[SqlValue]) -> Result<Zval, SqlError> {
         let prepared = call(self.pdo(), "prepare", vec![&sql])?;
-        let statement = prepared.object().ok_or_else(|| SqlError(format!("cannot prepare: {sql}")))?;
+        let statement = prepared
+            .object()
+            .ok_or_else(|| SqlError(format!("cannot prepare: {sql}")))?;
         for (index, value) in params.iter().enumerate() {
             let position = index as i64 + 1;
             match value {
-                SqlValue::Null => call(statement, "bindValue", vec![&position, &Zval::null(), &PDO_PARAM_NULL])?,
-                SqlValue::Int(i) => call(statement, "bindValue", vec![&position, i, &PDO_PARAM_INT])?,
-                SqlValue::Text(s) => call(statement, "bindValue", vec![&position, &s.as_str(), &PDO_PARAM_STR])?,
+                SqlValue::Null => call(
+                    statement,
+                    "bindValue",
+                    vec![&position, &Zval::null(), &PDO_PARAM_NULL],
+                )?,
+                SqlValue::Int(i) => {
+                    call(statement, "bindValue", vec![&position, i, &PDO_PARAM_INT])?
+                }
+                SqlValue::Text(s) => call(
+                    statement,
+                    "bindValue",
+                    vec![&position, &s.as_str(), &PDO_PARAM_STR],
+                )?,
             };
         }
         if !call(statement, "execute", vec![])?.is_true() {
@@ -81,7 +111,10 @@ fn column(value: &Zval) -> SqlValue {
     } else if let Some(i) = value.long() {
         SqlValue::Int(i)
     } else {
-        value.coerce_to_string().map(SqlValue::Text).unwrap_or(SqlValue::Null)
+        value
+            .coerce_to_string()
+            .map(SqlValue::Text)
+            .unwrap_or(SqlValue::Null)
     }
 }
 
@@ -92,14 +125,31 @@ impl Sql for PdoSql {
 
     fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, SqlError> {
         let statement = self.run(sql, params)?;
-        let rows = call(statement.object().expect("run returns a statement"), "fetchAll", vec![&PDO_FETCH_NUM])?;
-        let rows = rows.array().ok_or_else(|| SqlError("fetchAll returned no rows array".into()))?;
-        Ok(rows.values().filter_map(Zval::array).map(|row| row.values().map(column).collect()).collect())
+        let rows = call(
+            statement.object().expect("run returns a statement"),
+            "fetchAll",
+            vec![&PDO_FETCH_NUM],
+        )?;
+        let rows = rows
+            .array()
+            .ok_or_else(|| SqlError("fetchAll returned no rows array".into()))?;
+        Ok(rows
+            .values()
+            .filter_map(Zval::array)
+            .map(|row| row.values().map(column).collect())
+            .collect())
     }
 
     fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, SqlError> {
         let statement = self.run(sql, params)?;
-        Ok(call(statement.object().expect("run returns a statement"), "rowCount", vec![])?.long().unwrap_or(0).max(0) as u64)
+        Ok(call(
+            statement.object().expect("run returns a statement"),
+            "rowCount",
+            vec![],
+        )?
+        .long()
+        .unwrap_or(0)
+        .max(0) as u64)
     }
 
     fn begin(&self) -> Result<bool, SqlError> {

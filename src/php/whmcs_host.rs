@@ -11,7 +11,8 @@ pub struct WhmcsHost;
 
 /// Calls a global PHP function; a PHP exception it throws becomes an error (and does not escape).
 fn call_function(name: &str, args: Vec<&dyn IntoZvalDyn>) -> Result<Zval, HostError> {
-    let function = ZendCallable::try_from_name(name).map_err(|_| HostError(format!("WHMCS function {name}() is not available")))?;
+    let function = ZendCallable::try_from_name(name)
+        .map_err(|_| HostError(format!("WHMCS function {name}() is not available")))?;
     function.try_call(args).map_err(|e| {
         let message = ExecutorGlobals::take_exception()
             .and_then(|ex| ex.try_call_method("getMessage", vec![]).ok())
@@ -24,7 +25,10 @@ fn call_function(name: &str, args: Vec<&dyn IntoZvalDyn>) -> Result<Zval, HostEr
 impl Host for WhmcsHost {
     fn log_activity(&self, message: &str, client_id: Option<u64>) {
         // Logging must never break the operation it records.
-        let _ = call_function("logActivity", vec![&message, &(client_id.unwrap_or(0) as i64)]);
+        let _ = call_function(
+            "logActivity",
+            vec![&message, &(client_id.unwrap_or(0) as i64)],
+        );
     }
 
     fn log_module_call(&self, action: &str, request: &str, response: &str, scrub: &[&str]) {
@@ -32,22 +36,33 @@ impl Host for WhmcsHost {
         for secret in scrub.iter().filter(|s| !s.is_empty()) {
             let _ = replace.push(*secret);
         }
-        let _ = call_function("logModuleCall", vec![&"katapult", &action, &request, &response, &"", &replace]);
+        let _ = call_function(
+            "logModuleCall",
+            vec![&"katapult", &action, &request, &response, &"", &replace],
+        );
     }
 
     fn whmcs_decrypt(&self, value: &str) -> Result<String, HostError> {
-        Ok(call_function("decrypt", vec![&value])?.string().unwrap_or_default())
+        Ok(call_function("decrypt", vec![&value])?
+            .string()
+            .unwrap_or_default())
     }
 
     /// `cc_encryption_hash` from `ROOTDIR/configuration.php`, the file WHMCS itself reads.
     fn installation_secret(&self) -> Result<String, HostError> {
         let defined = call_function("defined", vec![&"ROOTDIR"])?.is_true();
         if !defined {
-            return Err(HostError("ROOTDIR is not defined: the module must run inside WHMCS".into()));
+            return Err(HostError(
+                "ROOTDIR is not defined: the module must run inside WHMCS".into(),
+            ));
         }
-        let root = call_function("constant", vec![&"ROOTDIR"])?.string().unwrap_or_default();
+        let root = call_function("constant", vec![&"ROOTDIR"])?
+            .string()
+            .unwrap_or_default();
         let path = std::path::Path::new(&root).join("configuration.php");
-        let text = std::fs::read_to_string(&path).map_err(|e| HostError(format!("cannot read {}: {e}", path.display())))?;
-        whmcs_config::cc_encryption_hash(&text).ok_or_else(|| HostError(format!("{} sets no $cc_encryption_hash", path.display())))
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| HostError(format!("cannot read {}: {e}", path.display())))?;
+        whmcs_config::cc_encryption_hash(&text)
+            .ok_or_else(|| HostError(format!("{} sets no $cc_encryption_hash", path.display())))
     }
 }

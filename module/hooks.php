@@ -1,0 +1,21 @@
+<?php
+/**
+ * Katapult for WHMCS: hooks. WHMCS loads this file on every page, so it must never break a
+ * page: without the katapult extension it registers nothing.
+ *
+ * @see https://developers.whmcs.com/hooks/
+ */
+
+if (!defined('WHMCS') || !extension_loaded('katapult')) {
+    return;
+}
+
+/** The API key and parent organization pane on a Katapult product's Other tab. */
+add_hook('AdminProductConfigFields', 1, function (array $vars): array {
+    return \Katapult\Module\productSettingsFields($vars);
+});
+
+/** Saves that pane; a new API key is checked with Katapult first. */
+add_hook('AdminProductConfigFieldsSave', 1, function (array $vars): void {
+    \Katapult\Module\saveProductSettings($vars, $_POST);
+});

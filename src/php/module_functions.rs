@@ -1,0 +1,183 @@
+//! `Katapult\Module\*`: what `module/katapult.php` hands each WHMCS module function to.
+
+use chrono::Utc;
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::exception::PhpResult;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::ZendHashTable;
+
+use super::convert::to_php_array;
+use super::exceptions::failure;
+use super::ini;
+use super::pdo::PdoSql;
+use super::whmcs_host::WhmcsHost;
+use crate::module::{config_options, meta_data, product_settings_pane, test_connection};
+use crate::service::context::{Context, ModuleError};
+
+type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
+
+/// Runs `work` with WHMCS's database, WHMCS itself, the INI API settings and the time.
+fn with_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> PhpResult<T> {
+    let sql = PdoSql::from_whmcs().map_err(|e| failure("database", e.to_string()))?;
+    // The token is the stored API key, filled in when a client is made.
+    let api = ini::api_settings("", None).map_err(|e| failure("invalid_settings", e))?;
+    Ok(work(&Context {
+        sql: &sql,
+        host: &WhmcsHost,
+        api,
+        now: Utc::now(),
+    }))
+}
+
+/// A `value => label` list as WHMCS's loader functions return it.
+fn options(list: Result<Vec<(String, String)>, ModuleError>) -> ArrayResult {
+    let list = list.map_err(|e| failure("module", e.to_string()))?;
+    let mut table = ZendHashTable::new();
+    for (value, label) in list {
+        table
+            .insert(value.as_str(), label)
+            .map_err(|e| failure("module", e.to_string()))?;
+    }
+    Ok(table)
+}
+
+/// katapult_MetaData(): the module's name and needs.
+#[php_function]
+#[php(name = "Katapult\\Module\\metaData")]
+pub fn module_meta_data() -> ArrayResult {
+    to_php_array(&meta_data::meta_data()).map_err(|e| failure("module", e))
+}
+
+/// katapult_ConfigOptions(): the product's Module Settings fields.
+#[php_function]
+#[php(name = "Katapult\\Module\\configOptions")]
+pub fn module_config_options() -> ArrayResult {
+    to_php_array(&config_options::config_options()).map_err(|e| failure("module", e))
+}
+
+/// The "Virtual machine package" dropdown: permalink => label.
+#[php_function]
+#[php(name = "Katapult\\Module\\loadPackages")]
+pub fn module_load_packages(params: Option<&ZendHashTable>) -> ArrayResult {
+    let _ = params; // WHMCS passes the product's params; the list does not depend on them.
+    options(with_context(config_options::packages)?)
+}
+
+/// The "Data center" dropdown: "client chooses", then permalink => name.
+#[php_function]
+#[php(name = "Katapult\\Module\\loadDataCenters")]
+pub fn module_load_data_centers(params: Option<&ZendHashTable>) -> ArrayResult {
+    let _ = params;
+    options(with_context(config_options::data_centers)?)
+}
+
+/// The "Disk template" dropdown: "client chooses", then permalink => name.
+#[php_function]
+#[php(name = "Katapult\\Module\\loadDiskTemplates")]
+pub fn module_load_disk_templates(params: Option<&ZendHashTable>) -> ArrayResult {
+    let _ = params;
+    options(with_context(config_options::disk_templates)?)
+}
+
+/// katapult_TestConnection(): ['success' => bool, 'error' => string].
+#[php_function]
+#[php(name = "Katapult\\Module\\testConnection")]
+pub fn module_test_connection(params: Option<&ZendHashTable>) -> ArrayResult {
+    let _ = params;
+    let result = match with_context(test_connection::test_connection) {
+        Ok(result) => result,
+        Err(_) => test_connection::ConnectionTest {
+            success: false,
+            error: "The module could not reach WHMCS's database.".into(),
+        },
+    };
+    let mut table = ZendHashTable::new();
+    table
+        .insert("success", result.success)
+        .map_err(|e| failure("module", e.to_string()))?;
+    table
+        .insert("error", result.error)
+        .map_err(|e| failure("module", e.to_string()))?;
+    Ok(table)
+}
+
+/// An integer entry of a hook's `$vars` (`pid`), also when WHMCS passes it as a string.
+fn id_from(vars: &ZendHashTable, key: &str) -> Option<u64> {
+    let value = vars.get(key)?;
+    value
+        .long()
+        .or_else(|| value.str()?.trim().parse().ok())
+        .and_then(|id| u64::try_from(id).ok())
+}
+
+fn text_from(table: &ZendHashTable, key: &str) -> String {
+    table
+        .get(key)
+        .and_then(|v| v.str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Hook AdminProductConfigFields: the API key and parent organization pane, for Katapult
+/// products only. A failure is shown in the pane rather than breaking the product page.
+#[php_function]
+#[php(name = "Katapult\\Module\\productSettingsFields")]
+pub fn module_product_settings_fields(vars: &ZendHashTable) -> ArrayResult {
+    let Some(product_id) = id_from(vars, "pid") else {
+        return Ok(ZendHashTable::new());
+    };
+    let fields = with_context(|ctx| {
+        if !product_settings_pane::is_katapult_product(ctx, product_id)? {
+            return Ok(vec![]);
+        }
+        product_settings_pane::fields(ctx)
+    })?;
+    let fields = fields.unwrap_or_else(|e| {
+        vec![(
+            "Katapult".into(),
+            product_settings_pane::escape(&e.to_string()),
+        )]
+    });
+    options(Ok(fields))
+}
+
+/// Hook AdminProductConfigFieldsSave: saves the pane's fields from the posted form.
+#[php_function]
+#[php(name = "Katapult\\Module\\saveProductSettings")]
+pub fn module_save_product_settings(vars: &ZendHashTable, post: &ZendHashTable) -> PhpResult<()> {
+    let Some(product_id) = id_from(vars, "pid") else {
+        return Ok(());
+    };
+    with_context(|ctx| {
+        let saved =
+            product_settings_pane::is_katapult_product(ctx, product_id).and_then(|katapult| {
+                if katapult {
+                    product_settings_pane::save(
+                        ctx,
+                        &text_from(post, "katapult_api_key"),
+                        &text_from(post, "katapult_parent_organization"),
+                    )
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(error) = saved {
+            ctx.host.log_activity(
+                &format!("[Katapult] The product's Katapult settings were not saved: {error}"),
+                None,
+            );
+        }
+    })
+}
+
+pub fn register(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .function(wrap_function!(module_meta_data))
+        .function(wrap_function!(module_config_options))
+        .function(wrap_function!(module_load_packages))
+        .function(wrap_function!(module_load_data_centers))
+        .function(wrap_function!(module_load_disk_templates))
+        .function(wrap_function!(module_test_connection))
+        .function(wrap_function!(module_product_settings_fields))
+        .function(wrap_function!(module_save_product_settings))
+}
