@@ -63,6 +63,20 @@ namespace Katapult {
 
         public function __construct(string $token, ?string $api_url = null) {}
     }
+
+    class VirtualMachineService {
+        public function vmId(): ?string {}
+
+        public function vmBuildId(): ?string {}
+
+        public function vmBuildStartedAt(): ?int {}
+
+        public function vm(): ?Krystal\Katapult\API\RestfulKatapultApiV1\Resources\Organization\VirtualMachine {}
+
+        public function offlineState(): string {}
+
+        public function __construct(int $service_id, int $client_id) {}
+    }
 }
 
 namespace Katapult\Module {
@@ -81,4 +95,28 @@ namespace Katapult\Module {
     function productSettingsFields(array $vars): array {}
 
     function saveProductSettings(array $vars, array $post): void {}
+}
+
+namespace Krystal\Katapult\API\RestfulKatapultApiV1\Resources\Organization {
+    class VirtualMachine {
+        public function __get(string $name): mixed {}
+
+        public function __isset(string $name): bool {}
+
+        public function __set(string $name, mixed $value): void {}
+
+        public function toArray(): array {}
+
+        public function start(): array {}
+
+        public function stop(): array {}
+
+        public function shutdown(): array {}
+
+        public function reset(): array {}
+
+        public function createConsoleSession(): array {}
+
+        public function __construct() {}
+    }
 }

@@ -330,3 +330,48 @@ fn a_failed_write_is_rolled_back_and_reported() {
     assert_eq!(*db.calls.borrow(), vec!["begin", "rollback"]);
     assert!(db.inner.0.is_autocommit(), "no transaction left open");
 }
+
+#[test]
+fn service_links_read_as_the_php_module_wrote_them() {
+    use katapult::service::links::ServiceLinks;
+    let db = database();
+    let store = DataStore::open(&db).unwrap();
+    assert_eq!(
+        ServiceLinks::read(&store, 5).unwrap(),
+        ServiceLinks::default()
+    );
+    assert_eq!(
+        ServiceLinks::read(&store, 5).unwrap().offline_state(),
+        "unknown"
+    );
+    php_module_row(
+        &db,
+        "service",
+        SqlValue::Int(5),
+        "vm_build_id",
+        r#"s:8:"vmbuild_";"#,
+        Some("vmbuild_"),
+    );
+    php_module_row(
+        &db,
+        "service",
+        SqlValue::Int(5),
+        "vm_build_started_at",
+        &carbon(now()).serialize(),
+        None,
+    );
+    let building = ServiceLinks::read(&store, 5).unwrap();
+    assert_eq!(building.offline_state(), "building");
+    assert_eq!(building.vm_build_started_at, Some(now()));
+    php_module_row(
+        &db,
+        "service",
+        SqlValue::Int(5),
+        "vm_id",
+        r#"s:5:"vm_ab";"#,
+        Some("vm_ab"),
+    );
+    let built = ServiceLinks::read(&store, 5).unwrap();
+    assert_eq!(built.vm_id.as_deref(), Some("vm_ab"));
+    assert_eq!(built.offline_state(), "unknown");
+}

@@ -9,6 +9,7 @@ mod info;
 mod ini;
 mod module_functions;
 mod pdo;
+mod virtual_machine;
 mod whmcs_host;
 
 use ext_php_rs::prelude::*;
@@ -44,6 +45,8 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .info_function(info::module_info)
         .shutdown_function(ini::unregister)
         .function(wrap_function!(katapult_version))
-        .class::<api_client::ApiClient>();
+        .class::<api_client::ApiClient>()
+        .class::<virtual_machine::PhpVirtualMachine>()
+        .class::<virtual_machine::VirtualMachineService>();
     module_functions::register(module)
 }

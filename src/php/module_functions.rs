@@ -17,7 +17,7 @@ use crate::service::context::{Context, ModuleError};
 type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
 
 /// Runs `work` with WHMCS's database, WHMCS itself, the INI API settings and the time.
-fn with_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> PhpResult<T> {
+pub(super) fn with_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> PhpResult<T> {
     let sql = PdoSql::from_whmcs().map_err(|e| failure("database", e.to_string()))?;
     // The token is the stored API key, filled in when a client is made.
     let api = ini::api_settings("", None).map_err(|e| failure("invalid_settings", e))?;

@@ -3,5 +3,6 @@
 
 pub mod context;
 pub mod host;
+pub mod links;
 pub mod settings;
 pub mod whmcs_config;

@@ -1,0 +1,43 @@
+//! What ties a WHMCS service to Katapult: the datastore keys the PHP module defined, read as it
+//! wrote them (so services it provisioned keep working).
+
+use chrono::{DateTime, Utc};
+
+use crate::store::{DataStore, Owner, StoreError};
+
+pub const VM_ID: &str = "vm_id";
+pub const VM_BUILD_ID: &str = "vm_build_id";
+pub const VM_BUILD_STARTED_AT: &str = "vm_build_started_at";
+pub const VM_BUILD_TIMEOUT_REACHED_AT: &str = "vm_build_timeout_reached_at";
+/// On the client: its managed organization.
+pub const MANAGED_ORG_ID: &str = "managed_org_id";
+
+/// A service's Katapult links.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceLinks {
+    pub vm_id: Option<String>,
+    pub vm_build_id: Option<String>,
+    pub vm_build_started_at: Option<DateTime<Utc>>,
+    pub vm_build_timeout_reached_at: Option<DateTime<Utc>>,
+}
+
+impl ServiceLinks {
+    pub fn read(store: &DataStore<'_>, service_id: u64) -> Result<Self, StoreError> {
+        let owner = Owner::Service(service_id);
+        Ok(Self {
+            vm_id: store.get_text(owner, VM_ID)?,
+            vm_build_id: store.get_text(owner, VM_BUILD_ID)?,
+            vm_build_started_at: store.get_time(owner, VM_BUILD_STARTED_AT)?,
+            vm_build_timeout_reached_at: store.get_time(owner, VM_BUILD_TIMEOUT_REACHED_AT)?,
+        })
+    }
+
+    /// The state to show without asking Katapult: `building` while a build is pending.
+    pub fn offline_state(&self) -> &'static str {
+        if self.vm_id.is_none() && self.vm_build_id.is_some() {
+            "building"
+        } else {
+            "unknown"
+        }
+    }
+}
