@@ -7,6 +7,7 @@ packages=(
   php-cli php-dev            # PHP 8.2 and php-config for ext-php-rs
   clang libclang-dev         # bindgen (ext-php-rs's build) needs libclang
   php-mbstring php-xml phpunit
+  php-sqlite3 php-mysql php-illuminate-database mariadb-server   # the WHMCS stand-in and its databases
   gcc make git ca-certificates
 )
 
