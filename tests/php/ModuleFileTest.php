@@ -1,0 +1,79 @@
+<?php
+declare(strict_types=1);
+
+use PHPUnit\Framework\TestCase;
+
+/**
+ * module/katapult.php as WHMCS's sample-module test checks a module: the functions exist and
+ * return the documented shapes; and each is a delegation, holding no logic.
+ */
+final class ModuleFileTest extends TestCase
+{
+    private const MODULE = __DIR__ . '/../../module/katapult.php';
+
+    public static function setUpBeforeClass(): void
+    {
+        if (!defined('WHMCS')) {
+            define('WHMCS', true);
+        }
+        require_once self::MODULE;
+    }
+
+    public function testMetaDataHasTheDocumentedKeys(): void
+    {
+        $meta = katapult_MetaData();
+        $this->assertSame('Katapult', $meta['DisplayName']);
+        $this->assertSame('1.1', $meta['APIVersion']);
+        $this->assertTrue($meta['RequiresServer']);
+        $this->assertSame('Open Console', $meta['ServiceSingleSignOnLabel']);
+    }
+
+    public function testConfigOptionsAreFieldDefinitionsWithLoaders(): void
+    {
+        $options = katapult_ConfigOptions();
+        $this->assertSame(['Package', 'Data Center', 'Disk Template'], array_keys($options), 'configoption1..3, in order');
+        foreach ($options as $field) {
+            $this->assertContains($field['Type'], ['text', 'password', 'yesno', 'dropdown', 'radio', 'textarea']);
+            $this->assertIsString($field['FriendlyName']);
+            $this->assertTrue(function_exists($field['Loader']), $field['Loader'] . ' is defined');
+        }
+    }
+
+    public function testOutsideWhmcsTheLoadersSaySo(): void
+    {
+        try {
+            katapult_PackageLoader([]);
+            $this->fail('no WHMCS database here');
+        } catch (Katapult\ApiException $e) {
+            $this->assertInstanceOf(Exception::class, $e, 'WHMCS shows a loader\'s Exception message');
+            $this->assertStringContainsString('is this running inside WHMCS?', $e->getMessage());
+        }
+        $result = katapult_TestConnection([]);
+        $this->assertSame(['success' => false, 'error' => 'The module could not reach WHMCS\'s database.'], $result);
+    }
+
+    public function testEveryFunctionIsADelegation(): void
+    {
+        $source = (string) file_get_contents(self::MODULE);
+        preg_match_all('/function (katapult_\w+)\(([^)]*)\)[^{]*\{(.*?)\n\}/s', $source, $functions, PREG_SET_ORDER);
+        $this->assertNotEmpty($functions);
+        foreach ($functions as [, $name, , $body]) {
+            $statements = array_values(array_filter(array_map('trim', explode(';', trim($body)))));
+            $this->assertCount(1, $statements, "$name holds one statement");
+            $this->assertMatchesRegularExpression('/^return \\\\Katapult\\\\Module\\\\\w+\((\$params)?\)$/', $statements[0], "$name delegates");
+        }
+    }
+
+    public function testTheServiceClassNeedsPositiveIds(): void
+    {
+        $this->expectException(Katapult\ApiException::class);
+        $this->expectExceptionMessage('service_id must be a positive id, not 0');
+        new Katapult\VirtualMachineService(0, 1);
+    }
+
+    public function testTheVmClassCannotBeMadeFromPhp(): void
+    {
+        $this->expectException(Throwable::class);
+        new Krystal\Katapult\API\RestfulKatapultApiV1\Resources\Organization\VirtualMachine();
+    }
+}
