@@ -58,6 +58,21 @@ run_check "clippy" cargo clippy --workspace --all-targets --features katapult/ph
 run_cargo "rust" cargo test --release --workspace
 run_phpunit "php" --colors=never -c tests/php/phpunit.xml
 
+# The WHMCS stand-in's own tests, and the module inside it: on SQLite, then on a private MariaDB.
+sqlite_db=$(mktemp -d)
+WHMCS_DB_DSN="sqlite:$sqlite_db/whmcs.sqlite" run_phpunit "whmcs-standin (SQLite)" --colors=never -c tests/whmcs/tests/phpunit.xml
+WHMCS_DB_DSN="sqlite:$sqlite_db/module.sqlite" run_phpunit "module in WHMCS (SQLite)" --colors=never -c tests/php-whmcs/phpunit.xml
+rm -rf "$sqlite_db"
+if mariadb_env=$(tests/whmcs/mariadb.sh start); then
+  eval "$mariadb_env"
+  run_phpunit "whmcs-standin (MariaDB)" --colors=never -c tests/whmcs/tests/phpunit.xml
+  run_phpunit "module in WHMCS (MariaDB)" --colors=never -c tests/php-whmcs/phpunit.xml
+  tests/whmcs/mariadb.sh stop >/dev/null
+  unset WHMCS_DB_DSN WHMCS_DB_USER WHMCS_DB_PASS WHMCS_DB_SOCKET
+else
+  echo "MariaDB did not start"; failed=$((failed + 1)); suites_failed+=("mariadb")
+fi
+
 rm -rf "$log_dir"
 echo
 if ((${#suites_failed[@]})); then

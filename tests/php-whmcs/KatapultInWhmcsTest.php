@@ -1,0 +1,243 @@
+<?php
+declare(strict_types=1);
+
+use Carbon\Carbon;
+use Katapult\Tests\Support\Simulator;
+use PHPUnit\Framework\TestCase;
+use WHMCS\Module\Server\Katapult\WHMCS\Service\VirtualMachine as VirtualMachineService;
+use WhmcsStandIn\ActivityLog;
+use WhmcsStandIn\Environment;
+use WhmcsStandIn\Fixtures;
+use WhmcsStandIn\ModuleLog;
+use WhmcsStandIn\SalmonDataStore;
+
+/** The module in (a stand-in of) WHMCS: settings, logging, hooks and the VirtualMachine class. */
+final class KatapultInWhmcsTest extends TestCase
+{
+    private static Simulator $sim;
+
+    public static function setUpBeforeClass(): void
+    {
+        self::$sim = new Simulator();
+        putenv('KATAPULT_API_URL=' . self::$sim->baseUrl);
+    }
+
+    public static function tearDownAfterClass(): void
+    {
+        putenv('KATAPULT_API_URL');
+        self::$sim->stop();
+    }
+
+    protected function setUp(): void
+    {
+        Environment::reset();
+        $_POST = [];
+    }
+
+    private function katapultProduct(): int
+    {
+        return (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3'])->id;
+    }
+
+    /** The admin saves the product's Other tab. */
+    private function saveOtherTab(int $productId, string $key, string $parent = ''): void
+    {
+        $_POST = ['katapult_api_key' => $key, 'katapult_parent_organization' => $parent];
+        run_hook('AdminProductConfigFieldsSave', ['pid' => $productId]);
+        $_POST = [];
+    }
+
+    private function pane(int $productId): string
+    {
+        $fields = run_hook('AdminProductConfigFields', ['pid' => $productId]);
+        return implode("\n", array_map(fn (array $f) => implode("\n", array_map(fn ($k, $v) => "$k: $v", array_keys($f), $f)), $fields));
+    }
+
+    private function storedValues(): string
+    {
+        return implode("\n", WHMCS\Database\Capsule::table('mod_salmon_data_store_items')->pluck('value')->all());
+    }
+
+    public function testTheOtherTabSavesOnlyAKeyKatapultAcceptsAndNeverShowsIt(): void
+    {
+        $product = $this->katapultProduct();
+        $this->assertStringContainsString('No API key is set yet', $this->pane($product));
+
+        $this->saveOtherTab($product, 'not-a-real-key');
+        $this->assertStringContainsString('The last key entered was not saved: Katapult refused it', $this->pane($product));
+        $this->assertStringNotContainsString('kv1:', $this->storedValues());
+
+        $this->saveOtherTab($product, 'sim-token', 'terraform-acc-test');
+        $pane = $this->pane($product);
+        $this->assertStringContainsString('An API key is set.', $pane);
+        $this->assertStringNotContainsString('sim-token', $pane);
+        $this->assertStringContainsString('value="terraform-acc-test"', $pane);
+        $this->assertStringContainsString('kv1:', $this->storedValues());
+        $this->assertStringNotContainsString('sim-token', $this->storedValues());
+        $this->assertContains('[Katapult] Updated the API key (it applies to every Katapult product)', ActivityLog::descriptions());
+
+        $other = (int) Fixtures::product(['servertype' => 'cpanel'])->id;
+        $this->assertSame('', $this->pane($other), 'no pane on other modules\' products');
+    }
+
+    public function testOnAFreshWhmcsTheModuleCreatesItsTableAsThePhpModuleDid(): void
+    {
+        WHMCS\Database\Capsule::schema()->dropIfExists('mod_salmon_data_store_items');
+        $this->saveOtherTab($this->katapultProduct(), 'sim-token', 'acme');
+        $schema = WHMCS\Database\Capsule::schema();
+        $this->assertTrue($schema->hasTable('mod_salmon_data_store_items'));
+        $this->assertSame(
+            ['id', 'rel_type', 'rel_id', 'key', 'value', 'value_index', 'created_at', 'updated_at'],
+            $schema->getColumnListing('mod_salmon_data_store_items')
+        );
+        $this->assertSame('acme', SalmonDataStore::get('module_setting', 'katapult', 'parent_organization'), 'the PHP module reads what we wrote');
+    }
+
+    public function testThePhpModulesKeyIsMovedOnFirstUseAndItsRowKept(): void
+    {
+        SalmonDataStore::set('module_setting', 'katapult', 'api_v1_key', encrypt('sim-token'));
+        $packages = katapult_PackageLoader([]);
+        $this->assertCount(20, $packages);
+        $this->assertContains('[Katapult] Moved the API key saved by the previous Katapult module into this module\'s encrypted store', ActivityLog::descriptions());
+        $this->assertNotEmpty(SalmonDataStore::get('module_setting', 'katapult', 'api_v1_key'));
+    }
+
+    public function testDropdownsAndTestConnectionWorkAndTheModuleLogHoldsNoSecret(): void
+    {
+        $this->saveOtherTab($this->katapultProduct(), 'sim-token');
+        ModuleLog::enable();
+        $this->assertArrayHasKey('rock-3', katapult_PackageLoader([]));
+        $this->assertArrayHasKey('uk-lon-01', katapult_DataCenterLoader([]));
+        $this->assertArrayHasKey('templates/ubuntu-22-04', katapult_DiskTemplateLoader([]));
+        $this->assertSame(['success' => true, 'error' => ''], katapult_TestConnection([]));
+        $entries = ModuleLog::entries();
+        $this->assertNotEmpty($entries);
+        $logged = json_encode($entries, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES);
+        $this->assertStringNotContainsString('sim-token', $logged);
+        $this->assertStringContainsString('get /virtual_machine_packages', $logged, 'WHMCS stores actions lower-cased');
+    }
+
+    public function testWithoutAKeyTheDropdownsSayWhereToSetIt(): void
+    {
+        $this->expectException(Exception::class);
+        $this->expectExceptionMessage('The Katapult API key is not set: set it on the Other tab of a Katapult product');
+        katapult_PackageLoader([]);
+    }
+
+    /** @return array{0: int, 1: array} a service linked to a VM built on the simulator, and the build */
+    private function builtService(): array
+    {
+        $this->saveOtherTab($this->katapultProduct(), 'sim-token');
+        $api = new Katapult\ApiClient('sim-token');
+        $parent = array_values(array_filter($api->organizations(), fn ($o) => !$o['managed']))[0];
+        $org = $api->createManagedOrganization($parent['id'], 'Hook Client', 'hooks-' . bin2hex(random_bytes(3)));
+        $build = $api->buildVirtualMachine(['organization' => $org['id'], 'package' => 'rock-3', 'data_center' => 'uk-lon-01', 'hostname' => 'hooked'])['virtual_machine_build'];
+        $deadline = microtime(true) + 20;
+        do {
+            usleep(100_000);
+            $state = $api->virtualMachineBuild($build['id']);
+        } while ($state['state'] !== 'complete' && microtime(true) < $deadline);
+        $this->assertSame('complete', $state['state']);
+        $vmId = $state['virtual_machine']['id'];
+        while ($api->virtualMachine($vmId)['virtual_machine']['state'] !== 'started' && microtime(true) < $deadline) {
+            usleep(100_000);
+        }
+
+        $service = Fixtures::service(Fixtures::client(), $this->katapultProduct());
+        // The links exactly as the PHP module writes them (Salmon: serialize(), Carbon, value_index).
+        SalmonDataStore::set('service', (int) $service->id, 'vm_build_id', $build['id'], $build['id']);
+        SalmonDataStore::set('service', (int) $service->id, 'vm_build_started_at', Carbon::parse('2026-07-01 10:30:00', 'Europe/London'));
+        SalmonDataStore::set('service', (int) $service->id, 'vm_id', $vmId, $vmId);
+        return [(int) $service->id, $build];
+    }
+
+    public function testTheVirtualMachineClassWorksAsDocumented(): void
+    {
+        [$serviceId, $build] = $this->builtService();
+
+        $s = VirtualMachineService::findOrFail($serviceId);
+        $this->assertInstanceOf(WHMCS\Service\Service::class, $s);
+        $this->assertSame($build['id'], $s->vm_build_id);
+        $this->assertInstanceOf(Carbon::class, $s->vm_build_started_at);
+        $this->assertSame('2026-07-01 09:30:00', $s->vm_build_started_at->utc()->format('Y-m-d H:i:s'));
+        $this->assertStringStartsWith('vm_', $s->vm_id);
+        $vm = $s->vm;
+        $this->assertInstanceOf(Krystal\Katapult\API\RestfulKatapultApiV1\Resources\Organization\VirtualMachine::class, $vm);
+        $this->assertSame($vm, $s->vm, 'the live VM is read once per object');
+        $this->assertSame('started', $s->vm_state);
+        $this->assertSame($s->vm_id, $vm->id);
+        $this->assertSame('hooked', $vm->hostname);
+        $this->assertStringStartsWith('hooked.', $vm->fqdn);
+        $this->assertSame('uk-lon-01', $vm->data_center['permalink']);
+        $this->assertSame('rock-3', $vm->package['permalink']);
+        $this->assertNotEmpty($vm->ip_addresses);
+        $this->assertIsInt($vm->created_at);
+        $this->assertTrue(isset($vm->fqdn));
+        $this->assertFalse(isset($vm->no_such_field));
+        $this->assertSame($vm->id, $vm->toArray()['id']);
+        try {
+            $vm->hostname = 'changed';
+            $this->fail('VM fields are read-only');
+        } catch (Katapult\ApiException $e) {
+            $this->assertSame('read_only', $e->errorCode);
+        }
+
+        $this->assertArrayHasKey('id', $s->vm->createConsoleSession());
+        foreach (['reset', 'shutdown', 'start', 'stop'] as $action) {
+            $task = $s->vm->{$action}();
+            $this->assertStringStartsWith('task_', $task['id'], $action);
+        }
+        $log = implode("\n", ActivityLog::descriptions());
+        foreach (['Opened a console session', 'Reset', 'Shut down', 'Start', 'Stop'] as $action) {
+            $this->assertStringContainsString("[Katapult] Service ID $serviceId: $action on VM {$vm->id}: done", $log);
+        }
+        $client = (int) WHMCS\Database\Capsule::table('tblactivitylog')->where('description', 'like', "%Service ID $serviceId: Start%")->value('userid');
+        $this->assertSame((int) $s->userid, $client, 'logged against the service\'s client');
+    }
+
+    public function testApiFailuresAreOurExceptionWithTheKatapultCode(): void
+    {
+        [$serviceId] = $this->builtService();
+        $s = VirtualMachineService::findOrFail($serviceId);
+        $s->vm->stop();
+        $deadline = microtime(true) + 20;
+        while ((new Katapult\ApiClient('sim-token'))->virtualMachine($s->vm_id)['virtual_machine']['state'] !== 'stopped' && microtime(true) < $deadline) {
+            usleep(100_000);
+        }
+        try {
+            $s->vm->createConsoleSession();
+            $this->fail('a console needs a started VM');
+        } catch (Katapult\ApiException $e) {
+            $this->assertSame('virtual_machine_must_be_started', $e->errorCode);
+            $this->assertStringContainsString('Virtual machines must be in a started state', $e->getMessage());
+        }
+        $this->assertStringContainsString('Opened a console session on VM ' . $s->vm_id . ': failed: Katapult API error virtual_machine_must_be_started', implode("\n", ActivityLog::descriptions()));
+    }
+
+    public function testAServiceWithoutAVmIsBuildingOrUnknown(): void
+    {
+        $this->saveOtherTab($this->katapultProduct(), 'sim-token');
+        $client = Fixtures::client();
+        $building = Fixtures::service($client, $this->katapultProduct());
+        SalmonDataStore::set('service', (int) $building->id, 'vm_build_id', 'vmbuild_pending00000', 'vmbuild_pending00000');
+        $s = VirtualMachineService::findOrFail($building->id);
+        $this->assertNull($s->vm_id);
+        $this->assertNull($s->vm);
+        $this->assertNull($s->vm_build_started_at);
+        $this->assertSame('building', $s->vm_state);
+        $nothing = VirtualMachineService::findOrFail(Fixtures::service($client, $this->katapultProduct())->id);
+        $this->assertNull($nothing->vm_build_id);
+        $this->assertSame('unknown', $nothing->vm_state);
+    }
+
+    public function testHookCodeReceivesTheServiceObject(): void
+    {
+        [$serviceId] = $this->builtService();
+        $seen = null;
+        add_hook('KatapultVirtualMachineBuilt', 0, function (VirtualMachineService $service) use (&$seen) {
+            $seen = $service->vm->fqdn;
+        });
+        run_hook('KatapultVirtualMachineBuilt', [VirtualMachineService::findOrFail($serviceId)], true);
+        $this->assertStringStartsWith('hooked.', (string) $seen);
+    }
+}

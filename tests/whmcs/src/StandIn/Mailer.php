@@ -1,0 +1,167 @@
+<?php
+/**
+ * TEST STAND-IN for proprietary WHMCS: sending a WHMCS email template (sendMessage / SendEmail).
+ *
+ * Mirrors WHMCS's sendMessage($templateName, $relId, $extra):
+ *  - the special name 'defaultnewacc' means "the product's welcome email": the template whose id is
+ *    tblproducts.welcomeemail for the service $relId; nothing is sent (false) when that is 0;
+ *  - an unknown template logs "EMAILERROR: Email Template <name> Not Found" and returns false;
+ *    a disabled template returns false;
+ *  - for 'product' templates $relId is a tblhosting id; the merge fields are built from the
+ *    service, product and client (client_*, service_* with the decrypted service_password, ...)
+ *    plus $extra;
+ *  - the EmailPreSend hook runs with messagename, relid and mergefields; a result with
+ *    `abortsend => true` stops the send, other results are merged into the merge fields;
+ *  - the message is stored in tblemails (userid, subject, message, date, to) as WHMCS's email log.
+ * Simplifications: nothing is delivered (no SMTP); templates are rendered by replacing `{$name}`
+ * merge fields only (no Smarty logic); only 'product' and 'general' (client id) relations.
+ * Stand-in only: each send is also recorded in `standin_email_log` (template name, relid, userid,
+ * merge fields as JSON) — read it with Mailer::sent().
+ */
+
+declare(strict_types=1);
+
+namespace WhmcsStandIn;
+
+use WHMCS\Database\Capsule;
+
+final class Mailer
+{
+    /** @param array<string, mixed> $extra */
+    public static function send(string $templateName, int $relId, array $extra = []): bool
+    {
+        if ($templateName === 'defaultnewacc') {
+            $welcome = (int) Capsule::table('tblhosting')
+                ->join('tblproducts', 'tblproducts.id', '=', 'tblhosting.packageid')
+                ->where('tblhosting.id', $relId)->value('tblproducts.welcomeemail');
+            if ($welcome === 0) {
+                return false;
+            }
+            $templateName = (string) Capsule::table('tblemailtemplates')->where('id', $welcome)->value('name');
+        }
+        $template = Capsule::table('tblemailtemplates')->where('name', $templateName)
+            ->where(static fn ($q) => $q->where('language', '')->orWhereNull('language'))->first();
+        if ($template === null) {
+            ActivityLog::log('EMAILERROR: Email Template ' . $templateName . ' Not Found');
+            return false;
+        }
+        if ((int) $template->disabled === 1) {
+            return false;
+        }
+        return self::deliver($templateName, (string) $template->type, (string) $template->subject,
+            (string) $template->message, $relId, $extra);
+    }
+
+    /**
+     * A custom (template-less) message, as localAPI SendEmail with customtype/customsubject/custommessage.
+     *
+     * @param array<string, mixed> $extra
+     */
+    public static function sendCustom(string $type, string $subject, string $message, int $relId, array $extra = []): bool
+    {
+        return self::deliver('', $type, $subject, $message, $relId, $extra);
+    }
+
+    /** @param array<string, mixed> $extra */
+    private static function deliver(string $templateName, string $type, string $subject, string $message, int $relId, array $extra): bool
+    {
+        [$userId, $fields] = self::mergeFields($type, $relId);
+        $fields = array_merge($fields, $extra);
+        foreach (Hooks::run('EmailPreSend', ['messagename' => $templateName, 'relid' => $relId, 'mergefields' => $fields]) as $result) {
+            if (is_array($result)) {
+                if (!empty($result['abortsend'])) {
+                    return false;
+                }
+                $fields = array_merge($fields, $result);
+            }
+        }
+        $now = date('Y-m-d H:i:s');
+        $emailId = (int) Capsule::table('tblemails')->insertGetId([
+            'userid' => $userId,
+            'subject' => self::render($subject, $fields),
+            'message' => self::render($message, $fields),
+            'date' => $now,
+            'to' => (string) ($fields['client_email'] ?? ''),
+            'created_at' => $now,
+            'updated_at' => $now,
+        ]);
+        Capsule::table('standin_email_log')->insert([
+            'template' => $templateName,
+            'relid' => $relId,
+            'userid' => $userId,
+            'email_id' => $emailId,
+            'merge_fields' => json_encode($fields, JSON_PARTIAL_OUTPUT_ON_ERROR),
+            'date' => $now,
+        ]);
+        return true;
+    }
+
+    /**
+     * Emails sent so far, oldest first (stand-in helper for tests).
+     *
+     * @return list<array{template: string, relid: int, userid: int, subject: string, message: string, to: string, mergefields: array<string, mixed>}>
+     */
+    public static function sent(): array
+    {
+        $rows = Capsule::table('standin_email_log')
+            ->leftJoin('tblemails', 'tblemails.id', '=', 'standin_email_log.email_id')
+            ->orderBy('standin_email_log.id')
+            ->get(['standin_email_log.*', 'tblemails.subject', 'tblemails.message', 'tblemails.to']);
+        return array_map(static fn ($r) => [
+            'template' => (string) $r->template,
+            'relid' => (int) $r->relid,
+            'userid' => (int) $r->userid,
+            'subject' => (string) $r->subject,
+            'message' => (string) $r->message,
+            'to' => (string) $r->to,
+            'mergefields' => (array) json_decode((string) $r->merge_fields, true),
+        ], $rows->all());
+    }
+
+    /** @return array{int, array<string, mixed>} client id, merge fields */
+    private static function mergeFields(string $type, int $relId): array
+    {
+        $clientId = $relId;
+        $fields = [];
+        if ($type === 'product') {
+            $service = Capsule::table('tblhosting')->where('id', $relId)->first();
+            if ($service !== null) {
+                $clientId = (int) $service->userid;
+                $product = Capsule::table('tblproducts')->where('id', $service->packageid)->first();
+                $fields += [
+                    'service_id' => (int) $service->id,
+                    'service_product_name' => (string) ($product->name ?? ''),
+                    'service_domain' => (string) $service->domain,
+                    'service_username' => (string) $service->username,
+                    'service_password' => Encryption::decrypt((string) $service->password),
+                    'service_dedicated_ip' => (string) $service->dedicatedip,
+                    'service_assigned_ips' => (string) $service->assignedips,
+                    'service_status' => (string) $service->domainstatus,
+                    'service_billing_cycle' => (string) $service->billingcycle,
+                    'service_next_due_date' => (string) $service->nextduedate,
+                ];
+            }
+        }
+        $client = Capsule::table('tblclients')->where('id', $clientId)->first();
+        if ($client !== null) {
+            $fields = [
+                'client_id' => (int) $client->id,
+                'client_name' => trim($client->firstname . ' ' . $client->lastname),
+                'client_first_name' => (string) $client->firstname,
+                'client_last_name' => (string) $client->lastname,
+                'client_company_name' => (string) $client->companyname,
+                'client_email' => (string) $client->email,
+            ] + $fields;
+        }
+        return [$client === null ? 0 : (int) $client->id, $fields];
+    }
+
+    /** @param array<string, mixed> $fields */
+    private static function render(string $text, array $fields): string
+    {
+        return (string) preg_replace_callback('/\{\$([A-Za-z0-9_]+)\}/', static function (array $m) use ($fields): string {
+            $value = $fields[$m[1]] ?? '';
+            return is_scalar($value) ? (string) $value : '';
+        }, $text);
+    }
+}

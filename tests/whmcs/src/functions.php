@@ -1,0 +1,99 @@
+<?php
+/**
+ * TEST STAND-IN for proprietary WHMCS: the global helper functions WHMCS provides to modules
+ * (REFERENCE.md §1.11). Each is a thin wrapper over a WhmcsStandIn class that documents which
+ * WHMCS behaviour it mirrors and where it simplifies.
+ */
+
+declare(strict_types=1);
+
+use WhmcsStandIn\ActivityLog;
+use WhmcsStandIn\Encryption;
+use WhmcsStandIn\Hooks;
+use WhmcsStandIn\LocalApi;
+use WhmcsStandIn\Mailer;
+use WhmcsStandIn\ModuleLog;
+
+if (!function_exists('logActivity')) {
+    /** Activity log entry (tblactivitylog); see WhmcsStandIn\ActivityLog. */
+    function logActivity($message, $userId = 0): void
+    {
+        ActivityLog::log((string) $message, (int) $userId);
+    }
+}
+
+if (!function_exists('logModuleCall')) {
+    /** Module debug log entry (tblmodulelog) when Module Debug Logging is on; see WhmcsStandIn\ModuleLog. */
+    function logModuleCall($module, $action, $request, $response, $processedData = '', $replaceVars = [])
+    {
+        return ModuleLog::log($module, $action, $request, $response, $processedData, $replaceVars) ? null : false;
+    }
+}
+
+if (!function_exists('add_hook')) {
+    /** Registers a hook function; lower priority runs first. See WhmcsStandIn\Hooks. */
+    function add_hook($hookPoint, $priority, $function, $rollbackFunction = ''): void
+    {
+        Hooks::add((string) $hookPoint, (int) $priority, $function, $rollbackFunction);
+    }
+}
+
+if (!function_exists('run_hook')) {
+    /** Runs a hook point; returns the truthy hook results. See WhmcsStandIn\Hooks. */
+    function run_hook($hookPoint, $vars, $unpackArguments = false): array
+    {
+        return Hooks::run((string) $hookPoint, $vars, (bool) $unpackArguments);
+    }
+}
+
+if (!function_exists('remove_hook')) {
+    /** Removes hooks matching the priority (>= 0) or the function, as WHMCS's remove_hook. */
+    function remove_hook($hookPoint, $priority, $function = '', $rollbackFunction = ''): void
+    {
+        foreach ($GLOBALS['hooks'][$hookPoint] ?? [] as $key => $hook) {
+            if ((0 <= $priority && $priority == $hook['priority']) || ($function && $function === $hook['hook_function'])) {
+                unset($GLOBALS['hooks'][$hookPoint][$key]);
+            }
+        }
+    }
+}
+
+if (!function_exists('get_registered_hooks')) {
+    /** @return list<array> the entries registered for a hook point, as WHMCS's get_registered_hooks */
+    function get_registered_hooks($hookPoint): array
+    {
+        return array_values($GLOBALS['hooks'][$hookPoint] ?? []);
+    }
+}
+
+if (!function_exists('encrypt')) {
+    /** WHMCS-style encryption keyed by $cc_encryption_hash; see WhmcsStandIn\Encryption (a stand-in cipher). */
+    function encrypt($string): string
+    {
+        return Encryption::encrypt((string) $string);
+    }
+}
+
+if (!function_exists('decrypt')) {
+    /** Reverses encrypt(); '' for anything that is not a valid ciphertext. */
+    function decrypt($string): string
+    {
+        return Encryption::decrypt((string) $string);
+    }
+}
+
+if (!function_exists('localAPI')) {
+    /** WHMCS internal API; see WhmcsStandIn\LocalApi for the supported commands. */
+    function localAPI($command, $values = [], $adminUser = ''): array
+    {
+        return LocalApi::call((string) $command, (array) $values, (string) $adminUser);
+    }
+}
+
+if (!function_exists('sendMessage')) {
+    /** Sends an email template for a related id (service id for product templates); see WhmcsStandIn\Mailer. */
+    function sendMessage($templateName, $relId, $extra = [], $displayResult = false, $attachments = []): bool
+    {
+        return Mailer::send((string) $templateName, (int) $relId, is_array($extra) ? $extra : []);
+    }
+}
