@@ -117,6 +117,35 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertStringContainsString('get /virtual_machine_packages', $logged, 'WHMCS stores actions lower-cased');
     }
 
+    public function testATamperedKeyOrAChangedInstallationSecretIsAClearError(): void
+    {
+        $product = $this->katapultProduct();
+        $this->saveOtherTab($product, 'sim-token');
+        $row = WHMCS\Database\Capsule::table('mod_salmon_data_store_items')->where('key', 'api_key');
+        $sealed = unserialize($row->value('value'));
+        $tampered = substr($sealed, 0, -2) . (substr($sealed, -2, 1) === 'A' ? 'B' : 'A') . substr($sealed, -1);
+        $row->update(['value' => serialize($tampered)]);
+        $this->assertStringContainsString('cannot be decrypted: it was altered, or WHMCS&#39;s cc_encryption_hash changed', $this->pane($product));
+        try {
+            katapult_PackageLoader([]);
+            $this->fail('a tampered key is not used');
+        } catch (Exception $e) {
+            $this->assertStringContainsString('enter it again', $e->getMessage());
+        }
+
+        $this->saveOtherTab($product, 'sim-token');
+        $this->assertCount(20, katapult_PackageLoader([]));
+        $configuration = ROOTDIR . '/configuration.php';
+        $original = (string) file_get_contents($configuration);
+        try {
+            file_put_contents($configuration, preg_replace('/\$cc_encryption_hash = \'[^\']*\'/', '$cc_encryption_hash = \'another-install\'', $original));
+            $this->expectExceptionMessage('cc_encryption_hash changed since it was saved');
+            katapult_PackageLoader([]);
+        } finally {
+            file_put_contents($configuration, $original);
+        }
+    }
+
     public function testWithoutAKeyTheDropdownsSayWhereToSetIt(): void
     {
         $this->expectException(Exception::class);
@@ -154,6 +183,8 @@ final class KatapultInWhmcsTest extends TestCase
     public function testTheVirtualMachineClassWorksAsDocumented(): void
     {
         [$serviceId, $build] = $this->builtService();
+        ModuleLog::enable();
+        WhmcsStandIn\Session::asAdmin(Fixtures::admin('alice'));
 
         $s = VirtualMachineService::findOrFail($serviceId);
         $this->assertInstanceOf(WHMCS\Service\Service::class, $s);
@@ -183,6 +214,9 @@ final class KatapultInWhmcsTest extends TestCase
         }
 
         $this->assertArrayHasKey('id', $s->vm->createConsoleSession());
+        $this->assertNotEmpty($vm->initial_root_password);
+        $this->assertStringNotContainsString((string) $vm->initial_root_password, json_encode(ModuleLog::entries()), 'root passwords never reach the module log');
+        $this->assertStringContainsString('initial_root_password', json_encode(ModuleLog::entries()));
         foreach (['reset', 'shutdown', 'start', 'stop'] as $action) {
             $task = $s->vm->{$action}();
             $this->assertStringStartsWith('task_', $task['id'], $action);
@@ -193,6 +227,8 @@ final class KatapultInWhmcsTest extends TestCase
         }
         $client = (int) WHMCS\Database\Capsule::table('tblactivitylog')->where('description', 'like', "%Service ID $serviceId: Start%")->value('userid');
         $this->assertSame((int) $s->userid, $client, 'logged against the service\'s client');
+        $actor = WHMCS\Database\Capsule::table('tblactivitylog')->where('description', 'like', "%Service ID $serviceId: Start%")->value('user');
+        $this->assertSame('alice', $actor, 'WHMCS records who acted');
     }
 
     public function testApiFailuresAreOurExceptionWithTheKatapultCode(): void
