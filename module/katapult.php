@@ -69,6 +69,18 @@ function katapult_DiskTemplateLoader(array $params = []): array
 }
 
 /**
+ * Called when an order is accepted or paid (per the product's auto-setup), or by the admin's
+ * Create button. Requests the VM build and returns at once; the build-sync cron finishes the job
+ * when Katapult has built the VM. Calling it again never builds a second VM.
+ *
+ * @return string 'success', or what went wrong and what to do
+ */
+function katapult_CreateAccount(array $params): string
+{
+    return \Katapult\Module\createAccount($params);
+}
+
+/**
  * Called by the "Test Connection" button of a Katapult server. Checks the stored API key, the
  * parent organization and access to managed organizations.
  *

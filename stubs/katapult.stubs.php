@@ -92,6 +92,8 @@ namespace Katapult\Module {
 
     function testConnection(?array $params = null): array {}
 
+    function createAccount(array $params): string {}
+
     function productSettingsFields(array $vars): array {}
 
     function saveProductSettings(array $vars, array $post): void {}

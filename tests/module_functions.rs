@@ -236,3 +236,148 @@ mod product_settings_pane {
         assert!(!is_katapult_product(&ctx, 3).unwrap());
     }
 }
+
+mod create_account {
+    use super::*;
+    use katapult::module::create_account::{create_account, HOOK_BUILD_REQUESTED};
+    use katapult::service::links::ServiceLinks;
+    use katapult::service::params::ServiceParams;
+    use katapult::store::Owner;
+
+    fn params(service_id: u64, client_id: u64, domain: &str) -> ServiceParams {
+        ServiceParams {
+            service_id,
+            client_id,
+            domain: domain.into(),
+            config_options: ["rock-3", "uk-lon-01", "templates/ubuntu-22-04"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(std::iter::repeat_n(String::new(), 21))
+                .collect(),
+            client_first_name: "Ada".into(),
+            client_last_name: "Lovelace".into(),
+            ..ServiceParams::default()
+        }
+    }
+
+    fn links(world: &World, service_id: u64) -> ServiceLinks {
+        ServiceLinks::read(&DataStore::open(&world.db).unwrap(), service_id).unwrap()
+    }
+
+    #[test]
+    fn a_build_is_requested_recorded_and_announced_once() {
+        let world = World::new();
+        world.set_key("sim-token");
+        let ctx = world.context();
+        assert_eq!(
+            create_account(&ctx, &params(1, 7, "Web1.Example.com")),
+            "success"
+        );
+        let recorded = links(&world, 1);
+        assert!(recorded
+            .vm_build_id
+            .as_deref()
+            .is_some_and(|b| b.starts_with("vmbuild_")));
+        assert!(recorded.vm_build_started_at.is_some());
+        assert_eq!(
+            *world.host.hooks_fired.borrow(),
+            vec![(HOOK_BUILD_REQUESTED.to_string(), 1)]
+        );
+        let store = DataStore::open(&world.db).unwrap();
+        assert!(store
+            .get_text(Owner::Client(7), "managed_org_id")
+            .unwrap()
+            .is_some_and(|o| o.starts_with("org_")));
+
+        let again = create_account(&ctx, &params(1, 7, "Web1.Example.com"));
+        assert!(
+            again.starts_with("A build for this service is already under way (vmbuild_"),
+            "{again}"
+        );
+        assert_eq!(
+            world.sim.stats().builds_by_whmcs_service_id.get("1"),
+            Some(&1)
+        );
+        assert_eq!(world.host.hooks_fired.borrow().len(), 1);
+
+        // The client's second service goes into the same managed organization.
+        assert_eq!(create_account(&ctx, &params(2, 7, "")), "success");
+        assert_eq!(world.sim.stats().managed_organizations_created, 1);
+    }
+
+    #[test]
+    fn a_vm_built_but_never_recorded_is_found_not_built_again() {
+        let world = World::new();
+        world.set_key("sim-token");
+        let ctx = world.context();
+        assert_eq!(
+            create_account(&ctx, &params(5, 9, "lost.example.com")),
+            "success"
+        );
+        // The answer was lost: WHMCS never learned of the build.
+        let build = links(&world, 5).vm_build_id.unwrap();
+        DataStore::open(&world.db)
+            .unwrap()
+            .delete_all(Owner::Service(5))
+            .unwrap();
+        let early = create_account(&ctx, &params(5, 9, "lost.example.com"));
+        assert!(
+            early.contains("already has a VM (or a build) named lost-example-com"),
+            "{early}"
+        );
+        let client = katapult::api::Client::new(ApiSettings::new(
+            world.sim.base_url(),
+            ApiToken::new("sim-token"),
+        ))
+        .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while client
+            .virtual_machine_build(&katapult::api::builds::BuildRef::Id(build.clone()))
+            .unwrap()
+            .virtual_machine
+            .is_none()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the build never completed"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(
+            create_account(&ctx, &params(5, 9, "lost.example.com")),
+            "success"
+        );
+        assert!(links(&world, 5)
+            .vm_id
+            .is_some_and(|id| id.starts_with("vm_")));
+        assert_eq!(
+            world.sim.stats().builds_by_whmcs_service_id.get("5"),
+            Some(&1)
+        );
+        let again = create_account(&ctx, &params(5, 9, "lost.example.com"));
+        assert!(
+            again.starts_with("This service already has a Katapult VM (vm_"),
+            "{again}"
+        );
+    }
+
+    #[test]
+    fn a_product_without_a_data_center_says_where_to_set_one() {
+        let world = World::new();
+        world.set_key("sim-token");
+        let mut incomplete = params(3, 4, "x.example.com");
+        incomplete.config_options[1] = String::new();
+        let message = create_account(&world.context(), &incomplete);
+        assert_eq!(message, "Katapult: the VM build was not requested: no data center is set: choose one in the product's Module Settings, or give the product a \"Data Center\" configurable option");
+        incomplete.configurable_options =
+            vec![("Data Center|Location".into(), "uk-lon-01|London".into())];
+        assert_eq!(create_account(&world.context(), &incomplete), "success");
+    }
+
+    #[test]
+    fn without_a_key_the_message_says_where_to_set_it() {
+        let world = World::new();
+        let message = create_account(&world.context(), &params(1, 1, ""));
+        assert!(message.ends_with("The Katapult API key is not set: set it on the Other tab of a Katapult product (Setup > Products/Services)."), "{message}");
+    }
+}

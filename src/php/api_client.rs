@@ -9,7 +9,7 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 use serde::Serialize;
 
-use super::convert::{table_to_json, to_php_array};
+use super::convert::{table_to_json, to_php_array, Objects};
 use super::exceptions::failure;
 use super::ini;
 use crate::api::builds::{BuildRef, BuildRequest};
@@ -139,7 +139,9 @@ impl ApiClient {
     /// disk_template, hostname, system_disk_size_in_gb, annotations, disk_template_options.
     /// Returns the API's answer: `virtual_machine_build`, `task`, `hostname`, `annotations`.
     pub fn build_virtual_machine(&self, request: &ZendHashTable) -> ArrayResult {
-        let fields = match table_to_json(request, 0).map_err(|e| failure("invalid_argument", e))? {
+        let fields = match table_to_json(request, 0, Objects::Refuse)
+            .map_err(|e| failure("invalid_argument", e))?
+        {
             serde_json::Value::Object(fields) => fields,
             // An empty PHP array is a list as much as a map: it simply names no field.
             serde_json::Value::Array(items) if items.is_empty() => serde_json::Map::new(),

@@ -55,8 +55,17 @@ pub fn json_to_zval(value: &Value) -> Result<Zval, String> {
     Ok(zval)
 }
 
-/// A PHP value as JSON, for arguments given as arrays. Objects and resources are refused.
-pub fn zval_to_json(zval: &Zval, depth: usize) -> Result<Value, String> {
+/// What to do with objects and resources inside an array.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Objects {
+    /// An argument the caller built: an object there is a mistake to report.
+    Refuse,
+    /// WHMCS's `$params`, which carry Eloquent models beside the data: read as null.
+    Skip,
+}
+
+/// A PHP value as JSON, for arguments given as arrays.
+pub fn zval_to_json(zval: &Zval, depth: usize, objects: Objects) -> Result<Value, String> {
     if depth > 32 {
         return Err("the array is nested too deeply (over 32 levels)".into());
     }
@@ -84,7 +93,10 @@ pub fn zval_to_json(zval: &Zval, depth: usize) -> Result<Value, String> {
         return Err("a string that is not valid UTF-8 was given".into());
     }
     if let Some(table) = zval.array() {
-        return table_to_json(table, depth);
+        return table_to_json(table, depth, objects);
+    }
+    if objects == Objects::Skip {
+        return Ok(Value::Null);
     }
     Err(format!(
         "a value of type {:?} cannot be used here; give strings, numbers or arrays",
@@ -92,17 +104,21 @@ pub fn zval_to_json(zval: &Zval, depth: usize) -> Result<Value, String> {
     ))
 }
 
-pub fn table_to_json(table: &ZendHashTable, depth: usize) -> Result<Value, String> {
+pub fn table_to_json(
+    table: &ZendHashTable,
+    depth: usize,
+    objects: Objects,
+) -> Result<Value, String> {
     if table.has_sequential_keys() {
         return table
             .values()
-            .map(|v| zval_to_json(v, depth + 1))
+            .map(|v| zval_to_json(v, depth + 1, objects))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array);
     }
     let mut object = Map::new();
     for (key, item) in table.iter() {
-        object.insert(key.to_string(), zval_to_json(item, depth + 1)?);
+        object.insert(key.to_string(), zval_to_json(item, depth + 1, objects)?);
     }
     Ok(Value::Object(object))
 }

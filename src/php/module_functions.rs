@@ -6,21 +6,30 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use super::convert::to_php_array;
+use super::convert::{table_to_json, to_php_array, Objects};
 use super::exceptions::failure;
 use super::ini;
 use super::pdo::PdoSql;
 use super::whmcs_host::WhmcsHost;
-use crate::module::{config_options, meta_data, product_settings_pane, test_connection};
+use crate::api::ApiSettings;
+use crate::module::{
+    config_options, create_account, meta_data, product_settings_pane, test_connection,
+};
 use crate::service::context::{Context, ModuleError};
+use crate::service::params::ServiceParams;
 
 type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
 
+/// WHMCS's database and the INI API settings (the token is the stored key, filled in later).
+fn environment() -> Result<(PdoSql, ApiSettings), (&'static str, String)> {
+    let sql = PdoSql::from_whmcs().map_err(|e| ("database", e.to_string()))?;
+    let api = ini::api_settings("", None).map_err(|e| ("invalid_settings", e))?;
+    Ok((sql, api))
+}
+
 /// Runs `work` with WHMCS's database, WHMCS itself, the INI API settings and the time.
 pub(super) fn with_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> PhpResult<T> {
-    let sql = PdoSql::from_whmcs().map_err(|e| failure("database", e.to_string()))?;
-    // The token is the stored API key, filled in when a client is made.
-    let api = ini::api_settings("", None).map_err(|e| failure("invalid_settings", e))?;
+    let (sql, api) = environment().map_err(|(kind, message)| failure(kind, message))?;
     Ok(work(&Context {
         sql: &sql,
         host: &WhmcsHost,
@@ -170,6 +179,36 @@ pub fn module_save_product_settings(vars: &ZendHashTable, post: &ZendHashTable) 
     })
 }
 
+/// A service's `$params` as the module reads them.
+fn service_params(params: &ZendHashTable) -> Result<ServiceParams, String> {
+    match table_to_json(params, 0, Objects::Skip)? {
+        serde_json::Value::Object(fields) => ServiceParams::from_json(&fields),
+        _ => Err("the module was called without a service's params".into()),
+    }
+}
+
+/// katapult_CreateAccount(): requests the VM build; 'success' or what went wrong.
+#[php_function]
+#[php(name = "Katapult\\Module\\createAccount")]
+pub fn module_create_account(params: &ZendHashTable) -> String {
+    let params = match service_params(params) {
+        Ok(params) => params,
+        Err(error) => return format!("Katapult: {error}"),
+    };
+    match environment() {
+        Ok((sql, api)) => create_account::create_account(
+            &Context {
+                sql: &sql,
+                host: &WhmcsHost,
+                api,
+                now: Utc::now(),
+            },
+            &params,
+        ),
+        Err((_, message)) => format!("Katapult: {message}"),
+    }
+}
+
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
     module
         .function(wrap_function!(module_meta_data))
@@ -178,6 +217,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_load_data_centers))
         .function(wrap_function!(module_load_disk_templates))
         .function(wrap_function!(module_test_connection))
+        .function(wrap_function!(module_create_account))
         .function(wrap_function!(module_product_settings_fields))
         .function(wrap_function!(module_save_product_settings))
 }

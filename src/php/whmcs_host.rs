@@ -9,6 +9,9 @@ use crate::service::whmcs_config;
 
 pub struct WhmcsHost;
 
+/// The documented service class hook code receives (module/lib/WHMCS/Service/VirtualMachine.php).
+const SERVICE_CLASS: &str = "WHMCS\\Module\\Server\\Katapult\\WHMCS\\Service\\VirtualMachine";
+
 /// Calls a global PHP function; a PHP exception it throws becomes an error (and does not escape).
 fn call_function(name: &str, args: Vec<&dyn IntoZvalDyn>) -> Result<Zval, HostError> {
     let function = ZendCallable::try_from_name(name)
@@ -40,6 +43,18 @@ impl Host for WhmcsHost {
             "logModuleCall",
             vec![&"katapult", &action, &request, &response, &"", &replace],
         );
+    }
+
+    fn fire_hook(&self, name: &str, service_id: u64) -> Result<(), HostError> {
+        let service = call_function(
+            &format!("{SERVICE_CLASS}::findOrFail"),
+            vec![&(service_id as i64)],
+        )?;
+        let mut arguments = ZendHashTable::new();
+        arguments
+            .push(service)
+            .map_err(|e| HostError(e.to_string()))?;
+        call_function("run_hook", vec![&name, &arguments, &true]).map(|_| ())
     }
 
     fn whmcs_decrypt(&self, value: &str) -> Result<String, HostError> {

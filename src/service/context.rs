@@ -24,6 +24,9 @@ pub enum ModuleError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Api(#[from] ApiError),
+    /// The product is not set up to do this (a missing package, data center, template).
+    #[error("{0}")]
+    Product(String),
     #[error("The API key reaches no organization of its own to build in: set the parent organization on the Other tab of a Katapult product.")]
     NoParentOrganization,
 }

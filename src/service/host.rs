@@ -14,6 +14,10 @@ pub trait Host {
     /// An API exchange in WHMCS's module log; every string in `scrub` is masked by WHMCS.
     fn log_module_call(&self, action: &str, request: &str, response: &str, scrub: &[&str]);
 
+    /// Fires a custom hook (`run_hook`) with the service's `VirtualMachine` object, as hook code
+    /// written for the PHP module expects: `add_hook($name, 0, function (VirtualMachine $s) {…})`.
+    fn fire_hook(&self, name: &str, service_id: u64) -> Result<(), HostError>;
+
     /// WHMCS's `decrypt()`: how the PHP module stored the API key.
     fn whmcs_decrypt(&self, value: &str) -> Result<String, HostError>;
 

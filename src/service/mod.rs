@@ -4,5 +4,7 @@
 pub mod context;
 pub mod host;
 pub mod links;
+pub mod managed_organization;
+pub mod params;
 pub mod settings;
 pub mod whmcs_config;

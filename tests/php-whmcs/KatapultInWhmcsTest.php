@@ -266,6 +266,32 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertSame('unknown', $nothing->vm_state);
     }
 
+    public function testCreateAccountRequestsTheBuildOnceAndFiresTheHook(): void
+    {
+        $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        $this->saveOtherTab($product, 'sim-token');
+        Fixtures::server();
+        $client = Fixtures::client(['firstname' => 'Grace', 'lastname' => 'Hopper']);
+        $service = Fixtures::service($client, $product, ['domain' => 'Compiler.Example.com']);
+        $requested = [];
+        add_hook('KatapultVirtualMachineBuildRequested', 0, function (VirtualMachineService $s) use (&$requested) {
+            $requested[] = [$s->id, $s->vm_build_id, $s->vm_state];
+        });
+
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id));
+        $s = VirtualMachineService::findOrFail($service->id);
+        $this->assertStringStartsWith('vmbuild_', (string) $s->vm_build_id);
+        $this->assertInstanceOf(Carbon::class, $s->vm_build_started_at);
+        $this->assertSame([[(int) $service->id, $s->vm_build_id, 'building']], $requested);
+        $this->assertSame('Active', WHMCS\Database\Capsule::table('tblhosting')->where('id', $service->id)->value('domainstatus'));
+        $this->assertStringStartsWith('org_', (string) SalmonDataStore::get('client', (int) $client->id, 'managed_org_id'));
+
+        $again = WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id);
+        $this->assertStringStartsWith('A build for this service is already under way', $again);
+        $this->assertCount(1, $requested);
+        $this->assertSame(1, self::$sim->stats()['builds_by_whmcs_service_id'][(string) $service->id]);
+    }
+
     public function testHookCodeReceivesTheServiceObject(): void
     {
         [$serviceId] = $this->builtService();

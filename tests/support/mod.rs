@@ -85,6 +85,7 @@ pub struct MemoryHost {
     pub activity: RefCell<Vec<(String, Option<u64>)>>,
     pub module_log: RefCell<Vec<(String, String, String)>>,
     pub secret: RefCell<String>,
+    pub hooks_fired: RefCell<Vec<(String, u64)>>,
 }
 
 impl MemoryHost {
@@ -120,6 +121,13 @@ impl Host for MemoryHost {
         self.module_log
             .borrow_mut()
             .push((action.to_string(), mask(request), mask(response)));
+    }
+
+    fn fire_hook(&self, name: &str, service_id: u64) -> Result<(), HostError> {
+        self.hooks_fired
+            .borrow_mut()
+            .push((name.to_string(), service_id));
+        Ok(())
     }
 
     fn whmcs_decrypt(&self, value: &str) -> Result<String, HostError> {

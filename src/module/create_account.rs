@@ -1,0 +1,139 @@
+//! `katapult_CreateAccount()`: a paid order becomes a VM build, requested and left to run.
+//!
+//! The story: look for what an earlier call may have done (a VM, a pending build, a VM built for
+//! this service but never recorded), so a second call never builds twice; find or create the
+//! client's managed organization; request the build with the product's package, data center and
+//! disk template (or the client's configurable options) and a hostname from the domain; record
+//! the build; fire KatapultVirtualMachineBuildRequested; return at once. The build-sync cron
+//! finishes the job when Katapult has built the VM.
+
+use crate::api::builds::{BuildRef, BuildRequest, BuildState};
+use crate::api::data_centers::DataCenterRef;
+use crate::api::disk_templates::DiskTemplateRef;
+use crate::api::organizations::OrganizationRef;
+use crate::api::packages::PackageRef;
+use crate::api::Annotation;
+use crate::service::context::{Context, ModuleError};
+use crate::service::links::{ServiceLinks, VM_BUILD_ID, VM_BUILD_STARTED_AT, VM_ID};
+use crate::service::managed_organization;
+use crate::service::params::{hostname_from_domain, ServiceParams};
+use crate::store::sql::transaction;
+use crate::store::Owner;
+
+pub const SERVICE_ANNOTATION: &str = "whmcs_service_id";
+pub const HOOK_BUILD_REQUESTED: &str = "KatapultVirtualMachineBuildRequested";
+
+/// What WHMCS shows: `success`, or what stopped the build and what to do.
+pub fn create_account(ctx: &Context<'_>, params: &ServiceParams) -> String {
+    match run(ctx, params) {
+        Ok(outcome) => outcome,
+        Err(error) => format!("Katapult: the VM build was not requested: {error}"),
+    }
+}
+
+fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError> {
+    let store = ctx.store()?;
+    let client = ctx.client(&store)?;
+    ctx.logged(&client, || {
+        let service = Owner::Service(params.service_id);
+        let links = ServiceLinks::read(&store, params.service_id)?;
+
+        // 1. Never a second VM or a second build for the same service.
+        if let Some(vm_id) = &links.vm_id {
+            return Ok(format!("This service already has a Katapult VM ({vm_id}); no new build was requested."));
+        }
+        if let Some(build_id) = &links.vm_build_id {
+            match client.virtual_machine_build(&BuildRef::Id(build_id.clone())) {
+                Ok(build) if build.state == BuildState::Failed => {
+                    ctx.host.log_activity(&format!("[Katapult] Service ID {}: build {build_id} had failed; requesting a new one", params.service_id), Some(params.client_id));
+                }
+                Ok(build) => {
+                    return Ok(format!("A build for this service is already under way ({build_id}, {}); it was not requested again.", build.state.as_str()));
+                }
+                Err(error) if error.is_not_found() => {
+                    return Ok(format!("A build for this service was requested ({build_id}) and Katapult does not list it yet; try again in a minute."));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+
+        // 2. The client's managed organization, and a VM an earlier attempt built but never recorded.
+        let parent = ctx.parent_organization(&store, &client)?;
+        let organization = managed_organization::for_client(ctx, &store, &client, &parent, params.client_id, &params.client_label())?;
+        let mark = Annotation::new(SERVICE_ANNOTATION, params.service_id.to_string());
+        if let Some(vm) = client.virtual_machines(&organization, Some(&mark))?.into_iter().next() {
+            store.set_text(service, VM_ID, &vm.id, Some(&vm.id), ctx.now)?;
+            ctx.host.log_activity(&format!("[Katapult] Service ID {}: found VM {} built for it earlier, and linked it", params.service_id, vm.id), Some(params.client_id));
+            return Ok("success".into());
+        }
+
+        // 3. The build.
+        let request = build_request(params, organization, mark)?;
+        let (build, _) = client.build_virtual_machine(&request).map_err(|error| {
+            if error.code() == Some("validation_error") && error.to_string().contains("Hostname has already been taken") {
+                ModuleError::Product(format!(
+                    "the client's Katapult organization already has a VM (or a build) named {}: if an earlier attempt built it for this service, it is linked on the next try once built; otherwise change the service's domain ({error})",
+                    request.hostname.as_deref().unwrap_or_default()
+                ))
+            } else {
+                error.into()
+            }
+        })?;
+        transaction(ctx.sql, || {
+            store.set_text(service, VM_BUILD_ID, &build.id, Some(&build.id), ctx.now)?;
+            store.set_time(service, VM_BUILD_STARTED_AT, ctx.now, ctx.now)
+        })?;
+        ctx.host.log_activity(&format!("[Katapult] Service ID {}: requested VM build {}", params.service_id, build.id), Some(params.client_id));
+        fire(ctx, HOOK_BUILD_REQUESTED, params);
+        Ok("success".into())
+    })
+}
+
+/// Hook code runs after the build is recorded; its failure is logged, never the build's.
+fn fire(ctx: &Context<'_>, hook: &str, params: &ServiceParams) {
+    if let Err(error) = ctx.host.fire_hook(hook, params.service_id) {
+        ctx.host.log_activity(
+            &format!(
+                "[Katapult] Service ID {}: hook {hook} failed: {error}",
+                params.service_id
+            ),
+            Some(params.client_id),
+        );
+    }
+}
+
+/// What to build, from the product (configoption1..3) or the client's configurable options.
+fn build_request(
+    params: &ServiceParams,
+    organization: OrganizationRef,
+    mark: Annotation,
+) -> Result<BuildRequest, ModuleError> {
+    let setting = |n: usize, option: &str| -> Option<String> {
+        Some(params.config_option(n))
+            .filter(|v| !v.is_empty())
+            .or_else(|| params.configurable_option(option))
+            .map(str::to_string)
+    };
+    let missing = |what: &str, option: &str| {
+        ModuleError::Product(format!("no {what} is set: choose one in the product's Module Settings, or give the product a \"{option}\" configurable option"))
+    };
+    let package = setting(1, "Package").ok_or_else(|| missing("VM package", "Package"))?;
+    let data_center =
+        setting(2, "Data Center").ok_or_else(|| missing("data center", "Data Center"))?;
+    let disk_template =
+        setting(3, "Disk Template").ok_or_else(|| missing("disk template", "Disk Template"))?;
+    let disk_size = params
+        .configurable_option("Custom Disk Size (GB)")
+        .and_then(|size| size.parse::<u32>().ok())
+        .filter(|size| *size > 0);
+    Ok(BuildRequest {
+        organization,
+        package: PackageRef::from(package.as_str()),
+        data_center: DataCenterRef::from(data_center.as_str()),
+        disk_template: Some(DiskTemplateRef::from(disk_template.as_str())),
+        disk_template_options: vec![],
+        system_disk_size_in_gb: disk_size,
+        hostname: hostname_from_domain(&params.domain),
+        annotations: vec![mark],
+    })
+}
