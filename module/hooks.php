@@ -10,6 +10,19 @@ if (!defined('WHMCS') || !extension_loaded('katapult')) {
     return;
 }
 
+/**
+ * Every cron run: checks pending VM builds and writes finished VMs into WHMCS (domain, IPs,
+ * root password), firing KatapultVirtualMachineBuilt, or KatapultVirtualMachineBuildTimedOut
+ * once after 15 minutes. Safe when runs overlap.
+ */
+add_hook('AfterCronJob', 1, function (): void {
+    try {
+        \Katapult\Module\syncBuilds();
+    } catch (\Throwable $e) {
+        logActivity('[Katapult] Build sync failed: ' . $e->getMessage());
+    }
+});
+
 /** The API key and parent organization pane on a Katapult product's Other tab. */
 add_hook('AdminProductConfigFields', 1, function (array $vars): array {
     return \Katapult\Module\productSettingsFields($vars);

@@ -94,6 +94,8 @@ namespace Katapult\Module {
 
     function createAccount(array $params): string {}
 
+    function syncBuilds(): array {}
+
     function productSettingsFields(array $vars): array {}
 
     function saveProductSettings(array $vars, array $post): void {}

@@ -27,6 +27,53 @@ thread_local! {
     static OBSERVERS: RefCell<Vec<*const (dyn Observer + 'static)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// An exchange kept for later, when it happened on a thread other than the one that logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedExchange {
+    pub method: String,
+    pub url: String,
+    pub request_body: Option<String>,
+    pub status: Option<u16>,
+    pub response: String,
+}
+
+impl RecordedExchange {
+    pub fn as_exchange(&self) -> Exchange<'_> {
+        Exchange {
+            method: &self.method,
+            url: &self.url,
+            request_body: self.request_body.as_deref(),
+            status: self.status,
+            response: &self.response,
+        }
+    }
+}
+
+/// Keeps every exchange it sees.
+#[derive(Default)]
+pub struct Recorder(std::sync::Mutex<Vec<RecordedExchange>>);
+
+impl Recorder {
+    pub fn take(&self) -> Vec<RecordedExchange> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Observer for Recorder {
+    fn exchange(&self, e: &Exchange<'_>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(RecordedExchange {
+                method: e.method.into(),
+                url: e.url.into(),
+                request_body: e.request_body.map(Into::into),
+                status: e.status,
+                response: e.response.into(),
+            });
+    }
+}
+
 /// Runs `work`, reporting its exchanges on this thread to `observer`.
 pub fn observe<T>(observer: &dyn Observer, work: impl FnOnce() -> T) -> T {
     // SAFETY: the pointer is removed below before `observer`'s borrow ends, also on unwind.

@@ -14,7 +14,10 @@ use crate::api::organizations::OrganizationRef;
 use crate::api::packages::PackageRef;
 use crate::api::Annotation;
 use crate::service::context::{Context, ModuleError};
-use crate::service::links::{ServiceLinks, VM_BUILD_ID, VM_BUILD_STARTED_AT, VM_ID};
+use crate::service::links::{
+    ServiceLinks, VM_BUILD_FAILED_AT, VM_BUILD_ID, VM_BUILD_STARTED_AT,
+    VM_BUILD_TIMEOUT_REACHED_AT, VM_ID,
+};
 use crate::service::managed_organization;
 use crate::service::params::{hostname_from_domain, ServiceParams};
 use crate::store::sql::transaction;
@@ -81,7 +84,11 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         })?;
         transaction(ctx.sql, || {
             store.set_text(service, VM_BUILD_ID, &build.id, Some(&build.id), ctx.now)?;
-            store.set_time(service, VM_BUILD_STARTED_AT, ctx.now, ctx.now)
+            store.set_time(service, VM_BUILD_STARTED_AT, ctx.now, ctx.now)?;
+            for stale in [VM_BUILD_TIMEOUT_REACHED_AT, VM_BUILD_FAILED_AT] {
+                store.delete(service, stale)?;
+            }
+            Ok::<_, crate::store::StoreError>(())
         })?;
         ctx.host.log_activity(&format!("[Katapult] Service ID {}: requested VM build {}", params.service_id, build.id), Some(params.client_id));
         fire(ctx, HOOK_BUILD_REQUESTED, params);

@@ -15,6 +15,7 @@ use crate::api::ApiSettings;
 use crate::module::{
     config_options, create_account, meta_data, product_settings_pane, test_connection,
 };
+use crate::service::build_sync;
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
 
@@ -209,6 +210,44 @@ pub fn module_create_account(params: &ZendHashTable) -> String {
     }
 }
 
+/// Builds checked at once by one cron run.
+const BUILD_SYNC_CONCURRENCY: usize = 8;
+
+/// Hook AfterCronJob: checks pending builds and writes finished VMs into WHMCS. Returns what it
+/// did; logs a line only when there was something to do.
+#[php_function]
+#[php(name = "Katapult\\Module\\syncBuilds")]
+pub fn module_sync_builds() -> ArrayResult {
+    let run_id = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
+    let report = with_context(|ctx| {
+        let report = build_sync::sync_builds(ctx, BUILD_SYNC_CONCURRENCY, &run_id);
+        match &report {
+            Ok(r) if r.built + r.failed + r.timed_out + r.errors > 0 => ctx.host.log_activity(
+                &format!("[Katapult] Build sync: {} built, {} failed, {} timed out, {} still building, {} errors", r.built, r.failed, r.timed_out, r.still_building, r.errors),
+                None,
+            ),
+            Ok(_) => {}
+            Err(error) => ctx.host.log_activity(&format!("[Katapult] Build sync did not run: {error}"), None),
+        }
+        report
+    })?
+    .map_err(|e| failure("module", e.to_string()))?;
+    let mut table = ZendHashTable::new();
+    for (key, value) in [
+        ("checked", report.checked),
+        ("built", report.built),
+        ("failed", report.failed),
+        ("timed_out", report.timed_out),
+        ("still_building", report.still_building),
+        ("errors", report.errors),
+    ] {
+        table
+            .insert(key, value as i64)
+            .map_err(|e| failure("module", e.to_string()))?;
+    }
+    Ok(table)
+}
+
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
     module
         .function(wrap_function!(module_meta_data))
@@ -218,6 +257,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_load_disk_templates))
         .function(wrap_function!(module_test_connection))
         .function(wrap_function!(module_create_account))
+        .function(wrap_function!(module_sync_builds))
         .function(wrap_function!(module_product_settings_fields))
         .function(wrap_function!(module_save_product_settings))
 }

@@ -57,6 +57,12 @@ impl Host for WhmcsHost {
         call_function("run_hook", vec![&name, &arguments, &true]).map(|_| ())
     }
 
+    fn whmcs_encrypt(&self, value: &str) -> Result<String, HostError> {
+        call_function("encrypt", vec![&value])?
+            .string()
+            .ok_or_else(|| HostError("encrypt() returned no string".into()))
+    }
+
     fn whmcs_decrypt(&self, value: &str) -> Result<String, HostError> {
         Ok(call_function("decrypt", vec![&value])?
             .string()

@@ -90,6 +90,23 @@ impl<'a> Context<'a> {
     }
 }
 
+impl Context<'_> {
+    /// Logs exchanges recorded on other threads, as `logged` does for this one's.
+    pub fn log_recorded(
+        &self,
+        client: &Client,
+        exchanges: &[crate::api::observer::RecordedExchange],
+    ) {
+        let log = ModuleLog {
+            host: self.host,
+            token: client.settings().token.expose_for_scrubbing(),
+        };
+        for exchange in exchanges {
+            log.exchange(&exchange.as_exchange());
+        }
+    }
+}
+
 struct ModuleLog<'a> {
     host: &'a dyn Host,
     token: String,

@@ -9,6 +9,8 @@ pub const VM_ID: &str = "vm_id";
 pub const VM_BUILD_ID: &str = "vm_build_id";
 pub const VM_BUILD_STARTED_AT: &str = "vm_build_started_at";
 pub const VM_BUILD_TIMEOUT_REACHED_AT: &str = "vm_build_timeout_reached_at";
+/// When Katapult reported the build failed (this module's key; CreateAccount then builds anew).
+pub const VM_BUILD_FAILED_AT: &str = "vm_build_failed_at";
 /// On the client: its managed organization.
 pub const MANAGED_ORG_ID: &str = "managed_org_id";
 
@@ -19,6 +21,7 @@ pub struct ServiceLinks {
     pub vm_build_id: Option<String>,
     pub vm_build_started_at: Option<DateTime<Utc>>,
     pub vm_build_timeout_reached_at: Option<DateTime<Utc>>,
+    pub vm_build_failed_at: Option<DateTime<Utc>>,
 }
 
 impl ServiceLinks {
@@ -29,12 +32,18 @@ impl ServiceLinks {
             vm_build_id: store.get_text(owner, VM_BUILD_ID)?,
             vm_build_started_at: store.get_time(owner, VM_BUILD_STARTED_AT)?,
             vm_build_timeout_reached_at: store.get_time(owner, VM_BUILD_TIMEOUT_REACHED_AT)?,
+            vm_build_failed_at: store.get_time(owner, VM_BUILD_FAILED_AT)?,
         })
+    }
+
+    /// True while a build is requested and neither built nor failed: the build sync's work.
+    pub fn build_pending(&self) -> bool {
+        self.vm_id.is_none() && self.vm_build_id.is_some() && self.vm_build_failed_at.is_none()
     }
 
     /// The state to show without asking Katapult: `building` while a build is pending.
     pub fn offline_state(&self) -> &'static str {
-        if self.vm_id.is_none() && self.vm_build_id.is_some() {
+        if self.build_pending() {
             "building"
         } else {
             "unknown"

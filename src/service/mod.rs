@@ -1,6 +1,7 @@
 //! The domain: module settings, and (as they land) managed organizations, VM services and the
 //! build sync. Plain Rust over the `Host` and `Sql` ports.
 
+pub mod build_sync;
 pub mod context;
 pub mod host;
 pub mod links;

@@ -2,6 +2,7 @@
 //! PHP module also uses, and the secrets in it. It speaks SQL only through the `Sql` port.
 
 pub mod datastore;
+pub mod locks;
 pub mod php_value;
 pub mod secrets;
 pub mod sql;

@@ -292,6 +292,37 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertSame(1, self::$sim->stats()['builds_by_whmcs_service_id'][(string) $service->id]);
     }
 
+    public function testCronWritesTheBuiltVmIntoWhmcsAndFiresBuiltOnce(): void
+    {
+        $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        $this->saveOtherTab($product, 'sim-token');
+        Fixtures::server();
+        $service = Fixtures::service(Fixtures::client(), $product, ['domain' => 'cron.example.com']);
+        $built = [];
+        add_hook('KatapultVirtualMachineBuilt', 0, function (VirtualMachineService $s) use (&$built) {
+            $built[] = [$s->id, $s->vm_state, $s->vm->fqdn];
+        });
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id));
+
+        $deadline = microtime(true) + 20;
+        while ($built === [] && microtime(true) < $deadline) {
+            usleep(200_000);
+            WhmcsStandIn\Cron::run();
+        }
+        WhmcsStandIn\Cron::run();
+        $this->assertCount(1, $built, 'Built fires once');
+        [$id, $state, $fqdn] = $built[0];
+        $this->assertSame((int) $service->id, (int) $id);
+        $this->assertContains($state, ['starting', 'started'], 'a VM boots right after its build');
+        $row = WHMCS\Database\Capsule::table('tblhosting')->where('id', $service->id)->first();
+        $this->assertSame($fqdn, $row->domain);
+        $this->assertMatchesRegularExpression('/^\d+\.\d+\.\d+\.\d+$/', $row->dedicatedip);
+        $this->assertSame('root', $row->username);
+        $this->assertNotEmpty(decrypt($row->password), 'the root password, encrypted as WHMCS stores passwords');
+        $this->assertSame(decrypt($row->password), VirtualMachineService::findOrFail($service->id)->vm->initial_root_password);
+        $this->assertSame(1, count(array_filter(ActivityLog::descriptions(), fn ($line) => str_contains($line, 'is built ('))));
+    }
+
     public function testHookCodeReceivesTheServiceObject(): void
     {
         [$serviceId] = $this->builtService();

@@ -95,6 +95,11 @@ impl MemoryHost {
         host
     }
 
+    /// What `whmcs_decrypt` returns, for assertions.
+    pub fn whmcs_decrypt_for_test(&self, value: &str) -> String {
+        Host::whmcs_decrypt(self, value).unwrap()
+    }
+
     /// Stands in for WHMCS's `encrypt()` (reversible, not secure: only `whmcs_decrypt` reads it).
     pub fn whmcs_encrypt(value: &str) -> String {
         format!(
@@ -128,6 +133,10 @@ impl Host for MemoryHost {
             .borrow_mut()
             .push((name.to_string(), service_id));
         Ok(())
+    }
+
+    fn whmcs_encrypt(&self, value: &str) -> Result<String, HostError> {
+        Ok(Self::whmcs_encrypt(value))
     }
 
     fn whmcs_decrypt(&self, value: &str) -> Result<String, HostError> {

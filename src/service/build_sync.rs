@@ -1,0 +1,391 @@
+//! The build sync (WHMCS's `AfterCronJob`): every pending build is checked with Katapult, and a
+//! finished VM is written into WHMCS.
+//!
+//! Checks run on a bounded pool of threads (plain Rust and HTTP only); everything that touches
+//! WHMCS (the database, logs, hooks) stays on the calling thread, because PHP's objects belong to
+//! it. Each persist happens under a database lock and re-reads the service first, so two cron
+//! runs at once (a long run meeting the next, two web nodes) never persist a VM or fire a hook
+//! twice. One service failing never stops the others.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::Duration;
+
+use super::context::{Context, ModuleError};
+use super::links::{
+    ServiceLinks, VM_BUILD_FAILED_AT, VM_BUILD_ID, VM_BUILD_TIMEOUT_REACHED_AT, VM_ID,
+};
+use crate::api::builds::{BuildRef, BuildState};
+use crate::api::observer::{observe, RecordedExchange, Recorder};
+use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef};
+use crate::api::{ApiError, Client};
+use crate::store::locks::Locks;
+use crate::store::sql::transaction;
+use crate::store::{DataStore, Owner, SqlValue, StoreError};
+
+pub const HOOK_BUILT: &str = "KatapultVirtualMachineBuilt";
+pub const HOOK_TIMED_OUT: &str = "KatapultVirtualMachineBuildTimedOut";
+/// After this, the time-out hook fires (once); the build is still checked on later runs.
+pub const BUILD_TIMEOUT: Duration = Duration::minutes(15);
+/// A claim older than this belongs to a run that died.
+const CLAIM_TTL: Duration = Duration::minutes(5);
+
+/// What one cron run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub checked: usize,
+    pub built: usize,
+    pub failed: usize,
+    pub timed_out: usize,
+    pub still_building: usize,
+    pub errors: usize,
+}
+
+/// What Katapult says of one build.
+enum Check {
+    Building,
+    Failed,
+    /// Complete, and the VM has its root password and an IP.
+    Ready(Box<VirtualMachine>),
+    Error(ApiError),
+}
+
+struct Pending {
+    service_id: u64,
+    build_id: String,
+    links: ServiceLinks,
+}
+
+pub fn sync_builds(
+    ctx: &Context<'_>,
+    concurrency: usize,
+    run_id: &str,
+) -> Result<SyncReport, ModuleError> {
+    let store = ctx.store()?;
+    let locks = Locks::open(ctx.sql, run_id).map_err(StoreError::from)?;
+    let mut pending = Vec::new();
+    for service_id in store.owners_with(Owner::Service(0).rel_type(), VM_BUILD_ID)? {
+        let links = ServiceLinks::read(&store, service_id)?;
+        if links.build_pending() {
+            pending.push(Pending {
+                service_id,
+                build_id: links.vm_build_id.clone().unwrap_or_default(),
+                links,
+            });
+        }
+    }
+    let mut report = SyncReport {
+        checked: pending.len(),
+        ..SyncReport::default()
+    };
+    if pending.is_empty() {
+        return Ok(report);
+    }
+    let client = ctx.client(&store)?;
+    let (checks, exchanges) = check_all(&client, &pending, concurrency);
+    ctx.log_recorded(&client, &exchanges);
+    for (item, check) in pending.iter().zip(checks) {
+        let outcome = match check {
+            Check::Ready(vm) => persist_built(ctx, &store, &locks, item, &vm)
+                .map(|done| report.built += usize::from(done)),
+            Check::Failed => record_failure(ctx, &store, &locks, item)
+                .map(|done| report.failed += usize::from(done)),
+            Check::Building => {
+                report.still_building += 1;
+                record_timeout(ctx, &store, &locks, item)
+                    .map(|done| report.timed_out += usize::from(done))
+            }
+            Check::Error(error) => Err(error.into()),
+        };
+        if let Err(error) = outcome {
+            report.errors += 1;
+            log(
+                ctx,
+                item,
+                &format!(
+                    "the build sync could not check build {}: {error}",
+                    item.build_id
+                ),
+            );
+        }
+    }
+    Ok(report)
+}
+
+/// Checks every build on at most `concurrency` threads; the results in `pending`'s order, and the
+/// API exchanges for the module log.
+fn check_all(
+    client: &Client,
+    pending: &[Pending],
+    concurrency: usize,
+) -> (Vec<Check>, Vec<RecordedExchange>) {
+    let next = AtomicUsize::new(0);
+    let workers = concurrency.clamp(1, 64).min(pending.len());
+    let mut results: Vec<(usize, Check)> = Vec::with_capacity(pending.len());
+    let mut exchanges = Vec::new();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let recorder = Recorder::default();
+                    let mut done = Vec::new();
+                    observe(&recorder, || loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = pending.get(index) else {
+                            break;
+                        };
+                        done.push((index, check(client, &item.build_id)));
+                    });
+                    (done, recorder.take())
+                })
+            })
+            .collect();
+        for handle in handles {
+            // A panicking check is a bug, not an API answer: re-raise it on this thread.
+            let (done, recorded) = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            results.extend(done);
+            exchanges.extend(recorded);
+        }
+    });
+    results.sort_by_key(|(index, _)| *index);
+    (
+        results.into_iter().map(|(_, check)| check).collect(),
+        exchanges,
+    )
+}
+
+fn check(client: &Client, build_id: &str) -> Check {
+    let build = match client.virtual_machine_build(&BuildRef::Id(build_id.to_string())) {
+        Ok(build) => build,
+        // Katapult can briefly not list a build it has just accepted.
+        Err(error) if error.is_not_found() => return Check::Building,
+        Err(error) => return Check::Error(error),
+    };
+    match (build.state, build.virtual_machine) {
+        (BuildState::Failed, _) => Check::Failed,
+        (BuildState::Complete, Some(summary)) => {
+            match client.virtual_machine(&VirtualMachineRef::Id(summary.id)) {
+                Ok(response) => {
+                    let vm = response.virtual_machine;
+                    let has_password = vm
+                        .initial_root_password
+                        .as_ref()
+                        .is_some_and(|p| !p.expose().is_empty());
+                    if has_password && !vm.ip_addresses.is_empty() {
+                        Check::Ready(Box::new(vm))
+                    } else {
+                        Check::Building
+                    }
+                }
+                Err(error) => Check::Error(error),
+            }
+        }
+        _ => Check::Building,
+    }
+}
+
+fn claim_name(service_id: u64) -> String {
+    format!("build-sync:service:{service_id}")
+}
+
+/// Runs `work` holding the service's claim, on fresh links; false when another run holds it or
+/// `still_due` says the work was done meanwhile.
+fn claimed(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    locks: &Locks<'_>,
+    item: &Pending,
+    still_due: impl Fn(&ServiceLinks) -> bool,
+    work: impl FnOnce() -> Result<(), ModuleError>,
+) -> Result<bool, ModuleError> {
+    let name = claim_name(item.service_id);
+    if !locks
+        .try_claim(&name, ctx.now, CLAIM_TTL)
+        .map_err(StoreError::from)?
+    {
+        return Ok(false);
+    }
+    let result = ServiceLinks::read(store, item.service_id)
+        .map_err(ModuleError::from)
+        .and_then(|fresh| {
+            if still_due(&fresh) && fresh.vm_build_id.as_deref() == Some(item.build_id.as_str()) {
+                work().map(|()| true)
+            } else {
+                Ok(false)
+            }
+        });
+    let released = locks.release(&name).map_err(StoreError::from);
+    let done = result?;
+    released?;
+    Ok(done)
+}
+
+/// Writes the VM into WHMCS: its id in the datastore, and in tblhosting the FQDN, the first IPv4
+/// as the dedicated IP, the other addresses as assigned IPs, `root` and the initial root
+/// password (encrypted, as WHMCS stores service passwords). Then the Built hook.
+fn persist_built(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    locks: &Locks<'_>,
+    item: &Pending,
+    vm: &VirtualMachine,
+) -> Result<bool, ModuleError> {
+    let done = claimed(ctx, store, locks, item, ServiceLinks::build_pending, || {
+        let password = vm
+            .initial_root_password
+            .as_ref()
+            .map(|p| p.expose())
+            .unwrap_or_default();
+        let encrypted = ctx.host.whmcs_encrypt(password).map_err(|e| {
+            ModuleError::Product(format!("WHMCS could not encrypt the root password: {e}"))
+        })?;
+        let mut addresses: Vec<&str> = vm
+            .ip_addresses
+            .iter()
+            .filter(|ip| ip.is_ipv4())
+            .map(|ip| ip.address.as_str())
+            .collect();
+        addresses.extend(
+            vm.ip_addresses
+                .iter()
+                .filter(|ip| !ip.is_ipv4())
+                .map(|ip| ip.address.as_str()),
+        );
+        let dedicated = addresses.first().copied().unwrap_or_default();
+        let assigned = addresses
+            .iter()
+            .skip(1)
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n");
+        let fqdn = vm
+            .fqdn
+            .clone()
+            .or_else(|| vm.hostname.clone())
+            .unwrap_or_default();
+        transaction(ctx.sql, || {
+            store.set_text(
+                Owner::Service(item.service_id),
+                VM_ID,
+                &vm.id,
+                Some(&vm.id),
+                ctx.now,
+            )?;
+            ctx.sql.execute(
+                "UPDATE tblhosting SET domain = ?, dedicatedip = ?, assignedips = ?, username = ?, password = ? WHERE id = ?",
+                &[fqdn.as_str().into(), dedicated.into(), assigned.as_str().into(), "root".into(), encrypted.as_str().into(), SqlValue::Int(item.service_id as i64)],
+            )?;
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(())
+    })?;
+    if done {
+        log(
+            ctx,
+            item,
+            &format!(
+                "VM {} is built ({})",
+                vm.id,
+                vm.fqdn.as_deref().unwrap_or_default()
+            ),
+        );
+        fire(ctx, item, HOOK_BUILT);
+    }
+    Ok(done)
+}
+
+fn record_failure(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    locks: &Locks<'_>,
+    item: &Pending,
+) -> Result<bool, ModuleError> {
+    let done = claimed(ctx, store, locks, item, ServiceLinks::build_pending, || {
+        Ok(store.set_time(
+            Owner::Service(item.service_id),
+            VM_BUILD_FAILED_AT,
+            ctx.now,
+            ctx.now,
+        )?)
+    })?;
+    if done {
+        log(
+            ctx,
+            item,
+            &format!(
+                "Katapult reports build {} failed; press Create to build again, or Terminate",
+                item.build_id
+            ),
+        );
+    }
+    Ok(done)
+}
+
+/// Past the time-out with no VM: fire the hook once, and keep checking on later runs.
+fn record_timeout(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    locks: &Locks<'_>,
+    item: &Pending,
+) -> Result<bool, ModuleError> {
+    let overdue = |links: &ServiceLinks| {
+        links.build_pending()
+            && links.vm_build_timeout_reached_at.is_none()
+            && links
+                .vm_build_started_at
+                .is_some_and(|started| ctx.now - started >= BUILD_TIMEOUT)
+    };
+    if !overdue(&item.links) {
+        return Ok(false);
+    }
+    let done = claimed(ctx, store, locks, item, overdue, || {
+        Ok(store.set_time(
+            Owner::Service(item.service_id),
+            VM_BUILD_TIMEOUT_REACHED_AT,
+            ctx.now,
+            ctx.now,
+        )?)
+    })?;
+    if done {
+        log(
+            ctx,
+            item,
+            &format!(
+                "build {} has not finished after {} minutes; still checking",
+                item.build_id,
+                BUILD_TIMEOUT.num_minutes()
+            ),
+        );
+        fire(ctx, item, HOOK_TIMED_OUT);
+    }
+    Ok(done)
+}
+
+fn client_of(ctx: &Context<'_>, service_id: u64) -> Option<u64> {
+    let rows = ctx
+        .sql
+        .query(
+            "SELECT userid FROM tblhosting WHERE id = ?",
+            &[SqlValue::Int(service_id as i64)],
+        )
+        .ok()?;
+    rows.first()?
+        .first()?
+        .as_int()
+        .and_then(|id| u64::try_from(id).ok())
+}
+
+fn log(ctx: &Context<'_>, item: &Pending, message: &str) {
+    ctx.host.log_activity(
+        &format!("[Katapult] Service ID {}: {message}", item.service_id),
+        client_of(ctx, item.service_id),
+    );
+}
+
+fn fire(ctx: &Context<'_>, item: &Pending, hook: &str) {
+    if let Err(error) = ctx.host.fire_hook(hook, item.service_id) {
+        log(ctx, item, &format!("hook {hook} failed: {error}"));
+    }
+}

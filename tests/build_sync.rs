@@ -1,0 +1,247 @@
+//! The build sync against the simulator, on a real SQLite with WHMCS's tblhosting.
+
+mod support;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use katapult::api::{ApiSettings, ApiToken};
+use katapult::module::create_account::create_account;
+use katapult::service::build_sync::{
+    sync_builds, SyncReport, BUILD_TIMEOUT, HOOK_BUILT, HOOK_TIMED_OUT,
+};
+use katapult::service::context::Context;
+use katapult::service::links::{ServiceLinks, VM_BUILD_STARTED_AT};
+use katapult::service::params::ServiceParams;
+use katapult::service::settings::ModuleSettings;
+use katapult::store::locks::Locks;
+use katapult::store::{DataStore, Owner, Sql, SqlValue};
+use katapult_sim::{BuildSpeed, ErrorRule, Faults, SimConfig, Simulator};
+use support::{database, MemoryHost, Sqlite};
+
+struct World {
+    sim: Simulator,
+    db: Sqlite,
+    host: MemoryHost,
+}
+
+impl World {
+    fn new(build_speed: BuildSpeed) -> Self {
+        let world = Self {
+            sim: Simulator::start(SimConfig {
+                build_speed,
+                seed: 5,
+                ..SimConfig::default()
+            })
+            .unwrap(),
+            db: database(),
+            host: MemoryHost::new(),
+        };
+        world.db.execute("CREATE TABLE tblhosting (id INTEGER PRIMARY KEY, userid INTEGER NOT NULL, domain TEXT NOT NULL DEFAULT '', dedicatedip TEXT NOT NULL DEFAULT '', assignedips TEXT NOT NULL DEFAULT '', username TEXT NOT NULL DEFAULT '', password TEXT NOT NULL DEFAULT '')", &[]).unwrap();
+        let store = DataStore::open(&world.db).unwrap();
+        ModuleSettings::new(&store, &world.host)
+            .set_api_key("sim-token", Utc::now())
+            .unwrap();
+        world
+    }
+
+    fn context(&self) -> Context<'_> {
+        let mut api = ApiSettings::new(self.sim.base_url(), ApiToken::new("unset"));
+        api.timeout = Duration::from_secs(5);
+        api.retry.base_delay = Duration::from_millis(10);
+        api.retry.max_delay = Duration::from_millis(50);
+        Context {
+            sql: &self.db,
+            host: &self.host,
+            api,
+            now: Utc::now(),
+        }
+    }
+
+    /// A service row and its CreateAccount.
+    fn order(&self, service_id: u64, client_id: u64) {
+        self.db
+            .execute(
+                "INSERT INTO tblhosting (id, userid, domain) VALUES (?, ?, ?)",
+                &[
+                    SqlValue::Int(service_id as i64),
+                    SqlValue::Int(client_id as i64),
+                    format!("vm{service_id}.example.com").into(),
+                ],
+            )
+            .unwrap();
+        let params = ServiceParams {
+            service_id,
+            client_id,
+            domain: format!("vm{service_id}.example.com"),
+            config_options: ["rock-3", "uk-lon-01", "templates/ubuntu-22-04"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            ..ServiceParams::default()
+        };
+        assert_eq!(create_account(&self.context(), &params), "success");
+    }
+
+    fn sync(&self) -> SyncReport {
+        sync_builds(&self.context(), 8, "test-run").unwrap()
+    }
+
+    fn sync_until_built(&self, count: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let mut built = 0;
+        while built < count {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "only {built} of {count} built"
+            );
+            built += self.sync().built;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn hooks(&self, name: &str) -> Vec<u64> {
+        self.host
+            .hooks_fired
+            .borrow()
+            .iter()
+            .filter(|(hook, _)| hook == name)
+            .map(|(_, id)| *id)
+            .collect()
+    }
+
+    fn hosting(&self, service_id: u64) -> Vec<SqlValue> {
+        self.db.query("SELECT domain, dedicatedip, assignedips, username, password FROM tblhosting WHERE id = ?", &[SqlValue::Int(service_id as i64)]).unwrap().remove(0)
+    }
+}
+
+#[test]
+fn a_finished_build_is_written_into_whmcs_once() {
+    let world = World::new(BuildSpeed::Fast);
+    world.order(1, 10);
+    world.sync_until_built(1);
+
+    let links = ServiceLinks::read(&DataStore::open(&world.db).unwrap(), 1).unwrap();
+    let vm_id = links.vm_id.expect("the VM id is recorded");
+    let row = world.hosting(1);
+    let text = |i: usize| row[i].as_text().unwrap().to_string();
+    assert!(
+        text(0).starts_with("vm1-example-com.") && text(0).ends_with(".katapult.cloud"),
+        "{row:?}"
+    );
+    assert!(text(1).parse::<std::net::Ipv4Addr>().is_ok(), "{row:?}");
+    assert!(
+        text(2).contains(':'),
+        "the IPv6 address is an assigned IP: {row:?}"
+    );
+    assert_eq!(text(3), "root");
+    let password = world.host.whmcs_decrypt_for_test(&text(4));
+    assert!(
+        password.len() >= 12,
+        "the initial root password, encrypted by WHMCS"
+    );
+    assert_eq!(world.hooks(HOOK_BUILT), vec![1]);
+    assert!(world
+        .host
+        .activity
+        .borrow()
+        .iter()
+        .any(
+            |(line, client)| line.contains(&format!("VM {vm_id} is built")) && *client == Some(10)
+        ));
+
+    assert_eq!(
+        world.sync(),
+        SyncReport::default(),
+        "nothing left to do, and nothing logged"
+    );
+    assert_eq!(world.hooks(HOOK_BUILT), vec![1]);
+}
+
+#[test]
+fn the_timeout_hook_fires_once_and_checking_goes_on() {
+    let world = World::new(BuildSpeed::OnPoll(1000));
+    world.order(2, 20);
+    let store = DataStore::open(&world.db).unwrap();
+    let long_ago = Utc::now() - BUILD_TIMEOUT - chrono::Duration::minutes(1);
+    store
+        .set_time(Owner::Service(2), VM_BUILD_STARTED_AT, long_ago, Utc::now())
+        .unwrap();
+    let first = world.sync();
+    assert_eq!((first.timed_out, first.still_building), (1, 1));
+    let second = world.sync();
+    assert_eq!((second.timed_out, second.still_building), (0, 1));
+    assert_eq!(world.hooks(HOOK_TIMED_OUT), vec![2]);
+    let links = ServiceLinks::read(&store, 2).unwrap();
+    assert!(links.vm_build_timeout_reached_at.is_some() && links.build_pending());
+}
+
+#[test]
+fn a_build_claimed_by_another_run_is_left_to_it() {
+    let world = World::new(BuildSpeed::Fast);
+    world.order(3, 30);
+    let other_run = Locks::open(&world.db, "other-run").unwrap();
+    assert!(other_run
+        .try_claim(
+            "build-sync:service:3",
+            Utc::now(),
+            chrono::Duration::minutes(5)
+        )
+        .unwrap());
+    std::thread::sleep(Duration::from_millis(800));
+    for _ in 0..3 {
+        assert_eq!(world.sync().built, 0, "the other run holds the claim");
+    }
+    assert!(world.hooks(HOOK_BUILT).is_empty());
+    other_run.release("build-sync:service:3").unwrap();
+    world.sync_until_built(1);
+    assert_eq!(world.hooks(HOOK_BUILT), vec![3]);
+}
+
+#[test]
+fn api_faults_are_logged_and_the_next_run_completes() {
+    let world = World::new(BuildSpeed::Fast);
+    world.order(4, 40);
+    std::thread::sleep(Duration::from_millis(800));
+    world.sim.set_faults(Faults {
+        errors: vec![ErrorRule {
+            endpoint: "GET /virtual_machines/builds/*".into(),
+            probability: 1.0,
+            status: 503,
+        }],
+        ..Faults::default()
+    });
+    let failing = world.sync();
+    assert_eq!((failing.errors, failing.built), (1, 0));
+    assert!(world
+        .host
+        .activity
+        .borrow()
+        .iter()
+        .any(|(line, _)| line.contains("could not check build")
+            && line.contains("service_unavailable")));
+    world.sim.set_faults(Faults::default());
+    world.sync_until_built(1);
+}
+
+#[test]
+fn many_builds_are_checked_at_once_and_each_persisted_once() {
+    let world = World::new(BuildSpeed::Fast);
+    for service_id in 100..140 {
+        world.order(service_id, service_id % 7 + 1);
+    }
+    world.sync_until_built(40);
+    let mut built = world.hooks(HOOK_BUILT);
+    built.sort_unstable();
+    assert_eq!(built, (100..140).collect::<Vec<_>>());
+    assert!(world
+        .sim
+        .stats()
+        .builds_by_whmcs_service_id
+        .values()
+        .all(|n| *n == 1));
+    assert!(
+        !world.host.module_log.borrow().is_empty(),
+        "the checks made on worker threads are in the module log"
+    );
+}
