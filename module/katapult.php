@@ -81,6 +81,92 @@ function katapult_CreateAccount(array $params): string
 }
 
 /**
+ * Called when the service is suspended (overdue, or by the admin). Shuts the VM down gracefully
+ * and stops it if it has not shut down within katapult.suspend_grace seconds.
+ *
+ * @return string 'success', or what went wrong
+ */
+function katapult_SuspendAccount(array $params): string
+{
+    return \Katapult\Module\suspendAccount($params);
+}
+
+/**
+ * Called when the service is unsuspended. Starts the VM.
+ *
+ * @return string 'success', or what went wrong
+ */
+function katapult_UnsuspendAccount(array $params): string
+{
+    return \Katapult\Module\unsuspendAccount($params);
+}
+
+/**
+ * Called when the service is terminated. Deletes the VM to Katapult's trash and clears the
+ * service's Katapult links; a VM already gone counts as terminated.
+ *
+ * @return string 'success', or what went wrong
+ */
+function katapult_TerminateAccount(array $params): string
+{
+    return \Katapult\Module\terminateAccount($params);
+}
+
+/**
+ * Single sign-on ("Open Console"): a Katapult console session for the VM.
+ *
+ * @return array{success: bool, redirectTo?: string, errorMsg?: string}
+ */
+function katapult_ServiceSingleSignOn(array $params): array
+{
+    return \Katapult\Module\singleSignOn($params);
+}
+
+/**
+ * The admin area's power buttons.
+ *
+ * @return array<string, string> button label => function suffix
+ */
+function katapult_AdminCustomButtonArray(): array
+{
+    return \Katapult\Module\powerButtons();
+}
+
+/**
+ * The client area's power buttons.
+ *
+ * @return array<string, string> button label => function suffix
+ */
+function katapult_ClientAreaCustomButtonArray(): array
+{
+    return \Katapult\Module\powerButtons();
+}
+
+/** Button "Start VM". @return string 'success', or what went wrong */
+function katapult_StartVm(array $params): string
+{
+    return \Katapult\Module\power($params, 'start');
+}
+
+/** Button "Shut down VM": asks the operating system to shut down. */
+function katapult_ShutdownVm(array $params): string
+{
+    return \Katapult\Module\power($params, 'shutdown');
+}
+
+/** Button "Stop VM": stops at once, like pulling the plug. */
+function katapult_StopVm(array $params): string
+{
+    return \Katapult\Module\power($params, 'stop');
+}
+
+/** Button "Reset VM": a hard reboot. */
+function katapult_ResetVm(array $params): string
+{
+    return \Katapult\Module\power($params, 'reset');
+}
+
+/**
  * Called by the "Test Connection" button of a Katapult server. Checks the stored API key, the
  * parent organization and access to managed organizations.
  *

@@ -94,6 +94,18 @@ namespace Katapult\Module {
 
     function createAccount(array $params): string {}
 
+    function suspendAccount(array $params): string {}
+
+    function unsuspendAccount(array $params): string {}
+
+    function terminateAccount(array $params): string {}
+
+    function power(array $params, string $action): string {}
+
+    function powerButtons(): array {}
+
+    function singleSignOn(array $params): array {}
+
     function syncBuilds(): array {}
 
     function productSettingsFields(array $vars): array {}

@@ -245,3 +245,133 @@ fn many_builds_are_checked_at_once_and_each_persisted_once() {
         "the checks made on worker threads are in the module log"
     );
 }
+
+mod lifecycle {
+    use super::*;
+    use katapult::api::virtual_machines::{PowerAction, VirtualMachineRef, VirtualMachineState};
+    use katapult::api::Client;
+    use katapult::module::power_buttons::power;
+    use katapult::module::single_sign_on::{single_sign_on, SingleSignOn};
+    use katapult::module::suspend_account::suspend_account;
+    use katapult::module::terminate_account::terminate_account;
+    use katapult::module::unsuspend_account::unsuspend_account;
+
+    fn params(service_id: u64, client_id: u64) -> ServiceParams {
+        ServiceParams {
+            service_id,
+            client_id,
+            ..ServiceParams::default()
+        }
+    }
+
+    fn api(world: &World) -> Client {
+        Client::new(ApiSettings::new(
+            world.sim.base_url(),
+            ApiToken::new("sim-token"),
+        ))
+        .unwrap()
+    }
+
+    fn state(world: &World, vm: &str) -> VirtualMachineState {
+        api(world)
+            .virtual_machine(&VirtualMachineRef::Id(vm.into()))
+            .unwrap()
+            .virtual_machine
+            .state
+    }
+
+    fn wait_state(world: &World, vm: &str, wanted: VirtualMachineState) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while state(world, vm) != wanted {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{vm} never reached {}",
+                wanted.as_str()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    #[test]
+    fn suspend_unsuspend_power_console_and_terminate() {
+        let world = World::new(BuildSpeed::Fast);
+        world.order(7, 70);
+        world.sync_until_built(1);
+        let vm = ServiceLinks::read(&DataStore::open(&world.db).unwrap(), 7)
+            .unwrap()
+            .vm_id
+            .unwrap();
+        wait_state(&world, &vm, VirtualMachineState::Started);
+        let ctx = world.context();
+
+        assert_eq!(
+            suspend_account(&ctx, &params(7, 70), Duration::from_secs(10)),
+            "success"
+        );
+        assert_eq!(state(&world, &vm), VirtualMachineState::Stopped);
+        assert_eq!(
+            suspend_account(&ctx, &params(7, 70), Duration::from_secs(10)),
+            "success",
+            "suspending a stopped VM is fine"
+        );
+        assert!(
+            matches!(single_sign_on(&ctx, &params(7, 70)), SingleSignOn::Failed(m) if m.contains("the VM is not running: start it first"))
+        );
+
+        assert_eq!(unsuspend_account(&ctx, &params(7, 70)), "success");
+        wait_state(&world, &vm, VirtualMachineState::Started);
+        assert!(
+            matches!(single_sign_on(&ctx, &params(7, 70)), SingleSignOn::RedirectTo(url) if url.starts_with(&world.sim.root_url()))
+        );
+
+        assert_eq!(power(&ctx, &params(7, 70), PowerAction::Reset), "success");
+        assert!(world
+            .host
+            .activity
+            .borrow()
+            .iter()
+            .any(
+                |(line, client)| line.contains("Service ID 7: reset requested")
+                    && *client == Some(70)
+            ));
+
+        assert_eq!(terminate_account(&ctx, &params(7, 70)), "success");
+        assert!(api(&world)
+            .virtual_machine(&VirtualMachineRef::Id(vm.clone()))
+            .unwrap_err()
+            .is_in_trash());
+        assert_eq!(
+            ServiceLinks::read(&DataStore::open(&world.db).unwrap(), 7).unwrap(),
+            ServiceLinks::default()
+        );
+        assert_eq!(
+            terminate_account(&ctx, &params(7, 70)),
+            "success",
+            "terminating twice is fine"
+        );
+        assert_eq!(
+            unsuspend_account(&ctx, &params(7, 70)),
+            "This service has no Katapult VM: it was never created (press Create)."
+        );
+    }
+
+    #[test]
+    fn a_service_still_building_says_so() {
+        let world = World::new(BuildSpeed::OnPoll(1000));
+        world.order(8, 80);
+        let ctx = world.context();
+        let pending = suspend_account(&ctx, &params(8, 80), Duration::from_secs(1));
+        assert!(
+            pending.starts_with("The VM is still being built (vmbuild_"),
+            "{pending}"
+        );
+        let terminate = terminate_account(&ctx, &params(8, 80));
+        assert!(
+            terminate.starts_with("The VM is still being built"),
+            "{terminate}"
+        );
+        assert!(
+            matches!(single_sign_on(&ctx, &params(8, 80)), SingleSignOn::Failed(m) if m.starts_with("The VM is still being built"))
+        );
+    }
+}

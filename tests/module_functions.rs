@@ -260,6 +260,19 @@ mod create_account {
         }
     }
 
+    /// Builds the simulator accepted for this installation's service.
+    fn builds_for(world: &World, service_id: u64) -> u64 {
+        let suffix = format!("/{service_id}");
+        world
+            .sim
+            .stats()
+            .builds_by_whmcs_service_id
+            .iter()
+            .filter(|(mark, _)| mark.ends_with(&suffix))
+            .map(|(_, n)| *n)
+            .sum()
+    }
+
     fn links(world: &World, service_id: u64) -> ServiceLinks {
         ServiceLinks::read(&DataStore::open(&world.db).unwrap(), service_id).unwrap()
     }
@@ -294,10 +307,7 @@ mod create_account {
             again.starts_with("A build for this service is already under way (vmbuild_"),
             "{again}"
         );
-        assert_eq!(
-            world.sim.stats().builds_by_whmcs_service_id.get("1"),
-            Some(&1)
-        );
+        assert_eq!(builds_for(&world, 1), 1);
         assert_eq!(world.host.hooks_fired.borrow().len(), 1);
 
         // The client's second service goes into the same managed organization.
@@ -350,14 +360,44 @@ mod create_account {
         assert!(links(&world, 5)
             .vm_id
             .is_some_and(|id| id.starts_with("vm_")));
-        assert_eq!(
-            world.sim.stats().builds_by_whmcs_service_id.get("5"),
-            Some(&1)
-        );
+        assert_eq!(builds_for(&world, 5), 1);
         let again = create_account(&ctx, &params(5, 9, "lost.example.com"));
         assert!(
             again.starts_with("This service already has a Katapult VM (vm_"),
             "{again}"
+        );
+    }
+
+    #[test]
+    fn two_installations_sharing_a_katapult_account_never_take_each_others_vms() {
+        let world = World::new();
+        world.set_key("sim-token");
+        assert_eq!(
+            create_account(&world.context(), &params(1, 1, "live.example.com")),
+            "success"
+        );
+        // A second WHMCS (staging, say) on the same Katapult account, whose ids overlap.
+        let staging = World {
+            sim: Simulator::start(SimConfig::default()).unwrap(),
+            db: database(),
+            host: MemoryHost::new(),
+        };
+        staging.set_key("sim-token");
+        let mut ctx = staging.context();
+        ctx.api.base_url = world.sim.base_url();
+        assert_eq!(
+            create_account(&ctx, &params(1, 1, "staging.example.com")),
+            "success"
+        );
+        assert!(
+            links(&staging, 1).vm_id.is_none(),
+            "staging did not link live's VM"
+        );
+        assert_eq!(world.sim.stats().builds_created, 2);
+        assert_eq!(
+            world.sim.stats().managed_organizations_created,
+            2,
+            "each installation's client has its own organization"
         );
     }
 

@@ -63,7 +63,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         // 2. The client's managed organization, and a VM an earlier attempt built but never recorded.
         let parent = ctx.parent_organization(&store, &client)?;
         let organization = managed_organization::for_client(ctx, &store, &client, &parent, params.client_id, &params.client_label())?;
-        let mark = Annotation::new(SERVICE_ANNOTATION, params.service_id.to_string());
+        let mark = ctx.whmcs_annotation(&store, SERVICE_ANNOTATION, params.service_id)?;
         if let Some(vm) = client.virtual_machines(&organization, Some(&mark))?.into_iter().next() {
             store.set_text(service, VM_ID, &vm.id, Some(&vm.id), ctx.now)?;
             ctx.host.log_activity(&format!("[Katapult] Service ID {}: found VM {} built for it earlier, and linked it", params.service_id, vm.id), Some(params.client_id));

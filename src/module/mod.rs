@@ -4,5 +4,10 @@
 pub mod config_options;
 pub mod create_account;
 pub mod meta_data;
+pub mod power_buttons;
 pub mod product_settings_pane;
+pub mod single_sign_on;
+pub mod suspend_account;
+pub mod terminate_account;
 pub mod test_connection;
+pub mod unsuspend_account;

@@ -16,7 +16,7 @@ pub const API_URL_ENV: &str = "KATAPULT_API_URL";
 const SERVER_ONLY: IniEntryPermission =
     IniEntryPermission::PerDir.union(IniEntryPermission::System);
 
-static INI_ENTRIES: IniEntryDefs<5> = IniEntryDefs::new([
+static INI_ENTRIES: IniEntryDefs<6> = IniEntryDefs::new([
     IniEntryDef::new(
         c"katapult.api_url",
         c"https://api.katapult.io/core/v1",
@@ -25,6 +25,7 @@ static INI_ENTRIES: IniEntryDefs<5> = IniEntryDefs::new([
     IniEntryDef::new(c"katapult.timeout", c"30", IniEntryPermission::All),
     IniEntryDef::new(c"katapult.connect_timeout", c"5", IniEntryPermission::All),
     IniEntryDef::new(c"katapult.ca_file", c"", SERVER_ONLY),
+    IniEntryDef::new(c"katapult.suspend_grace", c"60", IniEntryPermission::All),
     IniEntryDef::end(),
 ]);
 
@@ -75,6 +76,11 @@ fn seconds(name: &CStr) -> Result<Duration, String> {
                 name.to_string_lossy()
             )
         })
+}
+
+/// How long a suspension waits for the VM to shut down before stopping it.
+pub fn suspend_grace() -> Result<Duration, String> {
+    seconds(c"katapult.suspend_grace")
 }
 
 /// The API URL in effect: `KATAPULT_API_URL`, else `katapult.api_url`, else the public API.

@@ -13,7 +13,8 @@ use super::pdo::PdoSql;
 use super::whmcs_host::WhmcsHost;
 use crate::api::ApiSettings;
 use crate::module::{
-    config_options, create_account, meta_data, product_settings_pane, test_connection,
+    config_options, create_account, meta_data, power_buttons, product_settings_pane,
+    single_sign_on, suspend_account, terminate_account, test_connection, unsuspend_account,
 };
 use crate::service::build_sync;
 use crate::service::context::{Context, ModuleError};
@@ -188,16 +189,18 @@ fn service_params(params: &ZendHashTable) -> Result<ServiceParams, String> {
     }
 }
 
-/// katapult_CreateAccount(): requests the VM build; 'success' or what went wrong.
-#[php_function]
-#[php(name = "Katapult\\Module\\createAccount")]
-pub fn module_create_account(params: &ZendHashTable) -> String {
+/// Runs a module function that acts on a service; what went wrong before it could run is said
+/// the way WHMCS shows module errors.
+fn for_service(
+    params: &ZendHashTable,
+    work: impl FnOnce(&Context<'_>, &ServiceParams) -> String,
+) -> String {
     let params = match service_params(params) {
         Ok(params) => params,
         Err(error) => return format!("Katapult: {error}"),
     };
     match environment() {
-        Ok((sql, api)) => create_account::create_account(
+        Ok((sql, api)) => work(
             &Context {
                 sql: &sql,
                 host: &WhmcsHost,
@@ -208,6 +211,92 @@ pub fn module_create_account(params: &ZendHashTable) -> String {
         ),
         Err((_, message)) => format!("Katapult: {message}"),
     }
+}
+
+/// katapult_CreateAccount(): requests the VM build; 'success' or what went wrong.
+#[php_function]
+#[php(name = "Katapult\\Module\\createAccount")]
+pub fn module_create_account(params: &ZendHashTable) -> String {
+    for_service(params, create_account::create_account)
+}
+
+/// katapult_SuspendAccount(): shuts the VM down (stopping it after katapult.suspend_grace).
+#[php_function]
+#[php(name = "Katapult\\Module\\suspendAccount")]
+pub fn module_suspend_account(params: &ZendHashTable) -> String {
+    match ini::suspend_grace() {
+        Ok(grace) => for_service(params, |ctx, params| {
+            suspend_account::suspend_account(ctx, params, grace)
+        }),
+        Err(error) => format!("Katapult: {error}"),
+    }
+}
+
+/// katapult_UnsuspendAccount(): starts the VM.
+#[php_function]
+#[php(name = "Katapult\\Module\\unsuspendAccount")]
+pub fn module_unsuspend_account(params: &ZendHashTable) -> String {
+    for_service(params, unsuspend_account::unsuspend_account)
+}
+
+/// katapult_TerminateAccount(): deletes the VM to Katapult's trash and clears the links.
+#[php_function]
+#[php(name = "Katapult\\Module\\terminateAccount")]
+pub fn module_terminate_account(params: &ZendHashTable) -> String {
+    for_service(params, terminate_account::terminate_account)
+}
+
+/// The Start/Stop/Shut down/Reset buttons: `$action` is start, stop, shutdown or reset.
+#[php_function]
+#[php(name = "Katapult\\Module\\power")]
+pub fn module_power(params: &ZendHashTable, action: String) -> String {
+    match power_buttons::BUTTONS
+        .iter()
+        .find(|(_, _, a)| a.as_str() == action)
+    {
+        Some((_, _, action)) => for_service(params, |ctx, params| {
+            power_buttons::power(ctx, params, *action)
+        }),
+        None => {
+            format!("Katapult: `{action}` is not a power action (start, stop, shutdown, reset)")
+        }
+    }
+}
+
+/// AdminCustomButtonArray / ClientAreaCustomButtonArray: label => function suffix.
+#[php_function]
+#[php(name = "Katapult\\Module\\powerButtons")]
+pub fn module_power_buttons() -> ArrayResult {
+    options(Ok(power_buttons::BUTTONS
+        .iter()
+        .map(|(label, suffix, _)| (label.to_string(), suffix.to_string()))
+        .collect()))
+}
+
+/// katapult_ServiceSingleSignOn(): ['success' => true, 'redirectTo' => url] or
+/// ['success' => false, 'errorMsg' => reason].
+#[php_function]
+#[php(name = "Katapult\\Module\\singleSignOn")]
+pub fn module_single_sign_on(params: &ZendHashTable) -> ArrayResult {
+    let mut outcome = single_sign_on::SingleSignOn::Failed(String::new());
+    let message = for_service(params, |ctx, params| {
+        outcome = single_sign_on::single_sign_on(ctx, params);
+        String::new()
+    });
+    if !message.is_empty() {
+        outcome = single_sign_on::SingleSignOn::Failed(message);
+    }
+    let mut table = ZendHashTable::new();
+    let inserted = match outcome {
+        single_sign_on::SingleSignOn::RedirectTo(url) => table
+            .insert("success", true)
+            .and_then(|()| table.insert("redirectTo", url)),
+        single_sign_on::SingleSignOn::Failed(reason) => table
+            .insert("success", false)
+            .and_then(|()| table.insert("errorMsg", reason)),
+    };
+    inserted.map_err(|e| failure("module", e.to_string()))?;
+    Ok(table)
 }
 
 /// Builds checked at once by one cron run.
@@ -257,6 +346,12 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_load_disk_templates))
         .function(wrap_function!(module_test_connection))
         .function(wrap_function!(module_create_account))
+        .function(wrap_function!(module_suspend_account))
+        .function(wrap_function!(module_unsuspend_account))
+        .function(wrap_function!(module_terminate_account))
+        .function(wrap_function!(module_power))
+        .function(wrap_function!(module_power_buttons))
+        .function(wrap_function!(module_single_sign_on))
         .function(wrap_function!(module_sync_builds))
         .function(wrap_function!(module_product_settings_fields))
         .function(wrap_function!(module_save_product_settings))

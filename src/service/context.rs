@@ -69,6 +69,21 @@ impl<'a> Context<'a> {
         observe(&log, work)
     }
 
+    /// The annotation marking a Katapult object as this installation's WHMCS `kind` (a service,
+    /// a client): `whmcs_service_id` = `<installation id>/<id>`.
+    pub fn whmcs_annotation(
+        &self,
+        store: &DataStore<'_>,
+        key: &str,
+        id: u64,
+    ) -> Result<crate::api::Annotation, ModuleError> {
+        let installation = ModuleSettings::new(store, self.host).installation_id(self.now)?;
+        Ok(crate::api::Annotation::new(
+            key,
+            format!("{installation}/{id}"),
+        ))
+    }
+
     /// The parent organization: the stored one, or the token's own (not managed) organization,
     /// which is then stored, as the PHP module does for organization keys.
     pub fn parent_organization(

@@ -26,7 +26,7 @@ pub fn for_client(
     if let Some(id) = store.get_text(Owner::Client(client_id), MANAGED_ORG_ID)? {
         return Ok(OrganizationRef::Id(id));
     }
-    let annotation = Annotation::new(CLIENT_ANNOTATION, client_id.to_string());
+    let annotation = ctx.whmcs_annotation(store, CLIENT_ANNOTATION, client_id)?;
     let organization = match client
         .managed_organizations(parent, Some(&annotation))?
         .into_iter()

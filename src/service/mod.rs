@@ -8,4 +8,5 @@ pub mod links;
 pub mod managed_organization;
 pub mod params;
 pub mod settings;
+pub mod vm_target;
 pub mod whmcs_config;

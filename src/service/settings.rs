@@ -14,6 +14,8 @@ const API_KEY: &str = "api_key";
 /// The PHP module's key, WHMCS-`encrypt()`ed; read once after a switch and sealed again as ours.
 const LEGACY_API_KEY: &str = "api_v1_key";
 const PARENT_ORGANIZATION: &str = "parent_organization";
+/// A random id naming this WHMCS installation in Katapult annotations.
+const INSTALLATION_ID: &str = "installation_id";
 /// The item name bound into the sealed value.
 const SEALED_ITEM: &str = "Katapult API key";
 
@@ -93,6 +95,19 @@ impl<'a> ModuleSettings<'a> {
         self.store
             .set_text(Owner::Module, API_KEY, &sealed, None, now)?;
         Ok(())
+    }
+
+    /// This installation's id, made once. Katapult annotations carry it beside WHMCS ids, so two
+    /// installations sharing a Katapult account (staging and live, say) never take each other's
+    /// VMs for their own: their service and client ids overlap.
+    pub fn installation_id(&self, now: DateTime<Utc>) -> Result<String, SettingsError> {
+        if let Some(id) = self.store.get_text(Owner::Module, INSTALLATION_ID)? {
+            return Ok(id);
+        }
+        let id = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
+        self.store
+            .set_text(Owner::Module, INSTALLATION_ID, &id, None, now)?;
+        Ok(id)
     }
 
     /// The parent organization (`org_…` or a sub-domain), as the PHP module stored it.

@@ -289,7 +289,8 @@ final class KatapultInWhmcsTest extends TestCase
         $again = WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id);
         $this->assertStringStartsWith('A build for this service is already under way', $again);
         $this->assertCount(1, $requested);
-        $this->assertSame(1, self::$sim->stats()['builds_by_whmcs_service_id'][(string) $service->id]);
+        $installation = SalmonDataStore::get('module_setting', 'katapult', 'installation_id');
+        $this->assertSame(1, self::$sim->stats()['builds_by_whmcs_service_id']["$installation/{$service->id}"]);
     }
 
     public function testCronWritesTheBuiltVmIntoWhmcsAndFiresBuiltOnce(): void
@@ -321,6 +322,57 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertNotEmpty(decrypt($row->password), 'the root password, encrypted as WHMCS stores passwords');
         $this->assertSame(decrypt($row->password), VirtualMachineService::findOrFail($service->id)->vm->initial_root_password);
         $this->assertSame(1, count(array_filter(ActivityLog::descriptions(), fn ($line) => str_contains($line, 'is built ('))));
+    }
+
+    public function testTheWholeLifeThroughWhmcsModuleCommands(): void
+    {
+        $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        $this->saveOtherTab($product, 'sim-token');
+        Fixtures::server();
+        $service = (int) Fixtures::service(Fixtures::client(), $product, ['domain' => 'life.example.com'])->id;
+        $status = fn () => WHMCS\Database\Capsule::table('tblhosting')->where('id', $service)->value('domainstatus');
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', $service));
+        $this->assertStringStartsWith('The VM is still being built', WhmcsStandIn\Module::runModuleCommand('SuspendAccount', $service));
+        $deadline = microtime(true) + 20;
+        while (VirtualMachineService::findOrFail($service)->vm_id === null && microtime(true) < $deadline) {
+            usleep(200_000);
+            WhmcsStandIn\Cron::run();
+        }
+        $api = new Katapult\ApiClient('sim-token');
+        $vmId = (string) VirtualMachineService::findOrFail($service)->vm_id;
+        $waitFor = function (string $state) use ($api, $vmId): void {
+            $deadline = microtime(true) + 20;
+            while ($api->virtualMachine($vmId)['virtual_machine']['state'] !== $state && microtime(true) < $deadline) {
+                usleep(100_000);
+            }
+            $this->assertSame($state, $api->virtualMachine($vmId)['virtual_machine']['state']);
+        };
+        $waitFor('started');
+
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('SuspendAccount', $service));
+        $this->assertSame('Suspended', $status());
+        $waitFor('stopped');
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('UnsuspendAccount', $service));
+        $this->assertSame('Active', $status());
+        $waitFor('started');
+
+        $this->assertSame(['Start VM' => 'StartVm', 'Shut down VM' => 'ShutdownVm', 'Stop VM' => 'StopVm', 'Reset VM' => 'ResetVm'], katapult_AdminCustomButtonArray());
+        $this->assertSame('success', WhmcsStandIn\Module::call('ResetVm', $service));
+        $sso = WhmcsStandIn\Module::call('ServiceSingleSignOn', $service);
+        $this->assertTrue($sso['success']);
+        $this->assertStringStartsWith(self::$sim->rootUrl . '/console/', $sso['redirectTo']);
+
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('TerminateAccount', $service));
+        $this->assertSame('Terminated', $status());
+        $this->assertNull(VirtualMachineService::findOrFail($service)->vm_id);
+        $after = WhmcsStandIn\Module::call('ServiceSingleSignOn', $service);
+        $this->assertSame(['success' => false, 'errorMsg' => 'This service has no Katapult VM: it was never created (press Create).'], $after);
+        try {
+            $api->virtualMachine($vmId);
+            $this->fail('the VM is in the trash');
+        } catch (Katapult\ApiException $e) {
+            $this->assertSame('object_in_trash', $e->errorCode);
+        }
     }
 
     public function testHookCodeReceivesTheServiceObject(): void

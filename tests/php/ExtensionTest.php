@@ -29,7 +29,7 @@ final class ExtensionTest extends TestCase
         $this->assertStringContainsString('version => ' . self::cargoVersion(), $info);
         $this->assertMatchesRegularExpression('/git revision => ([0-9a-f]{7,}(-dirty)?|unknown)/', $info);
         $this->assertStringContainsString('built for PHP API => ' . trim((string) shell_exec('php-config --phpapi')), $info);
-        foreach (['katapult.api_url', 'katapult.timeout', 'katapult.connect_timeout', 'katapult.ca_file'] as $directive) {
+        foreach (['katapult.api_url', 'katapult.timeout', 'katapult.connect_timeout', 'katapult.ca_file', 'katapult.suspend_grace'] as $directive) {
             $this->assertStringContainsString($directive . ' => ', $info);
         }
         $this->assertStringContainsString('katapult.api_url => https://api.katapult.io/core/v1', $info);

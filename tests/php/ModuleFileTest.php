@@ -60,7 +60,7 @@ final class ModuleFileTest extends TestCase
         foreach ($functions as [, $name, , $body]) {
             $statements = array_values(array_filter(array_map('trim', explode(';', trim($body)))));
             $this->assertCount(1, $statements, "$name holds one statement");
-            $this->assertMatchesRegularExpression('/^return \\\\Katapult\\\\Module\\\\\w+\((\$params)?\)$/', $statements[0], "$name delegates");
+            $this->assertMatchesRegularExpression('/^return \\\\Katapult\\\\Module\\\\\w+\((\$params(, \'\w+\')?)?\)$/', $statements[0], "$name delegates");
         }
     }
 

@@ -1,0 +1,45 @@
+//! `katapult_ServiceSingleSignOn()`: a Katapult console session for the VM, opened by redirect.
+//! Always the shape WHMCS expects, also on failure (the PHP module threw a TypeError there).
+
+use crate::service::context::{Context, ModuleError};
+use crate::service::links::ServiceLinks;
+use crate::service::params::ServiceParams;
+use crate::service::vm_target::vm_of;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SingleSignOn {
+    RedirectTo(String),
+    Failed(String),
+}
+
+pub fn single_sign_on(ctx: &Context<'_>, params: &ServiceParams) -> SingleSignOn {
+    match run(ctx, params) {
+        Ok(outcome) => outcome,
+        Err(error) => SingleSignOn::Failed(format!("The console could not be opened: {error}")),
+    }
+}
+
+fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<SingleSignOn, ModuleError> {
+    let store = ctx.store()?;
+    let client = ctx.client(&store)?;
+    let vm = match vm_of(&ServiceLinks::read(&store, params.service_id)?) {
+        Ok(vm) => vm,
+        Err(reason) => return Ok(SingleSignOn::Failed(reason)),
+    };
+    let session = ctx
+        .logged(&client, || client.create_console_session(&vm))
+        .map_err(|error| match error.code() {
+            Some("virtual_machine_must_be_started") => {
+                ModuleError::Product("the VM is not running: start it first".into())
+            }
+            _ => error.into(),
+        })?;
+    ctx.host.log_activity(
+        &format!(
+            "[Katapult] Service ID {}: opened the VM's console",
+            params.service_id
+        ),
+        Some(params.client_id),
+    );
+    Ok(SingleSignOn::RedirectTo(session.url))
+}

@@ -1,0 +1,46 @@
+//! `katapult_SuspendAccount()`: the VM is shut down gracefully, and stopped if it has not shut
+//! down within the grace period. Katapult has no suspend of its own (REFERENCE §8.6).
+
+use std::time::Duration;
+
+use crate::api::virtual_machines::{PowerAction, VirtualMachineState};
+use crate::service::context::{Context, ModuleError};
+use crate::service::links::ServiceLinks;
+use crate::service::params::ServiceParams;
+use crate::service::vm_target::{vm_of, wait_for_state};
+
+pub fn suspend_account(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> String {
+    match run(ctx, params, grace) {
+        Ok(outcome) => outcome,
+        Err(error) => format!("Katapult: the VM was not suspended: {error}"),
+    }
+}
+
+fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<String, ModuleError> {
+    let store = ctx.store()?;
+    let client = ctx.client(&store)?;
+    let vm = match vm_of(&ServiceLinks::read(&store, params.service_id)?) {
+        Ok(vm) => vm,
+        Err(reason) => return Ok(reason),
+    };
+    ctx.logged(&client, || {
+        if client.virtual_machine(&vm)?.virtual_machine.state == VirtualMachineState::Stopped {
+            return Ok("success".to_string());
+        }
+        client.power(&vm, PowerAction::Shutdown)?;
+        let how = if wait_for_state(&client, &vm, VirtualMachineState::Stopped, grace)? {
+            "shut down"
+        } else {
+            client.power(&vm, PowerAction::Stop)?;
+            "stopped (it had not shut down within the grace period)"
+        };
+        ctx.host.log_activity(
+            &format!(
+                "[Katapult] Service ID {}: suspended; the VM was {how}",
+                params.service_id
+            ),
+            Some(params.client_id),
+        );
+        Ok("success".to_string())
+    })
+}

@@ -1,0 +1,48 @@
+//! `katapult_TerminateAccount()`: the VM goes to Katapult's trash (restorable there until Katapult
+//! purges it) and the service's links are cleared. A VM already gone counts as terminated.
+
+use crate::api::builds::BuildRef;
+use crate::api::virtual_machines::VirtualMachineRef;
+use crate::service::context::{Context, ModuleError};
+use crate::service::links::ServiceLinks;
+use crate::service::params::ServiceParams;
+use crate::store::Owner;
+
+pub fn terminate_account(ctx: &Context<'_>, params: &ServiceParams) -> String {
+    match run(ctx, params) {
+        Ok(outcome) => outcome,
+        Err(error) => format!("Katapult: the VM was not terminated: {error}"),
+    }
+}
+
+fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError> {
+    let store = ctx.store()?;
+    let client = ctx.client(&store)?;
+    let links = ServiceLinks::read(&store, params.service_id)?;
+    ctx.logged(&client, || {
+        // A build still running would leave an orphan VM behind: find its VM first.
+        let vm_id = match (&links.vm_id, &links.vm_build_id) {
+            (Some(vm_id), _) => Some(vm_id.clone()),
+            (None, Some(build_id)) if links.build_pending() => match client.virtual_machine_build(&BuildRef::Id(build_id.clone())) {
+                Ok(build) => match build.virtual_machine {
+                    Some(vm) => Some(vm.id),
+                    None => return Ok(format!("The VM is still being built ({build_id}); terminate again once it is built, so that it is not left running.")),
+                },
+                Err(error) if error.is_not_found() => None,
+                Err(error) => return Err(error.into()),
+            },
+            _ => None,
+        };
+        let outcome = match &vm_id {
+            Some(id) => match client.delete_virtual_machine(&VirtualMachineRef::Id(id.clone())) {
+                Ok(deleted) => format!("VM {id} moved to Katapult's trash ({})", deleted.trash_object.id),
+                Err(error) if error.is_not_found() || error.is_in_trash() => format!("VM {id} was already deleted"),
+                Err(error) => return Err(error.into()),
+            },
+            None => "no VM to delete".to_string(),
+        };
+        store.delete_all(Owner::Service(params.service_id))?;
+        ctx.host.log_activity(&format!("[Katapult] Service ID {}: terminated; {outcome}; the service's Katapult links were cleared", params.service_id), Some(params.client_id));
+        Ok("success".to_string())
+    })
+}

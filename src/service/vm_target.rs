@@ -1,0 +1,55 @@
+//! Which VM a module function acts on, and waiting for Katapult to finish what it was asked.
+
+use std::time::{Duration, Instant};
+
+use super::context::ModuleError;
+use super::links::ServiceLinks;
+use crate::api::tasks::{Task, TaskRef, TaskStatus};
+use crate::api::virtual_machines::{VirtualMachineRef, VirtualMachineState};
+use crate::api::Client;
+
+/// A service's VM, or the reason there is none to act on (said to the admin as it is).
+pub fn vm_of(links: &ServiceLinks) -> Result<VirtualMachineRef, String> {
+    match (&links.vm_id, &links.vm_build_id) {
+        (Some(vm_id), _) => Ok(VirtualMachineRef::Id(vm_id.clone())),
+        (None, Some(build_id)) if links.build_pending() => Err(format!("The VM is still being built ({build_id}); try again once it is built (the cron writes it into the service within minutes).")),
+        (None, Some(build_id)) => Err(format!("The VM build {build_id} failed, so there is no VM: press Create to build again, or Terminate.")),
+        (None, None) => Err("This service has no Katapult VM: it was never created (press Create).".into()),
+    }
+}
+
+/// How often a wait asks Katapult again.
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Waits for a task to finish; true when it completed within `timeout`.
+pub fn wait_for_task(client: &Client, task: &Task, timeout: Duration) -> Result<bool, ModuleError> {
+    let deadline = Instant::now() + timeout;
+    let mut status = task.status;
+    while !status.is_finished() {
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        std::thread::sleep(POLL_INTERVAL);
+        status = client.task(&TaskRef::Id(task.id.clone()))?.status;
+    }
+    Ok(status == TaskStatus::Completed)
+}
+
+/// Waits for the VM to reach `state`; true when it did within `timeout`.
+pub fn wait_for_state(
+    client: &Client,
+    vm: &VirtualMachineRef,
+    state: VirtualMachineState,
+    timeout: Duration,
+) -> Result<bool, ModuleError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if client.virtual_machine(vm)?.virtual_machine.state == state {
+            return Ok(true);
+        }
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        std::thread::sleep(POLL_INTERVAL);
+    }
+}
