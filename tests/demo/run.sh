@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `make demo`: starts the Katapult API simulator (HTTPS, its own CA) on loopback and drives the
-# extension's API client through a VM's life against it, the way the module will for WHMCS.
+# `make demo`: the module's main job on the embedded default. Starts the Katapult API simulator
+# (HTTPS, its own CA) on loopback, and runs an order through the module inside the WHMCS stand-in
+# on SQLite: product setup, CreateAccount, the cron until the VM is built, the service as WHMCS
+# sees it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,4 +21,5 @@ api_url=$(sed -n 's/.*listening on \(\S*\).*/\1/p' "$work/sim.out")
 [[ -n $api_url ]] || { echo "the simulator did not start:"; cat "$work/sim.err"; exit 1; }
 echo "Katapult API simulator: $api_url (HTTPS, CA in katapult.ca_file)"
 
-KATAPULT_API_URL="$api_url" php -n -d extension="$EXT" -d katapult.ca_file="$work/ca.pem" tests/demo/provision.php
+KATAPULT_API_URL="$api_url" WHMCS_DB_DSN="sqlite:$work/whmcs.sqlite" WHMCS_ROOTDIR="$work/whmcs" \
+  php -d extension="$EXT" -d katapult.ca_file="$work/ca.pem" tests/demo/provision.php
