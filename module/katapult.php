@@ -113,6 +113,17 @@ function katapult_TerminateAccount(array $params): string
 }
 
 /**
+ * Called after an upgrade or downgrade is paid, or by the admin. Moves the VM to the package now
+ * in the service's product settings; a downgrade shuts the VM down, resizes it, and starts it.
+ *
+ * @return string 'success', or what went wrong
+ */
+function katapult_ChangePackage(array $params): string
+{
+    return \Katapult\Module\changePackage($params);
+}
+
+/**
  * Single sign-on ("Open Console"): a Katapult console session for the VM.
  *
  * @return array{success: bool, redirectTo?: string, errorMsg?: string}

@@ -96,6 +96,8 @@ namespace Katapult\Module {
 
     function suspendAccount(array $params): string {}
 
+    function changePackage(array $params): string {}
+
     function unsuspendAccount(array $params): string {}
 
     function terminateAccount(array $params): string {}

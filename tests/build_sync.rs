@@ -375,3 +375,81 @@ mod lifecycle {
         );
     }
 }
+
+mod change_package {
+    use super::*;
+    use katapult::api::virtual_machines::{VirtualMachineRef, VirtualMachineState};
+    use katapult::api::Client;
+    use katapult::module::change_package::change_package;
+
+    fn params(service_id: u64, package: &str) -> ServiceParams {
+        ServiceParams {
+            service_id,
+            client_id: 90,
+            config_options: vec![package.to_string()],
+            ..ServiceParams::default()
+        }
+    }
+
+    #[test]
+    fn upgrades_online_and_downgrades_through_a_stop() {
+        let world = World::new(BuildSpeed::Fast);
+        world.order(9, 90);
+        world.sync_until_built(1);
+        let vm_id = ServiceLinks::read(&DataStore::open(&world.db).unwrap(), 9)
+            .unwrap()
+            .vm_id
+            .unwrap();
+        let api = Client::new(ApiSettings::new(
+            world.sim.base_url(),
+            ApiToken::new("sim-token"),
+        ))
+        .unwrap();
+        let vm = || {
+            api.virtual_machine(&VirtualMachineRef::Id(vm_id.clone()))
+                .unwrap()
+                .virtual_machine
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while vm().state != VirtualMachineState::Started {
+            assert!(std::time::Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let ctx = world.context();
+
+        assert_eq!(
+            change_package(&ctx, &params(9, "rock-6"), Duration::from_secs(10)),
+            "success"
+        );
+        assert_eq!(vm().package.unwrap().permalink.as_deref(), Some("rock-6"));
+        assert_eq!(
+            change_package(&ctx, &params(9, "rock-6"), Duration::from_secs(10)),
+            "success",
+            "already there"
+        );
+
+        assert_eq!(
+            change_package(&ctx, &params(9, "rock-1"), Duration::from_secs(10)),
+            "success"
+        );
+        assert_eq!(vm().package.unwrap().permalink.as_deref(), Some("rock-1"));
+        assert!(world.host.activity.borrow().iter().any(|(line, _)| line
+            .contains("rock-6 → rock-1 (the VM was stopped for the downgrade and started again)")));
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while vm().state != VirtualMachineState::Started {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the VM is started again after the downgrade"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+
+        let unknown = change_package(&ctx, &params(9, "rock-9000"), Duration::from_secs(10));
+        assert!(
+            unknown.starts_with(
+                "Katapult: the VM's package was not changed: Katapult API error package_not_found"
+            ),
+            "{unknown}"
+        );
+    }
+}

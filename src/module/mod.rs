@@ -1,6 +1,7 @@
 //! One file per WHMCS module function, each a short story told with the service layer.
 //! They return plain data; `php/` hands it to WHMCS in the shape WHMCS expects.
 
+pub mod change_package;
 pub mod config_options;
 pub mod create_account;
 pub mod meta_data;

@@ -13,8 +13,9 @@ use super::pdo::PdoSql;
 use super::whmcs_host::WhmcsHost;
 use crate::api::ApiSettings;
 use crate::module::{
-    config_options, create_account, meta_data, power_buttons, product_settings_pane,
-    single_sign_on, suspend_account, terminate_account, test_connection, unsuspend_account,
+    change_package, config_options, create_account, meta_data, power_buttons,
+    product_settings_pane, single_sign_on, suspend_account, terminate_account, test_connection,
+    unsuspend_account,
 };
 use crate::service::build_sync;
 use crate::service::context::{Context, ModuleError};
@@ -232,6 +233,18 @@ pub fn module_suspend_account(params: &ZendHashTable) -> String {
     }
 }
 
+/// katapult_ChangePackage(): moves the VM to the service's package (a downgrade through a stop).
+#[php_function]
+#[php(name = "Katapult\\Module\\changePackage")]
+pub fn module_change_package(params: &ZendHashTable) -> String {
+    match ini::suspend_grace() {
+        Ok(grace) => for_service(params, |ctx, params| {
+            change_package::change_package(ctx, params, grace)
+        }),
+        Err(error) => format!("Katapult: {error}"),
+    }
+}
+
 /// katapult_UnsuspendAccount(): starts the VM.
 #[php_function]
 #[php(name = "Katapult\\Module\\unsuspendAccount")]
@@ -347,6 +360,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_test_connection))
         .function(wrap_function!(module_create_account))
         .function(wrap_function!(module_suspend_account))
+        .function(wrap_function!(module_change_package))
         .function(wrap_function!(module_unsuspend_account))
         .function(wrap_function!(module_terminate_account))
         .function(wrap_function!(module_power))

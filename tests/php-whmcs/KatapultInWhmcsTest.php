@@ -356,6 +356,11 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertSame('Active', $status());
         $waitFor('started');
 
+        $bigger = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-6', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        WHMCS\Database\Capsule::table('tblhosting')->where('id', $service)->update(['packageid' => $bigger]);
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('ChangePackage', $service));
+        $this->assertSame('rock-6', $api->virtualMachine($vmId)['virtual_machine']['package']['permalink']);
+
         $this->assertSame(['Start VM' => 'StartVm', 'Shut down VM' => 'ShutdownVm', 'Stop VM' => 'StopVm', 'Reset VM' => 'ResetVm'], katapult_AdminCustomButtonArray());
         $this->assertSame('success', WhmcsStandIn\Module::call('ResetVm', $service));
         $sso = WhmcsStandIn\Module::call('ServiceSingleSignOn', $service);
