@@ -7,18 +7,14 @@ use std::time::Duration;
 use crate::api::packages::PackageRef;
 use crate::api::virtual_machines::{PowerAction, VirtualMachineState};
 use crate::service::context::{Context, ModuleError};
-use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
-use crate::service::vm_target::{vm_of, wait_for_state, wait_for_task};
+use crate::service::vm_target::{service_vm, wait_for_state, wait_for_task, ServiceVm};
 
 /// How long a resize may take before the admin is told to check on it.
 const RESIZE_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub fn change_package(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> String {
-    match run(ctx, params, grace) {
-        Ok(outcome) => outcome,
-        Err(error) => format!("Katapult: the VM's package was not changed: {error}"),
-    }
+    super::said(run(ctx, params, grace), "the VM's package was not changed")
 }
 
 fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<String, ModuleError> {
@@ -30,10 +26,8 @@ fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<Str
             "the product names no VM package (Module Settings)".into(),
         ));
     };
-    let store = ctx.store()?;
-    let client = ctx.client(&store)?;
-    let vm = match vm_of(&ServiceLinks::read(&store, params.service_id)?) {
-        Ok(vm) => vm,
+    let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
+        Ok(target) => target,
         Err(reason) => return Ok(reason),
     };
     ctx.logged(&client, || {

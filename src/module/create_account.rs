@@ -28,10 +28,7 @@ pub const HOOK_BUILD_REQUESTED: &str = "KatapultVirtualMachineBuildRequested";
 
 /// What WHMCS shows: `success`, or what stopped the build and what to do.
 pub fn create_account(ctx: &Context<'_>, params: &ServiceParams) -> String {
-    match run(ctx, params) {
-        Ok(outcome) => outcome,
-        Err(error) => format!("Katapult: the VM build was not requested: {error}"),
-    }
+    super::said(run(ctx, params), "the VM build was not requested")
 }
 
 fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError> {

@@ -12,3 +12,11 @@ pub mod suspend_account;
 pub mod terminate_account;
 pub mod test_connection;
 pub mod unsuspend_account;
+
+use crate::service::context::ModuleError;
+
+/// What WHMCS shows for a module function's outcome: its own text (`success`, or why nothing was
+/// done), or what failed, prefixed with what was not done.
+fn said(outcome: Result<String, ModuleError>, not_done: &str) -> String {
+    outcome.unwrap_or_else(|error| format!("Katapult: {not_done}: {error}"))
+}

@@ -3,9 +3,8 @@
 
 use crate::api::virtual_machines::PowerAction;
 use crate::service::context::{Context, ModuleError};
-use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
-use crate::service::vm_target::vm_of;
+use crate::service::vm_target::{service_vm, ServiceVm};
 
 /// Button label → the function suffix WHMCS calls (`katapult_<suffix>`).
 pub const BUTTONS: [(&str, &str, PowerAction); 4] = [
@@ -16,10 +15,10 @@ pub const BUTTONS: [(&str, &str, PowerAction); 4] = [
 ];
 
 pub fn power(ctx: &Context<'_>, params: &ServiceParams, action: PowerAction) -> String {
-    match run(ctx, params, action) {
-        Ok(outcome) => outcome,
-        Err(error) => format!("Katapult: the VM did not {}: {error}", action.as_str()),
-    }
+    super::said(
+        run(ctx, params, action),
+        &format!("the VM did not {}", action.as_str()),
+    )
 }
 
 fn run(
@@ -27,10 +26,8 @@ fn run(
     params: &ServiceParams,
     action: PowerAction,
 ) -> Result<String, ModuleError> {
-    let store = ctx.store()?;
-    let client = ctx.client(&store)?;
-    let vm = match vm_of(&ServiceLinks::read(&store, params.service_id)?) {
-        Ok(vm) => vm,
+    let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
+        Ok(target) => target,
         Err(reason) => return Ok(reason),
     };
     let task = ctx.logged(&client, || client.power(&vm, action))?;

@@ -2,9 +2,8 @@
 //! Always the shape WHMCS expects, also on failure (the PHP module threw a TypeError there).
 
 use crate::service::context::{Context, ModuleError};
-use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
-use crate::service::vm_target::vm_of;
+use crate::service::vm_target::{service_vm, ServiceVm};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SingleSignOn {
@@ -20,10 +19,8 @@ pub fn single_sign_on(ctx: &Context<'_>, params: &ServiceParams) -> SingleSignOn
 }
 
 fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<SingleSignOn, ModuleError> {
-    let store = ctx.store()?;
-    let client = ctx.client(&store)?;
-    let vm = match vm_of(&ServiceLinks::read(&store, params.service_id)?) {
-        Ok(vm) => vm,
+    let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
+        Ok(target) => target,
         Err(reason) => return Ok(SingleSignOn::Failed(reason)),
     };
     let session = ctx

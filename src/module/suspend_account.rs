@@ -5,22 +5,16 @@ use std::time::Duration;
 
 use crate::api::virtual_machines::{PowerAction, VirtualMachineState};
 use crate::service::context::{Context, ModuleError};
-use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
-use crate::service::vm_target::{vm_of, wait_for_state};
+use crate::service::vm_target::{service_vm, wait_for_state, ServiceVm};
 
 pub fn suspend_account(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> String {
-    match run(ctx, params, grace) {
-        Ok(outcome) => outcome,
-        Err(error) => format!("Katapult: the VM was not suspended: {error}"),
-    }
+    super::said(run(ctx, params, grace), "the VM was not suspended")
 }
 
 fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<String, ModuleError> {
-    let store = ctx.store()?;
-    let client = ctx.client(&store)?;
-    let vm = match vm_of(&ServiceLinks::read(&store, params.service_id)?) {
-        Ok(vm) => vm,
+    let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
+        Ok(target) => target,
         Err(reason) => return Ok(reason),
     };
     ctx.logged(&client, || {

@@ -9,10 +9,7 @@ use crate::service::params::ServiceParams;
 use crate::store::Owner;
 
 pub fn terminate_account(ctx: &Context<'_>, params: &ServiceParams) -> String {
-    match run(ctx, params) {
-        Ok(outcome) => outcome,
-        Err(error) => format!("Katapult: the VM was not terminated: {error}"),
-    }
+    super::said(run(ctx, params), "the VM was not terminated")
 }
 
 fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError> {

@@ -3,22 +3,16 @@
 
 use crate::api::virtual_machines::{PowerAction, VirtualMachineState};
 use crate::service::context::{Context, ModuleError};
-use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
-use crate::service::vm_target::vm_of;
+use crate::service::vm_target::{service_vm, ServiceVm};
 
 pub fn unsuspend_account(ctx: &Context<'_>, params: &ServiceParams) -> String {
-    match run(ctx, params) {
-        Ok(outcome) => outcome,
-        Err(error) => format!("Katapult: the VM was not started: {error}"),
-    }
+    super::said(run(ctx, params), "the VM was not started")
 }
 
 fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError> {
-    let store = ctx.store()?;
-    let client = ctx.client(&store)?;
-    let vm = match vm_of(&ServiceLinks::read(&store, params.service_id)?) {
-        Ok(vm) => vm,
+    let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
+        Ok(target) => target,
         Err(reason) => return Ok(reason),
     };
     ctx.logged(&client, || {

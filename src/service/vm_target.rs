@@ -1,12 +1,32 @@
 //! Which VM a module function acts on, and waiting for Katapult to finish what it was asked.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::context::ModuleError;
+use super::context::{Context, ModuleError};
 use super::links::ServiceLinks;
 use crate::api::tasks::{Task, TaskRef, TaskStatus};
 use crate::api::virtual_machines::{VirtualMachineRef, VirtualMachineState};
 use crate::api::Client;
+use crate::store::DataStore;
+
+/// What a module function that acts on a service's VM works with.
+pub struct ServiceVm<'a> {
+    pub store: DataStore<'a>,
+    pub client: Arc<Client>,
+    pub vm: VirtualMachineRef,
+}
+
+/// The service's VM with a client to reach it; `Ok(Err(reason))` when there is no VM to act on.
+pub fn service_vm<'a>(
+    ctx: &Context<'a>,
+    service_id: u64,
+) -> Result<Result<ServiceVm<'a>, String>, ModuleError> {
+    let store = ctx.store()?;
+    let client = ctx.client(&store)?;
+    let links = ServiceLinks::read(&store, service_id)?;
+    Ok(vm_of(&links).map(|vm| ServiceVm { store, client, vm }))
+}
 
 /// A service's VM, or the reason there is none to act on (said to the admin as it is).
 pub fn vm_of(links: &ServiceLinks) -> Result<VirtualMachineRef, String> {
