@@ -23,6 +23,14 @@ add_hook('AfterCronJob', 1, function (): void {
     }
 });
 
+/**
+ * A Katapult service's welcome email waits until its VM is built (unless the product says to send
+ * it at once); every email about such a service gets the VM's merge fields.
+ */
+add_hook('EmailPreSend', 1, function (array $vars): array {
+    return \Katapult\Module\emailPreSend($vars);
+});
+
 /** The API key and parent organization pane on a Katapult product's Other tab. */
 add_hook('AdminProductConfigFields', 1, function (array $vars): array {
     return \Katapult\Module\productSettingsFields($vars);

@@ -2,7 +2,8 @@
 //!
 //! configoption1 is the VM package, as in the PHP module (so its products keep their setting);
 //! configoption2 and configoption3 fix the data center and disk template for the product, or
-//! leave them to the client's configurable options. The dropdowns are filled live from the API
+//! leave them to the client's configurable options; configoption4 lets the welcome email go out
+//! before the VM is built. The dropdowns are filled live from the API
 //! by loader functions, every page of every list.
 
 use serde_json::{json, Value};
@@ -38,6 +39,11 @@ pub fn config_options() -> Value {
             "Loader": "katapult_DiskTemplateLoader",
             "SimpleMode": true,
             "Description": "The operating system image; or let the client choose with the \"Disk Template\" configurable option.",
+        },
+        "Welcome Email At Once": {
+            "FriendlyName": "Send the welcome email at once",
+            "Type": "yesno",
+            "Description": "Leave unticked and the welcome email waits until the VM is built, so it can give its address: {$katapult_vm_ip}, {$katapult_vm_ipv6}, {$katapult_vm_hostname}, {$katapult_vm_username}.",
         },
     })
 }

@@ -17,9 +17,9 @@ use crate::module::{
     product_settings_pane, single_sign_on, suspend_account, terminate_account, test_connection,
     unsuspend_account,
 };
-use crate::service::build_sync;
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
+use crate::service::{build_sync, welcome_email};
 
 type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
 
@@ -312,6 +312,27 @@ pub fn module_single_sign_on(params: &ZendHashTable) -> ArrayResult {
     Ok(table)
 }
 
+/// Hook EmailPreSend: holds a Katapult service's welcome email back until its VM is built, and
+/// adds the VM's merge fields to every email about such a service. Never breaks an email.
+#[php_function]
+#[php(name = "Katapult\\Module\\emailPreSend")]
+pub fn module_email_pre_send(vars: &ZendHashTable) -> ArrayResult {
+    let (Some(service_id), template) = (id_from(vars, "relid"), text_from(vars, "messagename"))
+    else {
+        return Ok(ZendHashTable::new());
+    };
+    let answer = with_context(|ctx| {
+        match welcome_email::email_pre_send(ctx, &template, service_id) {
+            Ok(answer) => answer,
+            Err(error) => {
+                ctx.host.log_activity(&format!("[Katapult] Service ID {service_id}: email \"{template}\" went out without the VM's details: {error}"), None);
+                serde_json::json!({})
+            }
+        }
+    })?;
+    to_php_array(&answer).map_err(|e| failure("module", e))
+}
+
 /// Builds checked at once by one cron run.
 const BUILD_SYNC_CONCURRENCY: usize = 8;
 
@@ -367,6 +388,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_power_buttons))
         .function(wrap_function!(module_single_sign_on))
         .function(wrap_function!(module_sync_builds))
+        .function(wrap_function!(module_email_pre_send))
         .function(wrap_function!(module_product_settings_fields))
         .function(wrap_function!(module_save_product_settings))
 }

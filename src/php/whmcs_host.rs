@@ -57,6 +57,34 @@ impl Host for WhmcsHost {
         call_function("run_hook", vec![&name, &arguments, &true]).map(|_| ())
     }
 
+    fn send_email(&self, template: &str, service_id: u64) -> Result<(), HostError> {
+        let mut values = ZendHashTable::new();
+        values
+            .insert("messagename", template)
+            .map_err(|e| HostError(e.to_string()))?;
+        values
+            .insert("id", service_id as i64)
+            .map_err(|e| HostError(e.to_string()))?;
+        let answer = call_function("localAPI", vec![&"SendEmail", &values])?;
+        let result = answer
+            .array()
+            .and_then(|a| a.get("result"))
+            .and_then(|r| r.str())
+            .unwrap_or_default()
+            .to_string();
+        if result == "success" {
+            Ok(())
+        } else {
+            let message = answer
+                .array()
+                .and_then(|a| a.get("message"))
+                .and_then(|m| m.str())
+                .unwrap_or("no reason given")
+                .to_string();
+            Err(HostError(format!("SendEmail: {message}")))
+        }
+    }
+
     fn whmcs_encrypt(&self, value: &str) -> Result<String, HostError> {
         call_function("encrypt", vec![&value])?
             .string()

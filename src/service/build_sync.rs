@@ -292,6 +292,15 @@ fn persist_built(
             ),
         );
         fire(ctx, item, HOOK_BUILT);
+        match super::welcome_email::send_held(ctx, item.service_id) {
+            Ok(true) => log(
+                ctx,
+                item,
+                "the welcome email was sent, now with the VM's details",
+            ),
+            Ok(false) => {}
+            Err(error) => log(ctx, item, &error.to_string()),
+        }
     }
     Ok(done)
 }

@@ -18,6 +18,9 @@ pub trait Host {
     /// written for the PHP module expects: `add_hook($name, 0, function (VirtualMachine $s) {…})`.
     fn fire_hook(&self, name: &str, service_id: u64) -> Result<(), HostError>;
 
+    /// Sends an email template about a service (`localAPI('SendEmail')`).
+    fn send_email(&self, template: &str, service_id: u64) -> Result<(), HostError>;
+
     /// WHMCS's `encrypt()`: how WHMCS stores a service's password in tblhosting.
     fn whmcs_encrypt(&self, value: &str) -> Result<String, HostError>;
 

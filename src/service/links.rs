@@ -11,6 +11,8 @@ pub const VM_BUILD_STARTED_AT: &str = "vm_build_started_at";
 pub const VM_BUILD_TIMEOUT_REACHED_AT: &str = "vm_build_timeout_reached_at";
 /// When Katapult reported the build failed (this module's key; CreateAccount then builds anew).
 pub const VM_BUILD_FAILED_AT: &str = "vm_build_failed_at";
+/// The welcome email template held back until the VM is built.
+pub const WELCOME_EMAIL_HELD: &str = "welcome_email_held";
 /// On the client: its managed organization.
 pub const MANAGED_ORG_ID: &str = "managed_org_id";
 

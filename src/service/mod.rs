@@ -9,4 +9,5 @@ pub mod managed_organization;
 pub mod params;
 pub mod settings;
 pub mod vm_target;
+pub mod welcome_email;
 pub mod whmcs_config;

@@ -380,6 +380,45 @@ final class KatapultInWhmcsTest extends TestCase
         }
     }
 
+    public function testTheWelcomeEmailWaitsForTheVmAndIsSentOnceWithItsAddress(): void
+    {
+        $template = Fixtures::emailTemplate('Katapult Server Ready', ['subject' => 'Your server', 'message' => 'Server {$katapult_vm_hostname} at {$katapult_vm_ip}, user {$katapult_vm_username}, password {$service_password}']);
+        $product = (int) Fixtures::product(['servertype' => 'katapult', 'welcomeemail' => $template, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        $this->saveOtherTab($product, 'sim-token');
+        Fixtures::server();
+        $service = (int) Fixtures::service(Fixtures::client(), $product, ['domain' => 'mail.example.com'])->id;
+
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', $service));
+        $this->assertSame([], WhmcsStandIn\Mailer::sent(), 'held back: the VM does not exist yet');
+        $this->assertContains("[Katapult] Service ID $service: the welcome email \"Katapult Server Ready\" waits until the VM is built", ActivityLog::descriptions());
+
+        $deadline = microtime(true) + 20;
+        while (WhmcsStandIn\Mailer::sent() === [] && microtime(true) < $deadline) {
+            usleep(200_000);
+            WhmcsStandIn\Cron::run();
+        }
+        WhmcsStandIn\Cron::run();
+        $sent = WhmcsStandIn\Mailer::sent();
+        $this->assertCount(1, $sent, 'sent once');
+        $row = WHMCS\Database\Capsule::table('tblhosting')->where('id', $service)->first();
+        $message = json_encode($sent[0], JSON_UNESCAPED_SLASHES);
+        $this->assertStringContainsString("at {$row->dedicatedip}", $message);
+        $this->assertStringContainsString("Server {$row->domain}", $message);
+        $this->assertStringContainsString('user root', $message);
+        $this->assertStringContainsString('password ' . decrypt($row->password), $message);
+    }
+
+    public function testAProductCanSendTheWelcomeEmailAtOnce(): void
+    {
+        $template = Fixtures::emailTemplate('Plain Welcome', ['subject' => 'Welcome', 'message' => 'Hello']);
+        $product = (int) Fixtures::product(['servertype' => 'katapult', 'welcomeemail' => $template, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04', 'configoption4' => 'on'])->id;
+        $this->saveOtherTab($product, 'sim-token');
+        Fixtures::server();
+        $service = (int) Fixtures::service(Fixtures::client(), $product)->id;
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', $service));
+        $this->assertCount(1, WhmcsStandIn\Mailer::sent());
+    }
+
     public function testHookCodeReceivesTheServiceObject(): void
     {
         [$serviceId] = $this->builtService();

@@ -86,6 +86,7 @@ pub struct MemoryHost {
     pub module_log: RefCell<Vec<(String, String, String)>>,
     pub secret: RefCell<String>,
     pub hooks_fired: RefCell<Vec<(String, u64)>>,
+    pub emails_sent: RefCell<Vec<(String, u64)>>,
 }
 
 impl MemoryHost {
@@ -132,6 +133,13 @@ impl Host for MemoryHost {
         self.hooks_fired
             .borrow_mut()
             .push((name.to_string(), service_id));
+        Ok(())
+    }
+
+    fn send_email(&self, template: &str, service_id: u64) -> Result<(), HostError> {
+        self.emails_sent
+            .borrow_mut()
+            .push((template.to_string(), service_id));
         Ok(())
     }
 

@@ -1,0 +1,124 @@
+//! The welcome email waits for the VM: WHMCS sends the product's welcome email when CreateAccount
+//! succeeds, before the VM exists; the `EmailPreSend` hook holds it back (recording which template
+//! it was), and the build sync sends it once the VM is written into the service, when its merge
+//! fields carry the VM's address, hostname and the service's password. Every email about a
+//! Katapult service gets those merge fields. A product can opt out (configoption4).
+
+use serde_json::{json, Value};
+
+use super::context::{Context, ModuleError};
+use super::links::{ServiceLinks, WELCOME_EMAIL_HELD};
+use crate::store::{Owner, SqlValue};
+
+/// configoption4: send the welcome email at once, as WHMCS does by default (empty: it waits).
+pub const SEND_AT_ONCE_OPTION: usize = 4;
+
+/// What the hook returns to WHMCS: nothing, extra merge fields, or `abortsend`.
+pub fn email_pre_send(
+    ctx: &Context<'_>,
+    template: &str,
+    service_id: u64,
+) -> Result<Value, ModuleError> {
+    let Some(product) = katapult_product_of(ctx, service_id)? else {
+        return Ok(json!({}));
+    };
+    let store = ctx.store()?;
+    let links = ServiceLinks::read(&store, service_id)?;
+    if links.vm_id.is_none()
+        && !product.send_at_once
+        && product.welcome_template.as_deref() == Some(template)
+    {
+        store.set_text(
+            Owner::Service(service_id),
+            WELCOME_EMAIL_HELD,
+            template,
+            None,
+            ctx.now,
+        )?;
+        ctx.host.log_activity(&format!("[Katapult] Service ID {service_id}: the welcome email \"{template}\" waits until the VM is built"), product.client_id);
+        return Ok(json!({"abortsend": true}));
+    }
+    merge_fields(ctx, service_id)
+}
+
+/// Sends a held welcome email (called once the VM is in the service).
+pub fn send_held(ctx: &Context<'_>, service_id: u64) -> Result<bool, ModuleError> {
+    let store = ctx.store()?;
+    let Some(template) = store.get_text(Owner::Service(service_id), WELCOME_EMAIL_HELD)? else {
+        return Ok(false);
+    };
+    store.delete(Owner::Service(service_id), WELCOME_EMAIL_HELD)?;
+    ctx.host.send_email(&template, service_id).map_err(|e| {
+        ModuleError::Product(format!(
+            "the welcome email \"{template}\" could not be sent: {e}"
+        ))
+    })?;
+    Ok(true)
+}
+
+/// `katapult_vm_ip`, `katapult_vm_ipv6`, `katapult_vm_hostname`, `katapult_vm_username` from the
+/// service as the build sync wrote it.
+fn merge_fields(ctx: &Context<'_>, service_id: u64) -> Result<Value, ModuleError> {
+    let rows = ctx
+        .sql
+        .query(
+            "SELECT domain, dedicatedip, assignedips, username FROM tblhosting WHERE id = ?",
+            &[SqlValue::Int(service_id as i64)],
+        )
+        .map_err(crate::store::StoreError::from)?;
+    let Some(row) = rows.first() else {
+        return Ok(json!({}));
+    };
+    let text = |i: usize| {
+        row.get(i)
+            .and_then(SqlValue::as_text)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let ipv6 = text(2)
+        .lines()
+        .find(|ip| ip.contains(':'))
+        .unwrap_or_default()
+        .to_string();
+    Ok(json!({
+        "katapult_vm_hostname": text(0),
+        "katapult_vm_ip": text(1),
+        "katapult_vm_ipv6": ipv6,
+        "katapult_vm_username": text(3),
+    }))
+}
+
+struct Product {
+    client_id: Option<u64>,
+    welcome_template: Option<String>,
+    send_at_once: bool,
+}
+
+/// The service's product, when it uses this module.
+fn katapult_product_of(ctx: &Context<'_>, service_id: u64) -> Result<Option<Product>, ModuleError> {
+    let column = format!("p.configoption{SEND_AT_ONCE_OPTION}");
+    let sql = format!(
+        "SELECT h.userid, p.servertype, t.name, {column} FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid LEFT JOIN tblemailtemplates t ON t.id = p.welcomeemail WHERE h.id = ?"
+    );
+    let rows = ctx
+        .sql
+        .query(&sql, &[SqlValue::Int(service_id as i64)])
+        .map_err(crate::store::StoreError::from)?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    if row.get(1).and_then(SqlValue::as_text) != Some("katapult") {
+        return Ok(None);
+    }
+    Ok(Some(Product {
+        client_id: row
+            .first()
+            .and_then(SqlValue::as_int)
+            .and_then(|id| u64::try_from(id).ok()),
+        welcome_template: row.get(2).and_then(SqlValue::as_text).map(str::to_string),
+        send_at_once: row
+            .get(3)
+            .and_then(SqlValue::as_text)
+            .is_some_and(|v| v == "on"),
+    }))
+}
