@@ -28,7 +28,11 @@ Environment::reset();
 ModuleLog::enable();
 
 step('The provider sets up a Katapult product');
-$product = Fixtures::product(['name' => 'Cloud Server S', 'servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04']);
+$welcome = Fixtures::emailTemplate('Cloud Server Welcome', [
+    'subject' => 'Your cloud server is ready',
+    'message' => 'Dear {$client_first_name}, your server {$katapult_vm_hostname} is running at {$katapult_vm_ip}. Log in as {$katapult_vm_username} with password {$service_password}.',
+]);
+$product = Fixtures::product(['name' => 'Cloud Server S', 'servertype' => 'katapult', 'welcomeemail' => $welcome, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04']);
 Fixtures::server();
 $_POST = ['katapult_api_key' => 'sim-token', 'katapult_parent_organization' => ''];
 run_hook('AdminProductConfigFieldsSave', ['pid' => $product->id]);
@@ -45,6 +49,7 @@ $t0 = microtime(true);
 show('CreateAccount', WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id));
 $vm = VirtualMachineService::findOrFail($service->id);
 show('build', (string) $vm->vm_build_id . ' (' . $vm->vm_state . ')');
+show('welcome email', count(WhmcsStandIn\Mailer::sent()) === 0 ? 'held back until the VM is built' : 'sent (unexpected)');
 
 step('The cron checks the build until Katapult has built the VM');
 add_hook('KatapultVirtualMachineBuilt', 0, function (VirtualMachineService $built) {
@@ -71,6 +76,13 @@ show('assigned IPs', str_replace("\n", ', ', $row->assignedips));
 show('username', $row->username);
 show('password', str_repeat('*', strlen(decrypt($row->password))) . ' (stored encrypted by WHMCS)');
 show('VM', $vm->vm_id . ', ' . $vm->vm->package['name'] . ' in ' . $vm->vm->data_center['name']);
+
+step('The welcome email, sent by the cron once the VM was built');
+foreach (WhmcsStandIn\Mailer::sent() as $mail) {
+    show('subject', (string) $mail['subject']);
+    $body = preg_replace('/password \S+?\./', 'password ********.', strip_tags((string) $mail['message']));
+    echo '   ', wordwrap((string) $body, 90, "\n   "), "\n";
+}
 
 step('Suspend and unsuspend; the console');
 show('SuspendAccount', Module::runModuleCommand('SuspendAccount', (int) $service->id));
