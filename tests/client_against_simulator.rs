@@ -131,6 +131,15 @@ fn a_vm_lives_its_whole_life_over_https() {
         .unwrap()
         .iter()
         .any(|dc| dc.permalink.as_deref() == Some("uk-lon-01")));
+    let london = DataCenterRef::Permalink("uk-lon-01".into());
+    assert_eq!(
+        client.data_center(&london).unwrap().id,
+        "loc_UUhPmoCbpic6UX0Y"
+    );
+    assert_eq!(
+        client.default_network(&london).unwrap().id,
+        "netw_gVRkZdSKczfNg34P"
+    );
     assert!(
         client.virtual_machine_packages().unwrap().len() >= 20,
         "all packages, every page"

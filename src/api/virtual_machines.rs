@@ -57,13 +57,6 @@ pub struct VirtualMachine {
     pub suspended: Option<bool>,
 }
 
-impl VirtualMachine {
-    /// The data center the VM runs in.
-    pub fn data_center(&self) -> Option<&DataCenter> {
-        self.zone.as_ref()?.data_center.as_ref()
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Zone {
     pub id: String,

@@ -102,15 +102,6 @@ impl PhpValue {
         }
     }
 
-    /// The value as an integer: an int, or a string holding one.
-    pub fn as_int(&self) -> Option<i64> {
-        match self {
-            PhpValue::Int(i) => Some(*i),
-            PhpValue::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    }
-
     /// A property of an object.
     pub fn property(&self, name: &str) -> Option<&PhpValue> {
         match self {

@@ -45,11 +45,6 @@ impl SecretBox {
         })
     }
 
-    /// True when `stored` looks like one of ours (and not, say, WHMCS's `encrypt()` output).
-    pub fn is_sealed(stored: &str) -> bool {
-        stored.starts_with(PREFIX)
-    }
-
     pub fn seal(&self, item: &str, plaintext: &str) -> String {
         let nonce = Nonce::generate();
         let ciphertext = self
@@ -103,7 +98,7 @@ mod tests {
         let second = secrets.seal("api key", "kat-token-123");
         assert_ne!(first, second);
         assert!(!first.contains("kat-token-123"));
-        assert!(SecretBox::is_sealed(&first));
+        assert!(first.starts_with(PREFIX));
         assert_eq!(secrets.open("api key", &first).unwrap(), "kat-token-123");
         assert_eq!(secrets.open("api key", &second).unwrap(), "kat-token-123");
     }
