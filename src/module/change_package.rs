@@ -53,17 +53,10 @@ fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<Str
             client.power(&vm, PowerAction::Start)?;
         }
         let name = |p: &crate::api::packages::VirtualMachinePackage| p.permalink.clone().unwrap_or_else(|| p.id.clone());
-        ctx.host.log_activity(
-            &format!(
-                "[Katapult] Service ID {}: package change {} → {}{}{}",
-                params.service_id,
-                name(&from),
+        ctx.log_for_service(params.service_id, Some(params.client_id), &format!("package change {} → {}{}{}", name(&from),
                 name(&wanted),
                 if must_stop { " (the VM was stopped for the downgrade and started again)" } else { "" },
-                if finished { "" } else { "; Katapult is still resizing it" }
-            ),
-            Some(params.client_id),
-        );
+                if finished { "" } else { "; Katapult is still resizing it" }));
         if finished {
             Ok("success".to_string())
         } else {

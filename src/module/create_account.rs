@@ -45,7 +45,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         if let Some(build_id) = &links.vm_build_id {
             match client.virtual_machine_build(&BuildRef::Id(build_id.clone())) {
                 Ok(build) if build.state == BuildState::Failed => {
-                    ctx.host.log_activity(&format!("[Katapult] Service ID {}: build {build_id} had failed; requesting a new one", params.service_id), Some(params.client_id));
+                    ctx.log_for_service(params.service_id, Some(params.client_id), &format!("build {build_id} had failed; requesting a new one"));
                 }
                 Ok(build) => {
                     return Ok(format!("A build for this service is already under way ({build_id}, {}); it was not requested again.", build.state.as_str()));
@@ -63,7 +63,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         let mark = ctx.whmcs_annotation(&store, SERVICE_ANNOTATION, params.service_id)?;
         if let Some(vm) = client.virtual_machines(&organization, Some(&mark))?.into_iter().next() {
             store.set_text(service, VM_ID, &vm.id, Some(&vm.id), ctx.now)?;
-            ctx.host.log_activity(&format!("[Katapult] Service ID {}: found VM {} built for it earlier, and linked it", params.service_id, vm.id), Some(params.client_id));
+            ctx.log_for_service(params.service_id, Some(params.client_id), &format!("found VM {} built for it earlier, and linked it", vm.id));
             return Ok("success".into());
         }
 
@@ -87,23 +87,11 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
             }
             Ok::<_, crate::store::StoreError>(())
         })?;
-        ctx.host.log_activity(&format!("[Katapult] Service ID {}: requested VM build {}", params.service_id, build.id), Some(params.client_id));
-        fire(ctx, HOOK_BUILD_REQUESTED, params);
+        ctx.log_for_service(params.service_id, Some(params.client_id), &format!("requested VM build {}", build.id));
+        // Hook code runs after the build is recorded; its failure is logged, never the build's.
+        ctx.fire_hook(HOOK_BUILD_REQUESTED, params.service_id, Some(params.client_id));
         Ok("success".into())
     })
-}
-
-/// Hook code runs after the build is recorded; its failure is logged, never the build's.
-fn fire(ctx: &Context<'_>, hook: &str, params: &ServiceParams) {
-    if let Err(error) = ctx.host.fire_hook(hook, params.service_id) {
-        ctx.host.log_activity(
-            &format!(
-                "[Katapult] Service ID {}: hook {hook} failed: {error}",
-                params.service_id
-            ),
-            Some(params.client_id),
-        );
-    }
 }
 
 /// What to build, from the product (configoption1..3) or the client's configurable options.

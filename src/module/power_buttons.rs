@@ -31,14 +31,10 @@ fn run(
         Err(reason) => return Ok(reason),
     };
     let task = ctx.logged(&client, || client.power(&vm, action))?;
-    ctx.host.log_activity(
-        &format!(
-            "[Katapult] Service ID {}: {} requested (task {})",
-            params.service_id,
-            action.as_str(),
-            task.id
-        ),
+    ctx.log_for_service(
+        params.service_id,
         Some(params.client_id),
+        &format!("{} requested (task {})", action.as_str(), task.id),
     );
     Ok("success".to_string())
 }

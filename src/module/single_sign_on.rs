@@ -31,12 +31,10 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<SingleSignOn, Module
             }
             _ => error.into(),
         })?;
-    ctx.host.log_activity(
-        &format!(
-            "[Katapult] Service ID {}: opened the VM's console",
-            params.service_id
-        ),
+    ctx.log_for_service(
+        params.service_id,
         Some(params.client_id),
+        "opened the VM's console",
     );
     Ok(SingleSignOn::RedirectTo(session.url))
 }

@@ -28,12 +28,10 @@ fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<Str
             client.power(&vm, PowerAction::Stop)?;
             "stopped (it had not shut down within the grace period)"
         };
-        ctx.host.log_activity(
-            &format!(
-                "[Katapult] Service ID {}: suspended; the VM was {how}",
-                params.service_id
-            ),
+        ctx.log_for_service(
+            params.service_id,
             Some(params.client_id),
+            &format!("suspended; the VM was {how}"),
         );
         Ok("success".to_string())
     })

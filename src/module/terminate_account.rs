@@ -39,7 +39,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
             None => "no VM to delete".to_string(),
         };
         store.delete_all(Owner::Service(params.service_id))?;
-        ctx.host.log_activity(&format!("[Katapult] Service ID {}: terminated; {outcome}; the service's Katapult links were cleared", params.service_id), Some(params.client_id));
+        ctx.log_for_service(params.service_id, Some(params.client_id), &format!("terminated; {outcome}; the service's Katapult links were cleared"));
         Ok("success".to_string())
     })
 }

@@ -19,12 +19,10 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         if client.virtual_machine(&vm)?.virtual_machine.state != VirtualMachineState::Started {
             client.power(&vm, PowerAction::Start)?;
         }
-        ctx.host.log_activity(
-            &format!(
-                "[Katapult] Service ID {}: unsuspended; the VM was started",
-                params.service_id
-            ),
+        ctx.log_for_service(
+            params.service_id,
             Some(params.client_id),
+            "unsuspended; the VM was started",
         );
         Ok("success".to_string())
     })

@@ -321,15 +321,20 @@ pub fn module_email_pre_send(vars: &ZendHashTable) -> ArrayResult {
     else {
         return Ok(ZendHashTable::new());
     };
-    let answer = with_context(|ctx| {
-        match welcome_email::email_pre_send(ctx, &template, service_id) {
-            Ok(answer) => answer,
-            Err(error) => {
-                ctx.host.log_activity(&format!("[Katapult] Service ID {service_id}: email \"{template}\" went out without the VM's details: {error}"), None);
-                serde_json::json!({})
-            }
-        }
-    })?;
+    let answer =
+        with_context(
+            |ctx| match welcome_email::email_pre_send(ctx, &template, service_id) {
+                Ok(answer) => answer,
+                Err(error) => {
+                    ctx.log_for_service(
+                        service_id,
+                        None,
+                        &format!("email \"{template}\" went out without the VM's details: {error}"),
+                    );
+                    serde_json::json!({})
+                }
+            },
+        )?;
     to_php_array(&answer).map_err(|e| failure("module", e))
 }
 

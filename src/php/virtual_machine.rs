@@ -128,13 +128,10 @@ impl PhpVirtualMachine {
                 Ok(_) => "done".to_string(),
                 Err(error) => format!("failed: {error}"),
             };
-            ctx.host.log_activity(
-                &format!(
-                    "[Katapult] Service ID {}: {what} on VM {}: {outcome}",
-                    self.service_id,
-                    self.id()
-                ),
+            ctx.log_for_service(
+                self.service_id,
                 Some(self.client_id),
+                &format!("{what} on VM {}: {outcome}", self.id()),
             );
             result.map_err(ext_php_rs::exception::PhpException::from)
         })?

@@ -387,14 +387,9 @@ fn client_of(ctx: &Context<'_>, service_id: u64) -> Option<u64> {
 }
 
 fn log(ctx: &Context<'_>, item: &Pending, message: &str) {
-    ctx.host.log_activity(
-        &format!("[Katapult] Service ID {}: {message}", item.service_id),
-        client_of(ctx, item.service_id),
-    );
+    ctx.log_for_service(item.service_id, client_of(ctx, item.service_id), message);
 }
 
 fn fire(ctx: &Context<'_>, item: &Pending, hook: &str) {
-    if let Err(error) = ctx.host.fire_hook(hook, item.service_id) {
-        log(ctx, item, &format!("hook {hook} failed: {error}"));
-    }
+    ctx.fire_hook(hook, item.service_id, client_of(ctx, item.service_id));
 }

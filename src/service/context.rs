@@ -59,6 +59,25 @@ impl<'a> Context<'a> {
         Ok(Client::shared(&settings)?)
     }
 
+    /// A line in the client's activity log about one service: `[Katapult] Service ID N: …`.
+    pub fn log_for_service(&self, service_id: u64, client_id: Option<u64>, message: &str) {
+        self.host.log_activity(
+            &format!("[Katapult] Service ID {service_id}: {message}"),
+            client_id,
+        );
+    }
+
+    /// Fires a custom hook with the service's object; hook code failing is logged, never fatal.
+    pub fn fire_hook(&self, hook: &str, service_id: u64, client_id: Option<u64>) {
+        if let Err(error) = self.host.fire_hook(hook, service_id) {
+            self.log_for_service(
+                service_id,
+                client_id,
+                &format!("hook {hook} failed: {error}"),
+            );
+        }
+    }
+
     /// Runs `work`, logging each API exchange it makes to WHMCS's module log, with the API key
     /// masked by WHMCS and root passwords removed here.
     pub fn logged<T>(&self, client: &Client, work: impl FnOnce() -> T) -> T {

@@ -35,7 +35,11 @@ pub fn email_pre_send(
             None,
             ctx.now,
         )?;
-        ctx.host.log_activity(&format!("[Katapult] Service ID {service_id}: the welcome email \"{template}\" waits until the VM is built"), product.client_id);
+        ctx.log_for_service(
+            service_id,
+            product.client_id,
+            &format!("the welcome email \"{template}\" waits until the VM is built"),
+        );
         return Ok(json!({"abortsend": true}));
     }
     merge_fields(ctx, service_id)
