@@ -88,6 +88,20 @@ pub(crate) fn body(lookups: &[&dyn ToLookup], fields: Value) -> Value {
     Value::Object(object)
 }
 
+/// The query string of a list filtered, when asked, on one annotation
+/// (`annotations[][key]=k&annotations[][value]=v`).
+pub(crate) fn query_with_annotation(
+    lookup: &dyn ToLookup,
+    annotation: Option<&crate::api::Annotation>,
+) -> Vec<(String, String)> {
+    let mut q = query(lookup);
+    if let Some(annotation) = annotation {
+        q.push(("annotations[][key]".into(), annotation.key.clone()));
+        q.push(("annotations[][value]".into(), annotation.value.clone()));
+    }
+    q
+}
+
 /// The query string of a GET naming one object.
 pub(crate) fn query(lookup: &dyn ToLookup) -> Vec<(String, String)> {
     vec![lookup.to_lookup().query()]

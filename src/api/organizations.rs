@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::common::Annotation;
-use super::lookup::{body, lookup_ref, query};
+use super::lookup::{body, lookup_ref, query, query_with_annotation};
 use super::pagination::page_of;
 use super::transport::Repeat;
 use super::{ApiError, Client};
@@ -72,11 +72,7 @@ impl Client {
         parent: &OrganizationRef,
         with_annotation: Option<&Annotation>,
     ) -> Result<Vec<Organization>, ApiError> {
-        let mut q = query(parent);
-        if let Some(annotation) = with_annotation {
-            q.push(("annotations[][key]".into(), annotation.key.clone()));
-            q.push(("annotations[][value]".into(), annotation.value.clone()));
-        }
+        let q = query_with_annotation(parent, with_annotation);
         self.get_all::<ManagedOrganizationsPage>("/organizations/_/managed", q)
     }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::common::{api_enum, Annotation, Secret};
 use super::data_centers::DataCenter;
 use super::ip_addresses::IpAddress;
-use super::lookup::{body, lookup_ref, query};
+use super::lookup::{body, lookup_ref, query, query_with_annotation};
 use super::organizations::{Organization, OrganizationRef};
 use super::packages::{PackageRef, VirtualMachinePackage};
 use super::pagination::page_of;
@@ -125,11 +125,7 @@ impl Client {
         organization: &OrganizationRef,
         with_annotation: Option<&Annotation>,
     ) -> Result<Vec<VirtualMachineSummary>, ApiError> {
-        let mut q = query(organization);
-        if let Some(annotation) = with_annotation {
-            q.push(("annotations[][key]".into(), annotation.key.clone()));
-            q.push(("annotations[][value]".into(), annotation.value.clone()));
-        }
+        let q = query_with_annotation(organization, with_annotation);
         self.get_all::<VirtualMachinesPage>("/organizations/_/virtual_machines", q)
     }
 
