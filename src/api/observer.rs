@@ -90,6 +90,11 @@ pub fn observe<T>(observer: &dyn Observer, work: impl FnOnce() -> T) -> T {
     work()
 }
 
+/// True while some observer on this thread wants exchanges (so callers skip building them).
+pub(crate) fn observing() -> bool {
+    OBSERVERS.with(|o| !o.borrow().is_empty())
+}
+
 /// Reports an exchange to the innermost observer, if any.
 pub(crate) fn report(exchange: &Exchange<'_>) {
     let current = OBSERVERS.with(|o| o.borrow().last().copied());

@@ -186,8 +186,9 @@ impl Transport {
             .request(method, url, query, body)
             .build()
             .map_err(Failure::from_reqwest)?;
-        let logged_url = request.url().to_string();
-        let request_body = body.map(Value::to_string);
+        // The exchange is copied out for an observer (the module log) only when there is one.
+        let logged =
+            observer::observing().then(|| (request.url().to_string(), body.map(Value::to_string)));
         let outcome = self
             .http
             .execute(request)
@@ -196,17 +197,22 @@ impl Transport {
                 self.note_rate_limit(&response);
                 Answer::read(response)
             });
-        let (status, response) = match &outcome {
-            Ok(answer) => (Some(answer.status.as_u16()), answer.body.clone()),
-            Err(failure) => (None, failure.to_string()),
-        };
-        observer::report(&Exchange {
-            method: method.as_str(),
-            url: &logged_url,
-            request_body: request_body.as_deref(),
-            status,
-            response: &response,
-        });
+        if let Some((url, request_body)) = &logged {
+            let (status, response) = match &outcome {
+                Ok(answer) => (
+                    Some(answer.status.as_u16()),
+                    std::borrow::Cow::Borrowed(answer.body.as_str()),
+                ),
+                Err(failure) => (None, std::borrow::Cow::Owned(failure.to_string())),
+            };
+            observer::report(&Exchange {
+                method: method.as_str(),
+                url,
+                request_body: request_body.as_deref(),
+                status,
+                response: &response,
+            });
+        }
         let answer = outcome?;
         if matches!(answer.status.as_u16(), 429 | 502 | 503 | 504) {
             return Err(Failure::Overloaded(answer));
