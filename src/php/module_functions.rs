@@ -11,7 +11,6 @@ use super::exceptions::failure;
 use super::ini;
 use super::pdo::PdoSql;
 use super::whmcs_host::WhmcsHost;
-use crate::api::ApiSettings;
 use crate::module::{
     change_package, config_options, create_account, meta_data, power_buttons,
     product_settings_pane, single_sign_on, suspend_account, terminate_account, test_connection,
@@ -23,22 +22,23 @@ use crate::service::{build_sync, welcome_email};
 
 type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
 
-/// WHMCS's database and the INI API settings (the token is the stored key, filled in later).
-fn environment() -> Result<(PdoSql, ApiSettings), (&'static str, String)> {
+/// Runs `work` with WHMCS's database, WHMCS itself, the INI API settings (the token is the
+/// stored key, filled in later) and the time; or says, as (kind, message), what kept it from
+/// running.
+fn in_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> Result<T, (&'static str, String)> {
     let sql = PdoSql::from_whmcs().map_err(|e| ("database", e.to_string()))?;
     let api = ini::api_settings("", None).map_err(|e| ("invalid_settings", e))?;
-    Ok((sql, api))
-}
-
-/// Runs `work` with WHMCS's database, WHMCS itself, the INI API settings and the time.
-pub(super) fn with_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> PhpResult<T> {
-    let (sql, api) = environment().map_err(|(kind, message)| failure(kind, message))?;
     Ok(work(&Context {
         sql: &sql,
         host: &WhmcsHost,
         api,
         now: Utc::now(),
     }))
+}
+
+/// `in_context` for PHP: what kept the work from running is thrown.
+pub(super) fn with_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> PhpResult<T> {
+    in_context(work).map_err(|(kind, message)| failure(kind, message))
 }
 
 /// A `value => label` list as WHMCS's loader functions return it.
@@ -190,28 +190,22 @@ fn service_params(params: &ZendHashTable) -> Result<ServiceParams, String> {
     }
 }
 
-/// Runs a module function that acts on a service; what went wrong before it could run is said
-/// the way WHMCS shows module errors.
+/// Runs a module function on a service's params; Err is what kept it from running, said the way
+/// WHMCS shows module errors.
+fn in_service_context<T>(
+    params: &ZendHashTable,
+    work: impl FnOnce(&Context<'_>, &ServiceParams) -> T,
+) -> Result<T, String> {
+    let params = service_params(params).map_err(|error| format!("Katapult: {error}"))?;
+    in_context(|ctx| work(ctx, &params)).map_err(|(_, message)| format!("Katapult: {message}"))
+}
+
+/// A module function whose outcome is the string WHMCS shows.
 fn for_service(
     params: &ZendHashTable,
     work: impl FnOnce(&Context<'_>, &ServiceParams) -> String,
 ) -> String {
-    let params = match service_params(params) {
-        Ok(params) => params,
-        Err(error) => return format!("Katapult: {error}"),
-    };
-    match environment() {
-        Ok((sql, api)) => work(
-            &Context {
-                sql: &sql,
-                host: &WhmcsHost,
-                api,
-                now: Utc::now(),
-            },
-            &params,
-        ),
-        Err((_, message)) => format!("Katapult: {message}"),
-    }
+    in_service_context(params, work).unwrap_or_else(|message| message)
 }
 
 /// katapult_CreateAccount(): requests the VM build; 'success' or what went wrong.
@@ -291,14 +285,8 @@ pub fn module_power_buttons() -> ArrayResult {
 #[php_function]
 #[php(name = "Katapult\\Module\\singleSignOn")]
 pub fn module_single_sign_on(params: &ZendHashTable) -> ArrayResult {
-    let mut outcome = single_sign_on::SingleSignOn::Failed(String::new());
-    let message = for_service(params, |ctx, params| {
-        outcome = single_sign_on::single_sign_on(ctx, params);
-        String::new()
-    });
-    if !message.is_empty() {
-        outcome = single_sign_on::SingleSignOn::Failed(message);
-    }
+    let outcome = in_service_context(params, single_sign_on::single_sign_on)
+        .unwrap_or_else(single_sign_on::SingleSignOn::Failed);
     let mut table = ZendHashTable::new();
     let inserted = match outcome {
         single_sign_on::SingleSignOn::RedirectTo(url) => table
