@@ -5,7 +5,8 @@ mod support;
 use std::time::Duration;
 
 use chrono::Utc;
-use katapult::api::{ApiSettings, ApiToken};
+use katapult::api::virtual_machines::{VirtualMachine, VirtualMachineRef, VirtualMachineState};
+use katapult::api::{ApiSettings, ApiToken, Client};
 use katapult::module::create_account::create_account;
 use katapult::service::build_sync::{
     sync_builds, SyncReport, BUILD_TIMEOUT, HOOK_BUILT, HOOK_TIMED_OUT,
@@ -98,6 +99,46 @@ impl World {
             built += self.sync().built;
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// A client of the simulator, to look at the VMs the module made.
+    fn api(&self) -> Client {
+        Client::new(ApiSettings::new(
+            self.sim.base_url(),
+            ApiToken::new("sim-token"),
+        ))
+        .unwrap()
+    }
+
+    fn vm(&self, vm_id: &str) -> VirtualMachine {
+        self.api()
+            .virtual_machine(&VirtualMachineRef::Id(vm_id.into()))
+            .unwrap()
+            .virtual_machine
+    }
+
+    fn wait_state(&self, vm_id: &str, wanted: VirtualMachineState) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while self.vm(vm_id).state != wanted {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{vm_id} never reached {}",
+                wanted.as_str()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Orders a service, runs the cron until its VM is built and started; the VM's id.
+    fn running_vm(&self, service_id: u64, client_id: u64) -> String {
+        self.order(service_id, client_id);
+        self.sync_until_built(1);
+        let vm_id = ServiceLinks::read(&DataStore::open(&self.db).unwrap(), service_id)
+            .unwrap()
+            .vm_id
+            .unwrap();
+        self.wait_state(&vm_id, VirtualMachineState::Started);
+        vm_id
     }
 
     fn hooks(&self, name: &str) -> Vec<u64> {
@@ -248,8 +289,7 @@ fn many_builds_are_checked_at_once_and_each_persisted_once() {
 
 mod lifecycle {
     use super::*;
-    use katapult::api::virtual_machines::{PowerAction, VirtualMachineRef, VirtualMachineState};
-    use katapult::api::Client;
+    use katapult::api::virtual_machines::PowerAction;
     use katapult::module::power_buttons::power;
     use katapult::module::single_sign_on::{single_sign_on, SingleSignOn};
     use katapult::module::suspend_account::suspend_account;
@@ -264,51 +304,17 @@ mod lifecycle {
         }
     }
 
-    fn api(world: &World) -> Client {
-        Client::new(ApiSettings::new(
-            world.sim.base_url(),
-            ApiToken::new("sim-token"),
-        ))
-        .unwrap()
-    }
-
-    fn state(world: &World, vm: &str) -> VirtualMachineState {
-        api(world)
-            .virtual_machine(&VirtualMachineRef::Id(vm.into()))
-            .unwrap()
-            .virtual_machine
-            .state
-    }
-
-    fn wait_state(world: &World, vm: &str, wanted: VirtualMachineState) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while state(world, vm) != wanted {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{vm} never reached {}",
-                wanted.as_str()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
     #[test]
     fn suspend_unsuspend_power_console_and_terminate() {
         let world = World::new(BuildSpeed::Fast);
-        world.order(7, 70);
-        world.sync_until_built(1);
-        let vm = ServiceLinks::read(&DataStore::open(&world.db).unwrap(), 7)
-            .unwrap()
-            .vm_id
-            .unwrap();
-        wait_state(&world, &vm, VirtualMachineState::Started);
+        let vm = world.running_vm(7, 70);
         let ctx = world.context();
 
         assert_eq!(
             suspend_account(&ctx, &params(7, 70), Duration::from_secs(10)),
             "success"
         );
-        assert_eq!(state(&world, &vm), VirtualMachineState::Stopped);
+        assert_eq!(world.vm(&vm).state, VirtualMachineState::Stopped);
         assert_eq!(
             suspend_account(&ctx, &params(7, 70), Duration::from_secs(10)),
             "success",
@@ -319,7 +325,7 @@ mod lifecycle {
         );
 
         assert_eq!(unsuspend_account(&ctx, &params(7, 70)), "success");
-        wait_state(&world, &vm, VirtualMachineState::Started);
+        world.wait_state(&vm, VirtualMachineState::Started);
         assert!(
             matches!(single_sign_on(&ctx, &params(7, 70)), SingleSignOn::RedirectTo(url) if url.starts_with(&world.sim.root_url()))
         );
@@ -336,7 +342,8 @@ mod lifecycle {
             ));
 
         assert_eq!(terminate_account(&ctx, &params(7, 70)), "success");
-        assert!(api(&world)
+        assert!(world
+            .api()
             .virtual_machine(&VirtualMachineRef::Id(vm.clone()))
             .unwrap_err()
             .is_in_trash());
@@ -378,8 +385,6 @@ mod lifecycle {
 
 mod change_package {
     use super::*;
-    use katapult::api::virtual_machines::{VirtualMachineRef, VirtualMachineState};
-    use katapult::api::Client;
     use katapult::module::change_package::change_package;
 
     fn params(service_id: u64, package: &str) -> ServiceParams {
@@ -394,27 +399,8 @@ mod change_package {
     #[test]
     fn upgrades_online_and_downgrades_through_a_stop() {
         let world = World::new(BuildSpeed::Fast);
-        world.order(9, 90);
-        world.sync_until_built(1);
-        let vm_id = ServiceLinks::read(&DataStore::open(&world.db).unwrap(), 9)
-            .unwrap()
-            .vm_id
-            .unwrap();
-        let api = Client::new(ApiSettings::new(
-            world.sim.base_url(),
-            ApiToken::new("sim-token"),
-        ))
-        .unwrap();
-        let vm = || {
-            api.virtual_machine(&VirtualMachineRef::Id(vm_id.clone()))
-                .unwrap()
-                .virtual_machine
-        };
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while vm().state != VirtualMachineState::Started {
-            assert!(std::time::Instant::now() < deadline);
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let vm_id = world.running_vm(9, 90);
+        let vm = || world.vm(&vm_id);
         let ctx = world.context();
 
         assert_eq!(
@@ -435,14 +421,7 @@ mod change_package {
         assert_eq!(vm().package.unwrap().permalink.as_deref(), Some("rock-1"));
         assert!(world.host.activity.borrow().iter().any(|(line, _)| line
             .contains("rock-6 → rock-1 (the VM was stopped for the downgrade and started again)")));
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while vm().state != VirtualMachineState::Started {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the VM is started again after the downgrade"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        world.wait_state(&vm_id, VirtualMachineState::Started); // started again after the downgrade
 
         let unknown = change_package(&ctx, &params(9, "rock-9000"), Duration::from_secs(10));
         assert!(

@@ -81,6 +81,16 @@ fn wait_state(client: &Client, id: &str, state: VirtualMachineState) -> VirtualM
     })
 }
 
+/// The token's own (not managed) organization: the parent of managed ones.
+fn parent_of(client: &Client) -> Organization {
+    client
+        .organizations()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.managed != Some(true))
+        .expect("a parent organization")
+}
+
 fn managed_org(client: &Client, parent: &Organization, sub_domain: &str) -> Organization {
     let new = NewManagedOrganization {
         name: format!("Client {sub_domain}"),
@@ -120,12 +130,7 @@ fn a_vm_lives_its_whole_life_over_https() {
     let client = Client::new(settings_for(&sim)).unwrap();
 
     // Catalogue and parent organization.
-    let parent = client
-        .organizations()
-        .unwrap()
-        .into_iter()
-        .find(|o| o.managed != Some(true))
-        .expect("a parent organization");
+    let parent = parent_of(&client);
     assert!(client
         .data_centers()
         .unwrap()
@@ -344,12 +349,7 @@ fn route_count(sim: &Simulator, method: &str, suffix: &str) -> u64 {
 fn lists_are_read_past_the_first_page() {
     let sim = start(false);
     let client = Client::new(settings_for(&sim)).unwrap();
-    let parent = client
-        .organizations()
-        .unwrap()
-        .into_iter()
-        .find(|o| o.managed != Some(true))
-        .unwrap();
+    let parent = parent_of(&client);
     for n in 0..105 {
         managed_org(&client, &parent, &format!("paging-{n}"));
     }
@@ -393,12 +393,7 @@ fn typed_errors_for_auth_missing_objects_and_duplicates() {
         "{missing}"
     );
 
-    let parent = client
-        .organizations()
-        .unwrap()
-        .into_iter()
-        .find(|o| o.managed != Some(true))
-        .unwrap();
+    let parent = parent_of(&client);
     managed_org(&client, &parent, "taken");
     let new = NewManagedOrganization {
         name: "Again".into(),
@@ -439,12 +434,7 @@ fn error_rule(endpoint: &str, probability: f64, status: u16) -> ErrorRule {
 fn reads_are_retried_and_builds_are_never_sent_twice() {
     let sim = start(false);
     let client = Client::new(settings_for(&sim)).unwrap();
-    let parent = client
-        .organizations()
-        .unwrap()
-        .into_iter()
-        .find(|o| o.managed != Some(true))
-        .unwrap();
+    let parent = parent_of(&client);
     let org = managed_org(&client, &parent, "retry-org");
 
     // A GET that always meets 503 is tried max_attempts times, then reported with the API's code.
@@ -575,12 +565,7 @@ fn a_faulty_api_never_panics_the_client() {
     let mut settings = settings_for(&sim);
     settings.timeout = Duration::from_millis(400);
     let client = Client::new(settings).unwrap();
-    let parent = client
-        .organizations()
-        .unwrap()
-        .into_iter()
-        .find(|o| o.managed != Some(true))
-        .unwrap();
+    let parent = parent_of(&client);
     let org = managed_org(&client, &parent, "chaos");
     sim.set_faults(Faults {
         latency_ms: 5,
