@@ -24,6 +24,19 @@ add_hook('AfterCronJob', 1, function (): void {
 });
 
 /**
+ * Every day: keeps the "Katapult Virtual Machines" configurable options in step with Katapult.
+ * New data centers and disk templates are added hidden and at zero price; nothing the provider
+ * set is renamed, repriced or deleted.
+ */
+add_hook('DailyCronJob', 1, function (): void {
+    try {
+        \Katapult\Module\syncConfigurableOptions();
+    } catch (\Throwable $e) {
+        logActivity('[Katapult] Configurable options sync failed: ' . $e->getMessage());
+    }
+});
+
+/**
  * A Katapult service's welcome email waits until its VM is built (unless the product says to send
  * it at once); every email about such a service gets the VM's merge fields.
  */

@@ -110,6 +110,8 @@ namespace Katapult\Module {
 
     function syncBuilds(): array {}
 
+    function syncConfigurableOptions(): array {}
+
     function emailPreSend(array $vars): array {}
 
     function productSettingsFields(array $vars): array {}

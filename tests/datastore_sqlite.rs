@@ -302,6 +302,10 @@ impl Sql for FailingInserts {
         }
         self.inner.execute(sql, params)
     }
+    fn insert(&self, sql: &str, params: &[SqlValue]) -> Result<i64, SqlError> {
+        self.execute(sql, params)?;
+        Ok(self.inner.0.last_insert_rowid())
+    }
     fn begin(&self) -> Result<bool, SqlError> {
         self.calls.borrow_mut().push("begin");
         self.inner.begin()

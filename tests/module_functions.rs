@@ -176,7 +176,7 @@ mod product_settings_pane {
     fn shows_whether_a_key_is_set_never_the_key() {
         let world = World::new();
         assert!(html(&world).contains("No API key is set yet"));
-        save(&world.context(), " sim-token ", "").unwrap();
+        save(&world.context(), " sim-token ", "", false).unwrap();
         let shown = html(&world);
         assert!(shown.contains("An API key is set."), "{shown}");
         assert!(!shown.contains("sim-token"));
@@ -186,8 +186,8 @@ mod product_settings_pane {
     #[test]
     fn a_refused_key_is_not_saved_and_the_reason_is_shown() {
         let world = World::new();
-        save(&world.context(), "sim-token", "").unwrap();
-        save(&world.context(), "typo-token", "").unwrap();
+        save(&world.context(), "sim-token", "", false).unwrap();
+        save(&world.context(), "typo-token", "", false).unwrap();
         let store = DataStore::open(&world.db).unwrap();
         assert!(rejected_key_reason(&store)
             .unwrap()
@@ -200,14 +200,20 @@ mod product_settings_pane {
         );
         // The accepted key still works.
         assert!(test_connection::test_connection(&world.context()).success);
-        save(&world.context(), "sim-token", "").unwrap();
+        save(&world.context(), "sim-token", "", false).unwrap();
         assert_eq!(rejected_key_reason(&store).unwrap(), None);
     }
 
     #[test]
     fn the_parent_organization_is_saved_and_rendered_escaped() {
         let world = World::new();
-        save(&world.context(), "", r#"acme"><script>alert(1)</script>"#).unwrap();
+        save(
+            &world.context(),
+            "",
+            r#"acme"><script>alert(1)</script>"#,
+            false,
+        )
+        .unwrap();
         let shown = html(&world);
         assert!(!shown.contains("<script>"), "{shown}");
         assert!(shown.contains("acme&quot;&gt;&lt;script&gt;"), "{shown}");

@@ -18,9 +18,10 @@ pub fn change_package(ctx: &Context<'_>, params: &ServiceParams, grace: Duration
 }
 
 fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<String, ModuleError> {
-    let target = Some(params.config_option(1))
-        .filter(|p| !p.is_empty())
-        .or_else(|| params.configurable_option("Package"));
+    // The client's "Package" configurable option where chosen, as at creation; else the product's.
+    let target = params
+        .configurable_option("Package")
+        .or_else(|| Some(params.config_option(1)).filter(|p| !p.is_empty()));
     let Some(target) = target.map(str::to_string) else {
         return Err(ModuleError::Product(
             "the product names no VM package (Module Settings)".into(),

@@ -8,6 +8,7 @@
 
 use serde_json::{json, Value};
 
+use crate::service::catalogue;
 use crate::service::context::{Context, ModuleError};
 
 /// The value a product stores for "the client chooses (configurable option)".
@@ -30,7 +31,7 @@ pub fn config_options() -> Value {
             "Size": "25",
             "Loader": "katapult_DataCenterLoader",
             "SimpleMode": true,
-            "Description": "Where VMs are built; or let the client choose with the \"Data Center\" configurable option.",
+            "Description": "Where VMs are built, unless the client chooses in the \"Data Center\" configurable option (the daily sync keeps it in step with Katapult).",
         },
         "Disk Template": {
             "FriendlyName": "Disk template",
@@ -38,7 +39,7 @@ pub fn config_options() -> Value {
             "Size": "25",
             "Loader": "katapult_DiskTemplateLoader",
             "SimpleMode": true,
-            "Description": "The operating system image; or let the client choose with the \"Disk Template\" configurable option.",
+            "Description": "The operating system image, unless the client chooses in the \"Disk Template\" configurable option.",
         },
         "Welcome Email At Once": {
             "FriendlyName": "Send the welcome email at once",
@@ -73,11 +74,7 @@ pub fn packages(ctx: &Context<'_>) -> Result<Vec<(String, String)>, ModuleError>
 pub fn data_centers(ctx: &Context<'_>) -> Result<Vec<(String, String)>, ModuleError> {
     let store = ctx.store()?;
     let client = ctx.client(&store)?;
-    let data_centers = ctx.logged(&client, || client.data_centers())?;
-    let listed = data_centers.into_iter().filter_map(|dc| {
-        let permalink = dc.permalink?;
-        Some((permalink.clone(), dc.name.unwrap_or(permalink)))
-    });
+    let listed = ctx.logged(&client, || catalogue::data_centers(&client))?;
     Ok(std::iter::once(client_chooses("Data Center"))
         .chain(listed)
         .collect())
@@ -87,14 +84,7 @@ pub fn data_centers(ctx: &Context<'_>) -> Result<Vec<(String, String)>, ModuleEr
 pub fn disk_templates(ctx: &Context<'_>) -> Result<Vec<(String, String)>, ModuleError> {
     let store = ctx.store()?;
     let client = ctx.client(&store)?;
-    let templates = ctx.logged(&client, || {
-        let parent = ctx.parent_organization(&store, &client)?;
-        Ok::<_, ModuleError>(client.disk_templates(&parent, true)?)
-    })?;
-    let listed = templates.into_iter().filter_map(|t| {
-        let permalink = t.permalink?;
-        Some((permalink.clone(), t.name.unwrap_or(permalink)))
-    });
+    let listed = ctx.logged(&client, || catalogue::disk_templates(ctx, &store, &client))?;
     Ok(std::iter::once(client_chooses("Disk Template"))
         .chain(listed)
         .collect())

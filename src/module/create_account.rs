@@ -13,6 +13,7 @@ use crate::api::disk_templates::DiskTemplateRef;
 use crate::api::organizations::OrganizationRef;
 use crate::api::packages::PackageRef;
 use crate::api::Annotation;
+use crate::service::chosen_options::ChosenOptions;
 use crate::service::context::{Context, ModuleError};
 use crate::service::links::{
     ServiceLinks, VM_BUILD_FAILED_AT, VM_BUILD_ID, VM_BUILD_STARTED_AT,
@@ -68,7 +69,8 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         }
 
         // 3. The build.
-        let request = build_request(params, organization, mark)?;
+        let chosen = ChosenOptions::for_service(ctx.sql, &store, params)?;
+        let request = build_request(params, &chosen, organization, mark)?;
         let (build, _) = client.build_virtual_machine(&request).map_err(|error| {
             if error.code() == Some("validation_error") && error.to_string().contains("Hostname has already been taken") {
                 ModuleError::Product(format!(
@@ -94,37 +96,40 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
     })
 }
 
-/// What to build, from the product (configoption1..3) or the client's configurable options.
+/// What to build: the client's configurable options where chosen, else the product's Module
+/// Settings (configoption1..3).
 fn build_request(
     params: &ServiceParams,
+    chosen: &ChosenOptions,
     organization: OrganizationRef,
     mark: Annotation,
 ) -> Result<BuildRequest, ModuleError> {
-    let setting = |n: usize, option: &str| -> Option<String> {
-        Some(params.config_option(n))
-            .filter(|v| !v.is_empty())
-            .or_else(|| params.configurable_option(option))
-            .map(str::to_string)
-    };
+    let product = |n: usize| Some(params.config_option(n).to_string()).filter(|v| !v.is_empty());
     let missing = |what: &str, option: &str| {
         ModuleError::Product(format!("no {what} is set: choose one in the product's Module Settings, or give the product a \"{option}\" configurable option"))
     };
-    let package = setting(1, "Package").ok_or_else(|| missing("VM package", "Package"))?;
-    let data_center =
-        setting(2, "Data Center").ok_or_else(|| missing("data center", "Data Center"))?;
-    let disk_template =
-        setting(3, "Disk Template").ok_or_else(|| missing("disk template", "Disk Template"))?;
-    let disk_size = params
-        .configurable_option("Custom Disk Size (GB)")
-        .and_then(|size| size.parse::<u32>().ok())
-        .filter(|size| *size > 0);
+    let package = params
+        .configurable_option("Package")
+        .map(str::to_string)
+        .or_else(|| product(1))
+        .ok_or_else(|| missing("VM package", "Package"))?;
+    let data_center = chosen
+        .data_center
+        .clone()
+        .or_else(|| product(2))
+        .ok_or_else(|| missing("data center", "Data Center"))?;
+    let disk_template = chosen
+        .disk_template
+        .clone()
+        .or_else(|| product(3))
+        .ok_or_else(|| missing("disk template", "Disk Template"))?;
     Ok(BuildRequest {
         organization,
         package: PackageRef::from(package.as_str()),
         data_center: DataCenterRef::from(data_center.as_str()),
         disk_template: Some(DiskTemplateRef::from(disk_template.as_str())),
         disk_template_options: vec![],
-        system_disk_size_in_gb: disk_size,
+        system_disk_size_in_gb: chosen.disk_size_gb,
         hostname: hostname_from_domain(&params.domain),
         annotations: vec![mark],
     })

@@ -5,6 +5,7 @@
 
 use crate::api::{ApiToken, Client};
 use crate::service::context::{Context, ModuleError};
+use crate::service::option_sync::{sync_configurable_options, SyncMode, GROUP_NAME};
 use crate::service::settings::{ApiKeyStatus, ModuleSettings};
 use crate::store::{DataStore, Owner, SqlValue};
 
@@ -53,26 +54,37 @@ pub fn fields(ctx: &Context<'_>) -> Result<Vec<(String, String)>, ModuleError> {
         r#"<input type="text" name="katapult_parent_organization" value="{}" class="form-control input-400" placeholder="org_… or sub-domain"><p class="help-block">The organization whose managed organizations hold your clients' VMs. Leave empty to use the API key's own organization.</p>"#,
         escape(&parent)
     );
-    Ok(vec![
+    let mut fields = vec![
         ("Katapult API key".into(), key_field),
         ("Katapult parent organization".into(), parent_field),
-    ])
+    ];
+    if settings.api_key_status(ctx.now) == ApiKeyStatus::Set {
+        fields.push((
+            "Katapult configurable options".into(),
+            format!(r#"<label class="checkbox-inline"><input type="checkbox" name="katapult_sync_config_options" value="1"> Re-sync the "{GROUP_NAME}" configurable options on save (data centers, disk templates, custom disk size); also re-creates any you deleted</label><p class="help-block">The daily cron adds new data centers and templates by itself, hidden and at zero price.</p>"#),
+        ));
+    }
+    Ok(fields)
 }
 
-/// Saves what was entered: a new key only once Katapult accepts it.
+/// Saves what was entered: a new key only once Katapult accepts it. A new key, or the re-sync
+/// box, then brings the configurable options in step (its failure is logged, the save stands).
 pub fn save(
     ctx: &Context<'_>,
     api_key: &str,
     parent_organization: &str,
+    sync_requested: bool,
 ) -> Result<(), ModuleError> {
     let store = ctx.store()?;
     let settings = ModuleSettings::new(&store, ctx.host);
     let api_key = api_key.trim();
+    let mut new_key = false;
     if !api_key.is_empty() {
         match check_key(ctx, api_key) {
             Ok(()) => {
                 settings.set_api_key(api_key, ctx.now)?;
                 store.delete(Owner::Module, REJECTED_KEY_REASON)?;
+                new_key = true;
             }
             Err(reason) => {
                 store.set_text(Owner::Module, REJECTED_KEY_REASON, &reason, None, ctx.now)?;
@@ -88,6 +100,19 @@ pub fn save(
         && settings.parent_organization()?.as_deref() != Some(parent_organization)
     {
         settings.set_parent_organization(parent_organization, ctx.now)?;
+    }
+    if sync_requested || new_key {
+        let mode = if sync_requested {
+            SyncMode::Requested
+        } else {
+            SyncMode::Daily
+        };
+        if let Err(error) = sync_configurable_options(ctx, mode) {
+            ctx.host.log_activity(
+                &format!("[Katapult] Configurable options were not synced: {error}"),
+                None,
+            );
+        }
     }
     Ok(())
 }

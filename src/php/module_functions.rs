@@ -17,6 +17,7 @@ use crate::module::{
     unsuspend_account,
 };
 use crate::service::context::{Context, ModuleError};
+use crate::service::option_sync::{self, SyncMode};
 use crate::service::params::ServiceParams;
 use crate::service::{build_sync, welcome_email};
 
@@ -168,6 +169,7 @@ pub fn module_save_product_settings(vars: &ZendHashTable, post: &ZendHashTable) 
                         ctx,
                         &text_from(post, "katapult_api_key"),
                         &text_from(post, "katapult_parent_organization"),
+                        !text_from(post, "katapult_sync_config_options").is_empty(),
                     )
                 } else {
                     Ok(())
@@ -364,6 +366,31 @@ pub fn module_sync_builds() -> ArrayResult {
     Ok(table)
 }
 
+/// Hook DailyCronJob: keeps the "Katapult Virtual Machines" configurable options in step with
+/// Katapult. Returns what changed (`group_created`, `options_created`, `choices_added`,
+/// `left_deleted`: lists of names); logs a line only when something changed or it failed.
+#[php_function]
+#[php(name = "Katapult\\Module\\syncConfigurableOptions")]
+pub fn module_sync_configurable_options() -> ArrayResult {
+    let report = with_context(|ctx| {
+        option_sync::sync_configurable_options(ctx, SyncMode::Daily).inspect_err(|error| {
+            ctx.host.log_activity(
+                &format!("[Katapult] Configurable options were not synced: {error}"),
+                None,
+            )
+        })
+    })?
+    .map_err(|e| failure("module", e.to_string()))?;
+    to_php_array(&serde_json::json!({
+        "group_created": report.group_created,
+        "options_created": report.options_created,
+        "choices_added": report.choices_added.iter().map(|c| format!("{}: {}", c.option, c.value)).collect::<Vec<_>>(),
+        "left_deleted": report.left_deleted,
+        "skipped_busy": report.skipped_busy,
+    }))
+    .map_err(|e| failure("module", e))
+}
+
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
     module
         .function(wrap_function!(module_meta_data))
@@ -381,6 +408,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_power_buttons))
         .function(wrap_function!(module_single_sign_on))
         .function(wrap_function!(module_sync_builds))
+        .function(wrap_function!(module_sync_configurable_options))
         .function(wrap_function!(module_email_pre_send))
         .function(wrap_function!(module_product_settings_fields))
         .function(wrap_function!(module_save_product_settings))

@@ -152,6 +152,14 @@ impl Sql for PdoSql {
         .max(0) as u64)
     }
 
+    fn insert(&self, sql: &str, params: &[SqlValue]) -> Result<i64, SqlError> {
+        self.run(sql, params)?;
+        let id = call(self.pdo(), "lastInsertId", vec![])?;
+        id.long()
+            .or_else(|| id.string().and_then(|s| s.parse().ok()))
+            .ok_or_else(|| SqlError(format!("the database gave no id for: {sql}")))
+    }
+
     fn begin(&self) -> Result<bool, SqlError> {
         if call(self.pdo(), "inTransaction", vec![])?.is_true() {
             return Ok(false);

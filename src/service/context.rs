@@ -31,6 +31,12 @@ pub enum ModuleError {
     NoParentOrganization,
 }
 
+impl From<crate::store::SqlError> for ModuleError {
+    fn from(error: crate::store::SqlError) -> Self {
+        ModuleError::Store(error.into())
+    }
+}
+
 pub struct Context<'a> {
     pub sql: &'a dyn Sql,
     pub host: &'a dyn Host,

@@ -2,10 +2,13 @@
 //! build sync. Plain Rust over the `Host` and `Sql` ports.
 
 pub mod build_sync;
+pub mod catalogue;
+pub mod chosen_options;
 pub mod context;
 pub mod host;
 pub mod links;
 pub mod managed_organization;
+pub mod option_sync;
 pub mod params;
 pub mod settings;
 pub mod vm_target;

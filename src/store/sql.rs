@@ -71,6 +71,8 @@ pub trait Sql {
     fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, SqlError>;
     /// Runs a statement; returns the number of rows it changed.
     fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, SqlError>;
+    /// Runs an INSERT; returns the id the database gave the new row.
+    fn insert(&self, sql: &str, params: &[SqlValue]) -> Result<i64, SqlError>;
     /// Opens a transaction; false when one is already open (then the outer one decides).
     fn begin(&self) -> Result<bool, SqlError>;
     fn commit(&self) -> Result<(), SqlError>;

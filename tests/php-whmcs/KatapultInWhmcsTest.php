@@ -293,6 +293,41 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertSame(1, self::$sim->stats()['builds_by_whmcs_service_id']["$installation/{$service->id}"]);
     }
 
+    public function testTheOptionGroupIsKeptByTheDailyCronAndCreateAccountBuildsWhatTheClientChose(): void
+    {
+        $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        // A new key brings the group in at once, linked to the Katapult products.
+        $this->saveOtherTab($product, 'sim-token');
+        $group = WHMCS\Database\Capsule::table('tblproductconfiggroups')->where('name', 'Katapult Virtual Machines')->value('id');
+        $this->assertNotNull($group);
+        $this->assertSame([$product], WHMCS\Database\Capsule::table('tblproductconfiglinks')->where('gid', $group)->pluck('pid')->map(fn ($p) => (int) $p)->all());
+        $this->assertSame((int) $group, SalmonDataStore::get('module_setting', 'katapult', 'vm_config_option_group_id'));
+        $this->assertStringContainsString('Re-sync the &quot;Katapult Virtual Machines&quot; configurable options', htmlspecialchars($this->pane($product)));
+
+        // The daily cron finds nothing new: nothing is written, nothing logged.
+        $options = WHMCS\Database\Capsule::table('tblproductconfigoptionssub')->count();
+        $logged = count(ActivityLog::descriptions());
+        WhmcsStandIn\Cron::run(true);
+        $this->assertSame($options, WHMCS\Database\Capsule::table('tblproductconfigoptionssub')->count());
+        $this->assertCount($logged, ActivityLog::descriptions());
+
+        // The client chose Debian 11 and a 40 GB disk; WHMCS passes them in $params.
+        Fixtures::server();
+        $service = Fixtures::service(Fixtures::client(), $product, ['domain' => 'chosen.example.com']);
+        $option = fn (string $name) => (int) WHMCS\Database\Capsule::table('tblproductconfigoptions')->where('gid', $group)->where('optionname', $name)->value('id');
+        Fixtures::chooseOption($service, $option('Disk Template'), 'templates/debian-11');
+        Fixtures::chooseOption($service, $option('Custom Disk Size (GB)'), 40);
+        $this->assertSame('templates/debian-11', WhmcsStandIn\Module::buildParams((int) $service->id)['configoptions']['Disk Template']);
+
+        ModuleLog::enable();
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id));
+        $build = array_values(array_filter(ModuleLog::entries(), fn ($e) => str_contains((string) $e->action, 'build')));
+        $this->assertNotEmpty($build);
+        $this->assertStringContainsString('templates/debian-11', (string) $build[0]->request);
+        $this->assertMatchesRegularExpression('/"size_in_gb":\s*40/', (string) $build[0]->request);
+        $this->assertStringContainsString('uk-lon-01', (string) $build[0]->request, 'the product\'s data center, as the client chose none');
+    }
+
     public function testCronWritesTheBuiltVmIntoWhmcsAndFiresBuiltOnce(): void
     {
         $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;

@@ -58,6 +58,11 @@ impl Sql for Sqlite {
             .map_err(|e| SqlError(e.to_string()))
     }
 
+    fn insert(&self, sql: &str, params: &[SqlValue]) -> Result<i64, SqlError> {
+        self.execute(sql, params)?;
+        Ok(self.0.last_insert_rowid())
+    }
+
     fn begin(&self) -> Result<bool, SqlError> {
         if !self.0.is_autocommit() {
             return Ok(false);
