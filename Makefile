@@ -46,7 +46,7 @@ install: build
 	    printf 'extension=katapult\n' > "$$ini_dir/50-katapult.ini"; \
 	  else echo "add extension=katapult to your php.ini"; fi
 	mkdir -p "$(WHMCS_DIR)/modules/servers/katapult"
-	cp -R module/. views assets overrides "$(WHMCS_DIR)/modules/servers/katapult/"
+	cp -RL module/. "$(WHMCS_DIR)/modules/servers/katapult/"
 	@echo "installed: restart PHP-FPM (or your web server), then check: php --ri katapult"
 
 clean:

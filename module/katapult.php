@@ -3,7 +3,8 @@
  * Katapult for WHMCS: the provisioning module WHMCS loads from modules/servers/katapult/.
  *
  * Every function hands over to the katapult PHP extension (katapult.so, written in Rust), which
- * does the work: API calls, the datastore, logging. This file holds no logic. If the extension
+ * does the work: API calls, the datastore, logging, templates. The only PHP here gathers what a
+ * client-area request carries (session, posted token, language files) for the extension. If the extension
  * is not loaded, WHMCS shows the message below instead of a blank page.
  *
  * @see https://developers.whmcs.com/provisioning-modules/
@@ -124,13 +125,14 @@ function katapult_ChangePackage(array $params): string
 }
 
 /**
- * Single sign-on ("Open Console"): a Katapult console session for the VM.
+ * Single sign-on ("Open Console"): a Katapult console session for the VM. From the client area
+ * the request must carry the console button's single-use token.
  *
  * @return array{success: bool, redirectTo?: string, errorMsg?: string}
  */
 function katapult_ServiceSingleSignOn(array $params): array
 {
-    return \Katapult\Module\singleSignOn($params);
+    return \Katapult\Module\singleSignOn($params, katapult_client_request());
 }
 
 /**
@@ -144,37 +146,114 @@ function katapult_AdminCustomButtonArray(): array
 }
 
 /**
- * The client area's power buttons.
+ * The functions a client may call (clientarea.php?...&modop=custom&a=...): the power actions,
+ * which the panel's forms post with single-use tokens, and the panel's live-state poll. They are
+ * not listed as client-area buttons: WHMCS would render them as plain links without tokens.
  *
- * @return array<string, string> button label => function suffix
+ * @return string[] function suffixes
  */
-function katapult_ClientAreaCustomButtonArray(): array
+function katapult_ClientAreaAllowedFunctions(): array
 {
-    return \Katapult\Module\powerButtons();
+    return \Katapult\Module\clientAreaFunctions();
+}
+
+/**
+ * The client's product page: the VM panel (being built, overview, or why it cannot be shown).
+ *
+ * @return string HTML
+ */
+function katapult_ClientArea(array $params): string
+{
+    return \Katapult\Module\clientArea($params, katapult_client_request() ?? []);
+}
+
+/**
+ * The panel's poll (client area only): the panel afresh, as JSON, then the request ends.
+ *
+ * @return string why nothing was sent, outside the client area
+ */
+function katapult_LiveState(array $params): string
+{
+    $request = katapult_client_request();
+    if ($request === null) {
+        return 'LiveState serves the client area\'s panel only.';
+    }
+    $state = \Katapult\Module\liveState($params, $request);
+    header('Content-Type: application/json; charset=utf-8');
+    header('Cache-Control: no-store');
+    echo $state;
+    exit;
 }
 
 /** Button "Start VM". @return string 'success', or what went wrong */
 function katapult_StartVm(array $params): string
 {
-    return \Katapult\Module\power($params, 'start');
+    return \Katapult\Module\power($params, 'start', katapult_client_request());
 }
 
 /** Button "Shut down VM": asks the operating system to shut down. */
 function katapult_ShutdownVm(array $params): string
 {
-    return \Katapult\Module\power($params, 'shutdown');
+    return \Katapult\Module\power($params, 'shutdown', katapult_client_request());
 }
 
 /** Button "Stop VM": stops at once, like pulling the plug. */
 function katapult_StopVm(array $params): string
 {
-    return \Katapult\Module\power($params, 'stop');
+    return \Katapult\Module\power($params, 'stop', katapult_client_request());
 }
 
 /** Button "Reset VM": a hard reboot. */
 function katapult_ResetVm(array $params): string
 {
-    return \Katapult\Module\power($params, 'reset');
+    return \Katapult\Module\power($params, 'reset', katapult_client_request());
+}
+
+/**
+ * What a client-area request tells the extension: the logged-in client, the posted action token,
+ * WHMCS's CSRF token for the panel's forms, the client's language strings and this folder.
+ * Null outside the client area (admin area, API, cron), where WHMCS has checked who acts.
+ *
+ * @internal
+ * @return array{client: int, token: string, csrf: string, lang: array<string, string>, dir: string}|null
+ */
+function katapult_client_request(): ?array
+{
+    if (!defined('CLIENTAREA')) {
+        return null;
+    }
+    return [
+        'client' => (int) ($_SESSION['uid'] ?? 0),
+        'token' => is_string($_POST['katapult_token'] ?? null) ? $_POST['katapult_token'] : '',
+        'csrf' => function_exists('generate_token') ? (string) generate_token('plain') : '',
+        'lang' => katapult_lang(),
+        'dir' => __DIR__,
+    ];
+}
+
+/**
+ * The client-area strings in the client's language: lang/english.php, then the language's own
+ * file, then the provider's overrides/lang/ copies of either.
+ *
+ * @internal
+ * @return array<string, string>
+ */
+function katapult_lang(): array
+{
+    $language = $_SESSION['Language'] ?? ($GLOBALS['CONFIG']['Language'] ?? 'english');
+    $language = preg_replace('/[^a-z_-]/', '', strtolower((string) $language)) ?: 'english';
+    $strings = [];
+    foreach (['lang', 'overrides/lang'] as $folder) {
+        foreach (array_unique(['english', $language]) as $name) {
+            $file = __DIR__ . "/$folder/$name.php";
+            if (is_file($file)) {
+                $_LANG = [];
+                include $file;
+                $strings = array_merge($strings, array_filter($_LANG, 'is_string'));
+            }
+        }
+    }
+    return $strings;
 }
 
 /**

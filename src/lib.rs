@@ -9,6 +9,7 @@ pub mod build_info;
 pub mod module;
 pub mod service;
 pub mod store;
+pub mod views;
 
 #[cfg(feature = "php")]
 mod php;

@@ -102,11 +102,17 @@ namespace Katapult\Module {
 
     function terminateAccount(array $params): string {}
 
-    function power(array $params, string $action): string {}
+    function power(array $params, string $action, ?array $client = null): string {}
 
     function powerButtons(): array {}
 
-    function singleSignOn(array $params): array {}
+    function clientArea(array $params, array $client): string {}
+
+    function liveState(array $params, array $client): string {}
+
+    function clientAreaFunctions(): array {}
+
+    function singleSignOn(array $params, ?array $client = null): array {}
 
     function syncBuilds(): array {}
 

@@ -109,6 +109,39 @@ impl PowerAction {
             PowerAction::Reset => "reset",
         }
     }
+
+    /// Whether the action does anything in `state`: start a stopped VM; stop, shut down or
+    /// reset a running one. In between (starting, stopping, …) none does.
+    pub fn allowed_in(&self, state: VirtualMachineState) -> bool {
+        match self {
+            PowerAction::Start => state == VirtualMachineState::Stopped,
+            PowerAction::Stop | PowerAction::Shutdown | PowerAction::Reset => {
+                state == VirtualMachineState::Started
+            }
+        }
+    }
+
+    /// Whether the action interrupts what runs on the VM (so a client confirms it first).
+    pub fn is_disruptive(&self) -> bool {
+        !matches!(self, PowerAction::Start)
+    }
+}
+
+impl VirtualMachineState {
+    /// On the way from one steady state to another: worth watching closely.
+    pub fn is_transitional(&self) -> bool {
+        matches!(
+            self,
+            VirtualMachineState::Starting
+                | VirtualMachineState::Stopping
+                | VirtualMachineState::ShuttingDown
+                | VirtualMachineState::Resetting
+                | VirtualMachineState::Allocating
+                | VirtualMachineState::Allocated
+                | VirtualMachineState::Migrating
+                | VirtualMachineState::Transferring
+        )
+    }
 }
 
 impl Client {

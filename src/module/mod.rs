@@ -2,6 +2,7 @@
 //! They return plain data; `php/` hands it to WHMCS in the shape WHMCS expects.
 
 pub mod change_package;
+pub mod client_area;
 pub mod config_options;
 pub mod create_account;
 pub mod meta_data;

@@ -1,7 +1,10 @@
-//! The custom functions behind the Start, Stop, Shut down and Reset buttons (admin area and
-//! client area): the power action, logged to the client's activity log.
+//! The custom functions behind the Start, Stop, Shut down and Reset buttons: the power action,
+//! logged to the client's activity log with who asked and how it went. From the client area
+//! the request must carry the button's single-use token (see `ClientRequest::authorize`); from
+//! the admin area WHMCS has checked the admin.
 
 use crate::api::virtual_machines::PowerAction;
+use crate::service::client_request::{ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::{service_vm, ServiceVm};
@@ -14,27 +17,72 @@ pub const BUTTONS: [(&str, &str, PowerAction); 4] = [
     ("Reset VM", "ResetVm", PowerAction::Reset),
 ];
 
-pub fn power(ctx: &Context<'_>, params: &ServiceParams, action: PowerAction) -> String {
-    super::said(
-        run(ctx, params, action),
-        &format!("the VM did not {}", action.as_str()),
-    )
+/// The function suffix of an action's button.
+fn function_of(action: PowerAction) -> &'static str {
+    BUTTONS
+        .iter()
+        .find(|(_, _, a)| *a == action)
+        .map(|(_, function, _)| *function)
+        .expect("every power action has a button")
 }
 
+pub fn power(
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+    action: PowerAction,
+    client: Option<&ClientRequest>,
+) -> String {
+    let who = if client.is_some() {
+        "the client"
+    } else {
+        "an admin"
+    };
+    if let Some(request) = client {
+        match request.authorize(ctx, params, function_of(action)) {
+            Ok(()) => {}
+            Err(Denied::Told(text)) => return text,
+            Err(Denied::Failed(error)) => return failed(ctx, params, action, who, error),
+        }
+    }
+    match run(ctx, params, action) {
+        Ok(Ok(task)) => {
+            ctx.log_for_service(
+                params.service_id,
+                Some(params.client_id),
+                &format!("{} requested by {who} (task {task})", action.as_str()),
+            );
+            "success".to_string()
+        }
+        Ok(Err(reason)) => reason,
+        Err(error) => failed(ctx, params, action, who, error),
+    }
+}
+
+/// The task id; Ok(Err(reason)) when there is no VM to act on.
 fn run(
     ctx: &Context<'_>,
     params: &ServiceParams,
     action: PowerAction,
-) -> Result<String, ModuleError> {
+) -> Result<Result<String, String>, ModuleError> {
     let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
         Ok(target) => target,
-        Err(reason) => return Ok(reason),
+        Err(reason) => return Ok(Err(reason)),
     };
     let task = ctx.logged(&client, || client.power(&vm, action))?;
+    Ok(Ok(task.id))
+}
+
+fn failed(
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+    action: PowerAction,
+    who: &str,
+    error: ModuleError,
+) -> String {
     ctx.log_for_service(
         params.service_id,
         Some(params.client_id),
-        &format!("{} requested (task {})", action.as_str(), task.id),
+        &format!("{} requested by {who} failed: {error}", action.as_str()),
     );
-    Ok("success".to_string())
+    super::said(Err(error), &format!("the VM did not {}", action.as_str()))
 }

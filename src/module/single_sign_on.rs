@@ -1,6 +1,8 @@
 //! `katapult_ServiceSingleSignOn()`: a Katapult console session for the VM, opened by redirect.
 //! Always the shape WHMCS expects, also on failure (the PHP module threw a TypeError there).
 
+use super::client_area::CONSOLE_ACTION;
+use crate::service::client_request::{ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::{service_vm, ServiceVm};
@@ -11,14 +13,36 @@ pub enum SingleSignOn {
     Failed(String),
 }
 
-pub fn single_sign_on(ctx: &Context<'_>, params: &ServiceParams) -> SingleSignOn {
-    match run(ctx, params) {
+/// From the client area (`client`), the console button's single-use token must come with it.
+pub fn single_sign_on(
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+    client: Option<&ClientRequest>,
+) -> SingleSignOn {
+    if let Some(request) = client {
+        match request.authorize(ctx, params, CONSOLE_ACTION) {
+            Ok(()) => {}
+            Err(Denied::Told(text)) => return SingleSignOn::Failed(text),
+            Err(Denied::Failed(error)) => {
+                return SingleSignOn::Failed(format!("The console could not be opened: {error}"))
+            }
+        }
+    }
+    match run(
+        ctx,
+        params,
+        if client.is_some() {
+            "the client"
+        } else {
+            "an admin"
+        },
+    ) {
         Ok(outcome) => outcome,
         Err(error) => SingleSignOn::Failed(format!("The console could not be opened: {error}")),
     }
 }
 
-fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<SingleSignOn, ModuleError> {
+fn run(ctx: &Context<'_>, params: &ServiceParams, who: &str) -> Result<SingleSignOn, ModuleError> {
     let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
         Ok(target) => target,
         Err(reason) => return Ok(SingleSignOn::Failed(reason)),
@@ -34,7 +58,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<SingleSignOn, Module
     ctx.log_for_service(
         params.service_id,
         Some(params.client_id),
-        "opened the VM's console",
+        &format!("{who} opened the VM's console"),
     );
     Ok(SingleSignOn::RedirectTo(session.url))
 }

@@ -12,10 +12,11 @@ use super::ini;
 use super::pdo::PdoSql;
 use super::whmcs_host::WhmcsHost;
 use crate::module::{
-    change_package, config_options, create_account, meta_data, power_buttons,
+    change_package, client_area, config_options, create_account, meta_data, power_buttons,
     product_settings_pane, single_sign_on, suspend_account, terminate_account, test_connection,
     unsuspend_account,
 };
+use crate::service::client_request::{ClientRequest, Lang};
 use crate::service::context::{Context, ModuleError};
 use crate::service::option_sync::{self, SyncMode};
 use crate::service::params::ServiceParams;
@@ -255,21 +256,105 @@ pub fn module_terminate_account(params: &ZendHashTable) -> String {
     for_service(params, terminate_account::terminate_account)
 }
 
-/// The Start/Stop/Shut down/Reset buttons: `$action` is start, stop, shutdown or reset.
+/// What `katapult.php` tells of a client-area request (`katapult_client_request()`):
+/// `['client' => uid, 'token' => posted katapult_token, 'csrf' => WHMCS token, 'lang' => strings,
+/// 'dir' => module directory]`. None (admin area, API) when PHP passes null.
+fn client_request(request: Option<&ZendHashTable>) -> Result<Option<ClientRequest>, String> {
+    request.map(client_request_from).transpose()
+}
+
+fn client_request_from(request: &ZendHashTable) -> Result<ClientRequest, String> {
+    let fields = match table_to_json(request, 0, Objects::Skip)? {
+        serde_json::Value::Object(fields) => fields,
+        _ => return Err("the client-area request is not an array with keys".into()),
+    };
+    let text = |key: &str| {
+        fields
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let viewer_client_id = match fields.get("client") {
+        Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(0),
+        Some(serde_json::Value::String(s)) => s.trim().parse().unwrap_or(0),
+        _ => 0,
+    };
+    let lang = match fields.get("lang") {
+        Some(serde_json::Value::Object(strings)) => Lang(strings.clone()),
+        _ => Lang::default(),
+    };
+    let module_dir = text("dir");
+    if module_dir.is_empty() {
+        return Err("the client-area request names no module directory ('dir')".into());
+    }
+    Ok(ClientRequest {
+        viewer_client_id,
+        action_token: text("token"),
+        csrf_token: text("csrf"),
+        lang,
+        module_dir: module_dir.into(),
+    })
+}
+
+/// The Start/Stop/Shut down/Reset buttons: `$action` is start, stop, shutdown or reset;
+/// `$client` the client-area request, null from the admin area.
 #[php_function]
 #[php(name = "Katapult\\Module\\power")]
-pub fn module_power(params: &ZendHashTable, action: String) -> String {
-    match power_buttons::BUTTONS
+pub fn module_power(
+    params: &ZendHashTable,
+    action: String,
+    client: Option<&ZendHashTable>,
+) -> String {
+    let Some((_, _, action)) = power_buttons::BUTTONS
         .iter()
         .find(|(_, _, a)| a.as_str() == action)
-    {
-        Some((_, _, action)) => for_service(params, |ctx, params| {
-            power_buttons::power(ctx, params, *action)
+    else {
+        return format!(
+            "Katapult: `{action}` is not a power action (start, stop, shutdown, reset)"
+        );
+    };
+    match client_request(client) {
+        Ok(request) => for_service(params, |ctx, params| {
+            power_buttons::power(ctx, params, *action, request.as_ref())
         }),
-        None => {
-            format!("Katapult: `{action}` is not a power action (start, stop, shutdown, reset)")
-        }
+        Err(error) => format!("Katapult: {error}"),
     }
+}
+
+/// katapult_ClientArea(): the panel's HTML (building, overview, or a readable problem).
+#[php_function]
+#[php(name = "Katapult\\Module\\clientArea")]
+pub fn module_client_area(params: &ZendHashTable, client: &ZendHashTable) -> PhpResult<String> {
+    let request = client_request_from(client).map_err(|e| failure("module", e))?;
+    in_service_context(params, |ctx, params| {
+        client_area::client_area(ctx, params, &request)
+    })
+    .map_err(|e| failure("module", e))
+}
+
+/// katapult_LiveState(): the panel afresh as JSON, for the panel's script.
+#[php_function]
+#[php(name = "Katapult\\Module\\liveState")]
+pub fn module_live_state(params: &ZendHashTable, client: &ZendHashTable) -> PhpResult<String> {
+    let request = client_request_from(client).map_err(|e| failure("module", e))?;
+    in_service_context(params, |ctx, params| {
+        client_area::live_state(ctx, params, &request).to_string()
+    })
+    .map_err(|e| failure("module", e))
+}
+
+/// ClientAreaAllowedFunctions: the power actions and the panel's poll.
+#[php_function]
+#[php(name = "Katapult\\Module\\clientAreaFunctions")]
+pub fn module_client_area_functions() -> Vec<String> {
+    power_buttons::BUTTONS
+        .iter()
+        .map(|(_, function, _)| function.to_string())
+        .chain(std::iter::once(
+            client_area::LIVE_STATE_FUNCTION.to_string(),
+        ))
+        .collect()
 }
 
 /// AdminCustomButtonArray / ClientAreaCustomButtonArray: label => function suffix.
@@ -286,8 +371,17 @@ pub fn module_power_buttons() -> ArrayResult {
 /// ['success' => false, 'errorMsg' => reason].
 #[php_function]
 #[php(name = "Katapult\\Module\\singleSignOn")]
-pub fn module_single_sign_on(params: &ZendHashTable) -> ArrayResult {
-    let outcome = in_service_context(params, single_sign_on::single_sign_on)
+pub fn module_single_sign_on(
+    params: &ZendHashTable,
+    client: Option<&ZendHashTable>,
+) -> ArrayResult {
+    let outcome = client_request(client)
+        .map_err(|e| format!("Katapult: {e}"))
+        .and_then(|request| {
+            in_service_context(params, |ctx, params| {
+                single_sign_on::single_sign_on(ctx, params, request.as_ref())
+            })
+        })
         .unwrap_or_else(single_sign_on::SingleSignOn::Failed);
     let mut table = ZendHashTable::new();
     let inserted = match outcome {
@@ -406,6 +500,9 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_terminate_account))
         .function(wrap_function!(module_power))
         .function(wrap_function!(module_power_buttons))
+        .function(wrap_function!(module_client_area))
+        .function(wrap_function!(module_live_state))
+        .function(wrap_function!(module_client_area_functions))
         .function(wrap_function!(module_single_sign_on))
         .function(wrap_function!(module_sync_builds))
         .function(wrap_function!(module_sync_configurable_options))

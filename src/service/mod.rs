@@ -1,9 +1,11 @@
 //! The domain: module settings, and (as they land) managed organizations, VM services and the
 //! build sync. Plain Rust over the `Host` and `Sql` ports.
 
+pub mod action_tokens;
 pub mod build_sync;
 pub mod catalogue;
 pub mod chosen_options;
+pub mod client_request;
 pub mod context;
 pub mod host;
 pub mod links;

@@ -15,6 +15,9 @@ pub struct ServiceParams {
     pub client_first_name: String,
     pub client_last_name: String,
     pub client_company: String,
+    /// The service's username and password (WHMCS passes the password decrypted).
+    pub username: String,
+    pub password: String,
 }
 
 fn text(value: Option<&Value>) -> String {
@@ -63,6 +66,12 @@ impl ServiceParams {
             client_first_name: detail("firstname"),
             client_last_name: detail("lastname"),
             client_company: detail("companyname"),
+            username: text(params.get("username")),
+            password: params
+                .get("password")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
         })
     }
 

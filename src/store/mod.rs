@@ -3,6 +3,7 @@
 
 pub mod datastore;
 pub mod locks;
+pub mod nonces;
 pub mod php_value;
 pub mod secrets;
 pub mod sql;

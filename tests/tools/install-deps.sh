@@ -9,12 +9,18 @@ packages=(
   php-mbstring php-xml phpunit
   php-sqlite3 php-mysql php-illuminate-database mariadb-server   # the WHMCS stand-in and its databases
   gcc make git ca-certificates
+  php-curl                   # the stand-in's web-front tests (HTTP client)
+  chromium curl              # the browser test (tests/browser): headless Chromium, readiness checks
 )
 
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# The browser test runs playwright-core on Node.js (>= 20) with npm; most machines have them
+# (/usr/bin or /usr/local/bin): Debian's packages only when they are missing.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then

@@ -1,13 +1,15 @@
 <?php
 /**
  * TEST STAND-IN for proprietary WHMCS: the global helper functions WHMCS provides to modules
- * (REFERENCE.md §1.11). Each is a thin wrapper over a WhmcsStandIn class that documents which
- * WHMCS behaviour it mirrors and where it simplifies.
+ * (REFERENCE.md §1.11), plus the client area's CSRF helpers generate_token() / check_token().
+ * Each is a thin wrapper over a WhmcsStandIn class that documents which WHMCS behaviour it mirrors
+ * and where it simplifies.
  */
 
 declare(strict_types=1);
 
 use WhmcsStandIn\ActivityLog;
+use WhmcsStandIn\Csrf;
 use WhmcsStandIn\Encryption;
 use WhmcsStandIn\Hooks;
 use WhmcsStandIn\LocalApi;
@@ -95,5 +97,26 @@ if (!function_exists('sendMessage')) {
     function sendMessage($templateName, $relId, $extra = [], $displayResult = false, $attachments = []): bool
     {
         return Mailer::send((string) $templateName, (int) $relId, is_array($extra) ? $extra : []);
+    }
+}
+
+if (!function_exists('generate_token')) {
+    /** The session's CSRF token: 'plain' (the token), 'link' (`&token=…`), else the hidden form field. See WhmcsStandIn\Csrf. */
+    function generate_token($type = 'form'): string
+    {
+        return Csrf::generate((string) $type);
+    }
+}
+
+if (!function_exists('check_token')) {
+    /** Stops the request with "Invalid CSRF Protection Token" unless the request's `token` is the session's, as WHMCS. */
+    function check_token($namespace = 'WHMCS.default', $token = null): void
+    {
+        if (!Csrf::isValid($token === null ? null : (string) $token)) {
+            if (!headers_sent()) {
+                http_response_code(403);
+            }
+            exit(Csrf::INVALID_MESSAGE);
+        }
     }
 }

@@ -3,7 +3,9 @@
  * TEST STAND-IN for proprietary WHMCS: fixture helpers that create WHMCS data the way WHMCS's
  * admin area / order process would leave it in the tables.
  *
- *  - client([...]) → WHMCS\User\Client (tblclients, status Active, currency 1)
+ *  - client([...]) → WHMCS\User\Client (tblclients, status Active, currency 1; password
+ *    'client-password' unless 'password' => plain text is given; stored password_hash()ed, as the
+ *    stand-in's login page checks it; a value that already is a password_hash() is kept)
  *  - product([...]) → WHMCS\Product\Product (tblproducts, type 'server', servertype 'katapult');
  *    pass 'configoption1' => ... for module settings, 'welcomeemail' => template id
  *  - server([...]) → tblservers id (type 'katapult', active, password stored encrypted)
@@ -33,10 +35,13 @@ final class Fixtures
 {
     private static int $sequence = 0;
 
-    /** @param array<string, mixed> $overrides */
+    /** @param array<string, mixed> $overrides 'password' is given in plain text (or as a password_hash()) */
     public static function client(array $overrides = []): Client
     {
         $n = ++self::$sequence;
+        if (isset($overrides['password']) && password_get_info((string) $overrides['password'])['algo'] === null) {
+            $overrides['password'] = password_hash((string) $overrides['password'], PASSWORD_BCRYPT);
+        }
         return Client::create($overrides + [
             'uuid' => self::uuid(),
             'firstname' => 'Ada',

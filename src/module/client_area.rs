@@ -1,0 +1,361 @@
+//! `katapult_ClientArea()`: the panel on the client's product page, and the JSON its script polls
+//! (`katapult_LiveState`) to keep it current without a reload.
+//!
+//! The story: while the build runs, a "being built" panel (the build is checked right then, so
+//! a finished VM shows at once rather than at the next cron run); once built, the overview: live
+//! state, addresses, SSH command, credentials, package and data center, and the power actions
+//! and console that make sense in that state, each with its own single-use token. When Katapult
+//! cannot be reached or the VM is gone, a readable message in the panel; the page around it
+//! always renders.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::api::virtual_machines::{VirtualMachine, VirtualMachineState};
+use crate::service::action_tokens::ActionTokens;
+use crate::service::build_sync;
+use crate::service::client_request::{service_status, ClientRequest};
+use crate::service::context::{Context, ModuleError};
+use crate::service::links::ServiceLinks;
+use crate::service::params::ServiceParams;
+use crate::service::vm_target::vm_of;
+use crate::views::Views;
+
+use super::power_buttons::BUTTONS;
+
+pub const PAGE_TEMPLATE: &str = "views/client/virtual_machines/page.hbs";
+pub const OVERVIEW_TEMPLATE: &str = "views/client/virtual_machines/overview.hbs";
+pub const BUILDING_TEMPLATE: &str = "views/client/virtual_machines/building.hbs";
+pub const PROBLEM_TEMPLATE: &str = "views/client/virtual_machines/problem.hbs";
+const CLIENT_CSS: &str = "assets/css/client.css";
+const CLIENT_JS: &str = "assets/js/client.js";
+
+/// The module function the panel's script polls.
+pub const LIVE_STATE_FUNCTION: &str = "LiveState";
+/// The action name console tokens are bound to.
+pub const CONSOLE_ACTION: &str = "Console";
+
+/// How soon the panel asks again: quickly while something is changing.
+const POLL_BUILDING_MS: u64 = 4_000;
+const POLL_CHANGING_MS: u64 = 2_000;
+const POLL_STEADY_MS: u64 = 15_000;
+const POLL_PROBLEM_MS: u64 = 30_000;
+
+/// The panel, with its stylesheet and script: what WHMCS puts on the product page.
+pub fn client_area(ctx: &Context<'_>, params: &ServiceParams, request: &ClientRequest) -> String {
+    let views = Views::new(&request.module_dir);
+    let panel = panel_html(ctx, params, request, Logging::Failures);
+    let page = (|| {
+        let assets = json!({
+            "css": views.asset_url(CLIENT_CSS)?,
+            "js": views.asset_url(CLIENT_JS)?,
+        });
+        views.render(
+            PAGE_TEMPLATE,
+            &json!({ "panel": panel.html, "assets": assets }),
+        )
+    })();
+    page.unwrap_or_else(|error| {
+        log_view_problem(ctx, params, &error.to_string());
+        panel.html
+    })
+}
+
+/// What the panel's script gets when it polls: the panel afresh, its version (it is swapped in
+/// when that changes) and when to ask next.
+pub fn live_state(ctx: &Context<'_>, params: &ServiceParams, request: &ClientRequest) -> Value {
+    // A poll repeats every few seconds: a failure it meets was logged when the page loaded.
+    let panel = panel_html(ctx, params, request, Logging::Quiet);
+    json!({ "version": panel.version, "html": panel.html, "poll_after_ms": panel.poll_after_ms })
+}
+
+struct Panel {
+    html: String,
+    version: String,
+    poll_after_ms: u64,
+}
+
+/// What the panel shows now, rendered; a problem panel when anything fails, and plain escaped
+/// text if even that template cannot render.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Logging {
+    Failures,
+    Quiet,
+}
+
+fn panel_html(
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+    request: &ClientRequest,
+    logging: Logging,
+) -> Panel {
+    let views = Views::new(&request.module_dir);
+    let (template, mut data) = match panel_model(ctx, params, request) {
+        Ok(model) => model,
+        Err(problem) => problem_model(ctx, params, request, problem, logging),
+    };
+    let common = json!({
+        "service_id": params.service_id,
+        "lang": request.lang.0,
+        "csrf": request.csrf_token,
+        "urls": { "poll": custom_url(params.service_id, LIVE_STATE_FUNCTION) },
+    });
+    merge(&mut data, common);
+    let version = data["version"].as_str().unwrap_or_default().to_string();
+    let poll_after_ms = data["poll_after_ms"].as_u64().unwrap_or(POLL_PROBLEM_MS);
+    let html = views.render(template, &data).unwrap_or_else(|error| {
+        log_view_problem(ctx, params, &error.to_string());
+        format!(
+            r#"<div class="katapult alert alert-warning" data-katapult-service="{}">{}</div>"#,
+            params.service_id,
+            crate::module::product_settings_pane::escape(
+                &request.lang.text("katapult_unavailable")
+            )
+        )
+    });
+    Panel {
+        html,
+        version,
+        poll_after_ms,
+    }
+}
+
+/// Why there is no overview to show.
+enum Problem {
+    /// Said to the client as it is (a language string).
+    Told(&'static str),
+    Failed(ModuleError),
+}
+
+impl From<ModuleError> for Problem {
+    fn from(error: ModuleError) -> Self {
+        Problem::Failed(error)
+    }
+}
+
+fn panel_model(
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+    request: &ClientRequest,
+) -> Result<(&'static str, Value), Problem> {
+    if request.viewer_client_id != params.client_id {
+        return Err(Problem::Told("katapult_not_yours"));
+    }
+    let store = ctx.store()?;
+    let mut links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
+    if links.build_pending() {
+        build_sync::sync_service(
+            ctx,
+            params.service_id,
+            &format!("client-area-{}", std::process::id()),
+        )?;
+        links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
+        if links.build_pending() {
+            return Ok((BUILDING_TEMPLATE, building_model(&links, ctx.now)));
+        }
+    }
+    let vm_ref = match vm_of(&links) {
+        Ok(vm_ref) => vm_ref,
+        Err(_) if links.vm_build_id.is_some() => {
+            return Err(Problem::Told("katapult_build_failed"))
+        }
+        Err(_) => return Err(Problem::Told("katapult_not_provisioned")),
+    };
+    let client = ctx.client(&store)?;
+    let vm = match ctx.logged(&client, || client.virtual_machine(&vm_ref)) {
+        Ok(response) => response.virtual_machine,
+        Err(error) if error.is_not_found() || error.is_in_trash() => {
+            return Err(Problem::Told("katapult_vm_missing"))
+        }
+        Err(error) => return Err(ModuleError::from(error).into()),
+    };
+    let tokens = ActionTokens::for_installation(ctx.sql, &store, ctx.host, ctx.now)
+        .map_err(|e| ModuleError::Product(e.to_string()))?;
+    let active = service_status(ctx, params.service_id)?.as_deref() == Some("Active");
+    Ok((
+        OVERVIEW_TEMPLATE,
+        overview_model(params, request, &vm, &tokens, active, ctx.now),
+    ))
+}
+
+fn building_model(links: &ServiceLinks, now: DateTime<Utc>) -> Value {
+    let since = links.vm_build_started_at.unwrap_or(now);
+    json!({
+        "version": "building",
+        "poll_after_ms": POLL_BUILDING_MS,
+        "building": {
+            "since": since.timestamp(),
+            "since_iso": since.to_rfc3339(),
+            "elapsed": elapsed(since, now),
+            "slow": links.vm_build_timeout_reached_at.is_some(),
+        },
+    })
+}
+
+/// `m:ss` (or `h:mm:ss`) since `since`, as the panel's script keeps counting it.
+fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - since).num_seconds().max(0);
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// The overview; a service that is not Active (suspended, say) shows it without actions.
+fn overview_model(
+    params: &ServiceParams,
+    request: &ClientRequest,
+    vm: &VirtualMachine,
+    tokens: &ActionTokens,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Value {
+    let lang = &request.lang;
+    let state = vm.state;
+    let ipv4: Vec<&str> = vm
+        .ip_addresses
+        .iter()
+        .filter(|ip| ip.is_ipv4())
+        .map(|ip| ip.address.as_str())
+        .collect();
+    let ipv6: Vec<&str> = vm
+        .ip_addresses
+        .iter()
+        .filter(|ip| !ip.is_ipv4())
+        .map(|ip| ip.address.as_str())
+        .collect();
+    let username = Some(params.username.as_str())
+        .filter(|u| !u.is_empty())
+        .unwrap_or("root");
+    let ssh_host = ipv4.first().copied().or(vm.fqdn.as_deref());
+    let token = |action: &str| tokens.issue(&request.binding(params, action), now);
+
+    let actions: Vec<Value> = BUTTONS
+        .iter()
+        .filter(|(_, _, action)| active && action.allowed_in(state))
+        .map(|(_, function, action)| {
+            let key = action.as_str();
+            let confirm = action
+                .is_disruptive()
+                .then(|| lang.text(&format!("katapult_confirm_{key}")));
+            json!({
+                "function": function,
+                "label": lang.text(&format!("katapult_action_{key}")),
+                "url": custom_url(params.service_id, function),
+                "token": token(function),
+                "confirm": confirm,
+                "style": if action.is_disruptive() { "outline-danger" } else { "success" },
+            })
+        })
+        .collect();
+    let console = (active && state == VirtualMachineState::Started).then(|| {
+        json!({
+            "url": format!("clientarea.php?action=productdetails&id={}&dosinglesignon=1", params.service_id),
+            "token": token(CONSOLE_ACTION),
+        })
+    });
+    let data_center = vm
+        .zone
+        .as_ref()
+        .and_then(|z| z.data_center.as_ref())
+        .and_then(|dc| dc.name.clone());
+    let package = vm.package.as_ref().map(|p| {
+        let name = p
+            .name
+            .clone()
+            .or_else(|| p.permalink.clone())
+            .unwrap_or_default();
+        match (p.cpu_cores, p.memory_in_gb, p.storage_in_gb) {
+            (Some(cpu), Some(memory), Some(disk)) => {
+                format!("{name} ({cpu} vCPU, {memory} GB RAM, {disk} GB disk)")
+            }
+            _ => name,
+        }
+    });
+    let changing = state.is_transitional();
+    json!({
+        "version": format!("{}:{}:{}", state.as_str(), vm.id, vm.ip_addresses.len()),
+        "poll_after_ms": if changing { POLL_CHANGING_MS } else { POLL_STEADY_MS },
+        "vm": {
+            "id": vm.id,
+            "name": vm.name,
+            "hostname": vm.hostname,
+            "fqdn": vm.fqdn.clone().or_else(|| vm.hostname.clone()),
+            "state": state.as_str(),
+            "state_label": lang.text(&format!("katapult_state_{}", state.as_str())),
+            "state_class": state_class(state),
+            "changing": changing,
+            "ipv4": ipv4,
+            "ipv6": ipv6,
+            "package": package,
+            "data_center": data_center,
+        },
+        "ssh": ssh_host.map(|host| format!("ssh {username}@{host}")),
+        "credentials": { "username": username, "password": params.password },
+        "actions": actions,
+        "console": console,
+        "inactive": (!active).then(|| lang.text("katapult_not_active")),
+    })
+}
+
+/// The Bootstrap colour of a state's badge.
+fn state_class(state: VirtualMachineState) -> &'static str {
+    match state {
+        VirtualMachineState::Started => "success",
+        VirtualMachineState::Stopped => "secondary",
+        VirtualMachineState::Failed | VirtualMachineState::Orphaned => "danger",
+        _ => "warning",
+    }
+}
+
+fn problem_model(
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+    request: &ClientRequest,
+    problem: Problem,
+    logging: Logging,
+) -> (&'static str, Value) {
+    let key = match problem {
+        Problem::Told(key) => key,
+        Problem::Failed(error) => {
+            if logging == Logging::Failures {
+                // The client gets a plain message; the reason goes where the provider looks.
+                ctx.log_for_service(
+                    params.service_id,
+                    Some(params.client_id),
+                    &format!("the client area could not show the VM: {error}"),
+                );
+            }
+            "katapult_unavailable"
+        }
+    };
+    (
+        PROBLEM_TEMPLATE,
+        json!({
+            "version": format!("problem:{key}"),
+            "poll_after_ms": POLL_PROBLEM_MS,
+            "problem": { "kind": key, "message": request.lang.text(key) },
+        }),
+    )
+}
+
+/// `clientarea.php?…&modop=custom&a=<function>`: how WHMCS routes a client's custom action.
+fn custom_url(service_id: u64, function: &str) -> String {
+    format!("clientarea.php?action=productdetails&id={service_id}&modop=custom&a={function}")
+}
+
+fn merge(data: &mut Value, extra: Value) {
+    if let (Value::Object(data), Value::Object(extra)) = (data, extra) {
+        data.extend(extra);
+    }
+}
+
+fn log_view_problem(ctx: &Context<'_>, params: &ServiceParams, problem: &str) {
+    ctx.log_for_service(
+        params.service_id,
+        Some(params.client_id),
+        &format!("the client area panel could not be rendered: {problem}"),
+    );
+}

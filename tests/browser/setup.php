@@ -1,0 +1,58 @@
+<?php
+/**
+ * Browser test set-up (run by run.sh): a scratch WHMCS stand-in with one client who ordered one
+ * Katapult VM, and the order provisioned the way WHMCS does it (CreateAccount through the module
+ * command path), against the Katapult simulator (KATAPULT_API_URL, CA in katapult.ca_file).
+ *
+ * Env: WHMCS_DB_DSN, WHMCS_ROOTDIR (scratch), WHMCS_MODULE_DIR (default: the repository's module/),
+ * BROWSER_BASE_URL (the web front, saved as WHMCS's SystemURL), BROWSER_CLIENT_EMAIL,
+ * BROWSER_CLIENT_PASSWORD. Prints one JSON line: {"serviceId", "clientId", "email", "password"}.
+ * Product settings are those `make demo` uses (tests/demo/provision.php): package rock-3, data
+ * center uk-lon-01 (the simulator's London), disk template templates/ubuntu-22-04, API key
+ * sim-token saved through the product's Other tab hook.
+ */
+
+declare(strict_types=1);
+
+use WHMCS\Config\Setting;
+use WhmcsStandIn\{Environment, Fixtures, Module};
+
+require dirname(__DIR__) . '/whmcs/bootstrap.php';
+
+$moduleDir = getenv('WHMCS_MODULE_DIR') ?: dirname(__DIR__, 2) . '/module';
+$email = getenv('BROWSER_CLIENT_EMAIL') ?: 'ada@example.test';
+$password = getenv('BROWSER_CLIENT_PASSWORD') ?: 'correct-horse-battery';
+
+Module::load($moduleDir);
+Environment::reset();
+Setting::setValue('SystemURL', rtrim((string) (getenv('BROWSER_BASE_URL') ?: 'http://127.0.0.1/'), '/') . '/');
+Setting::setValue('CompanyName', 'Stand-in Hosting');
+
+$product = Fixtures::product([
+    'name' => 'Cloud Server S',
+    'servertype' => 'katapult',
+    'configoption1' => 'rock-3',
+    'configoption2' => 'uk-lon-01',
+    'configoption3' => 'templates/ubuntu-22-04',
+]);
+Fixtures::server();
+// The provider's API key, saved as the admin does on the product's Other tab (a no-op for a
+// module without that hook).
+$_POST = ['katapult_api_key' => 'sim-token', 'katapult_parent_organization' => ''];
+run_hook('AdminProductConfigFieldsSave', ['pid' => $product->id]);
+$_POST = [];
+
+$client = Fixtures::client(['firstname' => 'Ada', 'lastname' => 'Lovelace', 'email' => $email, 'password' => $password]);
+$service = Fixtures::service($client, $product, [
+    'domain' => 'engine.example.com',
+    'firstpaymentamount' => '12.00',
+    'amount' => '10.00',
+    'billingcycle' => 'Monthly',
+]);
+
+$result = Module::runModuleCommand('CreateAccount', (int) $service->id);
+if ($result !== 'success') {
+    fwrite(STDERR, "CreateAccount failed: $result\n");
+    exit(1);
+}
+echo json_encode(['serviceId' => (int) $service->id, 'clientId' => (int) $client->id, 'email' => $email, 'password' => $password]), "\n";

@@ -1,0 +1,333 @@
+#!/usr/bin/env node
+/*
+ * The Katapult client area in a real browser (Debian's headless Chromium driven by playwright-core),
+ * on the WHMCS stand-in's web front, against the Katapult simulator. Started by run.sh, which
+ * provides the environment below; run that, not this file.
+ *
+ * The module contract it checks (see tests/browser/README.md): root `.katapult[data-katapult-service]`;
+ * the root is `.katapult.katapult-building` while the VM builds, turning into `.katapult.katapult-overview` without a reload;
+ * `.katapult-vm-state[data-state]` with a visible label that refreshes by itself; power actions
+ * are POST forms `.katapult-action` with `katapult_token` and `token`, buttons
+ * `[data-katapult-action=StartVm|StopVm|ShutdownVm|ResetVm]`, destructive ones behind
+ * window.confirm(); a replayed action does nothing and says "expired"; the console is a POST form
+ * with target=_blank to `&dosinglesignon=1`, button `[data-katapult-action=console]`; the label of
+ * `stopped` is "Stopped" in English and "Gestoppt" in German.
+ *
+ * Steps run in order and stop at the first failure (later steps depend on earlier ones); the
+ * counts go to $BROWSER_RESULT as "passed failed" for run.sh's summary line.
+ */
+'use strict';
+
+const fs = require('fs');
+const https = require('https');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+function env(name, fallback) {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined || value === '') {
+    throw new Error(`${name} is not set: run tests/browser/run.sh`);
+  }
+  return value;
+}
+
+const BASE = env('BROWSER_BASE_URL').replace(/\/$/, '');
+const SERVICE = env('BROWSER_SERVICE_ID');
+const EMAIL = env('BROWSER_CLIENT_EMAIL');
+const PASSWORD = env('BROWSER_CLIENT_PASSWORD');
+const SIM_ROOT = env('KATAPULT_SIM_ROOT').replace(/\/$/, '');
+const SIM_CA = env('KATAPULT_SIM_CA');
+const OUT = env('BROWSER_OUT');
+const RESULT = env('BROWSER_RESULT', path.join(OUT, 'result.txt'));
+const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
+// Long enough for --build-speed realtime (build ~30 s, boot ~5 s, power tasks ~6 s).
+const BUILD_TIMEOUT = Number(process.env.BROWSER_BUILD_TIMEOUT_MS || 180000);
+const STATE_TIMEOUT = Number(process.env.BROWSER_STATE_TIMEOUT_MS || 120000);
+
+const productUrl = `${BASE}/clientarea.php?action=productdetails&id=${SERVICE}`;
+const STOP_ROUTE = 'POST /virtual_machines/:virtual_machine/stop';
+const started = Date.now();
+let passed = 0;
+let failed = 0;
+const screenshots = [];
+const pageErrors = [];
+
+function log(message) {
+  const seconds = ((Date.now() - started) / 1000).toFixed(1).padStart(6);
+  console.log(`[${seconds}s] ${message}`);
+}
+
+function expect(condition, message) {
+  if (!condition) {
+    throw new Error(message);
+  }
+}
+
+class StepFailed extends Error {}
+
+async function step(name, fn) {
+  log(`> ${name}`);
+  try {
+    await fn();
+  } catch (error) {
+    failed++;
+    log(`FAIL ${name}: ${error.message.split('\n')[0]}`);
+    throw new StepFailed(error.message);
+  }
+  passed++;
+  log(`ok   ${name}`);
+}
+
+function simStats() {
+  return new Promise((resolve, reject) => {
+    https
+      .get(`${SIM_ROOT}/_sim/stats`, { ca: fs.readFileSync(SIM_CA) }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body));
+          } catch (error) {
+            reject(new Error(`simulator stats are not JSON: ${body.slice(0, 200)}`));
+          }
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+async function screenshot(page, name) {
+  const file = path.join(OUT, name);
+  await page.screenshot({ path: file, fullPage: true });
+  screenshots.push(file);
+  log(`     screenshot ${file}`);
+}
+
+/** A value on window that only survives while the document is not reloaded. */
+async function setMarker(page) {
+  const marker = `katapult-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  await page.evaluate((m) => {
+    window.__katapultBrowserTestMarker = m;
+  }, marker);
+  return marker;
+}
+
+async function expectMarker(page, marker, what) {
+  const now = await page.evaluate(() => window.__katapultBrowserTestMarker);
+  expect(now === marker, `the page was reloaded while ${what} (window marker lost)`);
+}
+
+async function stateLabel(page) {
+  return (await page.locator('.katapult-vm-state').first().innerText()).trim();
+}
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true });
+  log(`Chromium ${CHROMIUM}; WHMCS stand-in ${BASE}; service ${SERVICE}; simulator ${SIM_ROOT}`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  log(`browser ${browser.version()}`);
+  // The simulator's console page is served over HTTPS with the simulator's own CA.
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('pageerror', (error) => {
+    pageErrors.push(`${page.url()}: ${error.message}`);
+    log(`     page error: ${error.message}`);
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') {
+      log(`     console error: ${message.text()}`);
+    }
+  });
+  let onDialog = (dialog) => dialog.dismiss();
+  const dialogs = [];
+  page.on('dialog', async (dialog) => {
+    dialogs.push({ type: dialog.type(), message: dialog.message() });
+    log(`     ${dialog.type()} dialog: "${dialog.message()}"`);
+    await onDialog(dialog);
+  });
+
+  try {
+    await step('a wrong password is refused on the login page', async () => {
+      await page.goto(`${BASE}/login.php`);
+      await page.fill('#inputEmail', EMAIL);
+      await page.fill('#inputPassword', `${PASSWORD}-wrong`);
+      await page.click('#login');
+      const alert = page.locator('#alertLoginFailed');
+      await alert.waitFor();
+      expect((await alert.innerText()).includes('Login Details Incorrect'), 'no "Login Details Incorrect" alert');
+    });
+
+    await step('the client logs in', async () => {
+      await page.fill('#inputEmail', EMAIL);
+      await page.fill('#inputPassword', PASSWORD);
+      await Promise.all([page.waitForURL(/\/clientarea\.php/), page.click('#login')]);
+      await page.locator('#Secondary_Navbar-Account-Logout').waitFor();
+    });
+
+    await step('the product page shows the building panel', async () => {
+      await page.goto(productUrl);
+      const root = page.locator(`.katapult[data-katapult-service="${SERVICE}"]`);
+      await root.waitFor({ state: 'attached' });
+      expect((await page.locator('.katapult').count()) === 1, 'expected exactly one .katapult root');
+      await page.locator('.katapult.katapult-building').first().waitFor({ state: 'visible', timeout: 10000 });
+      log(`     building panel: "${(await page.locator('.katapult-building').first().innerText()).trim().replace(/\s+/g, ' ')}"`);
+      await screenshot(page, 'building.png');
+    });
+
+    await step('the building panel turns into the overview without a reload, and the VM is started', async () => {
+      const marker = await setMarker(page);
+      await page.locator('.katapult.katapult-overview').first().waitFor({ state: 'visible', timeout: BUILD_TIMEOUT });
+      await expectMarker(page, marker, 'the VM was building');
+      await page.locator('.katapult-vm-state[data-state="started"]').first().waitFor({ state: 'visible', timeout: STATE_TIMEOUT });
+      await expectMarker(page, marker, 'the VM was starting');
+      expect((await page.locator('.katapult-building').count()) === 0, 'the building panel is still there');
+      const label = await stateLabel(page);
+      expect(label !== '', 'the state has no visible label');
+      log(`     state started, label "${label}"`);
+      await screenshot(page, 'overview.png');
+    });
+
+    await step('the console opens in a new window on the simulator\'s console page', async () => {
+      const marker = await setMarker(page);
+      const button = page.locator('.katapult [data-katapult-action="console"]').first();
+      const form = await button.evaluate((b) => {
+        const f = b.form;
+        return f && {
+          method: (f.getAttribute('method') || '').toLowerCase(),
+          target: f.getAttribute('target'),
+          action: f.action,
+          katapultToken: !!(f.elements.katapult_token && f.elements.katapult_token.value),
+          token: f.elements.token ? f.elements.token.value : '',
+        };
+      });
+      expect(form, 'the console button is not in a form');
+      expect(form.method === 'post', `the console form's method is "${form.method}", not post`);
+      expect(form.target === '_blank', `the console form's target is "${form.target}", not _blank`);
+      expect(/[?&]dosinglesignon=1(&|$)/.test(form.action) && form.action.includes(`id=${SERVICE}`), `console form action: ${form.action}`);
+      expect(form.katapultToken && form.token !== '', 'the console form lacks katapult_token or token');
+      const [popup] = await Promise.all([page.waitForEvent('popup'), button.click()]);
+      await popup.waitForURL(/\/console\//, { timeout: 30000 });
+      log(`     popup ${popup.url()}`);
+      expect(popup.url().startsWith(SIM_ROOT), `the popup is not on the simulator: ${popup.url()}`);
+      await popup.close();
+      await expectMarker(page, marker, 'the console was opened');
+    });
+
+    let stopRequest;
+    await step('Stop asks for confirmation, and cancelling sends nothing', async () => {
+      const marker = await setMarker(page);
+      const button = page.locator('.katapult [data-katapult-action="StopVm"]').first();
+      const form = await button.evaluate((b) => b.form && {
+        method: (b.form.getAttribute('method') || '').toLowerCase(),
+        action: b.form.action,
+        isAction: b.form.classList.contains('katapult-action'),
+      });
+      expect(form && form.method === 'post' && form.isAction, 'the Stop button is not in a POST form.katapult-action');
+      expect(/[?&]modop=custom(&|$)/.test(form.action) && /[?&]a=StopVm(&|$)/.test(form.action), `Stop form action: ${form.action}`);
+      const posts = [];
+      const watch = (request) => request.method() === 'POST' && posts.push(request.url());
+      page.on('request', watch);
+      const before = dialogs.length;
+      onDialog = (dialog) => dialog.dismiss();
+      await button.click();
+      await page.waitForTimeout(1500);
+      page.off('request', watch);
+      expect(dialogs.length === before + 1 && dialogs[before].type === 'confirm', 'no window.confirm() before Stop');
+      expect(posts.length === 0, `cancelling still sent ${posts.join(', ')}`);
+      await expectMarker(page, marker, 'Stop was cancelled');
+    });
+
+    await step('Stop, confirmed, succeeds', async () => {
+      onDialog = (dialog) => dialog.accept();
+      const button = page.locator('.katapult [data-katapult-action="StopVm"]').first();
+      const [request] = await Promise.all([
+        page.waitForRequest((r) => r.method() === 'POST' && /[?&]a=StopVm(&|$)/.test(r.url())),
+        button.click(),
+      ]);
+      const contentType = (await request.allHeaders())['content-type'] || 'application/x-www-form-urlencoded';
+      stopRequest = { url: request.url(), body: request.postData() || '', contentType };
+      log(`     POST ${stopRequest.url} (${contentType.split(';')[0]})`);
+      if (contentType.startsWith('multipart/')) {
+        expect(/name="katapult_token"/.test(stopRequest.body) && /name="token"/.test(stopRequest.body),
+          'the Stop POST lacks katapult_token or token');
+      } else {
+        log(`     form ${stopRequest.body.replace(/(token=)[^&]{6}[^&]*/g, '$1…')}`);
+        const fields = new URLSearchParams(stopRequest.body);
+        expect(fields.get('katapult_token') && fields.get('token'), 'the Stop POST lacks katapult_token or token');
+      }
+      const response = await request.response();
+      expect(response && response.status() === 200, `the Stop POST answered HTTP ${response && response.status()}`);
+      await page.waitForLoadState('load');
+      const alert = page.locator('.alert-success', { hasText: 'Action Completed Successfully' });
+      await alert.first().waitFor({ state: 'visible' });
+      const state = await page.locator('.katapult-vm-state').first().getAttribute('data-state');
+      log(`     state on the page answering the POST: ${state}`);
+    });
+
+    await step('the state goes to stopped by itself', async () => {
+      const marker = await setMarker(page);
+      await page.locator('.katapult-vm-state[data-state="stopped"]').first().waitFor({ state: 'visible', timeout: STATE_TIMEOUT });
+      await expectMarker(page, marker, 'the VM was stopping');
+      const label = await stateLabel(page);
+      expect(label.includes('Stopped'), `the English label of stopped is "${label}", not "Stopped"`);
+      await screenshot(page, 'stopped.png');
+    });
+
+    await step('a replayed Stop POST does nothing and says the link expired', async () => {
+      const response = await context.request.post(stopRequest.url, {
+        data: stopRequest.body,
+        headers: { 'Content-Type': stopRequest.contentType },
+      });
+      const html = await response.text();
+      expect(response.status() === 200, `the replay answered HTTP ${response.status()}`);
+      expect(/expired/i.test(html), 'the replay response does not say "expired"');
+      expect(!html.includes('Action Completed Successfully'), 'the replay says "Action Completed Successfully"');
+      const stats = await simStats();
+      const stops = stats.requests[STOP_ROUTE] || 0;
+      log(`     simulator: ${stops} stop request(s)`);
+      expect(stops === 1, `the simulator saw ${stops} stop requests, expected exactly 1`);
+    });
+
+    await step('in German the panel says "Gestoppt"', async () => {
+      await page.goto(`${productUrl}&language=german`);
+      await page.locator('.katapult-vm-state[data-state="stopped"]').first().waitFor({ state: 'visible' });
+      const label = await stateLabel(page);
+      expect(label.includes('Gestoppt'), `the German label of stopped is "${label}", not "Gestoppt"`);
+      await screenshot(page, 'german.png');
+      await page.goto(`${productUrl}&language=english`);
+    });
+
+    await step('no uncaught JavaScript errors on the pages', async () => {
+      expect(pageErrors.length === 0, `${pageErrors.length} page error(s): ${pageErrors.join(' | ')}`);
+    });
+  } catch (error) {
+    if (!(error instanceof StepFailed)) {
+      failed++;
+      log(`FAIL ${error.stack || error}`);
+    }
+    try {
+      await screenshot(page, 'failure.png');
+      fs.writeFileSync(path.join(OUT, 'failure.html'), await page.content());
+      log(`     page HTML ${path.join(OUT, 'failure.html')} (${page.url()})`);
+    } catch (ignored) {
+      // the browser may be gone
+    }
+  } finally {
+    await browser.close().catch(() => {});
+  }
+  for (const file of screenshots) {
+    console.log(`screenshot: ${file}`);
+  }
+}
+
+main()
+  .catch((error) => {
+    failed++;
+    log(`FAIL ${error.stack || error}`);
+  })
+  .finally(() => {
+    fs.writeFileSync(RESULT, `${passed} ${failed}\n`);
+    process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
+  });
