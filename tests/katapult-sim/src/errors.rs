@@ -42,6 +42,7 @@ impl ApiError {
             "package_not_found" => "package",
             "disk_template_not_found" => "disk template",
             "network_not_found" => "network",
+            "disk_not_found" => "disk",
             "ip_address_not_found" => return Self::new(
                 404,
                 code,
@@ -71,6 +72,34 @@ impl ApiError {
             "The API token provided was not valid (it may not exist or have expired)",
         )
         .with_detail(json!({"details": null}))
+    }
+
+    /// Apia's scope check: the token lacks every scope the operation accepts.
+    pub fn scope_not_granted(scopes: &[&str]) -> Self {
+        Self::new(
+            403,
+            "scope_not_granted",
+            "The scope required for this endpoint has not been granted to the authenticating identity",
+        )
+        .with_detail(json!({ "scopes": scopes }))
+    }
+
+    pub fn permission_denied(details: &str) -> Self {
+        Self::new(
+            403,
+            "permission_denied",
+            "The authenticated identity is not permitted to perform this action",
+        )
+        .with_detail(json!({ "details": details }))
+    }
+
+    pub fn task_queueing_error(details: String) -> Self {
+        Self::new(
+            406,
+            "task_queueing_error",
+            "This error means that a background task that was needed to complete your request could not be queued",
+        )
+        .with_detail(json!({ "details": details }))
     }
 
     pub fn rate_limit_reached(total_permitted: u32) -> Self {

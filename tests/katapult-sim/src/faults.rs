@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Faults to inject. `Default` injects nothing. Deserialises from the JSON that
-/// `PUT /_sim/faults` takes; missing fields take their defaults.
+/// `PUT /_sim/faults` takes (less its `fail_builds`, see `Simulator::set_fail_builds`);
+/// missing fields take their defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Faults {
@@ -48,11 +49,13 @@ impl Default for Faults {
 pub struct ErrorRule {
     pub endpoint: String,
     pub probability: f64,
-    /// 500, 502, 503 or 429.
+    /// 500, 502, 503, 429 or 403. A 403 is the operation's own permission failure
+    /// (`permission_denied` or `scope_not_granted`), and only fires on operations
+    /// that need a scope, for a request with a valid token.
     pub status: u16,
 }
 
-pub const ERROR_STATUSES: [u16; 4] = [500, 502, 503, 429];
+pub const ERROR_STATUSES: [u16; 5] = [500, 502, 503, 429, 403];
 
 impl Faults {
     pub fn validate(&self) -> Result<(), String> {
@@ -99,7 +102,10 @@ impl Faults {
             .filter(|r| r.matches(method, path))
             .find(|r| roll(rng, r.probability))
         {
-            Some(Action::Error(rule.status))
+            Some(match rule.status {
+                403 => Action::Forbid,
+                status => Action::Error(status),
+            })
         } else if roll(rng, self.hang_rate) {
             Some(Action::Hang(Duration::from_millis(self.hang_ms)))
         } else if roll(rng, self.malformed_rate) {
@@ -148,9 +154,16 @@ pub struct Decision {
 pub enum Action {
     Reset,
     Error(u16),
+    /// A 403; only the API layer knows the operation, and so whether and how it
+    /// refuses (see `permissions`).
+    Forbid,
     Hang(Duration),
     Malformed,
 }
+
+/// Request extension: the dice said 403 for this request.
+#[derive(Debug, Clone, Copy)]
+pub struct InjectForbidden;
 
 impl Action {
     /// The key this fault is counted under in `Stats::faults`.
@@ -158,6 +171,7 @@ impl Action {
         match self {
             Action::Reset => "reset".into(),
             Action::Error(s) => format!("error_{s}"),
+            Action::Forbid => "error_403".into(),
             Action::Hang(_) => "hang".into(),
             Action::Malformed => "malformed".into(),
         }
@@ -183,6 +197,23 @@ mod tests {
         assert!(r("POST /virtual_machines/*/start").matches("POST", "/virtual_machines/_/start"));
         assert!(!r("GET /virtual_machines/*/start").matches("POST", "/virtual_machines/_/start"));
         assert!(!r("/organizations").matches("GET", "/organizations/_"));
+    }
+
+    #[test]
+    fn a_403_rule_forbids() {
+        let f = Faults {
+            errors: vec![ErrorRule {
+                endpoint: "*".into(),
+                probability: 1.0,
+                status: 403,
+            }],
+            ..Faults::default()
+        };
+        assert!(f.validate().is_ok());
+        let mut rng = rand::SeedableRng::seed_from_u64(1);
+        let d = f.decide(&mut rng, "GET", "/organizations");
+        assert_eq!(d.action, Some(Action::Forbid));
+        assert_eq!(Action::Forbid.kind(), "error_403");
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! How builds, tasks and VM boots move forward. Nothing runs in the background:
+//! How builds, tasks, VM boots and disk resizes move forward. Nothing runs in the background:
 //! every API request first calls `State::advance`, which applies whatever the
 //! clock (or, for `BuildSpeed::OnPoll`, the poll counters) says has happened.
 
 use crate::config::{BuildSpeed, Timing};
-use crate::state::{unix_now, State, TaskKind, Vm};
+use crate::state::{unix_now, Disk, Installation, State, TaskKind, Vm};
+use rand::Rng;
 use std::time::Instant;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -11,6 +12,8 @@ pub enum Phase {
     Pending,
     Running(u8),
     Done,
+    /// Only a build task whose build failed.
+    Failed,
 }
 
 pub fn phase(speed: BuildSpeed, timing: Timing, created: Instant, polls: u32) -> Phase {
@@ -58,11 +61,28 @@ impl State {
             if let Some(vm) = self.vm_mut(vm_id) {
                 finish_boot(vm);
             }
-            for t in self.tasks.iter_mut().filter(|t| t.finished_at.is_none()) {
-                if matches!(&t.kind, TaskKind::Power { vm_id: v, .. } | TaskKind::ChangePackage { vm_id: v, .. } if v == vm_id)
-                {
-                    t.polls += 1;
-                }
+        }
+        self.note_polls(|k| k.vm_id() == Some(vm_id));
+    }
+
+    /// A GET of a disk, or of `vm_id`'s disk list: in `OnPoll` mode, a poll of
+    /// the unfinished resizes of those disks.
+    pub fn note_disk_get(&mut self, vm_id: &str, disk_id: Option<&str>) {
+        self.note_polls(|k| {
+            matches!(k, TaskKind::ResizeDisk { vm_id: v, disk_id: d, .. }
+                if v == vm_id && disk_id.is_none_or(|id| id == d))
+        });
+    }
+
+    /// In `OnPoll` mode, counts a poll of every unfinished task `watched` selects.
+    fn note_polls(&mut self, watched: impl Fn(&TaskKind) -> bool) {
+        if let BuildSpeed::OnPoll(_) = self.speed {
+            for t in self
+                .tasks
+                .iter_mut()
+                .filter(|t| t.finished_at.is_none() && watched(&t.kind))
+            {
+                t.polls += 1;
             }
             self.advance_tasks();
         }
@@ -71,13 +91,14 @@ impl State {
     fn advance_builds(&mut self) {
         let timing = self.speed.build_timing();
         for i in 0..self.builds.len() {
-            if self.builds[i].vm_id.is_some() {
+            let b = &self.builds[i];
+            if matches!(b.state, "complete" | "failed") {
                 continue;
             }
-            let b = &self.builds[i];
             match phase(self.speed, timing, b.created, b.polls) {
-                Phase::Pending => {}
+                Phase::Pending | Phase::Failed => {}
                 Phase::Running(_) => self.builds[i].state = "building",
+                Phase::Done if b.fails => self.builds[i].state = "failed",
                 Phase::Done => {
                     let vm_id = self.create_vm(i);
                     let b = &mut self.builds[i];
@@ -119,6 +140,7 @@ impl State {
         };
         let org_id = b.org_id.clone();
         let network = self.cat.network("id", &b.network_id).cloned();
+        let (specs, template_id) = (b.disks.clone(), b.template_id.clone());
         let fqdn = self.fqdn(&vm);
         self.vms.push(vm);
         if let Some(net) = network {
@@ -128,6 +150,28 @@ impl State {
                     self.ips[i].reverse_dns = fqdn.clone();
                 }
             }
+        }
+        for spec in specs {
+            let installation = match (&template_id, spec.system) {
+                (Some(t), true) => Some(Installation {
+                    id: self.new_id("dinst"),
+                    template_id: t.clone(),
+                }),
+                _ => None,
+            };
+            let disk = Disk {
+                id: self.new_id("disk"),
+                vm_id: id.clone(),
+                name: spec.name,
+                size_in_gb: spec.size_in_gb,
+                boot: spec.system,
+                storage_speed: spec.storage_speed,
+                wwn: format!("0x{:016x}", self.rng.random::<u64>()),
+                created_at: unix_now(),
+                state: "built",
+                installation,
+            };
+            self.disks.push(disk);
         }
         id
     }
@@ -148,6 +192,7 @@ impl State {
                         .map(|b| b.state)
                     {
                         Some("complete") => Phase::Done,
+                        Some("failed") => Phase::Failed,
                         Some("building") => Phase::Running(50),
                         _ => Phase::Pending,
                     }
@@ -178,6 +223,13 @@ impl State {
                     t.progress = 100;
                     self.complete(kind);
                 }
+                Phase::Failed => {
+                    let now = unix_now();
+                    let t = &mut self.tasks[i];
+                    t.status = "failed";
+                    t.started_at.get_or_insert(now);
+                    t.finished_at = Some(now);
+                }
             }
         }
     }
@@ -199,12 +251,23 @@ impl State {
                     vm.memory_in_gb = pkg["memory_in_gb"].as_u64().unwrap_or(vm.memory_in_gb);
                 }
             }
+            TaskKind::ResizeDisk {
+                disk_id,
+                size_in_gb,
+                ..
+            } => {
+                if let Some(d) = self.disks.iter_mut().find(|d| d.id == disk_id) {
+                    d.size_in_gb = size_in_gb;
+                    d.state = "built";
+                }
+            }
             TaskKind::Purge { trash_id } => {
                 let Some(pos) = self.trash.iter().position(|t| t.id == trash_id) else {
                     return;
                 };
                 let trash = self.trash.remove(pos);
                 self.vms.retain(|v| v.id != trash.object_id);
+                self.disks.retain(|d| d.vm_id != trash.object_id);
                 self.ips
                     .retain(|ip| ip.vm_id.as_deref() != Some(&trash.object_id));
                 self.consoles.retain(|c| c.vm_id != trash.object_id);

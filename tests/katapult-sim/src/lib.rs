@@ -12,6 +12,7 @@ mod errors;
 mod faults;
 mod jobs;
 mod lookup;
+mod permissions;
 mod render;
 mod routes;
 mod server;
@@ -25,6 +26,7 @@ pub use faults::{ErrorRule, Faults};
 pub use stats::Stats;
 
 use shared::{lock, Shared};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use tokio::sync::oneshot;
@@ -110,6 +112,18 @@ impl Simulator {
 
     pub fn faults(&self) -> Faults {
         lock(&self.shared.faults).clone()
+    }
+
+    /// Makes the next `n` accepted builds end in `failed` without a VM (each
+    /// accepted build takes one off). Builds whose hostname starts with `fail-`
+    /// always fail. Also `fail_builds` in the `/_sim/faults` JSON.
+    pub fn set_fail_builds(&self, n: u32) {
+        self.shared.fail_builds.store(n, Ordering::SeqCst);
+    }
+
+    /// How many of the next builds will still fail.
+    pub fn fail_builds(&self) -> u32 {
+        self.shared.fail_builds.load(Ordering::SeqCst)
     }
 
     pub fn stats(&self) -> Stats {

@@ -148,6 +148,13 @@ impl Args {
         }
     }
 
+    pub fn require_integer(&self, name: &str) -> ApiResult<i64> {
+        let v = self
+            .present(name)
+            .ok_or_else(|| ApiError::missing_required_argument(name))?;
+        integer(name, v)
+    }
+
     pub fn page(&self) -> ApiResult<Page> {
         let page = self.positive_int("page", 1, usize::MAX)?;
         let per_page = self.positive_int("per_page", 30, MAX_PER_PAGE)?;
@@ -158,18 +165,7 @@ impl Args {
         let Some(v) = self.present(name) else {
             return Ok(default);
         };
-        let n = match v {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.trim().parse::<i64>().ok(),
-            _ => None,
-        };
-        let Some(n) = n else {
-            return Err(ApiError::invalid_argument(
-                name,
-                "invalid_scalar",
-                "The value provided is not a valid integer",
-            ));
-        };
+        let n = integer(name, v)?;
         let mut err = None;
         if n <= 0 {
             err = Some("must be greater than 0".to_string());
@@ -215,6 +211,37 @@ pub fn annotations_match(have: &[(String, String)], filters: &[(String, String)]
         have.iter()
             .any(|(k, v)| k == fk && (fv.is_empty() || v == fv))
     })
+}
+
+/// An integer argument (a JSON number, or digits from a query string).
+pub fn integer(name: &str, v: &Value) -> ApiResult<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        ApiError::invalid_argument(
+            name,
+            "invalid_scalar",
+            "The value provided is not a valid integer",
+        )
+    })
+}
+
+/// An enum argument: one of `allowed`, or Apia's `invalid_enum_value`.
+pub fn enum_value(name: &str, v: &Value, allowed: &[&'static str]) -> ApiResult<&'static str> {
+    allowed
+        .iter()
+        .find(|a| v.as_str() == Some(**a))
+        .copied()
+        .ok_or_else(|| {
+            ApiError::invalid_argument(
+                name,
+                "invalid_enum_value",
+                &format!("The value provided is not one of {}", allowed.join(", ")),
+            )
+        })
 }
 
 fn scalar(v: &Value) -> Option<String> {

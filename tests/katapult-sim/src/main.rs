@@ -29,6 +29,7 @@ struct Cli {
     #[arg(long, default_value_t = 0)]
     jitter_ms: u64,
     /// ENDPOINT=PROB:STATUS, e.g. '*=0.1:503' or 'POST /virtual_machines/*=0.5:500' (repeatable).
+    /// STATUS is 500, 502, 503, 429 or 403.
     #[arg(long = "error-rate", value_parser = parse_error_rule)]
     error_rates: Vec<ErrorRule>,
     #[arg(long, default_value_t = 0.0)]
@@ -39,6 +40,9 @@ struct Cli {
     malformed_rate: f64,
     #[arg(long, default_value_t = 0.0)]
     reset_rate: f64,
+    /// The next N builds end in `failed` (hostnames starting `fail-` always do).
+    #[arg(long, default_value_t = 0)]
+    fail_builds: u32,
     /// Seed for ids and fault dice (default: random).
     #[arg(long)]
     seed: Option<u64>,
@@ -95,6 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
     };
     let sim = Simulator::start(config)?;
+    sim.set_fail_builds(cli.fail_builds);
     if let (Some(path), Some(pem)) = (cli.ca_out, sim.ca_pem()) {
         std::fs::write(path, pem)?;
     }

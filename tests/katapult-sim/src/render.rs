@@ -1,6 +1,6 @@
 //! JSON shapes of the simulator's objects, as LIVE returns them (REFERENCE §2–§5).
 
-use crate::state::{Annotations, Build, Ip, Org, State, Task, TrashObject, Vm};
+use crate::state::{Annotations, Build, Disk, Ip, Org, State, Task, TrashObject, Vm};
 use serde_json::{json, Value};
 
 pub fn annotations(a: &Annotations) -> Value {
@@ -161,6 +161,67 @@ impl State {
             "<?xml version=\"1.0\"?>\n<VirtualMachineSpec>\n  <Zone>{}</Zone>\n  <Resources>\n    <Package>{}</Package>\n  </Resources>\n{}  <NetworkInterfaces>\n    <NetworkInterface>\n      <Network>{}</Network>\n    </NetworkInterface>\n  </NetworkInterfaces>\n  <Hostname>\n    <Hostname>{}</Hostname>\n  </Hostname>\n</VirtualMachineSpec>\n",
             b.zone_id, b.package_id, tpl, b.network_id, b.hostname
         )
+    }
+
+    /// A VM's disk list item: the disk summary and its attachment.
+    pub fn vm_disk_json(&self, d: &Disk) -> Value {
+        json!({
+            "disk": {
+                "id": d.id, "name": d.name, "size_in_gb": d.size_in_gb, "wwn": d.wwn,
+                "state": d.state, "created_at": d.created_at,
+            },
+            "attach_on_boot": true,
+            "boot": d.boot,
+            "state": "attached",
+        })
+    }
+
+    /// The full disk (`GET /disks/_`, and the resize response).
+    pub fn disk_json(&self, d: &Disk) -> Value {
+        let vm = self.vms.iter().find(|v| v.id == d.vm_id);
+        let data_center = vm
+            .and_then(|vm| self.cat.zone("id", &vm.zone_id))
+            .map(|z| {
+                self.cat
+                    .data_center_json(z["data_center"].as_str().unwrap_or_default(), false)
+            })
+            .unwrap_or(Value::Null);
+        let installation = d.installation.as_ref().and_then(|inst| {
+            let t = self.cat.disk_template("id", &inst.template_id)?;
+            Some(json!({
+                "id": inst.id,
+                "disk_template_version": {
+                    "id": t["latest_version"]["id"],
+                    "number": t["latest_version"]["number"],
+                    "stable": true,
+                    "disk_template": self.cat.disk_template_json(t, true),
+                },
+                "attributes": [{
+                    "key": "root_password", "label": "Root password",
+                    "value": vm.map(|vm| vm.root_password.as_str()),
+                    "description": null, "protect": true,
+                }],
+            }))
+        });
+        json!({
+            "id": d.id,
+            "name": d.name,
+            "size_in_gb": d.size_in_gb,
+            "wwn": d.wwn,
+            "state": d.state,
+            "created_at": d.created_at,
+            "storage_speed": d.storage_speed,
+            "io_profile": null,
+            "bus_type": "virtio",
+            "data_center": data_center,
+            "virtual_machine_disk": vm.map(|vm| json!({
+                "virtual_machine": {"id": vm.id, "fqdn": self.fqdn(vm)},
+                "attach_on_boot": true,
+                "boot": d.boot,
+                "state": "attached",
+            })),
+            "installation": installation,
+        })
     }
 
     pub fn task_json(&self, t: &Task) -> Value {

@@ -4,7 +4,7 @@
 //! truncating a body.
 
 use crate::errors::ApiError;
-use crate::faults::{Action, BAD_GATEWAY_HTML};
+use crate::faults::{Action, InjectForbidden, BAD_GATEWAY_HTML};
 use crate::routes::common_headers;
 use crate::shared::{lock, Shared};
 use axum::body::Body;
@@ -88,7 +88,7 @@ async fn handle(
     raw: Arc<Socket>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, ResetConnection> {
-    let req = req.map(Body::new);
+    let mut req = req.map(Body::new);
     let Some(api_path) = req.uri().path().strip_prefix("/core/v1") else {
         return Ok(call(&mut router, req).await);
     };
@@ -106,7 +106,10 @@ async fn handle(
     let Some(action) = decision.action else {
         return Ok(call(&mut router, req).await);
     };
-    count(action.kind());
+    // A 403 is counted by the API layer, which alone knows whether the operation can refuse.
+    if action != Action::Forbid {
+        count(action.kind());
+    }
     match action {
         Action::Reset => {
             let _ = raw.set_linger(Some(std::time::Duration::ZERO));
@@ -119,6 +122,10 @@ async fn handle(
                 _ => 0,
             };
             Ok(error_response(&shared, status, remaining))
+        }
+        Action::Forbid => {
+            req.extensions_mut().insert(InjectForbidden);
+            Ok(call(&mut router, req).await)
         }
         Action::Hang(d) => {
             tokio::time::sleep(d).await;

@@ -9,6 +9,7 @@ use crate::stats::Stats;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,8 @@ pub struct Shared {
     cat: Arc<Catalogue>,
     state: Mutex<State>,
     pub faults: Mutex<Faults>,
+    /// How many of the next accepted builds end in `failed`.
+    pub fail_builds: AtomicU32,
     pub fault_rng: Mutex<StdRng>,
     pub stats: Mutex<Stats>,
     /// Per token: start of the current one-minute window and requests in it.
@@ -35,6 +38,7 @@ impl Shared {
         Shared {
             state: Mutex::new(State::new(cat.clone(), config.build_speed, config.seed)),
             faults: Mutex::new(config.faults.clone()),
+            fail_builds: AtomicU32::new(0),
             fault_rng: Mutex::new(StdRng::seed_from_u64(config.seed ^ 0x5eed_fa17)),
             stats: Mutex::new(Stats::default()),
             rate: Mutex::new(HashMap::new()),
@@ -51,11 +55,18 @@ impl Shared {
         st
     }
 
-    /// Back to the seeded catalogue; faults and stats are kept.
+    /// Back to the seeded catalogue; faults (`fail_builds` included) and stats are kept.
     pub fn reset(&self) {
         *lock(&self.state) =
             State::new(self.cat.clone(), self.config.build_speed, self.config.seed);
         lock(&self.rate).clear();
+    }
+
+    /// Takes one off `fail_builds`; whether it was still positive.
+    pub fn take_failing_build(&self) -> bool {
+        self.fail_builds
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
     }
 
     pub fn stats_mut(&self) -> MutexGuard<'_, Stats> {

@@ -1,4 +1,4 @@
-//! The mutable world: organizations, builds, VMs, tasks, trash and IPs.
+//! The mutable world: organizations, builds, VMs, disks, tasks, trash and IPs.
 
 use crate::catalogue::Catalogue;
 use crate::config::BuildSpeed;
@@ -36,6 +36,45 @@ pub struct Build {
     pub polls: u32,
     pub state: &'static str,
     pub vm_id: Option<String>,
+    /// Ends in `failed` instead of `complete`, without a VM.
+    pub fails: bool,
+    /// The disks the VM gets: the build's `disks[]`, or one system disk of the package's size.
+    pub disks: Vec<DiskSpec>,
+}
+
+/// What Katapult calls a disk a build does not name (invented: never recorded).
+pub const SYSTEM_DISK_NAME: &str = "System Disk";
+/// A disk's `storage_speed` when the build does not choose one (invented).
+pub const DEFAULT_STORAGE_SPEED: &str = "nvme";
+
+/// A disk a build asks for.
+#[derive(Clone)]
+pub struct DiskSpec {
+    pub name: String,
+    pub size_in_gb: u64,
+    pub system: bool,
+    pub storage_speed: &'static str,
+}
+
+pub struct Disk {
+    pub id: String,
+    pub vm_id: String,
+    pub name: String,
+    pub size_in_gb: u64,
+    /// The system disk: the VM boots from it.
+    pub boot: bool,
+    pub storage_speed: &'static str,
+    pub wwn: String,
+    pub created_at: i64,
+    /// `built`, or `resizing` while a resize task is unfinished.
+    pub state: &'static str,
+    /// The template installed on a system disk.
+    pub installation: Option<Installation>,
+}
+
+pub struct Installation {
+    pub id: String,
+    pub template_id: String,
 }
 
 pub struct Vm {
@@ -59,10 +98,37 @@ pub struct Vm {
 
 #[derive(Clone, PartialEq)]
 pub enum TaskKind {
-    Build { build_id: String },
-    Power { vm_id: String, action: Power },
-    ChangePackage { vm_id: String, package_id: String },
-    Purge { trash_id: String },
+    Build {
+        build_id: String,
+    },
+    Power {
+        vm_id: String,
+        action: Power,
+    },
+    ChangePackage {
+        vm_id: String,
+        package_id: String,
+    },
+    ResizeDisk {
+        vm_id: String,
+        disk_id: String,
+        size_in_gb: u64,
+    },
+    Purge {
+        trash_id: String,
+    },
+}
+
+impl TaskKind {
+    /// The VM a task acts on, if any.
+    pub fn vm_id(&self) -> Option<&str> {
+        match self {
+            TaskKind::Power { vm_id, .. }
+            | TaskKind::ChangePackage { vm_id, .. }
+            | TaskKind::ResizeDisk { vm_id, .. } => Some(vm_id),
+            TaskKind::Build { .. } | TaskKind::Purge { .. } => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -138,6 +204,7 @@ pub struct State {
     pub orgs: Vec<Org>,
     pub builds: Vec<Build>,
     pub vms: Vec<Vm>,
+    pub disks: Vec<Disk>,
     pub tasks: Vec<Task>,
     pub trash: Vec<TrashObject>,
     pub ips: Vec<Ip>,
@@ -170,6 +237,7 @@ impl State {
             orgs: vec![parent],
             builds: Vec::new(),
             vms: Vec::new(),
+            disks: Vec::new(),
             tasks: Vec::new(),
             trash: Vec::new(),
             ips: Vec::new(),

@@ -12,10 +12,14 @@ pub struct Stats {
     /// Responses the API produced, by HTTP status (faults excluded).
     pub responses_by_status: BTreeMap<u16, u64>,
     /// Injected faults by kind: `latency`, `error_500`, `error_502`, `error_503`,
-    /// `error_429`, `hang`, `malformed`, `reset`.
+    /// `error_429`, `error_403`, `hang`, `malformed`, `reset`.
     pub faults: BTreeMap<String, u64>,
     /// Builds accepted, keyed by their `whmcs_service_id` annotation value.
     pub builds_by_whmcs_service_id: BTreeMap<String, u64>,
+    /// Builds accepted (failing ones included).
     pub builds_created: u64,
+    /// Builds accepted that end in `failed` (by `fail_builds` or a `fail-`
+    /// hostname), counted when accepted.
+    pub builds_failed: u64,
     pub managed_organizations_created: u64,
 }

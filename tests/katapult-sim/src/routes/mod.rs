@@ -4,6 +4,7 @@
 mod catalogue;
 mod console;
 mod control;
+mod disks;
 mod ips;
 mod organizations;
 mod tasks;
@@ -11,7 +12,9 @@ mod trash;
 mod vms;
 
 use crate::errors::{ApiError, ApiResult};
+use crate::faults::{Action, InjectForbidden};
 use crate::lookup::Args;
+use crate::permissions;
 use crate::shared::Shared;
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -94,6 +97,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/virtual_machines/{virtual_machine}/console_sessions",
             post(console::create),
         )
+        .route(
+            "/virtual_machines/{virtual_machine}/disks",
+            get(disks::list),
+        )
+        .route("/disks/{disk}", get(disks::get))
+        .route("/disks/{disk}/resize", put(disks::resize))
         .route("/tasks/{task}", get(tasks::get))
         .route(
             "/trash_objects/{trash_object}",
@@ -114,7 +123,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Auth, rate limit, stats and the LIVE response headers for every API response.
+/// Auth, injected 403s, rate limit, stats and the LIVE response headers for every API response.
 async fn api_layer(
     State(sim): Sim,
     matched: Option<MatchedPath>,
@@ -137,6 +146,23 @@ async fn api_layer(
                     .replace('{', ":")
                     .replace('}', "")
             );
+            // An injected 403 comes after authentication, like Apia's scope check, and is a
+            // fault: it is not counted as a request or a response of the route.
+            let forbid = req.extensions().get::<InjectForbidden>().is_some();
+            if let Some(t) = token
+                .as_deref()
+                .filter(|t| forbid && sim.config.tokens.iter().any(|k| k == t))
+            {
+                if let Some(error) = permissions::refusal(&key) {
+                    *sim.stats_mut()
+                        .faults
+                        .entry(Action::Forbid.kind())
+                        .or_default() += 1;
+                    let mut resp = error.into_response();
+                    common_headers(resp.headers_mut(), limit, sim.rate_remaining(t));
+                    return resp;
+                }
+            }
             *sim.stats_mut().requests.entry(key).or_default() += 1;
             match token {
                 None => (ApiError::missing_api_token().into_response(), limit),

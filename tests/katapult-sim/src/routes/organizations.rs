@@ -3,6 +3,7 @@
 use super::{created, ok, ApiArgs, Sim};
 use crate::errors::{ApiError, ApiResult};
 use crate::lookup::{annotations_match, Args};
+use crate::permissions::managed_organizations_not_enabled;
 use crate::render::annotations;
 use crate::state::{unix_now, Org, State};
 use axum::extract::State as AxState;
@@ -37,12 +38,7 @@ pub async fn get(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
 fn managed_parent(st: &State, args: &Args) -> ApiResult<usize> {
     let i = find_org(st, args)?;
     if st.orgs[i].managed {
-        return Err(ApiError::new(
-            403,
-            "permission_denied",
-            "The authenticated identity is not permitted to perform this action",
-        )
-        .with_detail(json!({"details": "Managed organizations cannot have managed organizations of their own"})));
+        return Err(managed_organizations_not_enabled());
     }
     Ok(i)
 }

@@ -4,9 +4,12 @@ use super::organizations::find_org;
 use super::{created, ok, ApiArgs, Sim};
 use crate::errors::{ApiError, ApiResult};
 use crate::jobs::{is_downgrade, random_hostname};
-use crate::lookup::{annotations_match, Args};
+use crate::lookup::{annotations_match, enum_value, integer, Args};
 use crate::render::annotations;
-use crate::state::{default_rdns, unix_now, Build, Power, State, TaskKind, TrashObject};
+use crate::state::{
+    default_rdns, unix_now, Build, DiskSpec, Power, State, TaskKind, TrashObject,
+    DEFAULT_STORAGE_SPEED, SYSTEM_DISK_NAME,
+};
 use axum::extract::State as AxState;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -41,14 +44,79 @@ fn valid_hostname(h: &str) -> bool {
         && !h.ends_with('-')
 }
 
+/// Taken by a VM or by a build still running (a failed build frees its hostname).
 fn hostname_taken(st: &State, org_id: &str, hostname: &str) -> bool {
     st.vms
         .iter()
         .any(|v| v.org_id == org_id && v.hostname == hostname)
-        || st
-            .builds
-            .iter()
-            .any(|b| b.vm_id.is_none() && b.org_id == org_id && b.hostname == hostname)
+        || st.builds.iter().any(|b| {
+            b.vm_id.is_none() && b.state != "failed" && b.org_id == org_id && b.hostname == hostname
+        })
+}
+
+/// Hostnames that always make a build fail.
+const FAILING_HOSTNAME_PREFIX: &str = "fail-";
+
+/// `disks[]` of a build (`VirtualMachineBuildDiskArguments`), or, without it, one
+/// system disk of the package's `storage_in_gb`.
+fn build_disks(args: &Args, package: &Value) -> ApiResult<Vec<DiskSpec>> {
+    let Some(disks) = args.map.get("disks").filter(|v| !v.is_null()) else {
+        return Ok(vec![DiskSpec {
+            name: SYSTEM_DISK_NAME.into(),
+            size_in_gb: package["storage_in_gb"].as_u64().unwrap_or(10),
+            system: true,
+            storage_speed: DEFAULT_STORAGE_SPEED,
+        }]);
+    };
+    let Value::Array(disks) = disks else {
+        return Err(ApiError::invalid_argument(
+            "disks",
+            "array_expected",
+            "An array was expected but something else was provided",
+        ));
+    };
+    let system = |d: &Value| matches!(d.get("system"), Some(v) if *v == true || *v == "true");
+    if disks.iter().filter(|d| system(d)).count() != 1 {
+        return Err(ApiError::new(
+            422,
+            "one_system_disk_required",
+            "Exactly one disk must be marked as the system disk",
+        ));
+    }
+    let mut specs = Vec::new();
+    for (i, d) in disks.iter().enumerate() {
+        let size = d
+            .get("size_in_gb")
+            .filter(|v| !v.is_null())
+            .ok_or_else(|| {
+                ApiError::missing_required_argument("size_in_gb").with_detail(json!({
+                    "path": ["disks", "size_in_gb"],
+                    "argument": {"name": "size_in_gb", "description": null},
+                }))
+            })?;
+        let size = integer("size_in_gb", size)?;
+        if size < 1 {
+            return Err(ApiError::validation(vec![
+                "Size in GB must be greater than 0".into(),
+            ]));
+        }
+        let storage_speed = match d.get("storage_speed").filter(|v| !v.is_null()) {
+            Some(v) => enum_value("storage_speed", v, &["nvme", "ssd"])?,
+            None => DEFAULT_STORAGE_SPEED,
+        };
+        let name = match d.get("name").and_then(Value::as_str) {
+            Some(n) if !n.trim().is_empty() => n.to_string(),
+            _ if system(d) => SYSTEM_DISK_NAME.into(),
+            _ => format!("Disk {}", i + 1),
+        };
+        specs.push(DiskSpec {
+            name,
+            size_in_gb: size as u64,
+            system: system(d),
+            storage_speed,
+        });
+    }
+    Ok(specs)
 }
 
 pub async fn build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
@@ -93,13 +161,12 @@ pub async fn build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
     let dc_id = zone["data_center"].as_str().unwrap_or_default().to_string();
 
     let pl = args.required_lookup("package", &["id", "permalink"])?;
-    let package_id = st
+    let package = st
         .cat
         .package(&pl.key, &pl.value)
-        .ok_or_else(|| ApiError::not_found("package_not_found"))?["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+        .ok_or_else(|| ApiError::not_found("package_not_found"))?;
+    let package_id = package["id"].as_str().unwrap_or_default().to_string();
+    let disks = build_disks(&args, package)?;
 
     let template_id = match args.optional_lookup("disk_template", &["id", "permalink"])? {
         Some(l) => Some(
@@ -119,16 +186,6 @@ pub async fn build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
     }
     .ok_or_else(|| ApiError::not_found("network_not_found"))?;
     let network_id = network["id"].as_str().unwrap_or_default().to_string();
-
-    if let Some(disks) = args.map.get("disks").and_then(Value::as_array) {
-        if disks.iter().filter(|d| d["system"] == true).count() != 1 {
-            return Err(ApiError::new(
-                422,
-                "one_system_disk_required",
-                "Exactly one disk must be marked as the system disk",
-            ));
-        }
-    }
 
     let notes = args.annotations()?;
     let hostname = match args.string("hostname").filter(|h| !h.trim().is_empty()) {
@@ -152,6 +209,9 @@ pub async fn build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
         },
     };
 
+    // Every accepted build takes one off `fail_builds`, a `fail-` hostname or not.
+    let counted_failure = sim.take_failing_build();
+    let fails = counted_failure || hostname.starts_with(FAILING_HOSTNAME_PREFIX);
     let build_id = st.new_id("vmbuild");
     let task_id = st.new_task(
         "Build virtual machine",
@@ -173,11 +233,14 @@ pub async fn build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
         polls: 0,
         state: "pending",
         vm_id: None,
+        fails,
+        disks,
     });
     drop(st);
     {
         let mut stats = sim.stats_mut();
         stats.builds_created += 1;
+        stats.builds_failed += u64::from(fails);
         if let Some((_, v)) = notes.iter().find(|(k, _)| k == "whmcs_service_id") {
             *stats
                 .builds_by_whmcs_service_id
@@ -302,15 +365,10 @@ pub async fn change_package(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiRes
     // errors they declare, and this one declares no 422, so the refusal is the
     // declared 406 `task_queueing_error` (the resize task cannot be queued).
     if is_downgrade((vm.cpu_cores, vm.memory_in_gb), to) && vm.state != "stopped" {
-        return Err(ApiError::new(
-            406,
-            "task_queueing_error",
-            "This error means that a background task that was needed to complete your request could not be queued",
-        )
-        .with_detail(json!({"details": format!(
+        return Err(ApiError::task_queueing_error(format!(
             "The virtual machine must be stopped before its package can be downgraded (fewer CPU cores or less memory); it is {}",
             vm.state
-        )})));
+        )));
     }
     let vm_id = vm.id.clone();
     let id = st.new_task(

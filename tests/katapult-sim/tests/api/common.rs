@@ -95,23 +95,33 @@ impl Api {
         )
     }
 
+    /// Starts a rock-3 Ubuntu build in London with the `extra` arguments merged in;
+    /// returns the build id and its task id.
+    pub fn start_build(&self, org_id: &str, hostname: &str, extra: Value) -> (String, String) {
+        let mut body = serde_json::json!({
+            "organization": {"id": org_id},
+            "data_center": {"permalink": "uk-lon-01"},
+            "package": {"permalink": "rock-3"},
+            "disk_template": {"permalink": "templates/ubuntu-22-04"},
+            "hostname": hostname,
+        });
+        if let (Some(b), Value::Object(extra)) = (body.as_object_mut(), extra) {
+            b.extend(extra);
+        }
+        let r = self.post("/organizations/_/virtual_machines/build", body);
+        assert_eq!(r.status, 201, "{:?}", r.json);
+        let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+        (id(&r.json["virtual_machine_build"]), id(&r.json["task"]))
+    }
+
     /// Builds a VM in `org_id` and polls until it is `started`; returns the VM id.
     pub fn built_vm(&self, org_id: &str, hostname: &str) -> String {
-        let r = self.post(
-            "/organizations/_/virtual_machines/build",
-            serde_json::json!({
-                "organization": {"id": org_id},
-                "data_center": {"permalink": "uk-lon-01"},
-                "package": {"permalink": "rock-3"},
-                "disk_template": {"permalink": "templates/ubuntu-22-04"},
-                "hostname": hostname,
-            }),
-        );
-        assert_eq!(r.status, 201, "{:?}", r.json);
-        let build = r.json["virtual_machine_build"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        self.built_vm_with(org_id, hostname, serde_json::json!({}))
+    }
+
+    /// `built_vm` with extra build arguments (e.g. `disks`).
+    pub fn built_vm_with(&self, org_id: &str, hostname: &str, extra: Value) -> String {
+        let (build, _) = self.start_build(org_id, hostname, extra);
         let vm_id = poll(|| {
             let b = self.get(&format!("/virtual_machines/builds/{build}"));
             b.json["virtual_machine_build"]["virtual_machine"]["id"]
@@ -123,6 +133,19 @@ impl Api {
             (v.json["virtual_machine"]["state"] == "started").then_some(())
         });
         vm_id
+    }
+
+    /// The simulator's control endpoint `path` (below the root URL), over HTTP.
+    pub fn control(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.client.request(
+            method.parse().unwrap(),
+            format!("{}{}", self.sim.root_url(), path),
+        );
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().expect("request succeeds");
+        (resp.status().as_u16(), resp.json().unwrap())
     }
 
     /// Polls a task until it is completed.

@@ -1,7 +1,8 @@
 //! Every fault kind, as a client sees it.
 
-use crate::common::Api;
+use crate::common::{Api, PARENT_ORG};
 use katapult_sim::{BuildSpeed, ErrorRule, Faults};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 fn rule(endpoint: &str, status: u16) -> ErrorRule {
@@ -139,4 +140,82 @@ fn fault_dice_follow_the_probability() {
     });
     let failures = (0..200).filter(|_| api.get("/zones").status == 503).count();
     assert!((60..=140).contains(&failures), "{failures}");
+}
+
+#[test]
+fn injected_403s_are_the_operations_own_permission_errors() {
+    let mut api = Api::start(BuildSpeed::Fast);
+    api.sim.set_faults(Faults {
+        errors: vec![rule("*", 403)],
+        ..Faults::default()
+    });
+
+    // Managed organizations not enabled: these operations declare no permission_denied,
+    // so the refusal is Apia's scope check.
+    let managed = format!("/organizations/_/managed?organization[id]={PARENT_ORG}");
+    let create = json!({"organization": {"id": PARENT_ORG}, "name": "C", "sub_domain": "denied1"});
+    for r in [
+        api.get(&managed),
+        api.post("/organizations/_/managed", create.clone()),
+    ] {
+        assert_eq!((r.status, r.code()), (403, "scope_not_granted"));
+        assert_eq!(
+            r.json["error"]["detail"],
+            json!({"scopes": ["managed_organizations"]})
+        );
+        assert_eq!(r.headers["x-api-schema"], "json-error");
+        assert_eq!(r.headers["x-ratelimit-permitted"], "1000");
+    }
+    // Operations that declare permission_denied refuse with it.
+    let r = api.post(
+        "/organizations/_/virtual_machines/build",
+        json!({"organization": {"id": PARENT_ORG}}),
+    );
+    assert_eq!((r.status, r.code()), (403, "permission_denied"));
+    assert!(r.json["error"]["detail"]["details"].is_string());
+    let r = api.get("/tasks/task_x");
+    assert_eq!(
+        (r.status, &r.json["error"]["detail"]),
+        (403, &json!({"scopes": ["tasks", "tasks:read"]}))
+    );
+    // No scope, no refusal; and authentication comes first.
+    assert_eq!(api.get("/zones").status, 200);
+    api.token = None;
+    assert_eq!(api.get(&managed).code(), "missing_api_token");
+    api.token = Some("sim-token".into());
+
+    let stats = api.sim.stats();
+    assert_eq!(stats.faults.get("error_403"), Some(&4));
+    assert!(!stats
+        .requests
+        .contains_key("POST /organizations/:organization/managed"));
+    assert_eq!(stats.managed_organizations_created, 0);
+
+    // Over the control endpoint; other 4xx statuses are not injectable.
+    let (status, _) = api.control(
+        "PUT",
+        "/_sim/faults",
+        Some(json!({"errors": [{"endpoint": "GET /organizations/*/managed", "probability": 1.0, "status": 403}]})),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(api.get(&managed).status, 403);
+    assert_eq!(api.post("/organizations/_/managed", create).status, 201);
+    let (status, _) = api.control(
+        "PUT",
+        "/_sim/faults",
+        Some(json!({"errors": [{"endpoint": "*", "probability": 1.0, "status": 404}]})),
+    );
+    assert_eq!(status, 422);
+
+    // A managed organization cannot have managed organizations: the same refusal, unfaulted.
+    api.sim.set_faults(Faults::default());
+    let child = api
+        .get("/organizations/_?organization[sub_domain]=denied1")
+        .json["organization"]["id"]
+        .clone();
+    let r = api.get(&format!(
+        "/organizations/_/managed?organization[id]={}",
+        child.as_str().unwrap()
+    ));
+    assert_eq!((r.status, r.code()), (403, "scope_not_granted"));
 }

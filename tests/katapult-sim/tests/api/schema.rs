@@ -10,7 +10,7 @@
 //! - VM objects omit `hypervisor` (LIVE).
 
 use crate::common::{poll, Api, PARENT_ORG};
-use katapult_sim::BuildSpeed;
+use katapult_sim::{BuildSpeed, ErrorRule, Faults};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -80,6 +80,41 @@ impl Spec {
             .get(method.to_lowercase())?;
         let resp = self.deref(op["responses"].get(status.to_string())?);
         Some(resp["content"]["application/json"]["schema"].clone())
+    }
+
+    /// The scopes an operation accepts (`security[].Authenticator`).
+    fn scopes(&self, method: &str, spec_path: &str) -> Vec<String> {
+        let op = &self.doc["paths"][spec_path][method.to_lowercase()];
+        op["security"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s["Authenticator"].as_array())
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// The error codes an operation declares for `status`.
+    fn error_codes(&self, method: &str, spec_path: &str, status: u16) -> Vec<String> {
+        let Some(schema) = self.response_schema(method, spec_path, status) else {
+            return Vec::new();
+        };
+        let schema = self.deref(&schema).clone();
+        let alternatives = match schema["oneOf"].as_array() {
+            Some(list) => list.clone(),
+            None => vec![schema],
+        };
+        alternatives
+            .iter()
+            .filter_map(|s| {
+                self.deref(&self.deref(s)["properties"]["code"])["enum"]
+                    .as_array()
+                    .cloned()
+            })
+            .flatten()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect()
     }
 
     fn validate(
@@ -163,6 +198,15 @@ fn the_validator_rejects_what_the_spec_forbids() {
     assert!(spec
         .validate("GET", "/virtual_machines/virtual_machine", 404, &wrong_code)
         .is_err());
+    // POST managed declares no permission_denied; DELETE of a VM does.
+    let denied = json!({"error": {"code": "permission_denied", "description": "x", "detail": {"details": "y"}}});
+    assert!(spec
+        .validate("POST", "/organizations/organization/managed", 403, &denied)
+        .is_err());
+    assert_eq!(
+        spec.validate("DELETE", "/virtual_machines/virtual_machine", 403, &denied),
+        Ok(())
+    );
     let null_ok =
         json!({"task": {"id": "task_x", "name": "n", "status": "pending", "started_at": null}});
     assert_eq!(spec.validate("GET", "/tasks/task", 200, &null_ok), Ok(()));
@@ -259,6 +303,21 @@ fn responses_match_the_openapi_spec() {
         &format!("/organizations/_/managed?{org_q}&annotations[][key]=whmcs_client_id"),
         None,
         200,
+    );
+    // A managed organization has no managed organizations of its own.
+    run.call(
+        "GET",
+        "/organizations/organization/managed",
+        &format!("/organizations/{org_id}/managed"),
+        None,
+        403,
+    );
+    run.call(
+        "POST",
+        "/organizations/organization/managed",
+        "/organizations/_/managed",
+        Some(json!({"organization": {"id": org_id}, "name": "Nested", "sub_domain": "nested01"})),
+        403,
     );
     run.call("GET", "/data_centers", "/data_centers", None, 200);
     run.call(
@@ -400,6 +459,40 @@ fn responses_match_the_openapi_spec() {
         .as_str()
         .unwrap_or_default()
         .to_string();
+    let failing = run.call(
+        "POST",
+        build_path,
+        "/organizations/_/virtual_machines/build",
+        Some(
+            json!({"organization": {"id": org_id}, "zone": {"permalink": "lon-zone-1"},
+                    "package": {"permalink": "rock-1"}, "hostname": "fail-schema"}),
+        ),
+        201,
+    );
+    let failing_path = format!(
+        "/virtual_machines/builds/{}",
+        failing["virtual_machine_build"]["id"]
+            .as_str()
+            .unwrap_or_default()
+    );
+    run.call("GET", bpath, &failing_path, None, 200);
+    let failed = run.call("GET", bpath, &failing_path, None, 200);
+    assert_eq!(
+        failed["virtual_machine_build"]["state"], "failed",
+        "{failed}"
+    );
+    assert!(failed["virtual_machine_build"]["virtual_machine"].is_null());
+    let failed_task = run.call(
+        "GET",
+        "/tasks/task",
+        &format!(
+            "/tasks/{}",
+            failing["task"]["id"].as_str().unwrap_or_default()
+        ),
+        None,
+        200,
+    );
+    assert_eq!(failed_task["task"]["status"], "failed");
     let vm_path = "/virtual_machines/virtual_machine";
     run.call(
         "GET",
@@ -516,6 +609,43 @@ fn responses_match_the_openapi_spec() {
         422,
     );
 
+    let disks_path = "/virtual_machines/virtual_machine/disks";
+    let disks = run.call(
+        "GET",
+        disks_path,
+        &format!("/virtual_machines/_/disks?virtual_machine[id]={vm_id}&per_page=5"),
+        None,
+        200,
+    );
+    run.call(
+        "GET",
+        disks_path,
+        "/virtual_machines/vm_nope/disks",
+        None,
+        404,
+    );
+    let disk_id = disks["disks"][0]["disk"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let disk_path = "/disks/disk";
+    run.call("GET", disk_path, &format!("/disks/{disk_id}"), None, 200);
+    run.call("GET", disk_path, "/disks/_?disk[id]=disk_nope", None, 404);
+    let resize_path = "/disks/disk/resize";
+    let grow = |size: u64| Some(json!({"disk": {"id": disk_id}, "size_in_gb": size}));
+    run.call("PUT", resize_path, "/disks/_/resize", grow(5), 422);
+    let resized = run.call("PUT", resize_path, "/disks/_/resize", grow(30), 200);
+    run.call("PUT", resize_path, "/disks/_/resize", grow(35), 406);
+    run.call(
+        "PUT",
+        resize_path,
+        "/disks/disk_nope/resize",
+        Some(json!({"size_in_gb": 40})),
+        404,
+    );
+    run.api
+        .wait_task(resized["task"]["id"].as_str().unwrap_or_default());
+
     run.call(
         "DELETE",
         "/managed_organizations/organization",
@@ -548,6 +678,15 @@ fn responses_match_the_openapi_spec() {
         None,
         406,
     );
+    run.call(
+        "GET",
+        disks_path,
+        &format!("/virtual_machines/{vm_id}/disks"),
+        None,
+        406,
+    );
+    run.call("GET", disk_path, &format!("/disks/{disk_id}"), None, 406);
+    run.call("PUT", resize_path, "/disks/_/resize", grow(40), 406);
     run.call(
         "GET",
         "/trash_objects/trash_object",
@@ -600,6 +739,53 @@ fn responses_match_the_openapi_spec() {
         400,
     );
 
+    let validated: BTreeSet<(String, String)> = run
+        .seen
+        .iter()
+        .map(|(m, p, _)| (m.clone(), p.clone()))
+        .collect();
+
+    // Injected 403s: the operation's own permission_denied where declared, else
+    // scope_not_granted naming its scopes; nothing where no scope is needed.
+    run.api.sim.set_faults(Faults {
+        errors: vec![ErrorRule {
+            endpoint: "*".into(),
+            probability: 1.0,
+            status: 403,
+        }],
+        ..Faults::default()
+    });
+    let mut refused = 0;
+    for (method, spec_path) in &validated {
+        let scopes = run.spec.scopes(method, spec_path);
+        if scopes.is_empty() {
+            let r = run.api.call(method, spec_path, None);
+            if r.status == 403 {
+                run.failures.push(format!(
+                    "{method} {spec_path} needs no scope but refused: {}",
+                    r.json
+                ));
+            }
+            continue;
+        }
+        refused += 1;
+        let body = run.call(method, spec_path, spec_path, None, 403);
+        let declared = run.spec.error_codes(method, spec_path, 403);
+        let (code, detail) = (&body["error"]["code"], &body["error"]["detail"]);
+        let ok = if declared.iter().any(|c| c == "permission_denied") {
+            code == "permission_denied" && detail["details"].is_string()
+        } else {
+            code == "scope_not_granted" && detail == &json!({ "scopes": scopes })
+        };
+        if !ok {
+            run.failures.push(format!(
+                "{method} {spec_path}: injected 403 {body} (declared {declared:?}, scopes {scopes:?})"
+            ));
+        }
+    }
+    assert_eq!(run.api.sim.stats().faults.get("error_403"), Some(&refused));
+    run.api.sim.set_faults(Faults::default());
+
     // Every route the simulator served was validated.
     let served: BTreeSet<(String, String)> = run
         .api
@@ -617,14 +803,9 @@ fn responses_match_the_openapi_spec() {
             (m.to_string(), spec_path)
         })
         .collect();
-    let validated: BTreeSet<(String, String)> = run
-        .seen
-        .iter()
-        .map(|(m, p, _)| (m.clone(), p.clone()))
-        .collect();
     let missing: Vec<_> = served.difference(&validated).collect();
     assert!(missing.is_empty(), "served but not validated: {missing:?}");
-    assert_eq!(validated.len(), 31, "{validated:?}");
+    assert_eq!(validated.len(), 34, "{validated:?}");
     assert!(
         run.failures.is_empty(),
         "{} failures:\n{}",
