@@ -136,13 +136,35 @@ function katapult_ServiceSingleSignOn(array $params): array
 }
 
 /**
- * The admin area's power buttons.
+ * The admin area's buttons: the power actions and "Refresh from Katapult".
  *
  * @return array<string, string> button label => function suffix
  */
 function katapult_AdminCustomButtonArray(): array
 {
-    return \Katapult\Module\powerButtons();
+    return \Katapult\Module\adminButtons();
+}
+
+/**
+ * Button "Refresh from Katapult": checks a pending build now, or writes the VM's hostname and
+ * addresses into the service again.
+ *
+ * @return string 'success', or what was found
+ */
+function katapult_RefreshFromKatapult(array $params): string
+{
+    return \Katapult\Module\refreshFromKatapult($params);
+}
+
+/**
+ * The admin's service page: the VM (linked to Katapult), its state, the build, the managed
+ * organization.
+ *
+ * @return array<string, string> label => HTML
+ */
+function katapult_AdminServicesTabFields(array $params): array
+{
+    return \Katapult\Module\adminServicesTabFields($params);
 }
 
 /**

@@ -104,7 +104,11 @@ namespace Katapult\Module {
 
     function power(array $params, string $action, ?array $client = null): string {}
 
-    function powerButtons(): array {}
+    function adminButtons(): array {}
+
+    function refreshFromKatapult(array $params): string {}
+
+    function adminServicesTabFields(array $params): array {}
 
     function clientArea(array $params, array $client): string {}
 

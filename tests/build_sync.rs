@@ -321,16 +321,19 @@ mod lifecycle {
             "suspending a stopped VM is fine"
         );
         assert!(
-            matches!(single_sign_on(&ctx, &params(7, 70)), SingleSignOn::Failed(m) if m.contains("the VM is not running: start it first"))
+            matches!(single_sign_on(&ctx, &params(7, 70), None), SingleSignOn::Failed(m) if m.contains("the VM is not running: start it first"))
         );
 
         assert_eq!(unsuspend_account(&ctx, &params(7, 70)), "success");
         world.wait_state(&vm, VirtualMachineState::Started);
         assert!(
-            matches!(single_sign_on(&ctx, &params(7, 70)), SingleSignOn::RedirectTo(url) if url.starts_with(&world.sim.root_url()))
+            matches!(single_sign_on(&ctx, &params(7, 70), None), SingleSignOn::RedirectTo(url) if url.starts_with(&world.sim.root_url()))
         );
 
-        assert_eq!(power(&ctx, &params(7, 70), PowerAction::Reset), "success");
+        assert_eq!(
+            power(&ctx, &params(7, 70), PowerAction::Reset, None),
+            "success"
+        );
         assert!(world
             .host
             .activity
@@ -378,7 +381,7 @@ mod lifecycle {
             "{terminate}"
         );
         assert!(
-            matches!(single_sign_on(&ctx, &params(8, 80)), SingleSignOn::Failed(m) if m.starts_with("The VM is still being built"))
+            matches!(single_sign_on(&ctx, &params(8, 80), None), SingleSignOn::Failed(m) if m.starts_with("The VM is still being built"))
         );
     }
 }

@@ -18,6 +18,24 @@
   // (they live for 30 minutes).
   var REFRESH_ANYWAY_MS = 10 * 60 * 1000;
   var MAX_BACKOFF_MS = 5 * 60 * 1000;
+  // Right after the client acts (stop, start, …) the panel watches closely for a while, so the
+  // new state shows within seconds rather than at the next steady poll.
+  var WATCH_CLOSELY_MS = 60 * 1000;
+  var CLOSE_POLL_MS = 2000;
+
+  function actedKey(panel) {
+    return 'katapult-acted-' + panel.getAttribute('data-katapult-service');
+  }
+
+  /** True for a while after the client acted on this panel's service (in this tab). */
+  function actedRecently(panel) {
+    try {
+      var at = Number(window.sessionStorage.getItem(actedKey(panel)));
+      return at > 0 && Date.now() - at < WATCH_CLOSELY_MS;
+    } catch (e) {
+      return false;   // storage may be disabled; polling just stays at its normal pace
+    }
+  }
 
   /** Polls one panel, replacing it whenever the module reports a new version. */
   function watch(panel) {
@@ -57,7 +75,8 @@
             panel = replace(panel, state.html);
             renderedAt = Date.now();
           }
-          schedule(state.poll_after_ms || 15000);
+          var next = state.poll_after_ms || 15000;
+          schedule(actedRecently(panel) ? Math.min(next, CLOSE_POLL_MS) : next);
         })
         .catch(function () {
           // The page stays as it is; ask again later, less often each time.
@@ -66,7 +85,8 @@
         });
     }
 
-    schedule(Number(panel.getAttribute('data-katapult-poll-after')) || 15000);
+    var first = Number(panel.getAttribute('data-katapult-poll-after')) || 15000;
+    schedule(actedRecently(panel) ? Math.min(first, CLOSE_POLL_MS) : first);
   }
 
   /** Puts the fresh panel's HTML in place of the old one; returns the new element. */
@@ -138,6 +158,12 @@
     // One press, one request: the token is single-use anyway, so a double click would only
     // earn an "expired" notice.
     if (form.target !== '_blank') {
+      var panel = form.closest('.katapult');
+      try {
+        window.sessionStorage.setItem(actedKey(panel), String(Date.now()));
+      } catch (e) {
+        // storage disabled: nothing to remember
+      }
       var submit = form.querySelector('[type=submit]');
       if (submit) {
         window.setTimeout(function () { submit.disabled = true; }, 0);

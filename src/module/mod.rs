@@ -1,6 +1,7 @@
 //! One file per WHMCS module function, each a short story told with the service layer.
 //! They return plain data; `php/` hands it to WHMCS in the shape WHMCS expects.
 
+pub mod admin_services_tab;
 pub mod change_package;
 pub mod client_area;
 pub mod config_options;
@@ -8,6 +9,7 @@ pub mod create_account;
 pub mod meta_data;
 pub mod power_buttons;
 pub mod product_settings_pane;
+pub mod refresh_from_katapult;
 pub mod single_sign_on;
 pub mod suspend_account;
 pub mod terminate_account;

@@ -16,7 +16,7 @@ pub const API_URL_ENV: &str = "KATAPULT_API_URL";
 const SERVER_ONLY: IniEntryPermission =
     IniEntryPermission::PerDir.union(IniEntryPermission::System);
 
-static INI_ENTRIES: IniEntryDefs<6> = IniEntryDefs::new([
+static INI_ENTRIES: IniEntryDefs<7> = IniEntryDefs::new([
     IniEntryDef::new(
         c"katapult.api_url",
         c"https://api.katapult.io/core/v1",
@@ -26,6 +26,11 @@ static INI_ENTRIES: IniEntryDefs<6> = IniEntryDefs::new([
     IniEntryDef::new(c"katapult.connect_timeout", c"5", IniEntryPermission::All),
     IniEntryDef::new(c"katapult.ca_file", c"", SERVER_ONLY),
     IniEntryDef::new(c"katapult.suspend_grace", c"60", IniEntryPermission::All),
+    IniEntryDef::new(
+        c"katapult.vm_link",
+        c"https://my.katapult.io/organizations/{organization}/virtual_machines/{vm}",
+        SERVER_ONLY,
+    ),
     IniEntryDef::end(),
 ]);
 
@@ -101,4 +106,9 @@ pub fn api_settings(token: &str, url: Option<String>) -> Result<ApiSettings, Str
         .filter(|path| !path.trim().is_empty())
         .map(Into::into);
     Ok(settings)
+}
+
+/// Where the admin area links a VM id to: `{organization}` and `{vm}` are filled in.
+pub fn vm_link() -> String {
+    ini_value(c"katapult.vm_link").unwrap_or_default()
 }

@@ -12,9 +12,9 @@ use super::ini;
 use super::pdo::PdoSql;
 use super::whmcs_host::WhmcsHost;
 use crate::module::{
-    change_package, client_area, config_options, create_account, meta_data, power_buttons,
-    product_settings_pane, single_sign_on, suspend_account, terminate_account, test_connection,
-    unsuspend_account,
+    admin_services_tab, change_package, client_area, config_options, create_account, meta_data,
+    power_buttons, product_settings_pane, refresh_from_katapult, single_sign_on, suspend_account,
+    terminate_account, test_connection, unsuspend_account,
 };
 use crate::service::client_request::{ClientRequest, Lang};
 use crate::service::context::{Context, ModuleError};
@@ -357,14 +357,36 @@ pub fn module_client_area_functions() -> Vec<String> {
         .collect()
 }
 
-/// AdminCustomButtonArray / ClientAreaCustomButtonArray: label => function suffix.
+/// AdminCustomButtonArray: label => function suffix: the power actions and "Refresh from Katapult".
 #[php_function]
-#[php(name = "Katapult\\Module\\powerButtons")]
-pub fn module_power_buttons() -> ArrayResult {
+#[php(name = "Katapult\\Module\\adminButtons")]
+pub fn module_admin_buttons() -> ArrayResult {
     options(Ok(power_buttons::BUTTONS
         .iter()
         .map(|(label, suffix, _)| (label.to_string(), suffix.to_string()))
+        .chain(std::iter::once((
+            refresh_from_katapult::LABEL.to_string(),
+            refresh_from_katapult::FUNCTION.to_string(),
+        )))
         .collect()))
+}
+
+/// The admin's "Refresh from Katapult" button.
+#[php_function]
+#[php(name = "Katapult\\Module\\refreshFromKatapult")]
+pub fn module_refresh_from_katapult(params: &ZendHashTable) -> String {
+    for_service(params, refresh_from_katapult::refresh_from_katapult)
+}
+
+/// katapult_AdminServicesTabFields(): label => HTML for the admin's service page.
+#[php_function]
+#[php(name = "Katapult\\Module\\adminServicesTabFields")]
+pub fn module_admin_services_tab_fields(params: &ZendHashTable) -> ArrayResult {
+    let fields = in_service_context(params, |ctx, params| {
+        admin_services_tab::fields(ctx, params, &ini::vm_link())
+    })
+    .unwrap_or_else(|error| vec![("Katapult".into(), product_settings_pane::escape(&error))]);
+    options(Ok(fields))
 }
 
 /// katapult_ServiceSingleSignOn(): ['success' => true, 'redirectTo' => url] or
@@ -499,7 +521,9 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_unsuspend_account))
         .function(wrap_function!(module_terminate_account))
         .function(wrap_function!(module_power))
-        .function(wrap_function!(module_power_buttons))
+        .function(wrap_function!(module_admin_buttons))
+        .function(wrap_function!(module_refresh_from_katapult))
+        .function(wrap_function!(module_admin_services_tab_fields))
         .function(wrap_function!(module_client_area))
         .function(wrap_function!(module_live_state))
         .function(wrap_function!(module_client_area_functions))

@@ -269,30 +269,11 @@ fn persist_built(
         let encrypted = ctx.host.whmcs_encrypt(password).map_err(|e| {
             ModuleError::Product(format!("WHMCS could not encrypt the root password: {e}"))
         })?;
-        let mut addresses: Vec<&str> = vm
-            .ip_addresses
-            .iter()
-            .filter(|ip| ip.is_ipv4())
-            .map(|ip| ip.address.as_str())
-            .collect();
-        addresses.extend(
-            vm.ip_addresses
-                .iter()
-                .filter(|ip| !ip.is_ipv4())
-                .map(|ip| ip.address.as_str()),
-        );
-        let dedicated = addresses.first().copied().unwrap_or_default();
-        let assigned = addresses
-            .iter()
-            .skip(1)
-            .copied()
-            .collect::<Vec<_>>()
-            .join("\n");
-        let fqdn = vm
-            .fqdn
-            .clone()
-            .or_else(|| vm.hostname.clone())
-            .unwrap_or_default();
+        let HostingFields {
+            domain: fqdn,
+            dedicated_ip: dedicated,
+            assigned_ips: assigned,
+        } = HostingFields::of(vm);
         transaction(ctx.sql, || {
             store.set_text(
                 Owner::Service(item.service_id),
@@ -303,7 +284,7 @@ fn persist_built(
             )?;
             ctx.sql.execute(
                 "UPDATE tblhosting SET domain = ?, dedicatedip = ?, assignedips = ?, username = ?, password = ? WHERE id = ?",
-                &[fqdn.as_str().into(), dedicated.into(), assigned.as_str().into(), "root".into(), encrypted.as_str().into(), SqlValue::Int(item.service_id as i64)],
+                &[fqdn.as_str().into(), dedicated.as_str().into(), assigned.as_str().into(), "root".into(), encrypted.as_str().into(), SqlValue::Int(item.service_id as i64)],
             )?;
             Ok::<_, StoreError>(())
         })?;
@@ -331,6 +312,46 @@ fn persist_built(
         }
     }
     Ok(done)
+}
+
+/// What WHMCS's service row shows of a VM: the FQDN as its domain, the first IPv4 as its
+/// dedicated IP, the other addresses (IPv6 included) one a line as its assigned IPs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostingFields {
+    pub domain: String,
+    pub dedicated_ip: String,
+    pub assigned_ips: String,
+}
+
+impl HostingFields {
+    pub fn of(vm: &VirtualMachine) -> Self {
+        let mut addresses: Vec<&str> = vm
+            .ip_addresses
+            .iter()
+            .filter(|ip| ip.is_ipv4())
+            .map(|ip| ip.address.as_str())
+            .collect();
+        addresses.extend(
+            vm.ip_addresses
+                .iter()
+                .filter(|ip| !ip.is_ipv4())
+                .map(|ip| ip.address.as_str()),
+        );
+        Self {
+            domain: vm
+                .fqdn
+                .clone()
+                .or_else(|| vm.hostname.clone())
+                .unwrap_or_default(),
+            dedicated_ip: addresses.first().copied().unwrap_or_default().to_string(),
+            assigned_ips: addresses
+                .iter()
+                .skip(1)
+                .copied()
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
 }
 
 fn record_failure(

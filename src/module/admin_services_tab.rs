@@ -1,0 +1,125 @@
+//! `katapult_AdminServicesTabFields()`: what the admin sees of the VM on the service page: the
+//! VM (linked to Katapult), its live state, the build and how long it has run, the managed
+//! organization. Read-only and quick: a Katapult failure shows in the field, never breaks the
+//! page. The "Refresh from Katapult" button (`refresh_from_katapult`) does the writing.
+
+use chrono::{DateTime, Utc};
+
+use crate::api::virtual_machines::VirtualMachineRef;
+use crate::service::context::{Context, ModuleError};
+use crate::service::links::{ServiceLinks, MANAGED_ORG_ID};
+use crate::service::params::ServiceParams;
+use crate::store::Owner;
+
+use super::product_settings_pane::escape;
+
+/// Label → HTML, in order. `vm_link` is the admin's link pattern with `{organization}` and `{vm}`.
+pub fn fields(ctx: &Context<'_>, params: &ServiceParams, vm_link: &str) -> Vec<(String, String)> {
+    match run(ctx, params, vm_link) {
+        Ok(fields) => fields,
+        Err(error) => vec![("Katapult".into(), escape(&error.to_string()))],
+    }
+}
+
+fn run(
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+    vm_link: &str,
+) -> Result<Vec<(String, String)>, ModuleError> {
+    let store = ctx.store()?;
+    let links = ServiceLinks::read(&store, params.service_id)?;
+    let organization = store.get_text(Owner::Client(params.client_id), MANAGED_ORG_ID)?;
+    let mut fields = Vec::new();
+
+    fields.push((
+        "Katapult VM".to_string(),
+        match (&links.vm_id, &organization) {
+            (Some(vm), Some(org)) if !vm_link.is_empty() => {
+                let url = vm_link.replace("{organization}", org).replace("{vm}", vm);
+                format!(
+                    r#"<a href="{}" target="_blank" rel="noopener">{}</a>"#,
+                    escape(&url),
+                    escape(vm)
+                )
+            }
+            (Some(vm), _) => format!("<code>{}</code>", escape(vm)),
+            (None, _) => r#"<span class="text-muted">none yet</span>"#.to_string(),
+        },
+    ));
+
+    if let Some(vm) = &links.vm_id {
+        let state = ctx
+            .client(&store)
+            .and_then(|client| {
+                ctx.logged(&client, || {
+                    client.virtual_machine(&VirtualMachineRef::Id(vm.clone()))
+                })
+                .map_err(ModuleError::from)
+            })
+            .map(|response| response.virtual_machine.state.as_str().replace('_', " "));
+        fields.push(("VM state".into(), match state {
+            Ok(state) => format!(r#"<span class="label label-default badge badge-secondary katapult-vm-state">{}</span>"#, escape(&state)),
+            Err(error) => format!(r#"<span class="text-danger">unknown: {}</span>"#, escape(&error.to_string())),
+        }));
+    }
+
+    if let Some(build) = &links.vm_build_id {
+        let state = if links.vm_id.is_some() {
+            "built".to_string()
+        } else if let Some(failed) = links.vm_build_failed_at {
+            format!(
+                "failed {} (press Create to build again, or Terminate)",
+                ago(failed, ctx.now)
+            )
+        } else {
+            let mut text = format!(
+                "building for {}",
+                duration(links.vm_build_started_at, ctx.now)
+            );
+            if let Some(at) = links.vm_build_timeout_reached_at {
+                text.push_str(&format!(
+                    "; timed out {} (KatapultVirtualMachineBuildTimedOut fired)",
+                    ago(at, ctx.now)
+                ));
+            }
+            text
+        };
+        fields.push((
+            "Katapult build".into(),
+            format!("<code>{}</code> {}", escape(build), escape(&state)),
+        ));
+    }
+
+    fields.push((
+        "Managed organization".into(),
+        match &organization {
+            Some(org) => format!("<code>{}</code>", escape(org)),
+            None => {
+                r#"<span class="text-muted">none yet (made by the client's first Create)</span>"#
+                    .to_string()
+            }
+        },
+    ));
+    Ok(fields)
+}
+
+fn duration(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    let Some(since) = since else {
+        return "an unknown time".into();
+    };
+    let minutes = (now - since).num_minutes().max(0);
+    match minutes {
+        0 => "less than a minute".into(),
+        1 => "1 minute".into(),
+        m if m < 120 => format!("{m} minutes"),
+        m => format!("{} hours", m / 60),
+    }
+}
+
+fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    format!(
+        "{} ago ({})",
+        duration(Some(at), now),
+        at.format("%Y-%m-%d %H:%M UTC")
+    )
+}
