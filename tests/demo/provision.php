@@ -43,7 +43,8 @@ show('packages offered', (string) count(katapult_PackageLoader([])));
 show('data centers', implode(', ', array_filter(array_keys(katapult_DataCenterLoader([])))));
 
 step('A client orders it; WHMCS runs CreateAccount');
-$client = Fixtures::client(['firstname' => 'Ada', 'lastname' => 'Lovelace', 'companyname' => 'Analytical Engines']);
+$client = Fixtures::client(['firstname' => 'Ada', 'lastname' => 'Lovelace', 'companyname' => 'Analytical Engines',
+    'email' => 'ada@example.test', 'password' => 'demo-password']);
 $service = Fixtures::service($client, $product, ['domain' => 'engine.example.com']);
 $t0 = microtime(true);
 show('CreateAccount', WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id));
@@ -101,4 +102,6 @@ foreach (array_slice(array_filter(ActivityLog::descriptions(), fn ($l) => str_co
 }
 show('module log entries', count(ModuleLog::entries()) . ' API calls (key masked, root passwords removed)');
 
-echo "\nDemo complete.\n";
+// run.sh serves the client area next, for this client and service.
+file_put_contents((string) getenv('KATAPULT_DEMO_SERVICE_FILE') ?: '/dev/null', (string) $service->id);
+echo "\nProvisioning complete.\n";

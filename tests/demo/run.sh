@@ -21,5 +21,38 @@ api_url=$(sed -n 's/.*listening on \(\S*\).*/\1/p' "$work/sim.out")
 [[ -n $api_url ]] || { echo "the simulator did not start:"; cat "$work/sim.err"; exit 1; }
 echo "Katapult API simulator: $api_url (HTTPS, CA in katapult.ca_file)"
 
-KATAPULT_API_URL="$api_url" WHMCS_DB_DSN="sqlite:$work/whmcs.sqlite" WHMCS_ROOTDIR="$work/whmcs" \
-  php -d extension="$EXT" -d katapult.ca_file="$work/ca.pem" tests/demo/provision.php
+export KATAPULT_API_URL="$api_url" WHMCS_DB_DSN="sqlite:$work/whmcs.sqlite" WHMCS_ROOTDIR="$work/whmcs"
+php_ext=(-d "extension=$EXT" -d "katapult.ca_file=$work/ca.pem")
+KATAPULT_DEMO_SERVICE_FILE="$work/service" php "${php_ext[@]}" tests/demo/provision.php
+
+# The client area, served on loopback until interrupted (KATAPULT_DEMO_SERVE=0 skips it).
+[[ ${KATAPULT_DEMO_SERVE:-1} == 0 ]] && exit 0
+if [[ ! -f tests/browser/node_modules/bootstrap/package.json ]]; then
+  # The stand-in's theme (Bootstrap 4, as WHMCS's twenty-one) comes from npm; without it the
+  # page still works, unstyled.
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) > "$work/npm.log" 2>&1 \
+    || echo "(npm ci failed: the client area is served without its theme's stylesheet)"
+fi
+port=${KATAPULT_DEMO_PORT:-8080}
+if ! php -r 'exit(@stream_socket_server("tcp://127.0.0.1:'"$port"'") ? 0 : 1);'; then
+  port=$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); echo substr(strrchr(stream_socket_get_name($s, false), ":"), 1);')
+fi
+service=$(cat "$work/service")
+setsid env PHP_CLI_SERVER_WORKERS=4 WHMCS_MODULE_DIR="$PWD/module" php "${php_ext[@]}" -S "127.0.0.1:$port" \
+  -t "$WHMCS_ROOTDIR" tests/whmcs/web/router.php > "$work/web.log" 2>&1 &
+web_pid=$!
+trap 'kill -- -"$web_pid" 2>/dev/null || true; kill "$sim_pid" 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  php -r 'exit(@fsockopen("127.0.0.1", '"$port"') ? 0 : 1);' && break
+  sleep 0.1
+done
+cat <<EOM
+
+== The client area, served by the WHMCS stand-in (PHP's built-in server) on loopback
+   URL:       http://127.0.0.1:$port/clientarea.php?action=productdetails&id=$service
+   log in as: ada@example.test / demo-password
+   The panel shows the VM live; Stop, Start, Restart and the console work against the
+   simulator. (From another machine: ssh -L $port:127.0.0.1:$port this-host, then open the URL.)
+   Press Ctrl-C to stop.
+EOM
+wait "$web_pid"

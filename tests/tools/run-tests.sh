@@ -46,6 +46,24 @@ run_phpunit() {
   fi
 }
 
+# The browser test: reads its "browser: N passed, N failed" line.
+run_browser() {
+  local name=$1; shift
+  local log="$log_dir/$name.log"
+  echo "== $name: $*"
+  "$@" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  local counts
+  counts=$(sed -n 's/^browser: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -1)
+  if [[ -n $counts ]]; then
+    passed=$((passed + ${counts% *})); failed=$((failed + ${counts#* }))
+  fi
+  if ((status != 0)); then
+    suites_failed+=("$name")
+    [[ -n $counts ]] || failed=$((failed + 1))
+  fi
+}
+
 run_check() {
   local name=$1; shift
   echo "== $name: $*"
@@ -72,6 +90,9 @@ if mariadb_env=$(tests/whmcs/mariadb.sh start); then
 else
   echo "MariaDB did not start"; failed=$((failed + 1)); suites_failed+=("mariadb")
 fi
+
+# The client area as a person uses it: real Chromium on the stand-in's web front.
+run_browser "browser" tests/browser/run.sh
 
 rm -rf "$log_dir"
 echo
