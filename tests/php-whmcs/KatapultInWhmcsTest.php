@@ -328,6 +328,112 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertStringContainsString('uk-lon-01', (string) $build[0]->request, 'the product\'s data center, as the client chose none');
     }
 
+    /** Runs the cron until $done says so (or 30 s pass). */
+    private function cronUntil(callable $done): void
+    {
+        $deadline = microtime(true) + 30;
+        while (!$done() && microtime(true) < $deadline) {
+            usleep(200_000);
+            WhmcsStandIn\Cron::run();
+        }
+        $this->assertTrue($done(), "the cron did not get there in 30 s; the activity log ends:\n" . implode("\n", array_slice(ActivityLog::descriptions(), -5)));
+    }
+
+    public function testAFailedBuildIsReportedNotBuiltAndCreateBuildsAgain(): void
+    {
+        $welcome = Fixtures::emailTemplate('VM Welcome', ['message' => 'Your VM is at {$katapult_vm_ip}.']);
+        $product = (int) Fixtures::product(['servertype' => 'katapult', 'welcomeemail' => $welcome, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        $this->saveOtherTab($product, 'sim-token');
+        Fixtures::server();
+        // The simulator fails builds whose hostname starts with "fail-" (from the domain).
+        $service = Fixtures::service(Fixtures::client(), $product, ['domain' => 'fail-first.example.com']);
+        $built = 0;
+        add_hook('KatapultVirtualMachineBuilt', 0, function () use (&$built) {
+            $built++;
+        });
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id));
+        $firstBuild = (string) VirtualMachineService::findOrFail($service->id)->vm_build_id;
+
+        $this->cronUntil(fn () => SalmonDataStore::get('service', (int) $service->id, 'vm_build_failed_at') !== null);
+        $this->assertSame(0, $built);
+        $this->assertSame([], WhmcsStandIn\Mailer::sent(), 'the held welcome email waits for a VM');
+        $this->assertContains("[Katapult] Service ID {$service->id}: Katapult reports build $firstBuild failed; press Create to build again, or Terminate", ActivityLog::descriptions());
+        $tab = implode(' ', WhmcsStandIn\Module::call('AdminServicesTabFields', (int) $service->id));
+        $this->assertStringContainsString('failed', $tab);
+        // Later cron runs leave a failed build alone (no new log line each run).
+        $lines = count(ActivityLog::descriptions());
+        WhmcsStandIn\Cron::run();
+        $this->assertCount($lines, ActivityLog::descriptions());
+
+        // The admin fixes the cause and presses Create: a new build, then the VM, once.
+        WHMCS\Database\Capsule::table('tblhosting')->where('id', $service->id)->update(['domain' => 'second-try.example.com']);
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id));
+        $secondBuild = (string) VirtualMachineService::findOrFail($service->id)->vm_build_id;
+        $this->assertNotSame($firstBuild, $secondBuild);
+        $this->assertContains("[Katapult] Service ID {$service->id}: build $firstBuild had failed; requesting a new one", ActivityLog::descriptions());
+        $this->cronUntil(function () use (&$built) {
+            return $built > 0;
+        });
+        WhmcsStandIn\Cron::run();
+        $this->assertSame(1, $built);
+        $this->assertCount(1, WhmcsStandIn\Mailer::sent());
+        $this->assertNotSame('', (string) WHMCS\Database\Capsule::table('tblhosting')->where('id', $service->id)->value('dedicatedip'));
+    }
+
+    public function testApiFaultsDuringCronAreLoggedAndALaterRunCompletesEveryBuild(): void
+    {
+        $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        $this->saveOtherTab($product, 'sim-token');
+        Fixtures::server();
+        $services = [];
+        for ($i = 1; $i <= 6; $i++) {
+            $service = Fixtures::service(Fixtures::client(), $product, ['domain' => "faulty$i.example.com"]);
+            $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id));
+            $services[] = (int) $service->id;
+        }
+        $built = [];
+        add_hook('KatapultVirtualMachineBuilt', 0, function (VirtualMachineService $s) use (&$built) {
+            $built[] = (int) $s->id;
+        });
+        $timeout = ini_get('katapult.timeout');
+        ini_set('katapult.timeout', '1');
+        try {
+            // Each kind of fault on every build check, one cron run each: 5xx, 429, time-outs.
+            foreach ([
+                ['errors' => [['endpoint' => 'GET /virtual_machines/builds/*', 'probability' => 1.0, 'status' => 503]]],
+                ['errors' => [['endpoint' => 'GET /virtual_machines/builds/*', 'probability' => 1.0, 'status' => 429]]],
+                ['errors' => [['endpoint' => 'GET /virtual_machines/builds/*', 'probability' => 1.0, 'status' => 502]]],
+                ['hang_rate' => 1.0, 'hang_ms' => 3000],
+            ] as $faults) {
+                self::$sim->setFaults($faults);
+                $report = \Katapult\Module\syncBuilds();
+                $this->assertSame(0, $report['built'], json_encode($faults));
+                $this->assertSame(count($services), $report['errors'], json_encode($faults));
+            }
+        } finally {
+            self::$sim->setFaults([]);
+            ini_set('katapult.timeout', (string) $timeout);
+        }
+        $this->assertSame([], $built);
+        $failures = array_filter(ActivityLog::descriptions(), fn ($l) => str_contains($l, 'the build sync could not check build'));
+        $this->assertCount(4 * count($services), $failures, 'every failure is logged, per service and run');
+        foreach (['503', '429', '502', 'did not answer within'] as $reason) {
+            $this->assertNotEmpty(array_filter($failures, fn ($l) => str_contains(strtolower($l), strtolower($reason))), "a logged failure names $reason");
+        }
+
+        // With Katapult back, the next runs complete every build, each once.
+        $this->cronUntil(function () use (&$built, $services) {
+            return count($built) === count($services);
+        });
+        WhmcsStandIn\Cron::run();
+        sort($built);
+        $this->assertSame($services, $built);
+        $installation = SalmonDataStore::get('module_setting', 'katapult', 'installation_id');
+        foreach ($services as $id) {
+            $this->assertSame(1, self::$sim->stats()['builds_by_whmcs_service_id']["$installation/$id"]);
+        }
+    }
+
     public function testCronWritesTheBuiltVmIntoWhmcsAndFiresBuiltOnce(): void
     {
         $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
