@@ -434,6 +434,37 @@ final class KatapultInWhmcsTest extends TestCase
         }
     }
 
+    public function testAnUpgradeOfTheCustomDiskSizeGrowsTheSystemDiskAndNeverShrinksIt(): void
+    {
+        $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        $this->saveOtherTab($product, 'sim-token');
+        Fixtures::server();
+        $service = Fixtures::service(Fixtures::client(), $product, ['domain' => 'disk.example.com']);
+        $diskOption = (int) WHMCS\Database\Capsule::table('tblproductconfigoptions')->where('optionname', 'Custom Disk Size (GB)')->value('id');
+        Fixtures::chooseOption($service, $diskOption, 30);
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id));
+        $this->cronUntil(fn () => VirtualMachineService::findOrFail($service->id)->vm_id !== null);
+        $vmId = (string) VirtualMachineService::findOrFail($service->id)->vm_id;
+        $systemDisk = function () use ($vmId): int {
+            $context = stream_context_create(['http' => ['header' => "Authorization: Bearer sim-token\r\n"]]);
+            $disks = json_decode((string) file_get_contents(self::$sim->baseUrl . '/virtual_machines/_/disks?virtual_machine[id]=' . $vmId, false, $context), true);
+            return (int) $disks['disks'][0]['disk']['size_in_gb'];
+        };
+        $this->assertSame(30, $systemDisk(), 'built with the chosen size');
+
+        // The client upgrades to 40 GB; WHMCS runs ChangePackage.
+        Fixtures::chooseOption($service, $diskOption, 40);
+        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('ChangePackage', (int) $service->id));
+        $this->assertSame(40, $systemDisk());
+        $this->assertNotEmpty(array_filter(ActivityLog::descriptions(), fn ($l) => str_contains($l, 'grown 30 GB → 40 GB')));
+
+        // A downgrade to 20 GB cannot shrink the disk: said, not attempted.
+        Fixtures::chooseOption($service, $diskOption, 20);
+        $said = WhmcsStandIn\Module::runModuleCommand('ChangePackage', (int) $service->id);
+        $this->assertStringContainsString('its system disk is 40 GB and Katapult cannot shrink a disk to the 20 GB chosen', $said);
+        $this->assertSame(40, $systemDisk());
+    }
+
     public function testCronWritesTheBuiltVmIntoWhmcsAndFiresBuiltOnce(): void
     {
         $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
@@ -502,7 +533,7 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('ChangePackage', $service));
         $this->assertSame('rock-6', $api->virtualMachine($vmId)['virtual_machine']['package']['permalink']);
 
-        $this->assertSame(['Start VM' => 'StartVm', 'Shut down VM' => 'ShutdownVm', 'Stop VM' => 'StopVm', 'Reset VM' => 'ResetVm'], katapult_AdminCustomButtonArray());
+        $this->assertSame(['Start VM' => 'StartVm', 'Shut down VM' => 'ShutdownVm', 'Stop VM' => 'StopVm', 'Reset VM' => 'ResetVm', 'Refresh from Katapult' => 'RefreshFromKatapult'], katapult_AdminCustomButtonArray());
         $this->assertSame('success', WhmcsStandIn\Module::call('ResetVm', $service));
         $sso = WhmcsStandIn\Module::call('ServiceSingleSignOn', $service);
         $this->assertTrue($sso['success']);
