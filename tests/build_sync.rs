@@ -14,7 +14,6 @@ use katapult::service::build_sync::{
 use katapult::service::context::Context;
 use katapult::service::links::{ServiceLinks, VM_BUILD_STARTED_AT};
 use katapult::service::params::ServiceParams;
-use katapult::service::settings::ModuleSettings;
 use katapult::store::locks::Locks;
 use katapult::store::{DataStore, Owner, Sql, SqlValue};
 use katapult_sim::{BuildSpeed, ErrorRule, Faults, SimConfig, Simulator};
@@ -39,24 +38,16 @@ impl World {
             host: MemoryHost::new(),
         };
         world.db.execute("CREATE TABLE tblhosting (id INTEGER PRIMARY KEY, userid INTEGER NOT NULL, domain TEXT NOT NULL DEFAULT '', dedicatedip TEXT NOT NULL DEFAULT '', assignedips TEXT NOT NULL DEFAULT '', username TEXT NOT NULL DEFAULT '', password TEXT NOT NULL DEFAULT '')", &[]).unwrap();
-        let store = DataStore::open(&world.db).unwrap();
-        ModuleSettings::new(&store, &world.host)
-            .set_api_key("sim-token", Utc::now())
-            .unwrap();
+        support::set_api_key(&world.db, &world.host, "sim-token");
         world
     }
 
     fn context(&self) -> Context<'_> {
-        let mut api = ApiSettings::new(self.sim.base_url(), ApiToken::new("unset"));
-        api.timeout = Duration::from_secs(5);
-        api.retry.base_delay = Duration::from_millis(10);
-        api.retry.max_delay = Duration::from_millis(50);
-        Context {
-            sql: &self.db,
-            host: &self.host,
-            api,
-            now: Utc::now(),
-        }
+        // Quick retries: the fault tests would otherwise wait out real back-off.
+        let mut ctx = support::context(&self.db, &self.host, &self.sim.base_url());
+        ctx.api.retry.base_delay = Duration::from_millis(10);
+        ctx.api.retry.max_delay = Duration::from_millis(50);
+        ctx
     }
 
     /// A service row and its CreateAccount.

@@ -33,21 +33,11 @@ impl World {
     }
 
     fn context(&self) -> Context<'_> {
-        let mut api = ApiSettings::new(self.sim.base_url(), ApiToken::new("unset"));
-        api.timeout = Duration::from_secs(5);
-        Context {
-            sql: &self.db,
-            host: &self.host,
-            api,
-            now: Utc::now(),
-        }
+        support::context(&self.db, &self.host, &self.sim.base_url())
     }
 
     fn set_key(&self, key: &str) {
-        let store = DataStore::open(&self.db).unwrap();
-        ModuleSettings::new(&store, &self.host)
-            .set_api_key(key, Utc::now())
-            .unwrap();
+        support::set_api_key(&self.db, &self.host, key);
     }
 }
 

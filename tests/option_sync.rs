@@ -3,17 +3,14 @@
 
 mod support;
 
-use std::time::Duration;
-
 use chrono::Utc;
-use katapult::api::{ApiSettings, ApiToken};
+
 use katapult::service::chosen_options::ChosenOptions;
 use katapult::service::context::Context;
 use katapult::service::option_sync::{
     sync_configurable_options, AddedChoice, OptionSyncReport, SyncMode,
 };
 use katapult::service::params::ServiceParams;
-use katapult::service::settings::ModuleSettings;
 use katapult::store::{DataStore, Owner, PhpValue, Sql, SqlValue};
 use katapult_sim::{ErrorRule, Faults, SimConfig, Simulator};
 use support::{database, MemoryHost, Sqlite};
@@ -56,22 +53,12 @@ impl World {
             "INSERT INTO tblcurrencies (id, code) VALUES (1, 'GBP'), (2, 'EUR')",
             &[],
         );
-        let store = DataStore::open(&world.db).unwrap();
-        ModuleSettings::new(&store, &world.host)
-            .set_api_key("sim-token", Utc::now())
-            .unwrap();
+        support::set_api_key(&world.db, &world.host, "sim-token");
         world
     }
 
     fn context(&self) -> Context<'_> {
-        let mut api = ApiSettings::new(self.sim.base_url(), ApiToken::new("unset"));
-        api.timeout = Duration::from_secs(5);
-        Context {
-            sql: &self.db,
-            host: &self.host,
-            api,
-            now: Utc::now(),
-        }
+        support::context(&self.db, &self.host, &self.sim.base_url())
     }
 
     fn sync(&self, mode: SyncMode) -> OptionSyncReport {

@@ -102,14 +102,8 @@ mkdir -p "$OUT"
 rm -f "$OUT"/*.png "$OUT"/failure.html
 
 # ---- the Katapult simulator (HTTPS with its own CA)
-"$SIM" --listen 127.0.0.1:0 --tls --ca-out "$work/ca.pem" --build-speed "$SPEED" > "$work/sim.out" 2> "$work/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$work/sim.out" 2>/dev/null && break
-  sleep 0.1
-done
-api_url=$(sed -n 's/.*listening on \(\S*\).*/\1/p' "$work/sim.out")
-[[ -n $api_url ]] || setup_failed "the simulator did not start"
+source tests/tools/simulator.sh
+KATAPULT_SIM="$SIM" start_simulator "$work" "$SPEED" || setup_failed "the simulator did not start"
 sim_root=${api_url%/core/v1}
 echo "browser: simulator $api_url (build speed $SPEED)"
 

@@ -5,7 +5,14 @@
 
 use std::cell::RefCell;
 
+use std::time::Duration;
+
+use chrono::Utc;
+use katapult::api::{ApiSettings, ApiToken};
+use katapult::service::context::Context;
 use katapult::service::host::{Host, HostError};
+use katapult::service::settings::ModuleSettings;
+use katapult::store::DataStore;
 use katapult::store::{Dialect, Row, Sql, SqlError, SqlValue};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::Connection;
@@ -81,6 +88,27 @@ impl Sql for Sqlite {
 
 pub fn database() -> Sqlite {
     Sqlite(Connection::open_in_memory().unwrap())
+}
+
+/// A module function's context over the test database and host, calling the API at `api_url`
+/// with the stored key (as in WHMCS).
+pub fn context<'a>(db: &'a Sqlite, host: &'a MemoryHost, api_url: &str) -> Context<'a> {
+    let mut api = ApiSettings::new(api_url, ApiToken::new("unset"));
+    api.timeout = Duration::from_secs(5);
+    Context {
+        sql: db,
+        host,
+        api,
+        now: Utc::now(),
+    }
+}
+
+/// Stores `key` as the module's API key, as the product's Other tab does.
+pub fn set_api_key(db: &Sqlite, host: &MemoryHost, key: &str) {
+    let store = DataStore::open(db).unwrap();
+    ModuleSettings::new(&store, host)
+        .set_api_key(key, Utc::now())
+        .unwrap();
 }
 
 /// WHMCS as far as the module sees it: logs kept in memory, `decrypt()` of values made by
