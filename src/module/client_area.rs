@@ -203,8 +203,9 @@ fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// The overview; a service that is not Active (suspended, say) shows it without actions.
-fn overview_model(
+/// The overview's data; a service that is not Active (suspended, say) shows it without actions.
+/// Public for the benchmarks, which time this and its rendering.
+pub fn overview_model(
     params: &ServiceParams,
     request: &ClientRequest,
     vm: &VirtualMachine,

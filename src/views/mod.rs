@@ -42,6 +42,7 @@ pub struct Resolved {
     /// The path below the module directory (`overrides/assets/css/client.css`).
     pub relative: String,
     pub overridden: bool,
+    stamp: Stamp,
 }
 
 /// The module directory (WHMCS's `modules/servers/katapult`).
@@ -58,37 +59,44 @@ impl Views {
     }
 
     /// The file that serves `name` (`views/...` or `assets/...`): the override when there is
-    /// one, else the default.
+    /// one, else the default. Two `stat`s in the common case (no override).
     pub fn resolve(&self, name: &str) -> Result<Resolved, ViewError> {
         check_name(name)?;
-        let root = self
-            .root
-            .canonicalize()
-            .map_err(|e| ViewError::Unreadable {
-                path: self.root.display().to_string(),
-                reason: e.to_string(),
-            })?;
-        let top = name.split('/').next().unwrap_or_default();
-        for (relative, overridden, folder) in [
-            (format!("{OVERRIDES}/{name}"), true, root.join(OVERRIDES)),
-            (name.to_string(), false, root.join(top)),
-        ] {
-            // The folder may be a link (a development checkout links module/views to ../views);
-            // what is found must stay inside it, so a link in overrides/ cannot lead elsewhere.
-            let (Ok(folder), Ok(path)) =
-                (folder.canonicalize(), root.join(&relative).canonicalize())
-            else {
-                continue;
-            };
-            if path.starts_with(&folder) && path.is_file() {
-                return Ok(Resolved {
-                    path,
-                    relative,
-                    overridden,
-                });
+        let (top, rest) = name.split_once('/').unwrap_or((name, ""));
+        // The provider's copy, when there is one: it alone pays for the full check that it
+        // stays inside overrides/ (a link there may not lead elsewhere).
+        if let Ok(overrides) = canonical_folder(&self.root.join(OVERRIDES)) {
+            let candidate = overrides.join(name);
+            // (Only a file that is there is followed to its real path.)
+            if let Some((metadata, real)) = fs::metadata(&candidate)
+                .ok()
+                .and_then(|metadata| Some((metadata, candidate.canonicalize().ok()?)))
+            {
+                if metadata.is_file() && real.starts_with(&overrides) {
+                    return Ok(Resolved {
+                        path: real,
+                        relative: format!("{OVERRIDES}/{name}"),
+                        overridden: true,
+                        stamp: stamp(&metadata),
+                    });
+                }
             }
         }
-        Err(ViewError::Missing(name.to_string()))
+        // The module's own file, below its folder (which may be a link: a development checkout
+        // links module/views to ../views).
+        let missing = || ViewError::Missing(name.to_string());
+        let path = canonical_folder(&self.root.join(top))
+            .map_err(|_| missing())?
+            .join(rest);
+        match fs::metadata(&path) {
+            Ok(metadata) if metadata.is_file() => Ok(Resolved {
+                path,
+                relative: name.to_string(),
+                overridden: false,
+                stamp: stamp(&metadata),
+            }),
+            _ => Err(missing()),
+        }
     }
 
     /// Renders the template `name` (`views/...hbs`) with `data`.
@@ -97,7 +105,7 @@ impl Views {
         let mut cache = TEMPLATES
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        cache.ensure(&resolved.path)?;
+        cache.ensure(&resolved)?;
         let key = resolved.path.to_string_lossy();
         cache
             .registry
@@ -112,14 +120,40 @@ impl Views {
     /// modification time so browsers fetch an edited file again.
     pub fn asset_url(&self, name: &str) -> Result<String, ViewError> {
         let resolved = self.resolve(name)?;
-        let version = fs::metadata(&resolved.path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        let version = resolved
+            .stamp
+            .0
+            .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or_default();
         Ok(format!("{MODULE_URL}/{}?v={version}", resolved.relative))
     }
+}
+
+/// A file's version: its modification time and size (an edit within the same second still
+/// changes the size, nearly always).
+type Stamp = (SystemTime, u64);
+
+fn stamp(metadata: &fs::Metadata) -> Stamp {
+    (
+        metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+        metadata.len(),
+    )
+}
+
+/// The real path of one of the module's folders, looked up once per process: folders do not
+/// move while PHP runs, files in them do change.
+fn canonical_folder(folder: &Path) -> std::io::Result<PathBuf> {
+    static FOLDERS: LazyLock<Mutex<HashMap<PathBuf, PathBuf>>> = LazyLock::new(Default::default);
+    let mut folders = FOLDERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(real) = folders.get(folder) {
+        return Ok(real.clone());
+    }
+    let real = folder.canonicalize()?;
+    folders.insert(folder.to_path_buf(), real.clone());
+    Ok(real)
 }
 
 /// A name the module may ask for: relative, inside `views/` or `assets/`, plain segments only.
@@ -142,7 +176,7 @@ fn check_name(name: &str) -> Result<(), ViewError> {
 /// The compiled templates of this process, by file, with the file stamp they were compiled from.
 struct TemplateCache {
     registry: Handlebars<'static>,
-    stamps: HashMap<PathBuf, (SystemTime, u64)>,
+    stamps: HashMap<PathBuf, Stamp>,
 }
 
 static TEMPLATES: LazyLock<Mutex<TemplateCache>> = LazyLock::new(|| {
@@ -157,20 +191,13 @@ static TEMPLATES: LazyLock<Mutex<TemplateCache>> = LazyLock::new(|| {
 });
 
 impl TemplateCache {
-    /// Compiles the file unless the compiled copy is of the same version (modified time, size).
-    fn ensure(&mut self, path: &Path) -> Result<(), ViewError> {
-        let shown = || path.display().to_string();
-        let metadata = fs::metadata(path).map_err(|e| ViewError::Unreadable {
-            path: shown(),
-            reason: e.to_string(),
-        })?;
-        let stamp = (
-            metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-            metadata.len(),
-        );
-        if self.stamps.get(path) == Some(&stamp) {
+    /// Compiles the file unless the compiled copy is of the same version.
+    fn ensure(&mut self, resolved: &Resolved) -> Result<(), ViewError> {
+        let path = &resolved.path;
+        if self.stamps.get(path) == Some(&resolved.stamp) {
             return Ok(());
         }
+        let shown = || path.display().to_string();
         let source = fs::read_to_string(path).map_err(|e| ViewError::Unreadable {
             path: shown(),
             reason: e.to_string(),
@@ -181,7 +208,7 @@ impl TemplateCache {
                 path: shown(),
                 reason: e.to_string(),
             })?;
-        self.stamps.insert(path.to_path_buf(), stamp);
+        self.stamps.insert(path.clone(), resolved.stamp);
         Ok(())
     }
 }
