@@ -254,8 +254,8 @@ function katapult_client_request(): ?array
 }
 
 /**
- * The client-area strings in the client's language: lang/english.php, then the language's own
- * file, then the provider's overrides/lang/ copies of either.
+ * The client-area strings in the client's language: lang/english.php and the provider's
+ * overrides/lang/english.php underneath, then the language's own file and its override.
  *
  * @internal
  * @return array<string, string>
@@ -265,8 +265,8 @@ function katapult_lang(): array
     $language = $_SESSION['Language'] ?? ($GLOBALS['CONFIG']['Language'] ?? 'english');
     $language = preg_replace('/[^a-z_-]/', '', strtolower((string) $language)) ?: 'english';
     $strings = [];
-    foreach (['lang', 'overrides/lang'] as $folder) {
-        foreach (array_unique(['english', $language]) as $name) {
+    foreach (array_unique(['english', $language]) as $name) {
+        foreach (['lang', 'overrides/lang'] as $folder) {
             $file = __DIR__ . "/$folder/$name.php";
             if (is_file($file)) {
                 $_LANG = [];

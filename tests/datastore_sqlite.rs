@@ -379,3 +379,52 @@ fn service_links_read_as_the_php_module_wrote_them() {
     assert_eq!(built.vm_id.as_deref(), Some("vm_ab"));
     assert_eq!(built.offline_state(), "unknown");
 }
+
+#[test]
+fn a_services_links_are_read_in_one_query_newest_row_first() {
+    let db = database();
+    let store = DataStore::open(&db).unwrap();
+    // The PHP module could leave two rows of one key; the newest is the one that counts.
+    php_module_row(
+        &db,
+        "service",
+        5.into(),
+        "vm_build_id",
+        r#"s:12:"vmbuild_old1";"#,
+        Some("vmbuild_old1"),
+    );
+    php_module_row(
+        &db,
+        "service",
+        5.into(),
+        "vm_build_id",
+        r#"s:12:"vmbuild_new1";"#,
+        Some("vmbuild_new1"),
+    );
+    php_module_row(
+        &db,
+        "service",
+        5.into(),
+        "vm_build_started_at",
+        "i:1700000000;",
+        None,
+    );
+    php_module_row(&db, "service", 6.into(), "vm_id", r#"s:6:"vm_six";"#, None);
+    let [build, vm, started] = store
+        .get_many(
+            Owner::Service(5),
+            ["vm_build_id", "vm_id", "vm_build_started_at"],
+        )
+        .unwrap();
+    assert_eq!(build, Some(PhpValue::String("vmbuild_new1".into())));
+    assert_eq!(vm, None, "another service's row is not this one's");
+    assert_eq!(started, Some(PhpValue::Int(1_700_000_000)));
+
+    let links = katapult::service::links::ServiceLinks::read(&store, 5).unwrap();
+    assert_eq!(links.vm_build_id.as_deref(), Some("vmbuild_new1"));
+    assert_eq!(
+        links.vm_build_started_at,
+        Utc.timestamp_opt(1_700_000_000, 0).single()
+    );
+    assert!(links.build_pending());
+}

@@ -19,6 +19,7 @@ use crate::service::context::{Context, ModuleError};
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
+use crate::store::SqlValue;
 use crate::views::Views;
 
 use super::power_buttons::BUTTONS;
@@ -143,7 +144,8 @@ fn panel_model(
     }
     let store = ctx.store()?;
     let mut links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
-    if links.build_pending() {
+    let was_building = links.build_pending();
+    if was_building {
         build_sync::sync_service(
             ctx,
             params.service_id,
@@ -172,10 +174,44 @@ fn panel_model(
     let tokens = ActionTokens::for_installation(ctx.sql, &store, ctx.host, ctx.now)
         .map_err(|e| ModuleError::Product(e.to_string()))?;
     let active = service_status(ctx, params.service_id)?.as_deref() == Some("Active");
+    // WHMCS made $params before the build was written into the service: its credentials are
+    // the ones WHMCS generated, not the VM's.
+    let fresh;
+    let params = if was_building {
+        fresh = with_stored_credentials(ctx, params)?;
+        &fresh
+    } else {
+        params
+    };
     Ok((
         OVERVIEW_TEMPLATE,
         overview_model(params, request, &vm, &tokens, active, ctx.now),
     ))
+}
+
+/// The params with the service's username and password as now stored (decrypted).
+fn with_stored_credentials(
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+) -> Result<ServiceParams, ModuleError> {
+    let rows = ctx.sql.query(
+        "SELECT username, password FROM tblhosting WHERE id = ?",
+        &[SqlValue::Int(params.service_id as i64)],
+    )?;
+    let text = |column: usize| {
+        rows.first()
+            .and_then(|row| row[column].as_text())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let password = ctx.host.whmcs_decrypt(&text(1)).map_err(|e| {
+        ModuleError::Product(format!("WHMCS could not decrypt the service password: {e}"))
+    })?;
+    Ok(ServiceParams {
+        username: text(0),
+        password,
+        ..params.clone()
+    })
 }
 
 fn building_model(links: &ServiceLinks, now: DateTime<Utc>) -> Value {

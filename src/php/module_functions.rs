@@ -30,12 +30,7 @@ type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
 fn in_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> Result<T, (&'static str, String)> {
     let sql = PdoSql::from_whmcs().map_err(|e| ("database", e.to_string()))?;
     let api = ini::api_settings("", None).map_err(|e| ("invalid_settings", e))?;
-    Ok(work(&Context {
-        sql: &sql,
-        host: &WhmcsHost,
-        api,
-        now: Utc::now(),
-    }))
+    Ok(work(&Context::new(&sql, &WhmcsHost, api, Utc::now())))
 }
 
 /// `in_context` for PHP: what kept the work from running is thrown.

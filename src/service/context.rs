@@ -1,6 +1,7 @@
 //! What every module function works with: the database, WHMCS, the API settings and the clock;
 //! and the one error type module functions report.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -43,11 +44,28 @@ pub struct Context<'a> {
     /// From the INI settings; the token comes from the module settings.
     pub api: ApiSettings,
     pub now: DateTime<Utc>,
+    /// The datastore's table was checked in this context (once per module call is enough).
+    store_checked: Cell<bool>,
 }
 
 impl<'a> Context<'a> {
+    pub fn new(sql: &'a dyn Sql, host: &'a dyn Host, api: ApiSettings, now: DateTime<Utc>) -> Self {
+        Self {
+            sql,
+            host,
+            api,
+            now,
+            store_checked: Cell::new(false),
+        }
+    }
+
     pub fn store(&self) -> Result<DataStore<'a>, ModuleError> {
-        Ok(DataStore::open(self.sql)?)
+        if self.store_checked.get() {
+            return Ok(DataStore::checked(self.sql));
+        }
+        let store = DataStore::open(self.sql)?;
+        self.store_checked.set(true);
+        Ok(store)
     }
 
     /// A client with the stored API key.

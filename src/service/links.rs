@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::store::datastore::{text_item, time_item};
 use crate::store::{DataStore, Owner, StoreError};
 
 pub const VM_ID: &str = "vm_id";
@@ -27,14 +28,26 @@ pub struct ServiceLinks {
 }
 
 impl ServiceLinks {
+    /// The links, in one query.
     pub fn read(store: &DataStore<'_>, service_id: u64) -> Result<Self, StoreError> {
-        let owner = Owner::Service(service_id);
+        let keys = [
+            VM_ID,
+            VM_BUILD_ID,
+            VM_BUILD_STARTED_AT,
+            VM_BUILD_TIMEOUT_REACHED_AT,
+            VM_BUILD_FAILED_AT,
+        ];
+        let [vm_id, build_id, started_at, timeout_reached_at, failed_at] =
+            store.get_many(Owner::Service(service_id), keys)?;
         Ok(Self {
-            vm_id: store.get_text(owner, VM_ID)?,
-            vm_build_id: store.get_text(owner, VM_BUILD_ID)?,
-            vm_build_started_at: store.get_time(owner, VM_BUILD_STARTED_AT)?,
-            vm_build_timeout_reached_at: store.get_time(owner, VM_BUILD_TIMEOUT_REACHED_AT)?,
-            vm_build_failed_at: store.get_time(owner, VM_BUILD_FAILED_AT)?,
+            vm_id: text_item(VM_ID, vm_id)?,
+            vm_build_id: text_item(VM_BUILD_ID, build_id)?,
+            vm_build_started_at: time_item(VM_BUILD_STARTED_AT, started_at)?,
+            vm_build_timeout_reached_at: time_item(
+                VM_BUILD_TIMEOUT_REACHED_AT,
+                timeout_reached_at,
+            )?,
+            vm_build_failed_at: time_item(VM_BUILD_FAILED_AT, failed_at)?,
         })
     }
 

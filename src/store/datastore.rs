@@ -88,6 +88,11 @@ impl<'a> DataStore<'a> {
         Ok(Self { sql })
     }
 
+    /// The store over a connection whose table `open` already made sure of.
+    pub fn checked(sql: &'a dyn Sql) -> Self {
+        Self { sql }
+    }
+
     /// The raw serialized value, newest row first when the PHP module left duplicates.
     fn raw(&self, owner: Owner, key: &str) -> Result<Option<String>, StoreError> {
         let (condition, mut params) = owner.condition();
@@ -115,29 +120,39 @@ impl<'a> DataStore<'a> {
 
     /// A text item (ids, permalinks): strings, and integers as text.
     pub fn get_text(&self, owner: Owner, key: &str) -> Result<Option<String>, StoreError> {
-        match self.get(owner, key)? {
-            None | Some(PhpValue::Null) => Ok(None),
-            Some(value) => value
-                .as_text()
-                .filter(|t| !t.is_empty())
-                .map(Some)
-                .ok_or_else(|| StoreError::corrupt(key, "not a string")),
-        }
+        text_item(key, self.get(owner, key)?)
     }
 
     /// A point in time, as the PHP module stored it (a `Carbon\Carbon`) or as a Unix time.
     pub fn get_time(&self, owner: Owner, key: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-        match self.get(owner, key)? {
-            None | Some(PhpValue::Null) => Ok(None),
-            Some(PhpValue::Int(seconds)) => Utc
-                .timestamp_opt(seconds, 0)
-                .single()
-                .map(Some)
-                .ok_or_else(|| StoreError::corrupt(key, "time out of range")),
-            Some(value) => carbon_time(&value)
-                .map(Some)
-                .map_err(|reason| StoreError::corrupt(key, reason)),
+        time_item(key, self.get(owner, key)?)
+    }
+
+    /// Several items of one owner in one query, in the order of `keys` (the newest row of each,
+    /// as `get`). Read with `text_item` and `time_item`.
+    pub fn get_many<const N: usize>(
+        &self,
+        owner: Owner,
+        keys: [&str; N],
+    ) -> Result<[Option<PhpValue>; N], StoreError> {
+        let (condition, mut params) = owner.condition();
+        params.extend(keys.iter().map(|key| SqlValue::from(*key)));
+        let key_column = quote_key(self.sql.dialect());
+        let placeholders = vec!["?"; N].join(", ");
+        let sql = format!(
+            "SELECT {key_column}, value FROM {TABLE} WHERE {condition} AND {key_column} IN ({placeholders}) ORDER BY id"
+        );
+        let mut items: [Option<PhpValue>; N] = std::array::from_fn(|_| None);
+        for row in self.sql.query(&sql, &params)? {
+            let (Some(key), Some(text)) = (row[0].as_text(), row[1].as_text()) else {
+                continue;
+            };
+            if let Some(index) = keys.iter().position(|k| *k == key) {
+                let value = PhpValue::unserialize(text).map_err(|e| StoreError::corrupt(key, e))?;
+                items[index] = Some(value);
+            }
         }
+        Ok(items)
     }
 
     /// Sets an item: updates the owner's rows for this key, or inserts one.
@@ -248,6 +263,33 @@ impl<'a> DataStore<'a> {
             .filter_map(|row| row.first()?.as_int())
             .filter_map(|id| u64::try_from(id).ok())
             .collect())
+    }
+}
+
+/// A text item's value (ids, permalinks): strings, and integers as text.
+pub fn text_item(key: &str, value: Option<PhpValue>) -> Result<Option<String>, StoreError> {
+    match value {
+        None | Some(PhpValue::Null) => Ok(None),
+        Some(value) => value
+            .as_text()
+            .filter(|t| !t.is_empty())
+            .map(Some)
+            .ok_or_else(|| StoreError::corrupt(key, "not a string")),
+    }
+}
+
+/// A time item's value: a `Carbon\Carbon`, as the PHP module stored it, or a Unix time.
+pub fn time_item(key: &str, value: Option<PhpValue>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    match value {
+        None | Some(PhpValue::Null) => Ok(None),
+        Some(PhpValue::Int(seconds)) => Utc
+            .timestamp_opt(seconds, 0)
+            .single()
+            .map(Some)
+            .ok_or_else(|| StoreError::corrupt(key, "time out of range")),
+        Some(value) => carbon_time(&value)
+            .map(Some)
+            .map_err(|reason| StoreError::corrupt(key, reason)),
     }
 }
 

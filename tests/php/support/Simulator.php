@@ -17,15 +17,18 @@ final class Simulator
     public readonly string $rootUrl;
     public readonly ?string $caFile;
 
-    /** @param list<string> $arguments extra katapult-sim flags */
-    public function __construct(array $arguments = [], bool $tls = false)
+    /**
+     * @param list<string> $arguments extra katapult-sim flags
+     * @param string $buildSpeed fast, realtime or poll:N
+     */
+    public function __construct(array $arguments = [], bool $tls = false, string $buildSpeed = 'fast')
     {
         $binary = dirname(__DIR__, 3) . '/target/release/katapult-sim';
         if (!is_executable($binary)) {
             throw new \RuntimeException("$binary is missing: run make build");
         }
         $this->caFile = $tls ? tempnam(sys_get_temp_dir(), 'katapult-ca-') : null;
-        $command = [$binary, '--listen', '127.0.0.1:0', '--build-speed', 'fast', ...$arguments];
+        $command = [$binary, '--listen', '127.0.0.1:0', '--build-speed', $buildSpeed, ...$arguments];
         if ($this->caFile !== null) {
             array_push($command, '--tls', '--ca-out', $this->caFile);
         }
@@ -46,7 +49,13 @@ final class Simulator
     /** Replaces the fault injection settings (JSON as the simulator's control endpoint takes it). */
     public function setFaults(array $faults): void
     {
-        $this->control('PUT', '/_sim/faults', $faults);
+        $this->control('PUT', '/_sim/faults', $faults === [] ? new \stdClass() : $faults);
+    }
+
+    /** Requests that reached a route, e.g. 'POST /virtual_machines/:virtual_machine/stop'. */
+    public function requests(string $route): int
+    {
+        return (int) ($this->stats()['requests'][$route] ?? 0);
     }
 
     /** @return array<string, mixed> */
@@ -55,7 +64,7 @@ final class Simulator
         return $this->control('GET', '/_sim/stats');
     }
 
-    private function control(string $method, string $path, ?array $body = null): array
+    private function control(string $method, string $path, array|\stdClass|null $body = null): array
     {
         $context = stream_context_create([
             'http' => [
