@@ -183,11 +183,4 @@ final class ApiClientTest extends TestCase
             $tls->stop();
         }
     }
-
-    public function testTheDemoRunsToTheEnd(): void
-    {
-        exec(escapeshellarg(dirname(__DIR__) . '/demo/run.sh') . ' 2>&1', $output, $status);
-        $this->assertSame(0, $status, implode("\n", $output));
-        $this->assertContains('Demo complete.', $output);
-    }
 }
