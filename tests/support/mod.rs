@@ -95,12 +95,7 @@ pub fn database() -> Sqlite {
 pub fn context<'a>(db: &'a Sqlite, host: &'a MemoryHost, api_url: &str) -> Context<'a> {
     let mut api = ApiSettings::new(api_url, ApiToken::new("unset"));
     api.timeout = Duration::from_secs(5);
-    Context {
-        sql: db,
-        host,
-        api,
-        now: Utc::now(),
-    }
+    Context::new(db, host, api, Utc::now())
 }
 
 /// Stores `key` as the module's API key, as the product's Other tab does.
