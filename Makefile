@@ -1,13 +1,14 @@
 # Katapult for WHMCS, native PHP extension.
 #   make demo     the module's main job on the embedded default (simulator + client)
 #   make test     every test suite, ending with "tests: N passed, N failed"
+#   make bench    ours against the PHP reference (BENCHMARKS.md); about 10 minutes
 #   make install  WHMCS_DIR=/path/to/whmcs: build, install the extension, copy the module
 SHELL := /bin/bash
 EXT := target/release/libkatapult.so
 SIM := target/release/katapult-sim
 PHP_CONFIG ?= php-config
 
-.PHONY: all deps build test demo stubs install lint clean
+.PHONY: all deps build test bench demo stubs install lint clean
 
 all: build
 
@@ -24,6 +25,10 @@ test: build
 
 demo: build
 	@tests/demo/run.sh
+
+# Benchmarks: ours against the PHP reference, printed and written to target/bench/ (not in `make test`).
+bench: build
+	@tests/bench/run.sh
 
 # Regenerates the IDE stubs from the built extension (the tests check they match).
 stubs: build

@@ -1,0 +1,72 @@
+<?php
+/**
+ * `make bench`, client-area page: a scratch WHMCS stand-in (WHMCS_DB_DSN, WHMCS_ROOTDIR) with one
+ * client and three Active services on the simulator (KATAPULT_API_URL, CA in katapult.ca_file):
+ *  - ours:  product module `katapult`, its VM built through CreateAccount and the cron;
+ *  - ref:   product module `katapultref` (tests/bench/reference), its VM built the same way, then
+ *           the service moved to the reference's product: the datastore rows ours wrote are the
+ *           PHP module's own format, which the reference reads;
+ *  - plain: a product without a module (the stand-in's page alone, as a baseline).
+ * The reference's API key is stored as the PHP module stored it (encrypt()ed api_v1_key).
+ * Prints one JSON line: service ids, VM ids, the client's login.
+ */
+
+declare(strict_types=1);
+
+use WHMCS\Database\Capsule;
+use WhmcsStandIn\{Cron, Environment, Fixtures, Module, SalmonDataStore};
+
+require dirname(__DIR__) . '/whmcs/bootstrap.php';
+
+$root = dirname(__DIR__, 2);
+Module::load($root . '/module');
+Environment::reset();
+
+$email = 'bench@example.test';
+$password = 'bench-password';
+$settings = ['configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'];
+$ours = Fixtures::product(['name' => 'Cloud Server S', 'servertype' => 'katapult'] + $settings);
+$ref = Fixtures::product(['name' => 'Cloud Server S (PHP reference)', 'servertype' => 'katapultref'] + $settings);
+$plain = Fixtures::product(['name' => 'Plain hosting', 'servertype' => '']);
+Fixtures::server();
+$_POST = ['katapult_api_key' => 'sim-token', 'katapult_parent_organization' => ''];
+run_hook('AdminProductConfigFieldsSave', ['pid' => $ours->id]);
+$_POST = [];
+SalmonDataStore::set('module_setting', 'katapult', 'api_v1_key', encrypt('sim-token'));
+
+$client = Fixtures::client(['firstname' => 'Bench', 'lastname' => 'Mark', 'email' => $email, 'password' => $password]);
+$common = ['firstpaymentamount' => '12.00', 'amount' => '10.00', 'billingcycle' => 'Monthly'];
+$serviceOurs = Fixtures::service($client, $ours, ['domain' => 'ours.example.com'] + $common);
+$serviceRef = Fixtures::service($client, $ours, ['domain' => 'reference.example.com'] + $common);
+$servicePlain = Fixtures::service($client, $plain, ['domain' => 'plain.example.com', 'domainstatus' => 'Active',
+    'dedicatedip' => '192.0.2.10'] + $common);
+
+foreach ([$serviceOurs, $serviceRef] as $service) {
+    $result = Module::runModuleCommand('CreateAccount', (int) $service->id);
+    if ($result !== 'success') {
+        fwrite(STDERR, "CreateAccount failed: $result\n");
+        exit(1);
+    }
+}
+$deadline = microtime(true) + 60;
+$vmOf = static fn (int $id) => SalmonDataStore::get('service', $id, 'vm_id');
+while (($vmOf((int) $serviceOurs->id) === null || $vmOf((int) $serviceRef->id) === null) && microtime(true) < $deadline) {
+    usleep(300_000);
+    Cron::run();
+}
+if ($vmOf((int) $serviceOurs->id) === null || $vmOf((int) $serviceRef->id) === null) {
+    fwrite(STDERR, "the VMs were not built in time\n");
+    exit(1);
+}
+Capsule::table('tblhosting')->where('id', $serviceRef->id)->update(['packageid' => $ref->id]);
+
+echo json_encode([
+    'clientId' => (int) $client->id,
+    'email' => $email,
+    'password' => $password,
+    'ours' => (int) $serviceOurs->id,
+    'ref' => (int) $serviceRef->id,
+    'plain' => (int) $servicePlain->id,
+    'vmOurs' => $vmOf((int) $serviceOurs->id),
+    'vmRef' => $vmOf((int) $serviceRef->id),
+]), "\n";
