@@ -27,13 +27,16 @@ struct World {
 
 impl World {
     fn new(build_speed: BuildSpeed) -> Self {
+        Self::with(SimConfig {
+            build_speed,
+            seed: 5,
+            ..SimConfig::default()
+        })
+    }
+
+    fn with(config: SimConfig) -> Self {
         let world = Self {
-            sim: Simulator::start(SimConfig {
-                build_speed,
-                seed: 5,
-                ..SimConfig::default()
-            })
-            .unwrap(),
+            sim: Simulator::start(config).unwrap(),
             db: database(),
             host: MemoryHost::new(),
         };
@@ -254,6 +257,51 @@ fn api_faults_are_logged_and_the_next_run_completes() {
             && line.contains("service_unavailable")));
     world.sim.set_faults(Faults::default());
     world.sync_until_built(1);
+}
+
+#[test]
+fn a_run_stops_when_the_rate_limit_runs_low_and_the_next_finishes_the_rest() {
+    // 150 builds need 300 requests; the sync's key may make 200 a minute. (The orders use
+    // other keys, so the sync has its whole budget.)
+    let setup_keys = ["setup-0", "setup-1", "setup-2", "setup-3", "setup-4"];
+    let world = World::with(SimConfig {
+        build_speed: BuildSpeed::Fast,
+        seed: 8,
+        rate_limit_per_minute: 200,
+        tokens: ["sim-token", "next-window"]
+            .iter()
+            .chain(&setup_keys)
+            .map(|key| key.to_string())
+            .collect(),
+        ..SimConfig::default()
+    });
+    for service in 1..=150 {
+        support::set_api_key(&world.db, &world.host, setup_keys[service as usize % 5]);
+        world.order(service, 1000 + service);
+    }
+    support::set_api_key(&world.db, &world.host, "sim-token");
+    std::thread::sleep(Duration::from_millis(1500)); // the simulator's fast builds finish
+
+    let first = world.sync();
+    assert!(first.deferred > 0, "{first:?}");
+    assert_eq!(
+        first.built + first.still_building + first.deferred,
+        150,
+        "{first:?}"
+    );
+    assert_eq!(first.errors, 0, "no build is given up on a 429: {first:?}");
+    let stats = world.sim.stats();
+    assert_eq!(
+        stats.responses_by_status.get(&429),
+        None,
+        "the run stopped before the limit: {stats:?}"
+    );
+
+    // The next run, in a fresh rate-limit window (here: a key with its own budget), checks the rest.
+    support::set_api_key(&world.db, &world.host, "next-window");
+    let second = world.sync();
+    assert_eq!(first.built + second.built, 150, "{second:?}");
+    assert_eq!(world.hooks("KatapultVirtualMachineBuilt").len(), 150);
 }
 
 #[test]

@@ -62,6 +62,12 @@ impl Client {
         self.transport.settings()
     }
 
+    /// The share (0 to 1) of the API's rate-limit window still left, from the last answer's
+    /// `X-Ratelimit-*` headers; None until an answer carried them.
+    pub fn rate_limit_share_left(&self) -> Option<f64> {
+        self.transport.rate_limit_share_left()
+    }
+
     pub(crate) fn get<T: DeserializeOwned>(
         &self,
         path: &str,

@@ -10,7 +10,7 @@
 //!   an unanswered first one could build a second VM.
 
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 use reqwest::blocking::{Client as HttpClient, RequestBuilder, Response};
@@ -65,7 +65,8 @@ impl RateLimit {
 pub(crate) struct Transport {
     settings: ApiSettings,
     http: HttpClient,
-    rate_limit: Mutex<RateLimit>,
+    /// What the last answer said, and when: older than the API's window, it no longer holds.
+    rate_limit: Mutex<Option<(RateLimit, Instant)>>,
 }
 
 impl Transport {
@@ -114,7 +115,7 @@ impl Transport {
         Ok(Self {
             settings,
             http,
-            rate_limit: Mutex::new(RateLimit::default()),
+            rate_limit: Mutex::new(None),
         })
     }
 
@@ -235,19 +236,33 @@ impl Transport {
             header("x-ratelimit-permitted"),
             header("x-ratelimit-remaining"),
         ) {
-            *self.rate_limit.lock().unwrap_or_else(|p| p.into_inner()) = RateLimit {
-                permitted,
-                remaining,
-            };
+            *self.rate_limit.lock().unwrap_or_else(|p| p.into_inner()) = Some((
+                RateLimit {
+                    permitted,
+                    remaining,
+                },
+                Instant::now(),
+            ));
+        }
+    }
+
+    /// The share of the rate-limit window's requests left, as the last answer said; None before
+    /// any answer carried the headers.
+    pub(crate) fn rate_limit_share_left(&self) -> Option<f64> {
+        let limit = self.rate_limit();
+        (limit.permitted > 0).then(|| f64::from(limit.remaining) / f64::from(limit.permitted))
+    }
+
+    /// The rate limit as last seen, while it can still hold (within one window of the answer).
+    fn rate_limit(&self) -> RateLimit {
+        match *self.rate_limit.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some((limit, seen)) if seen.elapsed() < RATE_LIMIT_WINDOW => limit,
+            _ => RateLimit::default(),
         }
     }
 
     fn pace(&self) {
-        let delay = self
-            .rate_limit
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pacing_delay();
+        let delay = self.rate_limit().pacing_delay();
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }

@@ -16,7 +16,7 @@ pub const API_URL_ENV: &str = "KATAPULT_API_URL";
 const SERVER_ONLY: IniEntryPermission =
     IniEntryPermission::PerDir.union(IniEntryPermission::System);
 
-static INI_ENTRIES: IniEntryDefs<7> = IniEntryDefs::new([
+static INI_ENTRIES: IniEntryDefs<8> = IniEntryDefs::new([
     IniEntryDef::new(
         c"katapult.api_url",
         c"https://api.katapult.io/core/v1",
@@ -26,6 +26,7 @@ static INI_ENTRIES: IniEntryDefs<7> = IniEntryDefs::new([
     IniEntryDef::new(c"katapult.connect_timeout", c"5", IniEntryPermission::All),
     IniEntryDef::new(c"katapult.ca_file", c"", SERVER_ONLY),
     IniEntryDef::new(c"katapult.suspend_grace", c"60", IniEntryPermission::All),
+    IniEntryDef::new(c"katapult.sync_concurrency", c"32", IniEntryPermission::All),
     IniEntryDef::new(
         c"katapult.vm_link",
         c"https://my.katapult.io/organizations/{organization}/virtual_machines/{vm}",
@@ -111,4 +112,19 @@ pub fn api_settings(token: &str, url: Option<String>) -> Result<ApiSettings, Str
 /// Where the admin area links a VM id to: `{organization}` and `{vm}` are filled in.
 pub fn vm_link() -> String {
     ini_value(c"katapult.vm_link").unwrap_or_default()
+}
+
+/// How many builds the build sync checks at once.
+pub fn sync_concurrency() -> Result<usize, String> {
+    let raw = ini_value(c"katapult.sync_concurrency").unwrap_or_default();
+    raw.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=crate::service::build_sync::MAX_CONCURRENCY).contains(n))
+        .ok_or_else(|| {
+            format!(
+                "katapult.sync_concurrency must be a whole number from 1 to {}, not `{raw}`",
+                crate::service::build_sync::MAX_CONCURRENCY
+            )
+        })
 }

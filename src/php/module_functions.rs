@@ -439,20 +439,18 @@ pub fn module_email_pre_send(vars: &ZendHashTable) -> ArrayResult {
     to_php_array(&answer).map_err(|e| failure("module", e))
 }
 
-/// Builds checked at once by one cron run.
-const BUILD_SYNC_CONCURRENCY: usize = 8;
-
 /// Hook AfterCronJob: checks pending builds and writes finished VMs into WHMCS. Returns what it
 /// did; logs a line only when there was something to do.
 #[php_function]
 #[php(name = "Katapult\\Module\\syncBuilds")]
 pub fn module_sync_builds() -> ArrayResult {
     let run_id = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
+    let concurrency = ini::sync_concurrency().map_err(|e| failure("invalid_settings", e))?;
     let report = with_context(|ctx| {
-        let report = build_sync::sync_builds(ctx, BUILD_SYNC_CONCURRENCY, &run_id);
+        let report = build_sync::sync_builds(ctx, concurrency, &run_id);
         match &report {
-            Ok(r) if r.built + r.failed + r.timed_out + r.errors > 0 => ctx.host.log_activity(
-                &format!("[Katapult] Build sync: {} built, {} failed, {} timed out, {} still building, {} errors", r.built, r.failed, r.timed_out, r.still_building, r.errors),
+            Ok(r) if r.built + r.failed + r.timed_out + r.errors + r.deferred > 0 => ctx.host.log_activity(
+                &format!("[Katapult] Build sync: {} built, {} failed, {} timed out, {} still building, {} errors, {} left for the next run (API rate limit)", r.built, r.failed, r.timed_out, r.still_building, r.errors, r.deferred),
                 None,
             ),
             Ok(_) => {}
@@ -469,6 +467,7 @@ pub fn module_sync_builds() -> ArrayResult {
         ("timed_out", report.timed_out),
         ("still_building", report.still_building),
         ("errors", report.errors),
+        ("deferred", report.deferred),
     ] {
         table
             .insert(key, value as i64)

@@ -8,6 +8,7 @@
 //! twice. One service failing never stops the others.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use chrono::Duration;
 
@@ -27,6 +28,11 @@ pub const HOOK_BUILT: &str = "KatapultVirtualMachineBuilt";
 pub const HOOK_TIMED_OUT: &str = "KatapultVirtualMachineBuildTimedOut";
 /// After this, the time-out hook fires (once); the build is still checked on later runs.
 pub const BUILD_TIMEOUT: Duration = Duration::minutes(15);
+/// The most builds checked at once.
+pub const MAX_CONCURRENCY: usize = 64;
+/// The share of the API's rate-limit window a run leaves unspent: it stops taking new builds
+/// below it, and the client area keeps working meanwhile.
+const RATE_LIMIT_RESERVE: f64 = 0.1;
 /// A claim older than this belongs to a run that died.
 const CLAIM_TTL: Duration = Duration::minutes(5);
 
@@ -39,6 +45,8 @@ pub struct SyncReport {
     pub timed_out: usize,
     pub still_building: usize,
     pub errors: usize,
+    /// Not checked this run: the API's rate-limit budget ran low. The next run checks them.
+    pub deferred: usize,
 }
 
 /// What Katapult says of one build.
@@ -93,7 +101,8 @@ impl Pending {
     }
 }
 
-/// Checks the pending builds and writes down each outcome.
+/// Checks the pending builds on a pool of threads and writes down each outcome on this thread
+/// as it arrives, so writing overlaps the waiting on Katapult.
 fn settle(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
@@ -110,9 +119,8 @@ fn settle(
         return Ok(report);
     }
     let client = ctx.client(store)?;
-    let (checks, exchanges) = check_all(&client, &pending, concurrency);
-    ctx.log_recorded(&client, &exchanges);
-    for (item, check) in pending.iter().zip(checks) {
+    let exchanges = check_all(&client, &pending, concurrency, |index, check| {
+        let item = &pending[index];
         let outcome = match check {
             Check::Ready(vm) => persist_built(ctx, store, &locks, item, &vm)
                 .map(|done| report.built += usize::from(done)),
@@ -136,52 +144,81 @@ fn settle(
                 ),
             );
         }
-    }
+    });
+    ctx.log_recorded(&client, &exchanges.recorded);
+    report.deferred = pending.len() - exchanges.checked;
     Ok(report)
 }
 
-/// Checks every build on at most `concurrency` threads; the results in `pending`'s order, and the
-/// API exchanges for the module log.
+/// What the pool of checks leaves: how many builds it checked, and the API exchanges for the
+/// module log.
+struct Checked {
+    checked: usize,
+    recorded: Vec<RecordedExchange>,
+}
+
+/// Checks builds on at most `concurrency` threads, handing each result (with its index in
+/// `pending`) to `outcome` on the calling thread, where WHMCS may be touched. Stops taking new
+/// builds when the API's rate-limit window is nearly spent: the rest wait for the next run, and
+/// the budget left serves the client area meanwhile.
 fn check_all(
     client: &Client,
     pending: &[Pending],
     concurrency: usize,
-) -> (Vec<Check>, Vec<RecordedExchange>) {
+    mut outcome: impl FnMut(usize, Check),
+) -> Checked {
     let next = AtomicUsize::new(0);
-    let workers = concurrency.clamp(1, 64).min(pending.len());
-    let mut results: Vec<(usize, Check)> = Vec::with_capacity(pending.len());
-    let mut exchanges = Vec::new();
+    let checked = AtomicUsize::new(0);
+    let workers = concurrency.clamp(1, MAX_CONCURRENCY).min(pending.len());
+    let mut recorded = Vec::new();
     std::thread::scope(|scope| {
+        let (results, arriving) = mpsc::channel();
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                scope.spawn(|| {
+                let results = results.clone();
+                let (next, checked) = (&next, &checked);
+                scope.spawn(move || {
                     let recorder = Recorder::default();
-                    let mut done = Vec::new();
                     observe(&recorder, || loop {
+                        if client
+                            .rate_limit_share_left()
+                            .is_some_and(|left| left < RATE_LIMIT_RESERVE)
+                        {
+                            break;
+                        }
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(item) = pending.get(index) else {
                             break;
                         };
-                        done.push((index, check(client, &item.build_id)));
+                        checked.fetch_add(1, Ordering::Relaxed);
+                        if results
+                            .send((index, check(client, &item.build_id)))
+                            .is_err()
+                        {
+                            break;
+                        }
                     });
-                    (done, recorder.take())
+                    recorder.take()
                 })
             })
             .collect();
+        drop(results);
+        for (index, check) in arriving {
+            outcome(index, check);
+        }
         for handle in handles {
             // A panicking check is a bug, not an API answer: re-raise it on this thread.
-            let (done, recorded) = handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            results.extend(done);
-            exchanges.extend(recorded);
+            recorded.extend(
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
         }
     });
-    results.sort_by_key(|(index, _)| *index);
-    (
-        results.into_iter().map(|(_, check)| check).collect(),
-        exchanges,
-    )
+    Checked {
+        checked: checked.into_inner(),
+        recorded,
+    }
 }
 
 fn check(client: &Client, build_id: &str) -> Check {
