@@ -41,14 +41,10 @@ impl<'a> Locks<'a> {
             &format!("DELETE FROM {TABLE} WHERE name = ? AND expires_at < ?"),
             &[name.into(), now.timestamp().into()],
         )?;
-        let insert = match self.sql.dialect() {
-            Dialect::MySql => {
-                format!("INSERT IGNORE INTO {TABLE} (name, owner, expires_at) VALUES (?, ?, ?)")
-            }
-            Dialect::Sqlite => {
-                format!("INSERT OR IGNORE INTO {TABLE} (name, owner, expires_at) VALUES (?, ?, ?)")
-            }
-        };
+        let insert = format!(
+            "{} INTO {TABLE} (name, owner, expires_at) VALUES (?, ?, ?)",
+            self.sql.dialect().insert_ignore()
+        );
         let expires = (now + ttl).timestamp();
         Ok(self.sql.execute(
             &insert,

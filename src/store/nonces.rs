@@ -29,14 +29,10 @@ impl<'a> UsedNonces<'a> {
             &format!("DELETE FROM {TABLE} WHERE expires_at < ?"),
             &[SqlValue::Int(now)],
         )?;
-        let insert = match self.sql.dialect() {
-            Dialect::MySql => {
-                format!("INSERT IGNORE INTO {TABLE} (nonce, expires_at) VALUES (?, ?)")
-            }
-            Dialect::Sqlite => {
-                format!("INSERT OR IGNORE INTO {TABLE} (nonce, expires_at) VALUES (?, ?)")
-            }
-        };
+        let insert = format!(
+            "{} INTO {TABLE} (nonce, expires_at) VALUES (?, ?)",
+            self.sql.dialect().insert_ignore()
+        );
         Ok(self
             .sql
             .execute(&insert, &[nonce.into(), SqlValue::Int(expires_at)])?

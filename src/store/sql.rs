@@ -61,6 +61,16 @@ pub enum Dialect {
     Sqlite,
 }
 
+impl Dialect {
+    /// The INSERT that skips a row whose key is taken (a claim, a used nonce) instead of failing.
+    pub fn insert_ignore(&self) -> &'static str {
+        match self {
+            Dialect::MySql => "INSERT IGNORE",
+            Dialect::Sqlite => "INSERT OR IGNORE",
+        }
+    }
+}
+
 /// A database failure, with the driver's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("database error: {0}")]
