@@ -4,10 +4,10 @@
 //! options a provider made by hand.
 
 use crate::service::option_sync::{
-    value_of, OptionSpec, CUSTOM_DISK_SIZE, DATA_CENTER, DISK_TEMPLATE,
+    stored_id, value_of, OptionSpec, CUSTOM_DISK_SIZE, DATA_CENTER, DISK_TEMPLATE,
 };
 use crate::service::params::ServiceParams;
-use crate::store::{DataStore, Owner, Sql, SqlValue, StoreError};
+use crate::store::{DataStore, Sql, SqlValue, StoreError};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ChosenOptions {
@@ -24,7 +24,7 @@ impl ChosenOptions {
         params: &ServiceParams,
     ) -> Result<Self, StoreError> {
         let chosen = |spec: &OptionSpec| -> Result<Option<String>, StoreError> {
-            let by_id = match stored_option(store, spec)? {
+            let by_id = match stored_id(store, spec.key)? {
                 Some(option) => chosen_value(sql, params.service_id, option)?,
                 None => None,
             };
@@ -38,12 +38,6 @@ impl ChosenOptions {
                 .filter(|size| *size > 0),
         })
     }
-}
-
-fn stored_option(store: &DataStore<'_>, spec: &OptionSpec) -> Result<Option<i64>, StoreError> {
-    Ok(store
-        .get_text(Owner::Module, spec.key)?
-        .and_then(|id| id.trim().parse().ok()))
 }
 
 /// The service's value for one option: a quantity's number, or the chosen choice's value.

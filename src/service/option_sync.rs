@@ -14,7 +14,7 @@ use crate::service::catalogue::{self, Choice};
 use crate::service::context::{Context, ModuleError};
 use crate::store::locks::Locks;
 use crate::store::sql::transaction;
-use crate::store::{DataStore, Owner, PhpValue, Sql, SqlValue};
+use crate::store::{DataStore, Owner, PhpValue, Sql, SqlValue, StoreError};
 
 pub const GROUP_NAME: &str = "Katapult Virtual Machines";
 const GROUP_DESCRIPTION: &str = "Kept in step with Katapult by the Katapult module: new choices are added hidden, with zero prices.";
@@ -359,10 +359,7 @@ impl OptionTables<'_> {
     }
 
     fn stored_id(&self, key: &str) -> Result<Option<i64>, ModuleError> {
-        Ok(self
-            .store
-            .get_text(Owner::Module, key)?
-            .and_then(|id| id.trim().parse().ok()))
+        Ok(stored_id(self.store, key)?)
     }
 
     fn remember(&self, key: &str, id: i64) -> Result<(), ModuleError> {
@@ -378,6 +375,13 @@ impl OptionTables<'_> {
             .query(&format!("SELECT 1 FROM {table} WHERE id = ?"), &[id.into()])?
             .is_empty())
     }
+}
+
+/// A WHMCS row id the sync keeps under `key` (the PHP module's int, or text).
+pub fn stored_id(store: &DataStore<'_>, key: &str) -> Result<Option<i64>, StoreError> {
+    Ok(store
+        .get_text(Owner::Module, key)?
+        .and_then(|id| id.trim().parse().ok()))
 }
 
 /// The machine value of a choice: the part before `|`.
