@@ -168,7 +168,6 @@ fn check_all(
     mut outcome: impl FnMut(usize, Check),
 ) -> Checked {
     let next = AtomicUsize::new(0);
-    let checked = AtomicUsize::new(0);
     let workers = concurrency.clamp(1, MAX_CONCURRENCY).min(pending.len());
     let mut recorded = Vec::new();
     std::thread::scope(|scope| {
@@ -176,7 +175,7 @@ fn check_all(
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let results = results.clone();
-                let (next, checked) = (&next, &checked);
+                let next = &next;
                 scope.spawn(move || {
                     let recorder = Recorder::default();
                     observe(&recorder, || loop {
@@ -190,7 +189,6 @@ fn check_all(
                         let Some(item) = pending.get(index) else {
                             break;
                         };
-                        checked.fetch_add(1, Ordering::Relaxed);
                         if results
                             .send((index, check(client, &item.build_id)))
                             .is_err()
@@ -216,7 +214,8 @@ fn check_all(
         }
     });
     Checked {
-        checked: checked.into_inner(),
+        // Every index handed out was checked; past the end, workers only found there was none.
+        checked: next.into_inner().min(pending.len()),
         recorded,
     }
 }
