@@ -11,7 +11,7 @@ use crate::service::links::{ServiceLinks, MANAGED_ORG_ID};
 use crate::service::params::ServiceParams;
 use crate::store::Owner;
 
-use super::product_settings_pane::escape;
+use crate::views::escape;
 
 /// Label → HTML, in order. `vm_link` is the admin's link pattern with `{organization}` and `{vm}`.
 pub fn fields(ctx: &Context<'_>, params: &ServiceParams, vm_link: &str) -> Vec<(String, String)> {

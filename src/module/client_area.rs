@@ -109,9 +109,7 @@ fn panel_html(
         format!(
             r#"<div class="katapult alert alert-warning" data-katapult-service="{}">{}</div>"#,
             params.service_id,
-            crate::module::product_settings_pane::escape(
-                &request.lang.text("katapult_unavailable")
-            )
+            crate::views::escape(&request.lang.text("katapult_unavailable"))
         )
     });
     Panel {

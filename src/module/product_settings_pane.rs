@@ -8,6 +8,7 @@ use crate::service::context::{Context, ModuleError};
 use crate::service::option_sync::{sync_configurable_options, SyncMode, GROUP_NAME};
 use crate::service::settings::{ApiKeyStatus, ModuleSettings};
 use crate::store::{DataStore, Owner, SqlValue};
+use crate::views::escape;
 
 /// Why the last key entered was not saved, shown on the next render (WHMCS ignores the save
 /// hook's return value).
@@ -130,22 +131,6 @@ fn check_key(ctx: &Context<'_>, api_key: &str) -> Result<(), String> {
             }
             _ => e.to_string(),
         })
-}
-
-/// HTML-escapes text for element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Why the last key entered was refused, while no accepted key has replaced it.

@@ -1,5 +1,7 @@
 //! `Katapult\Module\*`: what `module/katapult.php` hands each WHMCS module function to.
 
+use std::time::Duration;
+
 use chrono::Utc;
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
@@ -141,12 +143,8 @@ pub fn module_product_settings_fields(vars: &ZendHashTable) -> ArrayResult {
         }
         product_settings_pane::fields(ctx)
     })?;
-    let fields = fields.unwrap_or_else(|e| {
-        vec![(
-            "Katapult".into(),
-            product_settings_pane::escape(&e.to_string()),
-        )]
-    });
+    let fields =
+        fields.unwrap_or_else(|e| vec![("Katapult".into(), crate::views::escape(&e.to_string()))]);
     options(Ok(fields))
 }
 
@@ -206,6 +204,17 @@ fn for_service(
     in_service_context(params, work).unwrap_or_else(|message| message)
 }
 
+/// `for_service` for the functions that may wait for a VM to shut down (katapult.suspend_grace).
+fn for_service_with_grace(
+    params: &ZendHashTable,
+    work: impl FnOnce(&Context<'_>, &ServiceParams, Duration) -> String,
+) -> String {
+    match ini::suspend_grace() {
+        Ok(grace) => for_service(params, |ctx, params| work(ctx, params, grace)),
+        Err(error) => format!("Katapult: {error}"),
+    }
+}
+
 /// katapult_CreateAccount(): requests the VM build; 'success' or what went wrong.
 #[php_function]
 #[php(name = "Katapult\\Module\\createAccount")]
@@ -217,24 +226,14 @@ pub fn module_create_account(params: &ZendHashTable) -> String {
 #[php_function]
 #[php(name = "Katapult\\Module\\suspendAccount")]
 pub fn module_suspend_account(params: &ZendHashTable) -> String {
-    match ini::suspend_grace() {
-        Ok(grace) => for_service(params, |ctx, params| {
-            suspend_account::suspend_account(ctx, params, grace)
-        }),
-        Err(error) => format!("Katapult: {error}"),
-    }
+    for_service_with_grace(params, suspend_account::suspend_account)
 }
 
 /// katapult_ChangePackage(): moves the VM to the service's package (a downgrade through a stop).
 #[php_function]
 #[php(name = "Katapult\\Module\\changePackage")]
 pub fn module_change_package(params: &ZendHashTable) -> String {
-    match ini::suspend_grace() {
-        Ok(grace) => for_service(params, |ctx, params| {
-            change_package::change_package(ctx, params, grace)
-        }),
-        Err(error) => format!("Katapult: {error}"),
-    }
+    for_service_with_grace(params, change_package::change_package)
 }
 
 /// katapult_UnsuspendAccount(): starts the VM.
@@ -321,22 +320,28 @@ pub fn module_power(
 #[php_function]
 #[php(name = "Katapult\\Module\\clientArea")]
 pub fn module_client_area(params: &ZendHashTable, client: &ZendHashTable) -> PhpResult<String> {
-    let request = client_request_from(client).map_err(|e| failure("module", e))?;
-    in_service_context(params, |ctx, params| {
-        client_area::client_area(ctx, params, &request)
-    })
-    .map_err(|e| failure("module", e))
+    for_client_area(params, client, client_area::client_area)
 }
 
 /// katapult_LiveState(): the panel afresh as JSON, for the panel's script.
 #[php_function]
 #[php(name = "Katapult\\Module\\liveState")]
 pub fn module_live_state(params: &ZendHashTable, client: &ZendHashTable) -> PhpResult<String> {
-    let request = client_request_from(client).map_err(|e| failure("module", e))?;
-    in_service_context(params, |ctx, params| {
-        client_area::live_state(ctx, params, &request).to_string()
+    for_client_area(params, client, |ctx, params, request| {
+        client_area::live_state(ctx, params, request).to_string()
     })
-    .map_err(|e| failure("module", e))
+}
+
+/// A client-area page's work on the request `katapult.php` gathered; what kept it from running
+/// is thrown (WHMCS then shows its own error in the module's place).
+fn for_client_area(
+    params: &ZendHashTable,
+    client: &ZendHashTable,
+    work: impl FnOnce(&Context<'_>, &ServiceParams, &ClientRequest) -> String,
+) -> PhpResult<String> {
+    let request = client_request_from(client).map_err(|e| failure("module", e))?;
+    in_service_context(params, |ctx, params| work(ctx, params, &request))
+        .map_err(|e| failure("module", e))
 }
 
 /// ClientAreaAllowedFunctions: the power actions and the panel's poll.
@@ -380,7 +385,7 @@ pub fn module_admin_services_tab_fields(params: &ZendHashTable) -> ArrayResult {
     let fields = in_service_context(params, |ctx, params| {
         admin_services_tab::fields(ctx, params, &ini::vm_link())
     })
-    .unwrap_or_else(|error| vec![("Katapult".into(), product_settings_pane::escape(&error))]);
+    .unwrap_or_else(|error| vec![("Katapult".into(), crate::views::escape(&error))]);
     options(Ok(fields))
 }
 

@@ -156,6 +156,23 @@ fn canonical_folder(folder: &Path) -> std::io::Result<PathBuf> {
     Ok(real)
 }
 
+/// HTML-escapes text for element content and attribute values, for the few fields the module
+/// writes without a template (the admin area's).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A name the module may ask for: relative, inside `views/` or `assets/`, plain segments only.
 fn check_name(name: &str) -> Result<(), ViewError> {
     let segments: Vec<&str> = name.split('/').collect();
