@@ -339,6 +339,45 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertTrue($done(), "the cron did not get there in 30 s; the activity log ends:\n" . implode("\n", array_slice(ActivityLog::descriptions(), -5)));
     }
 
+    public function testTheTimeOutHookFiresOnceAndTheBuildThenCompletes(): void
+    {
+        // A simulator whose builds finish on their fifth check, so cron runs see them building.
+        $slow = new Simulator([], false, 'poll:5');
+        putenv('KATAPULT_API_URL=' . $slow->baseUrl);
+        try {
+            $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+            $this->saveOtherTab($product, 'sim-token');
+            Fixtures::server();
+            $service = (int) Fixtures::service(Fixtures::client(), $product, ['domain' => 'slow.example.com'])->id;
+            $fired = ['KatapultVirtualMachineBuildTimedOut' => 0, 'KatapultVirtualMachineBuilt' => 0];
+            foreach (array_keys($fired) as $hook) {
+                add_hook($hook, 0, function () use (&$fired, $hook) {
+                    $fired[$hook]++;
+                });
+            }
+            $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', $service));
+            // The build was requested 16 minutes ago, as the PHP module stores the time.
+            SalmonDataStore::set('service', $service, 'vm_build_started_at', Carbon::now()->subMinutes(16));
+
+            WhmcsStandIn\Cron::run();
+            $this->assertSame(1, $fired['KatapultVirtualMachineBuildTimedOut']);
+            $this->assertNotNull(SalmonDataStore::get('service', $service, 'vm_build_timeout_reached_at'));
+            WhmcsStandIn\Cron::run();
+            $this->assertSame(1, $fired['KatapultVirtualMachineBuildTimedOut'], 'fired once, checking goes on');
+            $this->assertSame(0, $fired['KatapultVirtualMachineBuilt']);
+
+            $this->cronUntil(function () use (&$fired) {
+                return $fired['KatapultVirtualMachineBuilt'] > 0;
+            });
+            WhmcsStandIn\Cron::run();
+            $this->assertSame(['KatapultVirtualMachineBuildTimedOut' => 1, 'KatapultVirtualMachineBuilt' => 1], $fired);
+            $this->assertNotNull(VirtualMachineService::findOrFail($service)->vm_id);
+        } finally {
+            putenv('KATAPULT_API_URL=' . self::$sim->baseUrl);
+            $slow->stop();
+        }
+    }
+
     public function testAFailedBuildIsReportedNotBuiltAndCreateBuildsAgain(): void
     {
         $welcome = Fixtures::emailTemplate('VM Welcome', ['message' => 'Your VM is at {$katapult_vm_ip}.']);
