@@ -36,7 +36,19 @@ service=$(cat "$work/service")
 setsid env PHP_CLI_SERVER_WORKERS=4 WHMCS_MODULE_DIR="$PWD/module" php "${php_ext[@]}" -S "127.0.0.1:$port" \
   -t "$WHMCS_ROOTDIR" tests/whmcs/web/router.php > "$work/web.log" 2>&1 &
 web_pid=$!
-trap 'kill -- -"$web_pid" 2>/dev/null || true; kill "$sim_pid" 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
+# Ctrl-C: the web server (its own session, with its workers) and the simulator end before this does.
+stop_all() {
+  kill -- -"$web_pid" 2>/dev/null || true
+  kill "$sim_pid" 2>/dev/null || true
+  # The built-in server's workers are not our children: wait until its whole group is gone.
+  for _ in $(seq 1 50); do
+    kill -0 -- -"$web_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap stop_all EXIT
 for _ in $(seq 1 100); do
   php -r 'exit(@fsockopen("127.0.0.1", '"$port"') ? 0 : 1);' && break
   sleep 0.1
