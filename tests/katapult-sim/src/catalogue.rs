@@ -4,6 +4,7 @@
 //! organization the default token owns.
 
 use serde_json::{json, Value};
+use std::sync::{Arc, LazyLock};
 
 pub struct Catalogue {
     pub parent_org: Value,
@@ -17,7 +18,13 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    pub fn load() -> Catalogue {
+    /// One catalogue for every simulator in the process: it never changes.
+    pub fn shared() -> Arc<Catalogue> {
+        static CATALOGUE: LazyLock<Arc<Catalogue>> = LazyLock::new(|| Arc::new(Catalogue::load()));
+        CATALOGUE.clone()
+    }
+
+    fn load() -> Catalogue {
         let seed: Value = parse(include_str!("../data/seed.json"));
         let list = |k: &str| seed[k].as_array().cloned().unwrap_or_default();
         Catalogue {

@@ -2,6 +2,7 @@
 
 use crate::faults::Faults;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -18,6 +19,10 @@ pub struct SimConfig {
     pub seed: u64,
     /// `X-Ratelimit-Permitted`: requests per token per minute (LIVE: 1000).
     pub rate_limit_per_minute: u32,
+    /// How many of the first accepted builds end in `failed` (see `Simulator::set_fail_builds`).
+    pub fail_builds: u32,
+    /// Keep the whole simulator in this JSON file (see `Simulator::start`).
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -30,16 +35,19 @@ impl Default for SimConfig {
             faults: Faults::default(),
             seed: rand::random(),
             rate_limit_per_minute: 1000,
+            fail_builds: 0,
+            state_file: None,
         }
     }
 }
 
 /// How builds, tasks and VM boots progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BuildSpeed {
     /// Like LIVE: a build is `building` after ~3 s and `complete` after ~30 s.
     RealTime,
     /// Building after ~0.2 s, complete after ~0.5 s.
+    #[default]
     Fast,
     /// Deterministic: complete on the Nth GET (pending on the first, building in between).
     OnPoll(u32),

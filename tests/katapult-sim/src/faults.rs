@@ -1,8 +1,8 @@
 //! Fault injection for `/core/v1` requests: latency, error statuses, hangs,
 //! malformed bodies and connection resets.
 
-use rand::rngs::StdRng;
 use rand::Rng;
+use rand_chacha::ChaCha12Rng;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -87,7 +87,7 @@ impl Faults {
     }
 
     /// Rolls the dice for one request. `path` is below `/core/v1`.
-    pub fn decide(&self, rng: &mut StdRng, method: &str, path: &str) -> Decision {
+    pub fn decide(&self, rng: &mut ChaCha12Rng, method: &str, path: &str) -> Decision {
         let jitter = if self.jitter_ms > 0 {
             rng.random_range(0..=self.jitter_ms)
         } else {
@@ -117,7 +117,7 @@ impl Faults {
     }
 }
 
-fn roll(rng: &mut StdRng, p: f64) -> bool {
+fn roll(rng: &mut ChaCha12Rng, p: f64) -> bool {
     p > 0.0 && rng.random::<f64>() < p
 }
 

@@ -5,7 +5,7 @@
 use crate::config::{BuildSpeed, Timing};
 use crate::state::{unix_now, Disk, Installation, State, TaskKind, Vm};
 use rand::Rng;
-use std::time::Instant;
+use std::time::SystemTime;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Phase {
@@ -16,7 +16,7 @@ pub enum Phase {
     Failed,
 }
 
-pub fn phase(speed: BuildSpeed, timing: Timing, created: Instant, polls: u32) -> Phase {
+pub fn phase(speed: BuildSpeed, timing: Timing, created: SystemTime, polls: u32) -> Phase {
     match speed {
         BuildSpeed::OnPoll(n) => {
             if polls >= n {
@@ -28,7 +28,8 @@ pub fn phase(speed: BuildSpeed, timing: Timing, created: Instant, polls: u32) ->
             }
         }
         _ => {
-            let elapsed = created.elapsed();
+            // A clock stepped back looks like a job created just now.
+            let elapsed = created.elapsed().unwrap_or_default();
             if elapsed >= timing.done {
                 Phase::Done
             } else if elapsed < timing.start {
@@ -46,7 +47,7 @@ impl State {
     pub fn advance(&mut self) {
         self.advance_builds();
         self.advance_tasks();
-        let now = Instant::now();
+        let now = SystemTime::now();
         for vm in self.vms.iter_mut() {
             if vm.boots_at.is_some_and(|t| t <= now) {
                 finish_boot(vm);
@@ -120,7 +121,7 @@ impl State {
             .unwrap_or_default();
         let boots_at = match self.speed {
             BuildSpeed::OnPoll(_) => None,
-            s => Some(Instant::now() + s.boot_time()),
+            s => Some(SystemTime::now() + s.boot_time()),
         };
         let vm = Vm {
             id: id.clone(),

@@ -5,6 +5,10 @@
 //! let sim = katapult_sim::Simulator::start(katapult_sim::SimConfig::default()).unwrap();
 //! println!("{}", sim.base_url()); // http://127.0.0.1:PORT/core/v1
 //! ```
+//!
+//! With `SimConfig::state_file` (`--state-file`), everything lives in a JSON file as well,
+//! so a simulator can be stopped and a new one started on the same file to carry on (see
+//! `Simulator::start`).
 
 mod catalogue;
 mod config;
@@ -13,6 +17,7 @@ mod faults;
 mod jobs;
 mod lookup;
 mod permissions;
+mod persist;
 mod render;
 mod routes;
 mod server;
@@ -26,34 +31,54 @@ pub use faults::{ErrorRule, Faults};
 pub use stats::Stats;
 
 use shared::{lock, Shared};
+use std::io;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// A running simulator. Stops on `shutdown()` or drop.
 pub struct Simulator {
     shared: Arc<Shared>,
-    ca_pem: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// With a state file: the saver thread, which stops when the sender is dropped.
+    saver: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
 }
 
 impl Simulator {
     /// Binds, then serves on its own tokio runtime in a background thread.
     /// Returns once the socket is listening.
-    pub fn start(config: SimConfig) -> std::io::Result<Simulator> {
+    ///
+    /// With `config.state_file`: if the file exists, the simulator carries on from it
+    /// (organizations, VMs, builds, tasks, disks, IPs, trash, console sessions, the id
+    /// generator, stats, faults and `fail_builds`, and with `tls` the same CA and
+    /// certificate); its faults and `fail_builds` replace `config`'s. Unfinished builds and
+    /// tasks keep their wall-clock schedule: time spent stopped counts. A file that cannot
+    /// be read or parsed is an error. The file is then written at once, again at most every
+    /// 100 ms while anything changes, and on `shutdown` or drop. Without `shutdown` or drop
+    /// (a killed process) the changes since the last write are lost, so a request answered
+    /// just before may be forgotten.
+    pub fn start(config: SimConfig) -> io::Result<Simulator> {
+        let mut saved = match &config.state_file {
+            Some(path) => persist::load(path)?,
+            None => None,
+        };
+        // std sets SO_REUSEADDR, so a restart can bind the port its predecessor just left.
         let listener = std::net::TcpListener::bind(config.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let tls = if config.tls {
-            Some(tls::generate()?)
-        } else {
-            None
+        let tls = match (config.tls, saved.as_mut().and_then(|s| s.tls.take())) {
+            (false, _) => None,
+            (true, Some(identity)) => Some(identity),
+            (true, None) => Some(tls::generate()?),
         };
+        let acceptor = tls.as_ref().map(tls::Identity::acceptor).transpose()?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         let root_url = format!("{scheme}://{addr}");
-        let shared = Arc::new(Shared::new(config, root_url));
+        let shared = Arc::new(Shared::new(config, root_url, tls, saved));
+        shared.save()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("katapult-sim")
@@ -63,9 +88,6 @@ impl Simulator {
             let _guard = runtime.enter();
             tokio::net::TcpListener::from_std(listener)?
         };
-        let acceptor = tls
-            .as_ref()
-            .map(|t| tokio_rustls::TlsAcceptor::from(t.server_config.clone()));
         let router = routes::router(shared.clone());
         let (stop, stopped) = oneshot::channel();
         let serve_shared = shared.clone();
@@ -79,14 +101,21 @@ impl Simulator {
                     acceptor,
                     stopped,
                 ));
-                // Drops in-flight (e.g. deliberately hanging) connections at once.
-                runtime.shutdown_background();
+                // Drops in-flight (e.g. deliberately hanging) connections at once, but
+                // lets a request handler that is running finish, so the last save sees it.
+                runtime.shutdown_timeout(Duration::from_secs(1));
             })?;
+        let saver = shared
+            .config
+            .state_file
+            .is_some()
+            .then(|| spawn_saver(shared.clone()))
+            .transpose()?;
         Ok(Simulator {
             shared,
-            ca_pem: tls.map(|t| t.ca_pem),
             stop: Some(stop),
             thread: Some(thread),
+            saver,
         })
     }
 
@@ -102,12 +131,13 @@ impl Simulator {
 
     /// The CA certificate (PEM) that signed the server certificate, when TLS is on.
     pub fn ca_pem(&self) -> Option<String> {
-        self.ca_pem.clone()
+        self.shared.tls.as_ref().map(|t| t.ca_pem.clone())
     }
 
     /// Replaces the fault configuration for subsequent requests.
     pub fn set_faults(&self, faults: Faults) {
         *lock(&self.shared.faults) = faults;
+        self.shared.changed();
     }
 
     pub fn faults(&self) -> Faults {
@@ -119,6 +149,7 @@ impl Simulator {
     /// always fail. Also `fail_builds` in the `/_sim/faults` JSON.
     pub fn set_fail_builds(&self, n: u32) {
         self.shared.fail_builds.store(n, Ordering::SeqCst);
+        self.shared.changed();
     }
 
     /// How many of the next builds will still fail.
@@ -135,16 +166,54 @@ impl Simulator {
         self.shared.reset();
     }
 
-    pub fn shutdown(self) {}
-}
+    /// Stops serving, then writes the state file (if any) a last time.
+    pub fn shutdown(mut self) -> io::Result<()> {
+        self.stop()
+    }
 
-impl Drop for Simulator {
-    fn drop(&mut self) {
+    fn stop(&mut self) -> io::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        match self.saver.take() {
+            Some((stop, thread)) => {
+                drop(stop);
+                let _ = thread.join();
+                self.shared.save()
+            }
+            None => Ok(()),
+        }
     }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Err(e) = self.stop() {
+            eprintln!("katapult-sim: {e}");
+        }
+    }
+}
+
+/// Saves whenever something changed, at most every `persist::SAVE_EVERY`, until the
+/// sender is dropped. A failed save is reported and tried again.
+fn spawn_saver(shared: Arc<Shared>) -> io::Result<(mpsc::Sender<()>, JoinHandle<()>)> {
+    let (stop, stopped) = mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name("katapult-sim-saver".into())
+        .spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(persist::SAVE_EVERY)
+            {
+                if shared.take_changed() {
+                    if let Err(e) = shared.save() {
+                        eprintln!("katapult-sim: {e}");
+                        shared.changed();
+                    }
+                }
+            }
+        })?;
+    Ok((stop, thread))
 }

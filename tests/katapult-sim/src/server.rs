@@ -92,13 +92,13 @@ async fn handle(
     let Some(api_path) = req.uri().path().strip_prefix("/core/v1") else {
         return Ok(call(&mut router, req).await);
     };
-    lock(&shared.stats).total_requests += 1;
+    shared.stats_mut().total_requests += 1;
     let decision = {
         let faults = lock(&shared.faults);
         let mut rng = lock(&shared.fault_rng);
         faults.decide(&mut rng, req.method().as_str(), api_path)
     };
-    let count = |kind: String| *lock(&shared.stats).faults.entry(kind).or_default() += 1;
+    let count = |kind: String| *shared.stats_mut().faults.entry(kind).or_default() += 1;
     if !decision.latency.is_zero() {
         count("latency".into());
         tokio::time::sleep(decision.latency).await;

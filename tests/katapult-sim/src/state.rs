@@ -1,17 +1,30 @@
 //! The mutable world: organizations, builds, VMs, disks, tasks, trash and IPs.
+//! All of it is saved in the state file (see `persist`), so its clocks are wall-clock
+//! `SystemTime`s: a job keeps its schedule across a restart.
 
 use crate::catalogue::Catalogue;
 use crate::config::BuildSpeed;
 use rand::distr::{Alphanumeric, SampleString};
-use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha12Rng;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 pub type Annotations = Vec<(String, String)>;
 
+/// A state or a name: a literal in memory; one read from a state file is leaked instead
+/// (see `leak`). Also an alias because serde would borrow a field spelt `&str` from its input.
+pub type Label = &'static str;
+
+/// Leaks each label read from a state file: once per object per start, so bounded by the file.
+fn leak<'de, D: Deserializer<'de>>(d: D) -> Result<Label, D::Error> {
+    String::deserialize(d).map(|s| &*s.leak())
+}
+
+#[derive(Serialize, Deserialize)]
 pub struct Org {
     pub id: String,
     pub uuid: String,
@@ -22,6 +35,7 @@ pub struct Org {
     pub annotations: Annotations,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Build {
     pub id: String,
     pub org_id: String,
@@ -31,10 +45,11 @@ pub struct Build {
     pub template_id: Option<String>,
     pub network_id: String,
     pub annotations: Annotations,
-    pub created: Instant,
+    pub created: SystemTime,
     pub created_at: i64,
     pub polls: u32,
-    pub state: &'static str,
+    #[serde(deserialize_with = "leak")]
+    pub state: Label,
     pub vm_id: Option<String>,
     /// Ends in `failed` instead of `complete`, without a VM.
     pub fails: bool,
@@ -48,14 +63,16 @@ pub const SYSTEM_DISK_NAME: &str = "System Disk";
 pub const DEFAULT_STORAGE_SPEED: &str = "nvme";
 
 /// A disk a build asks for.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct DiskSpec {
     pub name: String,
     pub size_in_gb: u64,
     pub system: bool,
-    pub storage_speed: &'static str,
+    #[serde(deserialize_with = "leak")]
+    pub storage_speed: Label,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Disk {
     pub id: String,
     pub vm_id: String,
@@ -63,20 +80,24 @@ pub struct Disk {
     pub size_in_gb: u64,
     /// The system disk: the VM boots from it.
     pub boot: bool,
-    pub storage_speed: &'static str,
+    #[serde(deserialize_with = "leak")]
+    pub storage_speed: Label,
     pub wwn: String,
     pub created_at: i64,
     /// `built`, or `resizing` while a resize task is unfinished.
-    pub state: &'static str,
+    #[serde(deserialize_with = "leak")]
+    pub state: Label,
     /// The template installed on a system disk.
     pub installation: Option<Installation>,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Installation {
     pub id: String,
     pub template_id: String,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Vm {
     pub id: String,
     pub org_id: String,
@@ -84,7 +105,8 @@ pub struct Vm {
     pub hostname: String,
     pub created_at: i64,
     pub root_password: String,
-    pub state: &'static str,
+    #[serde(deserialize_with = "leak")]
+    pub state: Label,
     pub package_id: String,
     pub cpu_cores: u64,
     pub memory_in_gb: u64,
@@ -93,10 +115,10 @@ pub struct Vm {
     /// Set while the VM sits in the trash.
     pub trash_id: Option<String>,
     /// When a freshly built VM, still `starting`, becomes `started`.
-    pub boots_at: Option<Instant>,
+    pub boots_at: Option<SystemTime>,
 }
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub enum TaskKind {
     Build {
         build_id: String,
@@ -131,7 +153,7 @@ impl TaskKind {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Power {
     Start,
     Stop,
@@ -160,25 +182,30 @@ impl Power {
     }
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Task {
     pub id: String,
-    pub name: &'static str,
+    #[serde(deserialize_with = "leak")]
+    pub name: Label,
     pub kind: TaskKind,
-    pub created: Instant,
+    pub created: SystemTime,
     pub created_at: i64,
     pub polls: u32,
-    pub status: &'static str,
+    #[serde(deserialize_with = "leak")]
+    pub status: Label,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
     pub progress: u8,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct TrashObject {
     pub id: String,
     pub object_id: String,
     pub keep_until: i64,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Ip {
     pub id: String,
     pub org_id: String,
@@ -191,6 +218,7 @@ pub struct Ip {
     pub vm_id: Option<String>,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Console {
     pub id: String,
     pub token: String,
@@ -198,8 +226,12 @@ pub struct Console {
     pub expires_at: i64,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct State {
+    #[serde(skip, default = "Catalogue::shared")]
     pub cat: Arc<Catalogue>,
+    /// Not saved: each run takes it from its own `SimConfig`.
+    #[serde(skip)]
     pub speed: BuildSpeed,
     pub orgs: Vec<Org>,
     pub builds: Vec<Build>,
@@ -209,7 +241,8 @@ pub struct State {
     pub trash: Vec<TrashObject>,
     pub ips: Vec<Ip>,
     pub consoles: Vec<Console>,
-    pub rng: StdRng,
+    /// Saved with the rest, so ids made after a restart never repeat earlier ones.
+    pub rng: ChaCha12Rng,
 }
 
 pub fn unix_now() -> i64 {
@@ -220,7 +253,8 @@ pub fn unix_now() -> i64 {
 }
 
 impl State {
-    pub fn new(cat: Arc<Catalogue>, speed: BuildSpeed, seed: u64) -> State {
+    pub fn new(speed: BuildSpeed, seed: u64) -> State {
+        let cat = Catalogue::shared();
         let p = &cat.parent_org;
         let parent = Org {
             id: p["id"].as_str().unwrap_or_default().into(),
@@ -242,7 +276,7 @@ impl State {
             trash: Vec::new(),
             ips: Vec::new(),
             consoles: Vec::new(),
-            rng: StdRng::seed_from_u64(seed),
+            rng: ChaCha12Rng::seed_from_u64(seed),
         }
     }
 
@@ -290,7 +324,7 @@ impl State {
             id: id.clone(),
             name,
             kind,
-            created: Instant::now(),
+            created: SystemTime::now(),
             created_at: unix_now(),
             polls: 0,
             status: "pending",

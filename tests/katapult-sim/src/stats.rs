@@ -1,9 +1,9 @@
 //! Counters a test or demo can read back through `Simulator::stats()` or `GET /_sim/stats`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Stats {
     /// Every request to `/core/v1`, including faulted ones.
     pub total_requests: u64,

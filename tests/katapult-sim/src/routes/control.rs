@@ -45,6 +45,7 @@ async fn put_faults(State(sim): Sim, body: axum::body::Bytes) -> Response {
     }
     *lock(&sim.faults) = faults;
     sim.fail_builds.store(fail_builds, Ordering::SeqCst);
+    sim.changed();
     Json(faults_json(&sim)).into_response()
 }
 

@@ -105,8 +105,9 @@ pub async fn create_managed(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiRes
     let body =
         json!({ "organization": st.org_json(&org), "annotations": annotations(&org.annotations) });
     st.orgs.push(org);
-    drop(st);
+    // Counted before the state lock is released, so a saved state file always agrees.
     sim.stats_mut().managed_organizations_created += 1;
+    drop(st);
     created(body)
 }
 

@@ -12,7 +12,7 @@ use crate::state::{
 };
 use axum::extract::State as AxState;
 use serde_json::{json, Value};
-use std::time::Instant;
+use std::time::SystemTime;
 
 /// How long a deleted VM stays in the trash (LIVE: 48 h).
 const TRASH_KEEP_SECS: i64 = 172_800;
@@ -228,7 +228,7 @@ pub async fn build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
         template_id,
         network_id,
         annotations: notes.clone(),
-        created: Instant::now(),
+        created: SystemTime::now(),
         created_at: unix_now(),
         polls: 0,
         state: "pending",
@@ -236,18 +236,18 @@ pub async fn build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
         fails,
         disks,
     });
-    drop(st);
-    {
-        let mut stats = sim.stats_mut();
-        stats.builds_created += 1;
-        stats.builds_failed += u64::from(fails);
-        if let Some((_, v)) = notes.iter().find(|(k, _)| k == "whmcs_service_id") {
-            *stats
-                .builds_by_whmcs_service_id
-                .entry(v.clone())
-                .or_default() += 1;
-        }
+    // Counted before the state lock is released, so a saved state file always agrees.
+    let mut stats = sim.stats_mut();
+    stats.builds_created += 1;
+    stats.builds_failed += u64::from(fails);
+    if let Some((_, v)) = notes.iter().find(|(k, _)| k == "whmcs_service_id") {
+        *stats
+            .builds_by_whmcs_service_id
+            .entry(v.clone())
+            .or_default() += 1;
     }
+    drop(stats);
+    drop(st);
     let b = json!({"id": build_id, "state": "pending"});
     created(json!({
         "task": {"id": task_id, "name": "Build virtual machine", "status": "pending"},

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 /// Kills the simulator when the test ends, failed assertions included.
-struct Running(Child);
+pub struct Running(pub Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -16,20 +16,11 @@ impl Drop for Running {
     }
 }
 
-#[test]
-fn fail_builds_and_403_flags() {
+/// Starts the binary with `args` and waits until it is listening; returns its base URL.
+pub fn launch(args: &[&str]) -> (Running, String) {
     let mut sim = Running(
         Command::new(env!("CARGO_BIN_EXE_katapult-sim"))
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--seed",
-                "5",
-                "--fail-builds",
-                "1",
-                "--error-rate",
-                "GET /organizations/*/managed=1:403",
-            ])
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .expect("katapult-sim starts"),
@@ -43,6 +34,21 @@ fn fail_builds_and_403_flags() {
         .strip_prefix("katapult-sim listening on ")
         .unwrap_or_else(|| panic!("{line}"))
         .to_string();
+    (sim, base)
+}
+
+#[test]
+fn fail_builds_and_403_flags() {
+    let (_sim, base) = launch(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--seed",
+        "5",
+        "--fail-builds",
+        "1",
+        "--error-rate",
+        "GET /organizations/*/managed=1:403",
+    ]);
     let root = base.trim_end_matches("/core/v1");
     let client = Client::new();
     let api = |method: &str, path: &str, body: Option<Value>| -> (u16, Value) {

@@ -37,10 +37,12 @@ impl Api {
 
     pub fn with_config(config: SimConfig) -> Api {
         let sim = Simulator::start(config).expect("simulator starts");
-        let client = Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap();
+        let mut client = Client::builder().timeout(Duration::from_secs(10));
+        if let Some(pem) = sim.ca_pem() {
+            client =
+                client.tls_certs_only([reqwest::Certificate::from_pem(pem.as_bytes()).unwrap()]);
+        }
+        let client = client.build().unwrap();
         Api {
             sim,
             client,

@@ -7,5 +7,6 @@ mod disks;
 mod faults;
 mod lifecycle;
 mod requests;
+mod restart;
 mod schema;
 mod tls;
