@@ -12,7 +12,9 @@ use katapult::service::build_sync::{
     sync_builds, SyncReport, BUILD_TIMEOUT, HOOK_BUILT, HOOK_TIMED_OUT,
 };
 use katapult::service::context::Context;
-use katapult::service::links::{ServiceLinks, VM_BUILD_STARTED_AT};
+use katapult::service::links::{
+    ServiceLinks, VM_BUILD_ID, VM_BUILD_STARTED_AT, VM_BUILT_ANNOUNCEMENT_DUE, WELCOME_EMAIL_HELD,
+};
 use katapult::service::params::ServiceParams;
 use katapult::store::locks::Locks;
 use katapult::store::{DataStore, Owner, Sql, SqlValue};
@@ -40,7 +42,7 @@ impl World {
             db: database(),
             host: MemoryHost::new(),
         };
-        world.db.execute("CREATE TABLE tblhosting (id INTEGER PRIMARY KEY, userid INTEGER NOT NULL, domain TEXT NOT NULL DEFAULT '', dedicatedip TEXT NOT NULL DEFAULT '', assignedips TEXT NOT NULL DEFAULT '', username TEXT NOT NULL DEFAULT '', password TEXT NOT NULL DEFAULT '')", &[]).unwrap();
+        support::create_tblhosting(&world.db);
         support::set_api_key(&world.db, &world.host, "sim-token");
         world
     }
@@ -191,6 +193,84 @@ fn a_finished_build_is_written_into_whmcs_once() {
         "nothing left to do, and nothing logged"
     );
     assert_eq!(world.hooks(HOOK_BUILT), vec![1]);
+}
+
+/// The state a run killed after writing the VM in leaves behind: the VM and its fields are in
+/// WHMCS, the announcement is due, the welcome email still held.
+#[test]
+fn a_vm_a_killed_run_left_unannounced_is_announced_once_by_the_next() {
+    let world = World::new(BuildSpeed::Fast);
+    world.order(11, 110);
+    world.sync_until_built(1);
+    let store = DataStore::open(&world.db).unwrap();
+    let service = Owner::Service(11);
+    store
+        .set_time(service, VM_BUILT_ANNOUNCEMENT_DUE, Utc::now(), Utc::now())
+        .unwrap();
+    store
+        .set_text(
+            service,
+            WELCOME_EMAIL_HELD,
+            "Hosting Account Welcome Email",
+            None,
+            Utc::now(),
+        )
+        .unwrap();
+    world.host.hooks_fired.borrow_mut().clear();
+
+    let report = world.sync();
+    assert_eq!((report.resumed, report.built, report.errors), (1, 0, 0));
+    assert_eq!(world.hooks(HOOK_BUILT), vec![11]);
+    assert_eq!(
+        *world.host.emails_sent.borrow(),
+        vec![("Hosting Account Welcome Email".to_string(), 11)]
+    );
+    let links = ServiceLinks::read(&store, 11).unwrap();
+    assert!(links.vm_built_announcement_due.is_none());
+
+    assert_eq!(world.sync(), SyncReport::default(), "announced once");
+    assert_eq!(world.hooks(HOOK_BUILT), vec![11]);
+    assert_eq!(world.host.emails_sent.borrow().len(), 1);
+}
+
+/// CreateAccount's build request reached Katapult but its answer was lost: nothing recorded.
+/// Pressing Create again writes the finished VM in, as the build sync would have.
+#[test]
+fn create_again_writes_in_a_vm_whose_build_answer_was_lost() {
+    let world = World::new(BuildSpeed::Fast);
+    world.order(12, 120);
+    let store = DataStore::open(&world.db).unwrap();
+    for key in [VM_BUILD_ID, VM_BUILD_STARTED_AT] {
+        store.delete(Owner::Service(12), key).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    let params = ServiceParams {
+        service_id: 12,
+        client_id: 120,
+        domain: "vm12.example.com".into(),
+        config_options: ["rock-3", "uk-lon-01", "templates/ubuntu-22-04"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..ServiceParams::default()
+    };
+    assert_eq!(create_account(&world.context(), &params), "success");
+
+    let links = ServiceLinks::read(&store, 12).unwrap();
+    assert!(links.vm_id.is_some() && links.vm_built_announcement_due.is_none());
+    let row = world.hosting(12);
+    assert!(
+        row[1]
+            .as_text()
+            .unwrap()
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok(),
+        "{row:?}"
+    );
+    assert_eq!(row[3].as_text(), Some("root"));
+    assert_eq!(world.hooks(HOOK_BUILT), vec![12]);
+    assert_eq!(world.sim.stats().builds_created, 1, "built once");
+    assert_eq!(world.sync(), SyncReport::default());
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 
 use chrono::{TimeZone, Utc};
 use katapult::store::datastore::carbon;
+use katapult::store::locks::{owner_label, Locks};
 use katapult::store::{
     DataStore, Dialect, Owner, PhpValue, Row, Sql, SqlError, SqlValue, StoreError,
 };
@@ -427,4 +428,44 @@ fn a_services_links_are_read_in_one_query_newest_row_first() {
         Utc.timestamp_opt(1_700_000_000, 0).single()
     );
     assert!(links.build_pending());
+}
+
+#[test]
+fn a_claim_whose_holder_died_on_this_machine_is_taken_at_once() {
+    let db = database();
+    let locks = Locks::open(&db, "cron").unwrap();
+    let ttl = chrono::Duration::minutes(5);
+    // A process that has run and exited: its pid names no process now.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = child.id();
+    child.wait().unwrap();
+    db.execute(
+        "INSERT INTO mod_katapult_locks (name, owner, expires_at) VALUES (?, ?, ?)",
+        &[
+            "build-sync:service:1".into(),
+            owner_label(dead_pid, "killed-cron").as_str().into(),
+            SqlValue::Int((now() + ttl).timestamp()),
+        ],
+    )
+    .unwrap();
+    assert!(locks.try_claim("build-sync:service:1", now(), ttl).unwrap());
+
+    // A live holder (another run of this process) keeps its claim until it expires.
+    let live = Locks::open(&db, "other-run").unwrap();
+    assert!(live.try_claim("build-sync:service:2", now(), ttl).unwrap());
+    assert!(!locks.try_claim("build-sync:service:2", now(), ttl).unwrap());
+    // So does a holder on another machine, whose processes cannot be seen from here.
+    db.execute(
+        "INSERT INTO mod_katapult_locks (name, owner, expires_at) VALUES (?, ?, ?)",
+        &[
+            "build-sync:service:3".into(),
+            format!("{dead_pid}@another-web-node#cron").as_str().into(),
+            SqlValue::Int((now() + ttl).timestamp()),
+        ],
+    )
+    .unwrap();
+    assert!(!locks.try_claim("build-sync:service:3", now(), ttl).unwrap());
+    assert!(locks
+        .try_claim("build-sync:service:3", now() + ttl + ttl, ttl)
+        .unwrap());
 }

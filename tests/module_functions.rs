@@ -21,7 +21,7 @@ struct World {
 
 impl World {
     fn new() -> Self {
-        Self {
+        let world = Self {
             sim: Simulator::start(SimConfig {
                 seed: 11,
                 ..SimConfig::default()
@@ -29,7 +29,9 @@ impl World {
             .unwrap(),
             db: database(),
             host: MemoryHost::new(),
-        }
+        };
+        support::create_tblhosting(&world.db);
+        world
     }
 
     fn context(&self) -> Context<'_> {
@@ -76,7 +78,7 @@ fn without_a_key_the_loaders_say_where_to_set_it() {
     let error = config_options::packages(&world.context())
         .unwrap_err()
         .to_string();
-    assert_eq!(error, "The Katapult API key is not set: set it on the Other tab of a Katapult product (Setup > Products/Services).");
+    assert_eq!(error, "The Katapult API key is not set: set it on the Other tab of a Katapult product (Setup › Products/Services).");
 }
 
 #[test]
@@ -414,6 +416,6 @@ mod create_account {
     fn without_a_key_the_message_says_where_to_set_it() {
         let world = World::new();
         let message = create_account(&world.context(), &params(1, 1, ""));
-        assert!(message.ends_with("The Katapult API key is not set: set it on the Other tab of a Katapult product (Setup > Products/Services)."), "{message}");
+        assert!(message.ends_with("The Katapult API key is not set: set it on the Other tab of a Katapult product (Setup › Products/Services)."), "{message}");
     }
 }

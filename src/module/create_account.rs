@@ -12,12 +12,13 @@ use crate::api::data_centers::DataCenterRef;
 use crate::api::disk_templates::DiskTemplateRef;
 use crate::api::organizations::OrganizationRef;
 use crate::api::packages::PackageRef;
+use crate::api::virtual_machines::VirtualMachineRef;
 use crate::api::Annotation;
+use crate::service::build_sync;
 use crate::service::chosen_options::ChosenOptions;
 use crate::service::context::{Context, ModuleError};
 use crate::service::links::{
-    ServiceLinks, VM_BUILD_FAILED_AT, VM_BUILD_ID, VM_BUILD_STARTED_AT,
-    VM_BUILD_TIMEOUT_REACHED_AT, VM_ID,
+    ServiceLinks, VM_BUILD_FAILED_AT, VM_BUILD_ID, VM_BUILD_STARTED_AT, VM_BUILD_TIMEOUT_REACHED_AT,
 };
 use crate::service::managed_organization;
 use crate::service::params::{hostname_from_domain, ServiceParams};
@@ -62,9 +63,13 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         let parent = ctx.parent_organization(&store, &client)?;
         let organization = managed_organization::for_client(ctx, &store, &client, &parent, params.client_id, &params.client_label())?;
         let mark = ctx.whmcs_annotation(&store, SERVICE_ANNOTATION, params.service_id)?;
-        if let Some(vm) = client.virtual_machines(&organization, Some(&mark))?.into_iter().next() {
-            store.set_text(service, VM_ID, &vm.id, Some(&vm.id), ctx.now)?;
-            ctx.log_for_service(params.service_id, Some(params.client_id), &format!("found VM {} built for it earlier, and linked it", vm.id));
+        if let Some(found) = client.virtual_machines(&organization, Some(&mark))?.into_iter().next() {
+            let vm = client.virtual_machine(&VirtualMachineRef::Id(found.id.clone()))?.virtual_machine;
+            if !build_sync::is_ready(&vm) {
+                return Err(ModuleError::Product(format!("Katapult is still building VM {} for this service (an earlier request's answer was lost); press Create again in a minute to link it", vm.id)));
+            }
+            ctx.log_for_service(params.service_id, Some(params.client_id), &format!("found VM {} built for it earlier; writing it in", vm.id));
+            build_sync::adopt(ctx, &store, params.service_id, &vm)?;
             return Ok("success".into());
         }
 

@@ -13,6 +13,10 @@ const PDO_FETCH_NUM: i64 = 3;
 const PDO_ATTR_DRIVER_NAME: i64 = 16;
 
 pub struct PdoSql {
+    /// WHMCS's Laravel connection: transactions go through it, so a hook that opens its own
+    /// (`Capsule::connection()->transaction()`) inside ours nests as a savepoint instead of
+    /// failing with "there is already an active transaction".
+    connection: Zval,
     /// Holds a reference to the PDO object for as long as this lives.
     pdo: Zval,
     dialect: Dialect,
@@ -46,10 +50,13 @@ impl PdoSql {
             .map_err(|_| SqlError("WHMCS's database (WHMCS\\Database\\Capsule) is not available: is this running inside WHMCS?".into()))?
             .try_call(vec![])
             .map_err(|e| pending_error().unwrap_or_else(|| SqlError(format!("Capsule::connection(): {e}"))))?;
-        let connection = connection
-            .object()
-            .ok_or_else(|| SqlError("Capsule::connection() returned no object".into()))?;
-        let pdo = call(connection, "getPdo", vec![])?;
+        let pdo = call(
+            connection
+                .object()
+                .ok_or_else(|| SqlError("Capsule::connection() returned no object".into()))?,
+            "getPdo",
+            vec![],
+        )?;
         let object = pdo
             .object()
             .ok_or_else(|| SqlError("the WHMCS connection has no PDO".into()))?;
@@ -65,13 +72,23 @@ impl PdoSql {
                 )))
             }
         };
-        Ok(Self { pdo, dialect })
+        Ok(Self {
+            connection,
+            pdo,
+            dialect,
+        })
     }
 
     fn pdo(&self) -> &ZendObject {
         self.pdo
             .object()
             .expect("holds the PDO object it was made with")
+    }
+
+    fn connection(&self) -> &ZendObject {
+        self.connection
+            .object()
+            .expect("holds the connection object it was made with")
     }
 
     /// Prepares and executes a statement with typed bound parameters.
@@ -164,14 +181,14 @@ impl Sql for PdoSql {
         if call(self.pdo(), "inTransaction", vec![])?.is_true() {
             return Ok(false);
         }
-        call(self.pdo(), "beginTransaction", vec![]).map(|_| true)
+        call(self.connection(), "beginTransaction", vec![]).map(|_| true)
     }
 
     fn commit(&self) -> Result<(), SqlError> {
-        call(self.pdo(), "commit", vec![]).map(|_| ())
+        call(self.connection(), "commit", vec![]).map(|_| ())
     }
 
     fn rollback(&self) -> Result<(), SqlError> {
-        call(self.pdo(), "rollBack", vec![]).map(|_| ())
+        call(self.connection(), "rollBack", vec![]).map(|_| ())
     }
 }

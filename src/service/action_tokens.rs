@@ -216,7 +216,7 @@ fn installation_secret(
     if let Some(secret) = read()? {
         return Ok(secret);
     }
-    let locks = Locks::open(sql, &format!("token-secret-{}", std::process::id()))?;
+    let locks = Locks::open(sql, "token-secret")?;
     for _ in 0..40 {
         if locks.try_claim(SECRET_KEY, now, Duration::minutes(1))? {
             let made = read().and_then(|existing| match existing {

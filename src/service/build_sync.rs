@@ -6,6 +6,11 @@
 //! it. Each persist happens under a database lock and re-reads the service first, so two cron
 //! runs at once (a long run meeting the next, two web nodes) never persist a VM or fire a hook
 //! twice. One service failing never stops the others.
+//!
+//! A run can die anywhere (a SIGKILL, a PHP fatal, the machine going down). Each step commits
+//! together with the mark that says what is left: the VM is written with an "announcement due"
+//! mark, and the Built hook and the held welcome email commit with its removal. What they write
+//! to WHMCS happens once; a run killed in between leaves the mark, and the next run finishes.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -14,7 +19,8 @@ use chrono::Duration;
 
 use super::context::{Context, ModuleError};
 use super::links::{
-    ServiceLinks, VM_BUILD_FAILED_AT, VM_BUILD_ID, VM_BUILD_TIMEOUT_REACHED_AT, VM_ID,
+    ServiceLinks, VM_BUILD_FAILED_AT, VM_BUILD_ID, VM_BUILD_TIMEOUT_REACHED_AT,
+    VM_BUILT_ANNOUNCEMENT_DUE, VM_ID,
 };
 use crate::api::builds::{BuildRef, BuildState};
 use crate::api::observer::{observe, RecordedExchange, Recorder};
@@ -47,6 +53,8 @@ pub struct SyncReport {
     pub errors: usize,
     /// Not checked this run: the API's rate-limit budget ran low. The next run checks them.
     pub deferred: usize,
+    /// Built VMs whose hook and welcome email a stopped run left due, announced now.
+    pub resumed: usize,
 }
 
 /// What Katapult says of one build.
@@ -70,11 +78,16 @@ pub fn sync_builds(
     run_id: &str,
 ) -> Result<SyncReport, ModuleError> {
     let store = ctx.store()?;
+    let rel_type = Owner::Service(0).rel_type();
     let mut pending = Vec::new();
-    for service_id in store.owners_with(Owner::Service(0).rel_type(), VM_BUILD_ID)? {
+    for service_id in store.owners_with(rel_type, VM_BUILD_ID)? {
         pending.extend(Pending::of(&store, service_id)?);
     }
-    settle(ctx, &store, run_id, pending, concurrency)
+    let due = store.owners_with(rel_type, VM_BUILT_ANNOUNCEMENT_DUE)?;
+    let mut report = resume_announcements(ctx, &store, run_id, due)?;
+    let settled = settle(ctx, &store, run_id, pending, concurrency)?;
+    report.add(&settled);
+    Ok(report)
 }
 
 /// One service's build, checked now: the client area asks while its building panel is open, so
@@ -85,19 +98,85 @@ pub fn sync_service(
     run_id: &str,
 ) -> Result<SyncReport, ModuleError> {
     let store = ctx.store()?;
+    let mut report = resume_announcements(ctx, &store, run_id, vec![service_id])?;
     let pending = Pending::of(&store, service_id)?.into_iter().collect();
-    settle(ctx, &store, run_id, pending, 1)
+    report.add(&settle(ctx, &store, run_id, pending, 1)?);
+    Ok(report)
+}
+
+impl SyncReport {
+    fn add(&mut self, other: &SyncReport) {
+        self.checked += other.checked;
+        self.built += other.built;
+        self.failed += other.failed;
+        self.timed_out += other.timed_out;
+        self.still_building += other.still_building;
+        self.errors += other.errors;
+        self.deferred += other.deferred;
+        self.resumed += other.resumed;
+    }
+}
+
+/// Announces the built VMs a stopped run left due (see the module's notes).
+fn resume_announcements(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    run_id: &str,
+    service_ids: Vec<u64>,
+) -> Result<SyncReport, ModuleError> {
+    let mut report = SyncReport::default();
+    let locks = Locks::open(ctx.sql, run_id).map_err(StoreError::from)?;
+    for service_id in service_ids {
+        let resumed = ServiceLinks::read(store, service_id)
+            .map_err(ModuleError::from)
+            .and_then(|links| {
+                if links.vm_built_announcement_due.is_none() {
+                    return Ok(false);
+                }
+                let item = Pending::new(service_id, links);
+                claimed(ctx, store, &locks, &item, announcement_due, || {
+                    log(
+                        ctx,
+                        &item,
+                        "announcing the built VM, which a stopped run left unannounced",
+                    );
+                    announce_built(ctx, store, &item)
+                })
+            });
+        match resumed {
+            Ok(done) => report.resumed += usize::from(done),
+            Err(error) => {
+                report.errors += 1;
+                ctx.log_for_service(
+                    service_id,
+                    client_of(ctx, service_id),
+                    &format!("the build sync could not announce the built VM: {error}"),
+                );
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn announcement_due(links: &ServiceLinks) -> bool {
+    links.vm_built_announcement_due.is_some()
 }
 
 impl Pending {
-    /// The service's build when it is pending.
-    fn of(store: &DataStore<'_>, service_id: u64) -> Result<Option<Self>, StoreError> {
-        let links = ServiceLinks::read(store, service_id)?;
-        Ok(links.build_pending().then(|| Pending {
+    fn new(service_id: u64, links: ServiceLinks) -> Self {
+        Pending {
             service_id,
             build_id: links.vm_build_id.clone().unwrap_or_default(),
             links,
-        }))
+        }
+    }
+
+    /// The service's build when it is pending.
+    fn of(store: &DataStore<'_>, service_id: u64) -> Result<Option<Self>, StoreError> {
+        let links = ServiceLinks::read(store, service_id)?;
+        Ok(links
+            .build_pending()
+            .then(|| Pending::new(service_id, links)))
     }
 }
 
@@ -233,11 +312,7 @@ fn check(client: &Client, build_id: &str) -> Check {
             match client.virtual_machine(&VirtualMachineRef::Id(summary.id)) {
                 Ok(response) => {
                     let vm = response.virtual_machine;
-                    let has_password = vm
-                        .initial_root_password
-                        .as_ref()
-                        .is_some_and(|p| !p.expose().is_empty());
-                    if has_password && !vm.ip_addresses.is_empty() {
+                    if is_ready(&vm) {
                         Check::Ready(Box::new(vm))
                     } else {
                         Check::Building
@@ -248,6 +323,15 @@ fn check(client: &Client, build_id: &str) -> Check {
         }
         _ => Check::Building,
     }
+}
+
+/// A VM is ready to hand over once it has its root password and an IP address.
+pub fn is_ready(vm: &VirtualMachine) -> bool {
+    let has_password = vm
+        .initial_root_password
+        .as_ref()
+        .is_some_and(|p| !p.expose().is_empty());
+    has_password && !vm.ip_addresses.is_empty()
 }
 
 fn claim_name(service_id: u64) -> String {
@@ -274,7 +358,7 @@ fn claimed(
     let result = ServiceLinks::read(store, item.service_id)
         .map_err(ModuleError::from)
         .and_then(|fresh| {
-            if still_due(&fresh) && fresh.vm_build_id.as_deref() == Some(item.build_id.as_str()) {
+            if still_due(&fresh) && fresh.vm_build_id == item.links.vm_build_id {
                 work().map(|()| true)
             } else {
                 Ok(false)
@@ -288,7 +372,7 @@ fn claimed(
 
 /// Writes the VM into WHMCS: its id in the datastore, and in tblhosting the FQDN, the first IPv4
 /// as the dedicated IP, the other addresses as assigned IPs, `root` and the initial root
-/// password (encrypted, as WHMCS stores service passwords). Then the Built hook.
+/// password (encrypted, as WHMCS stores service passwords). Then the announcement.
 fn persist_built(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
@@ -296,46 +380,82 @@ fn persist_built(
     item: &Pending,
     vm: &VirtualMachine,
 ) -> Result<bool, ModuleError> {
-    let done = claimed(ctx, store, locks, item, ServiceLinks::build_pending, || {
-        let password = vm
-            .initial_root_password
-            .as_ref()
-            .map(|p| p.expose())
-            .unwrap_or_default();
-        let encrypted = ctx.host.whmcs_encrypt(password).map_err(|e| {
-            ModuleError::Product(format!("WHMCS could not encrypt the root password: {e}"))
-        })?;
-        let HostingFields {
-            domain: fqdn,
-            dedicated_ip: dedicated,
-            assigned_ips: assigned,
-        } = HostingFields::of(vm);
-        transaction(ctx.sql, || {
-            store.set_text(
-                Owner::Service(item.service_id),
-                VM_ID,
-                &vm.id,
-                Some(&vm.id),
-                ctx.now,
-            )?;
-            ctx.sql.execute(
-                "UPDATE tblhosting SET domain = ?, dedicatedip = ?, assignedips = ?, username = ?, password = ? WHERE id = ?",
-                &[fqdn.as_str().into(), dedicated.as_str().into(), assigned.as_str().into(), "root".into(), encrypted.as_str().into(), SqlValue::Int(item.service_id as i64)],
-            )?;
-            Ok::<_, StoreError>(())
-        })?;
-        Ok(())
+    claimed(ctx, store, locks, item, ServiceLinks::build_pending, || {
+        persist(ctx, store, item, vm)
+    })
+}
+
+/// CreateAccount found a finished VM built for this service that was never written in (the
+/// answer to its build request was lost on the way): written in and announced as the build
+/// sync would have. False when another process got there first.
+pub fn adopt(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    service_id: u64,
+    vm: &VirtualMachine,
+) -> Result<bool, ModuleError> {
+    let locks = Locks::open(ctx.sql, "adopt").map_err(StoreError::from)?;
+    let item = Pending::new(service_id, ServiceLinks::read(store, service_id)?);
+    claimed(
+        ctx,
+        store,
+        &locks,
+        &item,
+        |links| links.vm_id.is_none(),
+        || persist(ctx, store, &item, vm),
+    )
+}
+
+fn persist(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    item: &Pending,
+    vm: &VirtualMachine,
+) -> Result<(), ModuleError> {
+    let password = vm
+        .initial_root_password
+        .as_ref()
+        .map(|p| p.expose())
+        .unwrap_or_default();
+    let encrypted = ctx.host.whmcs_encrypt(password).map_err(|e| {
+        ModuleError::Product(format!("WHMCS could not encrypt the root password: {e}"))
     })?;
-    if done {
-        log(
-            ctx,
-            item,
-            &format!(
-                "VM {} is built ({})",
-                vm.id,
-                vm.fqdn.as_deref().unwrap_or_default()
-            ),
-        );
+    let HostingFields {
+        domain: fqdn,
+        dedicated_ip: dedicated,
+        assigned_ips: assigned,
+    } = HostingFields::of(vm);
+    let service = Owner::Service(item.service_id);
+    transaction(ctx.sql, || {
+        store.set_text(service, VM_ID, &vm.id, Some(&vm.id), ctx.now)?;
+        ctx.sql.execute(
+            "UPDATE tblhosting SET domain = ?, dedicatedip = ?, assignedips = ?, username = ?, password = ? WHERE id = ?",
+            &[fqdn.as_str().into(), dedicated.as_str().into(), assigned.as_str().into(), "root".into(), encrypted.as_str().into(), SqlValue::Int(item.service_id as i64)],
+        )?;
+        store.set_time(service, VM_BUILT_ANNOUNCEMENT_DUE, ctx.now, ctx.now)?;
+        Ok::<_, StoreError>(())
+    })?;
+    log(
+        ctx,
+        item,
+        &format!(
+            "VM {} is built ({})",
+            vm.id,
+            vm.fqdn.as_deref().unwrap_or_default()
+        ),
+    );
+    announce_built(ctx, store, item)
+}
+
+/// The Built hook and the held welcome email, committed with the removal of the announcement
+/// mark: what they write to WHMCS's database happens exactly once even if the run is killed.
+/// Their failures are logged, never the build's.
+fn announce_built(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    item: &Pending,
+) -> Result<(), ModuleError> {
+    transaction(ctx.sql, || {
         fire(ctx, item, HOOK_BUILT);
         match super::welcome_email::send_held(ctx, item.service_id) {
             Ok(true) => log(
@@ -346,8 +466,9 @@ fn persist_built(
             Ok(false) => {}
             Err(error) => log(ctx, item, &error.to_string()),
         }
-    }
-    Ok(done)
+        store.delete(Owner::Service(item.service_id), VM_BUILT_ANNOUNCEMENT_DUE)?;
+        Ok(())
+    })
 }
 
 /// What WHMCS's service row shows of a VM: the FQDN as its domain, the first IPv4 as its
@@ -396,28 +517,29 @@ fn record_failure(
     locks: &Locks<'_>,
     item: &Pending,
 ) -> Result<bool, ModuleError> {
-    let done = claimed(ctx, store, locks, item, ServiceLinks::build_pending, || {
-        Ok(store.set_time(
-            Owner::Service(item.service_id),
-            VM_BUILD_FAILED_AT,
-            ctx.now,
-            ctx.now,
-        )?)
-    })?;
-    if done {
-        log(
-            ctx,
-            item,
-            &format!(
-                "Katapult reports build {} failed; press Create to build again, or Terminate",
-                item.build_id
-            ),
-        );
-    }
-    Ok(done)
+    claimed(ctx, store, locks, item, ServiceLinks::build_pending, || {
+        transaction(ctx.sql, || {
+            store.set_time(
+                Owner::Service(item.service_id),
+                VM_BUILD_FAILED_AT,
+                ctx.now,
+                ctx.now,
+            )?;
+            log(
+                ctx,
+                item,
+                &format!(
+                    "Katapult reports build {} failed; press Create to build again, or Terminate",
+                    item.build_id
+                ),
+            );
+            Ok(())
+        })
+    })
 }
 
-/// Past the time-out with no VM: fire the hook once, and keep checking on later runs.
+/// Past the time-out with no VM: fire the hook once (committed with the mark that it fired),
+/// and keep checking on later runs.
 fn record_timeout(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
@@ -434,27 +556,27 @@ fn record_timeout(
     if !overdue(&item.links) {
         return Ok(false);
     }
-    let done = claimed(ctx, store, locks, item, overdue, || {
-        Ok(store.set_time(
-            Owner::Service(item.service_id),
-            VM_BUILD_TIMEOUT_REACHED_AT,
-            ctx.now,
-            ctx.now,
-        )?)
-    })?;
-    if done {
-        log(
-            ctx,
-            item,
-            &format!(
-                "build {} has not finished after {} minutes; still checking",
-                item.build_id,
-                BUILD_TIMEOUT.num_minutes()
-            ),
-        );
-        fire(ctx, item, HOOK_TIMED_OUT);
-    }
-    Ok(done)
+    claimed(ctx, store, locks, item, overdue, || {
+        transaction(ctx.sql, || {
+            store.set_time(
+                Owner::Service(item.service_id),
+                VM_BUILD_TIMEOUT_REACHED_AT,
+                ctx.now,
+                ctx.now,
+            )?;
+            log(
+                ctx,
+                item,
+                &format!(
+                    "build {} has not finished after {} minutes; still checking",
+                    item.build_id,
+                    BUILD_TIMEOUT.num_minutes()
+                ),
+            );
+            fire(ctx, item, HOOK_TIMED_OUT);
+            Ok(())
+        })
+    })
 }
 
 fn client_of(ctx: &Context<'_>, service_id: u64) -> Option<u64> {

@@ -17,7 +17,7 @@ use crate::store::{DataStore, Sql, StoreError};
 /// Why a module function could not do its job, each with what the provider can do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum ModuleError {
-    #[error("The Katapult API key is not set: set it on the Other tab of a Katapult product (Setup > Products/Services).")]
+    #[error("The Katapult API key is not set: set it on the Other tab of a Katapult product (Setup › Products/Services).")]
     NoApiKey,
     #[error("{0}")]
     Settings(#[from] SettingsError),

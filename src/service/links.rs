@@ -12,6 +12,9 @@ pub const VM_BUILD_STARTED_AT: &str = "vm_build_started_at";
 pub const VM_BUILD_TIMEOUT_REACHED_AT: &str = "vm_build_timeout_reached_at";
 /// When Katapult reported the build failed (this module's key; CreateAccount then builds anew).
 pub const VM_BUILD_FAILED_AT: &str = "vm_build_failed_at";
+/// Set with the VM's persist, cleared in one transaction with the Built hook and the held
+/// welcome email: a run killed between the two leaves it, and the next run announces the VM.
+pub const VM_BUILT_ANNOUNCEMENT_DUE: &str = "vm_built_announcement_due";
 /// The welcome email template held back until the VM is built.
 pub const WELCOME_EMAIL_HELD: &str = "welcome_email_held";
 /// On the client: its managed organization.
@@ -25,6 +28,7 @@ pub struct ServiceLinks {
     pub vm_build_started_at: Option<DateTime<Utc>>,
     pub vm_build_timeout_reached_at: Option<DateTime<Utc>>,
     pub vm_build_failed_at: Option<DateTime<Utc>>,
+    pub vm_built_announcement_due: Option<DateTime<Utc>>,
 }
 
 impl ServiceLinks {
@@ -36,8 +40,9 @@ impl ServiceLinks {
             VM_BUILD_STARTED_AT,
             VM_BUILD_TIMEOUT_REACHED_AT,
             VM_BUILD_FAILED_AT,
+            VM_BUILT_ANNOUNCEMENT_DUE,
         ];
-        let [vm_id, build_id, started_at, timeout_reached_at, failed_at] =
+        let [vm_id, build_id, started_at, timeout_reached_at, failed_at, announcement_due] =
             store.get_many(Owner::Service(service_id), keys)?;
         Ok(Self {
             vm_id: text_item(VM_ID, vm_id)?,
@@ -48,6 +53,7 @@ impl ServiceLinks {
                 timeout_reached_at,
             )?,
             vm_build_failed_at: time_item(VM_BUILD_FAILED_AT, failed_at)?,
+            vm_built_announcement_due: time_item(VM_BUILT_ANNOUNCEMENT_DUE, announcement_due)?,
         })
     }
 

@@ -155,7 +155,7 @@ pub fn sync_configurable_options(
         (&CUSTOM_DISK_SIZE, price_per_gb),
     ];
 
-    let locks = Locks::open(ctx.sql, &format!("option-sync-{}", std::process::id()))?;
+    let locks = Locks::open(ctx.sql, "option-sync")?;
     if !locks.try_claim(LOCK, ctx.now, Duration::minutes(LOCK_TTL_MINUTES))? {
         return Ok(OptionSyncReport {
             skipped_busy: true,

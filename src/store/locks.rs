@@ -1,6 +1,10 @@
 //! Named locks in the database, so that work two PHP processes (or two web nodes) could do at once
 //! is done once: a cron run meeting the next must not persist a VM twice or fire a hook twice.
-//! The primary key makes a claim atomic; an expiry frees the claim of a process that died.
+//! The primary key makes a claim atomic. A claim names its holder's machine and process, so a
+//! claim left by a process that died on this machine (a SIGKILL, the OOM killer) is taken over
+//! at once; one left elsewhere waits for its expiry.
+
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -20,13 +24,51 @@ pub struct Locks<'a> {
     owner: String,
 }
 
+/// The owner column: `<pid>@<machine>#<run>`, cut to the column's 64 characters.
+pub fn owner_label(pid: u32, run: &str) -> String {
+    let mut label = format!("{pid}@{}#{run}", this_machine());
+    while label.len() > 64 {
+        label.pop();
+    }
+    label
+}
+
+/// This machine's host name (empty where it cannot be read: claims then wait for expiry).
+fn this_machine() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|name| name.trim().to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// True when `owner` names a process of this machine that no longer runs.
+fn died_here(owner: &str) -> bool {
+    let Some((pid, rest)) = owner.split_once('@') else {
+        return false;
+    };
+    let Some((machine, _run)) = rest.split_once('#') else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    let proc_fs = std::path::Path::new("/proc/self").exists();
+    proc_fs
+        && !machine.is_empty()
+        && machine == this_machine()
+        && pid != std::process::id()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
 impl<'a> Locks<'a> {
-    /// Locks held by `owner` (one per process run, e.g. a random id).
-    pub fn open(sql: &'a dyn Sql, owner: &str) -> Result<Self, SqlError> {
+    /// Locks held by this process for `run` (a short name for what it does, or a random id).
+    pub fn open(sql: &'a dyn Sql, run: &str) -> Result<Self, SqlError> {
         sql.execute(create_table(sql.dialect()), &[])?;
         Ok(Self {
             sql,
-            owner: owner.to_string(),
+            owner: owner_label(std::process::id(), run),
         })
     }
 
@@ -46,14 +88,34 @@ impl<'a> Locks<'a> {
             self.sql.dialect().insert_ignore()
         );
         let expires = (now + ttl).timestamp();
-        Ok(self.sql.execute(
-            &insert,
-            &[
-                name.into(),
-                self.owner.as_str().into(),
-                SqlValue::Int(expires),
-            ],
-        )? == 1)
+        let claim = || {
+            self.sql.execute(
+                &insert,
+                &[
+                    name.into(),
+                    self.owner.as_str().into(),
+                    SqlValue::Int(expires),
+                ],
+            )
+        };
+        if claim()? == 1 {
+            return Ok(true);
+        }
+        let holder = self.sql.query(
+            &format!("SELECT owner FROM {TABLE} WHERE name = ?"),
+            &[name.into()],
+        )?;
+        let Some(owner) = holder.first().and_then(|row| row.first()?.as_text()) else {
+            return Ok(false);
+        };
+        if !died_here(owner) {
+            return Ok(false);
+        }
+        self.sql.execute(
+            &format!("DELETE FROM {TABLE} WHERE name = ? AND owner = ?"),
+            &[name.into(), owner.into()],
+        )?;
+        Ok(claim()? == 1)
     }
 
     pub fn release(&self, name: &str) -> Result<(), SqlError> {

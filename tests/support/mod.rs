@@ -90,6 +90,11 @@ pub fn database() -> Sqlite {
     Sqlite(Connection::open_in_memory().unwrap())
 }
 
+/// WHMCS's tblhosting, with the columns the build sync writes.
+pub fn create_tblhosting(db: &Sqlite) {
+    db.execute("CREATE TABLE tblhosting (id INTEGER PRIMARY KEY, userid INTEGER NOT NULL, domain TEXT NOT NULL DEFAULT '', dedicatedip TEXT NOT NULL DEFAULT '', assignedips TEXT NOT NULL DEFAULT '', username TEXT NOT NULL DEFAULT '', password TEXT NOT NULL DEFAULT '')", &[]).unwrap();
+}
+
 /// A module function's context over the test database and host, calling the API at `api_url`
 /// with the stored key (as in WHMCS).
 pub fn context<'a>(db: &'a Sqlite, host: &'a MemoryHost, api_url: &str) -> Context<'a> {
