@@ -207,6 +207,23 @@ function katapult_LiveState(array $params): string
     exit;
 }
 
+/**
+ * The password for the panel's Show and Copy buttons (a POST with the field's single-use token):
+ * JSON {"password": …} or {"error": …}. The page itself never holds the password.
+ */
+function katapult_RevealPassword(array $params): string
+{
+    $request = katapult_client_request();
+    if ($request === null) {
+        return 'RevealPassword serves the client area\'s panel only.';
+    }
+    $answer = \Katapult\Module\revealPassword($params, $request);
+    header('Content-Type: application/json; charset=utf-8');
+    header('Cache-Control: no-store');
+    echo $answer;
+    exit;
+}
+
 /** Button "Start VM". @return string 'success', or what went wrong */
 function katapult_StartVm(array $params): string
 {

@@ -114,6 +114,8 @@ namespace Katapult\Module {
 
     function liveState(array $params, array $client): string {}
 
+    function revealPassword(array $params, array $client): string {}
+
     function clientAreaFunctions(): array {}
 
     function singleSignOn(array $params, ?array $client = null): array {}

@@ -7,6 +7,8 @@
  *   on a page left open keep working.
  * - Asks for confirmation before a disruptive action (stop, shut down, reset).
  * - Shows and hides the password, copies addresses, and counts the time since a build began.
+ *   The password is not in the page: the first Show or Copy fetches it (modop=custom&
+ *   a=RevealPassword, POST, with the field's single-use token and WHMCS's CSRF token).
  *
  * Plain JavaScript, no library needed. To change it, copy this file to
  * overrides/assets/js/client.js and edit the copy.
@@ -119,6 +121,36 @@
     }
   }
 
+  // Calls back with the password field's value, fetching it the first time. A refusal (an
+  // expired token, say) is shown in the field's place, and the panel is refreshed for new tokens.
+  function withPassword(field, then) {
+    if (field.value !== '') {
+      then(field.value);
+      return;
+    }
+    var body = new URLSearchParams();
+    body.set('token', field.getAttribute('data-katapult-csrf'));
+    body.set('katapult_token', field.getAttribute('data-katapult-fetch-token'));
+    fetch(field.getAttribute('data-katapult-fetch-url'), {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json' },
+      body: body
+    })
+      .then(function (response) { return response.json(); })
+      .then(function (answer) {
+        if (typeof answer.password === 'string') {
+          field.value = answer.password;
+          then(field.value);
+        } else {
+          field.placeholder = answer.error || '';
+        }
+      })
+      .catch(function () {
+        field.placeholder = '';
+      });
+  }
+
   function copy(text, button) {
     var done = function () {
       button.classList.add('katapult-copied');
@@ -179,15 +211,25 @@
     var reveal = target.closest('[data-katapult-reveal]');
     if (reveal) {
       var field = document.getElementById(reveal.getAttribute('data-katapult-reveal'));
-      var hidden = field.type === 'password';
-      field.type = hidden ? 'text' : 'password';
-      reveal.textContent = reveal.getAttribute(hidden ? 'data-katapult-hide' : 'data-katapult-show');
+      if (field.type !== 'password') {
+        field.type = 'password';
+        reveal.textContent = reveal.getAttribute('data-katapult-show');
+        return;
+      }
+      withPassword(field, function () {
+        field.type = 'text';
+        reveal.textContent = reveal.getAttribute('data-katapult-hide');
+      });
       return;
     }
     var copyButton = target.closest('[data-katapult-copy], [data-katapult-copy-from]');
     if (copyButton) {
       var from = copyButton.getAttribute('data-katapult-copy-from');
-      copy(from ? document.getElementById(from).value : copyButton.getAttribute('data-katapult-copy'), copyButton);
+      if (from) {
+        withPassword(document.getElementById(from), function (text) { copy(text, copyButton); });
+      } else {
+        copy(copyButton.getAttribute('data-katapult-copy'), copyButton);
+      }
     }
   });
 

@@ -59,3 +59,5 @@ $_LANG['katapult_unavailable'] = 'Your server\'s details cannot be shown right n
 $_LANG['katapult_not_provisioned'] = 'This service has no server yet.';
 $_LANG['katapult_build_failed'] = 'Your server could not be built. We have been told and will build it again; there is nothing you need to do.';
 $_LANG['katapult_vm_missing'] = 'The server of this service could not be found. Please contact support.';
+$_LANG['katapult_action_failed'] = 'That did not work this time, and nothing was changed. Please try again in a minute; if it keeps happening, contact support.';
+$_LANG['katapult_console_failed'] = 'The console could not be opened. If your server is stopped, start it first; otherwise please try again in a minute.';

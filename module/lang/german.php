@@ -56,3 +56,5 @@ $_LANG['katapult_unavailable'] = 'Die Angaben zu Ihrem Server können gerade nic
 $_LANG['katapult_not_provisioned'] = 'Zu diesem Dienst gibt es noch keinen Server.';
 $_LANG['katapult_build_failed'] = 'Ihr Server konnte nicht eingerichtet werden. Wir wurden benachrichtigt und richten ihn erneut ein; Sie müssen nichts tun.';
 $_LANG['katapult_vm_missing'] = 'Der Server dieses Dienstes wurde nicht gefunden. Bitte wenden Sie sich an den Support.';
+$_LANG['katapult_action_failed'] = 'Das hat diesmal nicht geklappt, und es wurde nichts geändert. Bitte versuchen Sie es in einer Minute erneut; wenn es weiter passiert, wenden Sie sich an den Support.';
+$_LANG['katapult_console_failed'] = 'Die Konsole konnte nicht geöffnet werden. Ist Ihr Server gestoppt, starten Sie ihn zuerst; sonst versuchen Sie es bitte in einer Minute erneut.';

@@ -6,7 +6,8 @@
 //! state, addresses, SSH command, credentials, package and data center, and the power actions
 //! and console that make sense in that state, each with its own single-use token. When Katapult
 //! cannot be reached or the VM is gone, a readable message in the panel; the page around it
-//! always renders.
+//! always renders. The root password is never in the page: Show fetches it
+//! (`katapult_RevealPassword`) with its own single-use token, and the fetch is logged.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -14,7 +15,7 @@ use serde_json::{json, Value};
 use crate::api::virtual_machines::{VirtualMachine, VirtualMachineState};
 use crate::service::action_tokens::ActionTokens;
 use crate::service::build_sync;
-use crate::service::client_request::{service_status, ClientRequest};
+use crate::service::client_request::{service_status, ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
@@ -35,6 +36,8 @@ const CLIENT_JS: &str = "assets/js/client.js";
 pub const LIVE_STATE_FUNCTION: &str = "LiveState";
 /// The action name console tokens are bound to.
 pub const CONSOLE_ACTION: &str = "Console";
+/// The module function the password's Show button fetches it from.
+pub const REVEAL_PASSWORD_FUNCTION: &str = "RevealPassword";
 
 /// How soon the panel asks again: quickly while something is changing.
 const POLL_BUILDING_MS: u64 = 4_000;
@@ -68,6 +71,37 @@ pub fn live_state(ctx: &Context<'_>, params: &ServiceParams, request: &ClientReq
     // A poll repeats every few seconds: a failure it meets was logged when the page loaded.
     let panel = panel_html(ctx, params, request, Logging::Quiet);
     json!({ "version": panel.version, "html": panel.html, "poll_after_ms": panel.poll_after_ms })
+}
+
+/// The service's password, for the panel's Show button: `{"password": …}`, or `{"error": …}` in
+/// the client's language. The same rules as a power action: owner, Active, a good token.
+pub fn reveal_password(
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+    request: &ClientRequest,
+) -> Value {
+    let revealed = request
+        .authorize(ctx, params, REVEAL_PASSWORD_FUNCTION)
+        .and_then(|()| with_stored_credentials(ctx, params).map_err(Denied::Failed));
+    match revealed {
+        Ok(stored) => {
+            ctx.log_for_service(
+                params.service_id,
+                Some(params.client_id),
+                "the client revealed the service's password in the client area",
+            );
+            json!({ "password": stored.password })
+        }
+        Err(Denied::Told(text)) => json!({ "error": text }),
+        Err(Denied::Failed(error)) => {
+            ctx.log_for_service(
+                params.service_id,
+                Some(params.client_id),
+                &format!("the client's password request failed: {error}"),
+            );
+            json!({ "error": request.lang.text("katapult_action_failed") })
+        }
+    }
 }
 
 struct Panel {
@@ -328,7 +362,14 @@ pub fn overview_model(
             "data_center": data_center,
         },
         "ssh": ssh_host.map(|host| format!("ssh {username}@{host}")),
-        "credentials": { "username": username, "password": params.password },
+        "credentials": {
+            "username": username,
+            // Only whether there is one, and how to fetch it: never the password itself.
+            "reveal": (active && !params.password.is_empty()).then(|| json!({
+                "url": custom_url(params.service_id, REVEAL_PASSWORD_FUNCTION),
+                "token": token(REVEAL_PASSWORD_FUNCTION),
+            })),
+        },
         "actions": actions,
         "console": console,
         "inactive": (!active).then(|| lang.text("katapult_not_active")),

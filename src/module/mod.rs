@@ -17,9 +17,10 @@ pub mod test_connection;
 pub mod unsuspend_account;
 
 use crate::service::context::ModuleError;
+use crate::views::without_markup;
 
 /// What WHMCS shows for a module function's outcome: its own text (`success`, or why nothing was
-/// done), or what failed, prefixed with what was not done.
+/// done), or what failed, prefixed with what was not done; never markup (see `without_markup`).
 fn said(outcome: Result<String, ModuleError>, not_done: &str) -> String {
-    outcome.unwrap_or_else(|error| format!("Katapult: {not_done}: {error}"))
+    outcome.unwrap_or_else(|error| without_markup(&format!("Katapult: {not_done}: {error}")))
 }

@@ -44,17 +44,23 @@ pub fn power(
             Err(Denied::Failed(error)) => return failed(ctx, params, action, who, error),
         }
     }
-    match run(ctx, params, action) {
+    let outcome = match run(ctx, params, action) {
         Ok(Ok(task)) => {
             ctx.log_for_service(
                 params.service_id,
                 Some(params.client_id),
                 &format!("{} requested by {who} (task {task})", action.as_str()),
             );
-            "success".to_string()
+            return "success".to_string();
         }
         Ok(Err(reason)) => reason,
         Err(error) => failed(ctx, params, action, who, error),
+    };
+    match client {
+        // WHMCS shows the answer in the client's page as it is: the client gets their own
+        // language, never Katapult's wording (the log has that).
+        Some(request) => request.lang.text("katapult_action_failed"),
+        None => outcome,
     }
 }
 

@@ -6,6 +6,7 @@ use crate::service::client_request::{ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::{service_vm, ServiceVm};
+use crate::views::without_markup;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SingleSignOn {
@@ -19,26 +20,30 @@ pub fn single_sign_on(
     params: &ServiceParams,
     client: Option<&ClientRequest>,
 ) -> SingleSignOn {
-    if let Some(request) = client {
-        match request.authorize(ctx, params, CONSOLE_ACTION) {
-            Ok(()) => {}
-            Err(Denied::Told(text)) => return SingleSignOn::Failed(text),
-            Err(Denied::Failed(error)) => {
-                return SingleSignOn::Failed(format!("The console could not be opened: {error}"))
-            }
-        }
-    }
-    match run(
-        ctx,
-        params,
-        if client.is_some() {
-            "the client"
-        } else {
-            "an admin"
-        },
-    ) {
-        Ok(outcome) => outcome,
-        Err(error) => SingleSignOn::Failed(format!("The console could not be opened: {error}")),
+    let who = if client.is_some() {
+        "the client"
+    } else {
+        "an admin"
+    };
+    let outcome = match client.map(|request| request.authorize(ctx, params, CONSOLE_ACTION)) {
+        Some(Err(Denied::Told(text))) => return SingleSignOn::Failed(text),
+        Some(Err(Denied::Failed(error))) => Err(error),
+        Some(Ok(())) | None => run(ctx, params, who),
+    };
+    let reason = match outcome {
+        Ok(SingleSignOn::Failed(reason)) => reason,
+        Ok(redirect) => return redirect,
+        Err(error) => format!("The console could not be opened: {error}"),
+    };
+    ctx.log_for_service(
+        params.service_id,
+        Some(params.client_id),
+        &format!("{who} asked for the VM's console: {reason}"),
+    );
+    match client {
+        // The client's page shows this as it is: their language, not Katapult's wording.
+        Some(request) => SingleSignOn::Failed(request.lang.text("katapult_console_failed")),
+        None => SingleSignOn::Failed(without_markup(&reason)),
     }
 }
 

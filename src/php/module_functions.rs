@@ -332,6 +332,15 @@ pub fn module_live_state(params: &ZendHashTable, client: &ZendHashTable) -> PhpR
     })
 }
 
+/// katapult_RevealPassword(): the service's password as JSON, for the panel's Show button.
+#[php_function]
+#[php(name = "Katapult\\Module\\revealPassword")]
+pub fn module_reveal_password(params: &ZendHashTable, client: &ZendHashTable) -> PhpResult<String> {
+    for_client_area(params, client, |ctx, params, request| {
+        client_area::reveal_password(ctx, params, request).to_string()
+    })
+}
+
 /// A client-area page's work on the request `katapult.php` gathered; what kept it from running
 /// is thrown (WHMCS then shows its own error in the module's place).
 fn for_client_area(
@@ -344,16 +353,20 @@ fn for_client_area(
         .map_err(|e| failure("module", e))
 }
 
-/// ClientAreaAllowedFunctions: the power actions and the panel's poll.
+/// ClientAreaAllowedFunctions: the power actions, the panel's poll and its password fetch.
 #[php_function]
 #[php(name = "Katapult\\Module\\clientAreaFunctions")]
 pub fn module_client_area_functions() -> Vec<String> {
     power_buttons::BUTTONS
         .iter()
         .map(|(_, function, _)| function.to_string())
-        .chain(std::iter::once(
-            client_area::LIVE_STATE_FUNCTION.to_string(),
-        ))
+        .chain(
+            [
+                client_area::LIVE_STATE_FUNCTION,
+                client_area::REVEAL_PASSWORD_FUNCTION,
+            ]
+            .map(str::to_string),
+        )
         .collect()
 }
 
@@ -449,13 +462,13 @@ pub fn module_email_pre_send(vars: &ZendHashTable) -> ArrayResult {
 #[php_function]
 #[php(name = "Katapult\\Module\\syncBuilds")]
 pub fn module_sync_builds() -> ArrayResult {
-    let run_id = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
+    let run_id = format!("cron-{:08x}", rand::random::<u32>());
     let concurrency = ini::sync_concurrency().map_err(|e| failure("invalid_settings", e))?;
     let report = with_context(|ctx| {
         let report = build_sync::sync_builds(ctx, concurrency, &run_id);
         match &report {
-            Ok(r) if r.built + r.failed + r.timed_out + r.errors + r.deferred > 0 => ctx.host.log_activity(
-                &format!("[Katapult] Build sync: {} built, {} failed, {} timed out, {} still building, {} errors, {} left for the next run (API rate limit)", r.built, r.failed, r.timed_out, r.still_building, r.errors, r.deferred),
+            Ok(r) if r.built + r.failed + r.timed_out + r.errors + r.deferred + r.resumed > 0 => ctx.host.log_activity(
+                &format!("[Katapult] Build sync: {} built, {} failed, {} timed out, {} still building, {} errors, {} left for the next run (API rate limit), {} announced after a stopped run", r.built, r.failed, r.timed_out, r.still_building, r.errors, r.deferred, r.resumed),
                 None,
             ),
             Ok(_) => {}
@@ -473,6 +486,7 @@ pub fn module_sync_builds() -> ArrayResult {
         ("still_building", report.still_building),
         ("errors", report.errors),
         ("deferred", report.deferred),
+        ("resumed", report.resumed),
     ] {
         table
             .insert(key, value as i64)
@@ -525,6 +539,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_admin_services_tab_fields))
         .function(wrap_function!(module_client_area))
         .function(wrap_function!(module_live_state))
+        .function(wrap_function!(module_reveal_password))
         .function(wrap_function!(module_client_area_functions))
         .function(wrap_function!(module_single_sign_on))
         .function(wrap_function!(module_sync_builds))

@@ -156,6 +156,13 @@ fn canonical_folder(folder: &Path) -> std::io::Result<PathBuf> {
     Ok(real)
 }
 
+/// Text that reads the same whether or not it is HTML-escaped where it is shown: angle brackets
+/// become their typographic look-alikes. For the answers WHMCS prints as they are (a module
+/// function's error), which may quote what someone typed (a hostname, a VM name).
+pub fn without_markup(text: &str) -> String {
+    text.replace('<', "\u{2039}").replace('>', "\u{203a}")
+}
+
 /// HTML-escapes text for element content and attribute values, for the few fields the module
 /// writes without a template (the admin area's).
 pub fn escape(text: &str) -> String {

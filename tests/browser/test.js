@@ -189,6 +189,24 @@ async function main() {
       await screenshot(page, 'overview.png');
     });
 
+    await step('Show fetches the root password, which the page does not hold; Hide hides it', async () => {
+      const field = page.locator('.katapult .katapult-password').first();
+      const reveal = page.locator('.katapult [data-katapult-reveal]').first();
+      expect((await field.inputValue()) === '', 'the page holds the password');
+      const source = await page.content();
+      await reveal.click();
+      await page.waitForFunction(() => {
+        const f = document.querySelector('.katapult .katapult-password');
+        return f && f.type === 'text' && f.value !== '';
+      }, null, { timeout: 15000 });
+      const password = await field.inputValue();
+      expect(password.length >= 8, `the fetched password "${password}" is too short`);
+      expect(!source.includes(password), 'the password was in the page');
+      await reveal.click();
+      expect((await field.getAttribute('type')) === 'password', 'Hide did not hide the password');
+      log(`     fetched a ${password.length}-character password`);
+    });
+
     await step('the console opens in a new window on the simulator\'s console page', async () => {
       const marker = await setMarker(page);
       const button = page.locator('.katapult [data-katapult-action="console"]').first();

@@ -173,8 +173,8 @@ final class ClientAreaTest extends TestCase
         } while (!str_contains($page, 'katapult-overview') && microtime(true) < $deadline);
         $rootPassword = decrypt((string) Capsule::table('tblhosting')->where('id', $service)->value('password'));
         $this->assertNotSame($before, $rootPassword, 'the build wrote the VM\'s root password into the service');
-        $this->assertSame($rootPassword, $this->passwordShown($this->page($service)), 'the next view is right');
-        $this->assertSame($rootPassword, $this->passwordShown($page), 'the finalising view shows the password the server has');
+        $this->assertSame($rootPassword, $this->passwordShown($service, $this->page($service)), 'the next view is right');
+        $this->assertSame($rootPassword, $this->passwordShown($service, $page), 'the finalising view shows the password the server has');
     }
 
     // ---------------------------------------------------------------------------------------
@@ -208,11 +208,13 @@ final class ClientAreaTest extends TestCase
         $this->assertSame('ROCK-3 (1 vCPU, 3 GB RAM, 25 GB disk)', $details['Package']);
         $this->assertSame('London', $details['Data center']);
 
-        // The password is in the password field, and nowhere else on the page.
-        $this->assertSame($password, $this->passwordShown($page));
-        $this->assertSame(1, substr_count($page, $password), 'only in the password input');
-        $this->assertStringNotContainsString($password, $xpath->document->textContent, 'never in the visible text');
+        // The password is nowhere in the page: Show fetches it, with its own single-use token.
+        $this->assertStringNotContainsString($password, $page);
+        $this->assertSame('', $xpath->evaluate('string(//input[contains(@class,"katapult-password")]/@value)'));
         $this->assertSame('password', $xpath->evaluate('string(//input[contains(@class,"katapult-password")]/@type)'));
+        $this->assertSame($password, $this->passwordShown($service, $page));
+        $this->assertSame('refused: ' . self::lang()['katapult_link_expired'], $this->passwordShown($service, $page), 'the token works once');
+        $this->assertStringContainsString("Service ID $service: the client revealed the service's password in the client area", $this->log());
     }
 
     public function testTheActionsOfferedFollowTheVmsState(): void
@@ -489,7 +491,7 @@ final class ClientAreaTest extends TestCase
 
     public function testTheClientMayCallOnlyThePanelsFunctions(): void
     {
-        $this->assertSame(['StartVm', 'ShutdownVm', 'StopVm', 'ResetVm', 'LiveState'], katapult_ClientAreaAllowedFunctions());
+        $this->assertSame(['StartVm', 'ShutdownVm', 'StopVm', 'ResetVm', 'LiveState', 'RevealPassword'], katapult_ClientAreaAllowedFunctions());
         $this->assertFalse(function_exists('katapult_ClientAreaCustomButtonArray'), 'WHMCS would render those as plain links without tokens');
         $this->assertNotContains('RefreshFromKatapult', katapult_ClientAreaAllowedFunctions());
     }
@@ -548,9 +550,43 @@ final class ClientAreaTest extends TestCase
         $this->assertStringContainsString('katapult-overview', $page);
         $this->assertSafe($page);
         $xpath = $this->xpath($page);
-        $this->assertSame($password, $this->passwordShown($page), 'the password is intact in its field');
+        $this->assertSame($password, $this->passwordShown($service, $page), 'the password arrives intact');
         $this->assertContains('<b onmouseover="x()">admin</b>', array_map(fn (DOMNode $n) => $n->textContent, iterator_to_array($xpath->query('//dd/code'))));
         $this->assertSame(0, $xpath->query('//b')->length);
+    }
+
+    /** Katapult's error texts may quote what someone typed; WHMCS prints a module's answer as it is. */
+    private const HOSTILE_ERROR = '{"error":{"code":"validation_error","description":"<script>alert(1)</script> was refused","detail":{"errors":["<img src=x onerror=alert(2)>"]}}}';
+
+    public function testKatapultsErrorTextsNeverReachTheClientsPage(): void
+    {
+        [$service, $client, $vmId] = $this->builtService();
+        $this->inClientArea($client);
+        $forms = $this->forms($this->page($service));
+        putenv('KATAPULT_API_URL=' . $this->fakeApi($this->api()->virtualMachine($vmId)));
+        $this->write("$this->fakeDir/error.json", self::HOSTILE_ERROR);
+
+        $this->assertSame(self::lang()['katapult_action_failed'], $this->submit($service, $forms['StopVm']));
+        $this->assertSame(['success' => false, 'errorMsg' => self::lang()['katapult_console_failed']], $this->submit($service, $forms['Console']));
+        $this->assertStringContainsString("Service ID $service: stop requested by the client failed:", $this->log(), 'the provider has the details');
+        $this->assertStringContainsString("Service ID $service: the client asked for the VM's console:", $this->log());
+        $this->assertStringContainsString('was refused', $this->log());
+    }
+
+    public function testErrorTextsForTheAdminCarryNoMarkup(): void
+    {
+        [$service, , $vmId] = $this->builtService();
+        putenv('KATAPULT_API_URL=' . $this->fakeApi($this->api()->virtualMachine($vmId)));
+        $this->write("$this->fakeDir/error.json", self::HOSTILE_ERROR);
+
+        $stop = Module::call('StopVm', $service);
+        $console = Module::call('ServiceSingleSignOn', $service);
+        foreach ([$stop, $console['errorMsg']] as $answer) {
+            $this->assertStringContainsString('alert(1)', $answer, 'the admin sees what Katapult said');
+            $this->assertStringNotContainsString('<', $answer);
+            $this->assertStringNotContainsString('>', $answer);
+        }
+        $this->assertFalse($console['success']);
     }
 
     public function testLanguageStringsAreEscaped(): void
@@ -1114,9 +1150,17 @@ final class ClientAreaTest extends TestCase
         }
     }
 
-    private function passwordShown(string $html): string
+    /** Presses Show on the page's password field: the password it fetches, or "refused: <why>". */
+    private function passwordShown(int $service, string $html): string
     {
-        return (string) $this->xpath($html)->evaluate('string(//input[contains(@class,"katapult-password")]/@value)');
+        $token = (string) $this->xpath($html)->evaluate('string(//input[contains(@class,"katapult-password")]/@data-katapult-fetch-token)');
+        $_POST = ['token' => generate_token('plain'), 'katapult_token' => $token];
+        try {
+            $answer = json_decode(\Katapult\Module\revealPassword(Module::buildParams($service), katapult_client_request()), true, 512, JSON_THROW_ON_ERROR);
+        } finally {
+            $_POST = [];
+        }
+        return $answer['password'] ?? 'refused: ' . $answer['error'];
     }
 
     /** @return array<string, string> the overview's details, label => text */
@@ -1242,6 +1286,11 @@ final class ClientAreaTest extends TestCase
             <?php
             $path = (string) parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);
             header('Content-Type: application/json');
+            if ($_SERVER['REQUEST_METHOD'] !== 'GET' && is_file(__DIR__ . '/error.json')) {
+                http_response_code(422);
+                readfile(__DIR__ . '/error.json');
+                return true;
+            }
             if (str_starts_with($path, '/core/v1/virtual_machines/')) {
                 readfile(__DIR__ . '/vm.json');
                 return true;
