@@ -2,13 +2,15 @@
 #   make demo     the module's main job on the embedded default (simulator + client)
 #   make test     every test suite, ending with "tests: N passed, N failed"
 #   make bench    ours against the PHP reference (BENCHMARKS.md); about 10 minutes
+#   make fuzz     each fuzz target for FUZZ_SECONDS (default 60); report in target/fuzz-report.json
+#   make soak     500 services through faults, SIGKILLed crons and simulator restarts (RELIABILITY.md)
 #   make install  WHMCS_DIR=/path/to/whmcs: build, install the extension, copy the module
 SHELL := /bin/bash
 EXT := target/release/libkatapult.so
 SIM := target/release/katapult-sim
 PHP_CONFIG ?= php-config
 
-.PHONY: all deps build test bench demo stubs install lint clean
+.PHONY: all deps build test bench soak fuzz demo stubs install lint clean
 
 all: build
 
@@ -29,6 +31,15 @@ demo: build
 # Benchmarks: ours against the PHP reference, printed and written to target/bench/ (not in `make test`).
 bench: build
 	@tests/bench/run.sh
+
+# The fault-and-crash soak at full size (RELIABILITY.md): 500 services on MariaDB.
+soak: build
+	@tests/soak/run.sh --mariadb --services=500 --fault-seconds=120
+
+# Coverage-guided fuzzing (cargo fuzz, libFuzzer; installs cargo-fuzz when missing), not in
+# `make test`: its corpus replays there (tests/fuzz_regressions.rs). FUZZ_SECONDS per target.
+fuzz:
+	@tests/tools/fuzz.sh
 
 # Regenerates the IDE stubs from the built extension (the tests check they match).
 stubs: build

@@ -20,15 +20,30 @@ final class Simulator
     /**
      * @param list<string> $arguments extra katapult-sim flags
      * @param string $buildSpeed fast, realtime or poll:N
+     * @param string|null $caFile where its CA goes with TLS (default: a temporary file)
      */
-    public function __construct(array $arguments = [], bool $tls = false, string $buildSpeed = 'fast')
+    public function __construct(private readonly array $arguments = [], bool $tls = false, private readonly string $buildSpeed = 'fast', ?string $caFile = null)
+    {
+        $this->caFile = $tls ? ($caFile ?? tempnam(sys_get_temp_dir(), 'katapult-ca-')) : null;
+        $this->baseUrl = $this->start('127.0.0.1:0');
+        $this->rootUrl = (string) preg_replace('~/core/v1$~', '', $this->baseUrl);
+    }
+
+    /** The simulator as a new process on the same address (give it `--state-file` to keep its state). */
+    public function restart(): void
+    {
+        $this->terminate();
+        $this->start((string) parse_url($this->rootUrl, PHP_URL_HOST) . ':' . parse_url($this->rootUrl, PHP_URL_PORT));
+    }
+
+    /** Starts the process listening on `$listen`; returns its API base URL. */
+    private function start(string $listen): string
     {
         $binary = dirname(__DIR__, 3) . '/target/release/katapult-sim';
         if (!is_executable($binary)) {
             throw new \RuntimeException("$binary is missing: run make build");
         }
-        $this->caFile = $tls ? tempnam(sys_get_temp_dir(), 'katapult-ca-') : null;
-        $command = [$binary, '--listen', '127.0.0.1:0', '--build-speed', $buildSpeed, ...$arguments];
+        $command = [$binary, '--listen', $listen, '--build-speed', $this->buildSpeed, ...$this->arguments];
         if ($this->caFile !== null) {
             array_push($command, '--tls', '--ca-out', $this->caFile);
         }
@@ -42,8 +57,7 @@ final class Simulator
             $this->stop();
             throw new \RuntimeException("katapult-sim did not start: $line");
         }
-        $this->baseUrl = $match[1];
-        $this->rootUrl = (string) preg_replace('~/core/v1$~', '', $this->baseUrl);
+        return $match[1];
     }
 
     /** Replaces the fault injection settings (JSON as the simulator's control endpoint takes it). */
@@ -81,12 +95,21 @@ final class Simulator
 
     public function stop(): void
     {
-        if (is_resource($this->process)) {
-            proc_terminate($this->process);
-            proc_close($this->process);
-        }
+        $this->terminate();
         if ($this->caFile !== null && is_file($this->caFile)) {
             unlink($this->caFile);
+        }
+    }
+
+    /** SIGTERM, and waits until the process is gone (it saves its `--state-file` first). */
+    private function terminate(): void
+    {
+        if (is_resource($this->process)) {
+            proc_terminate($this->process);
+            foreach ($this->pipes as $pipe) {
+                fclose($pipe);
+            }
+            proc_close($this->process);
         }
     }
 

@@ -13,7 +13,8 @@
  *  - connects `WHMCS\Database\Capsule` (global, Eloquent booted) to WHMCS_DB_DSN
  *    (+ WHMCS_DB_USER / WHMCS_DB_PASS); default `sqlite:<tmp>/katapult-whmcs-standin.sqlite`;
  *  - creates the WHMCS tables when missing (Schema) and seeds what every WHMCS install has (one
- *    default currency, ModuleDebugMode off).
+ *    default currency, ModuleDebugMode off);
+ *  - loads the provider's hook files, `includes/hooks/*.php`, as WHMCS does on every request.
  * `reset()` empties every table of the database (module tables too), clears hooks and the
  * session actor, and re-seeds: call it in each test's setUp.
  */
@@ -83,6 +84,10 @@ final class Environment
         Schema::ensure();
         self::seed();
         self::$booted = true;
+        // As WHMCS's init does on every request and cron run: the provider's own hook files.
+        foreach (glob(ROOTDIR . '/includes/hooks/*.php') ?: [] as $hookFile) {
+            require_once $hookFile;
+        }
     }
 
     public static function driver(): string

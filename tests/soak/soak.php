@@ -1,0 +1,313 @@
+<?php
+/**
+ * The soak: services driven through their whole life (order, CreateAccount, the cron's build
+ * sync, Suspend, Unsuspend, and for every fifth Terminate) against the simulator while faults
+ * are injected at random (5xx, 429, hangs past the time-out, malformed JSON, connection resets),
+ * cron runs are killed with SIGKILL at random moments and the simulator is restarted under them.
+ * Then the faults stop, everything is driven to its end, and the invariants are checked and
+ * printed as figures. Exit status 0 only when none was violated.
+ *
+ *   php -d extension=…/libkatapult.so -d katapult.ca_file=… tests/soak/soak.php \
+ *       [--services=50] [--seed=N] [--fault-seconds=30] [--report=target/soak/report.json]
+ *
+ * tests/soak/run.sh sets up the database, the ini settings and the paths; use it.
+ * Module commands run in this process, as WHMCS runs them from its module queue (a failed
+ * command is tried again on a later round); cron runs are child processes, as WHMCS's cron is.
+ */
+
+declare(strict_types=1);
+
+use Katapult\Tests\Support\Simulator;
+use WHMCS\Database\Capsule;
+use WhmcsStandIn\ActivityLog;
+use WhmcsStandIn\Environment;
+use WhmcsStandIn\Fixtures;
+use WhmcsStandIn\Mailer;
+use WhmcsStandIn\Module;
+use WhmcsStandIn\SalmonDataStore;
+
+require dirname(__DIR__) . '/whmcs/bootstrap.php';
+require dirname(__DIR__) . '/php/support/Simulator.php';
+
+$options = getopt('', ['services:', 'seed:', 'fault-seconds:', 'report:']);
+$serviceCount = max(1, (int) ($options['services'] ?? 50));
+$seed = (int) ($options['seed'] ?? random_int(1, 1 << 30));
+$faultSeconds = (float) ($options['fault-seconds'] ?? 30);
+$reportPath = $options['report'] ?? dirname(__DIR__, 2) . '/target/soak/report.json';
+mt_srand($seed);
+
+const WELCOME_TEMPLATE = 'Katapult Soak Welcome';
+/** The faults of the fault phase: each request meets one with about a 15% chance. */
+const FAULTS = [
+    'errors' => [
+        ['endpoint' => '*', 'probability' => 0.03, 'status' => 500],
+        ['endpoint' => '*', 'probability' => 0.02, 'status' => 502],
+        ['endpoint' => '*', 'probability' => 0.03, 'status' => 503],
+        ['endpoint' => '*', 'probability' => 0.02, 'status' => 429],
+    ],
+    'hang_rate' => 0.015,
+    'hang_ms' => 2500,
+    'malformed_rate' => 0.02,
+    'reset_rate' => 0.02,
+];
+const KILL_CHANCE = 0.5;
+/** Cron runs per round while faults are on (then one). */
+const CRON_RUNS_FAULTY = 3;
+const RESTART_CHANCE = 0.12;
+/** Each service's life, one module command a round; every fifth service ends terminated. */
+const NEXT_COMMAND = ['ordered' => 'CreateAccount', 'built' => 'SuspendAccount', 'suspended' => 'UnsuspendAccount'];
+
+$started = microtime(true);
+$work = ROOTDIR . '/soak';
+@mkdir($work, 0777, true);
+$stateFile = "$work/simulator-state.json";
+@unlink($stateFile);
+$caFile = (string) ini_get('katapult.ca_file');
+if ($caFile === '') {
+    fwrite(STDERR, "soak: set -d katapult.ca_file=<path> (the simulator's CA is written there): use tests/soak/run.sh\n");
+    exit(2);
+}
+$sim = new Simulator(['--state-file', $stateFile, '--seed', (string) $seed, '--rate-limit', '100000'], tls: true, caFile: $caFile);
+putenv('KATAPULT_API_URL=' . $sim->baseUrl);
+$cronCommand = array_merge([PHP_BINARY], phpFlags(), [dirname(__DIR__) . '/whmcs/cron.php']);
+
+// WHMCS with one Katapult product whose welcome email waits for the VM, and the services.
+Environment::reset();
+// Module debug logging on, as a provider chasing a problem has it: every API exchange, retried
+// attempts included, goes to the module log (and the secrets test reads it).
+WhmcsStandIn\ModuleLog::enable();
+Capsule::schema()->dropIfExists('soak_hook_calls');
+Capsule::schema()->create('soak_hook_calls', function ($table): void {
+    $table->increments('id');
+    $table->string('hook');
+    $table->integer('service_id');
+});
+file_put_contents(ROOTDIR . '/includes/hooks/soak.php', <<<'PHP'
+<?php
+// The soak's provider hooks: each call is a row written in WHMCS's database, as most hooks do.
+foreach (['KatapultVirtualMachineBuilt' => 'Built', 'KatapultVirtualMachineBuildRequested' => 'Requested'] as $point => $name) {
+    add_hook($point, 1, function ($service) use ($name) {
+        WHMCS\Database\Capsule::table('soak_hook_calls')->insert(['hook' => $name, 'service_id' => $service->id]);
+    });
+}
+PHP);
+require_once ROOTDIR . '/includes/hooks/soak.php';
+Module::load(dirname(__DIR__, 2) . '/module');
+$welcome = Fixtures::emailTemplate(WELCOME_TEMPLATE, ['message' => 'Your VM {$katapult_vm_hostname} is at {$katapult_vm_ip}.']);
+$product = (int) Fixtures::product(['servertype' => 'katapult', 'welcomeemail' => $welcome, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+$_POST = ['katapult_api_key' => 'sim-token', 'katapult_parent_organization' => ''];
+run_hook('AdminProductConfigFieldsSave', ['pid' => $product]);
+$_POST = [];
+Fixtures::server();
+$clients = array_map(fn () => (int) Fixtures::client()->id, range(1, max(1, intdiv($serviceCount, 5))));
+$life = [];
+foreach (range(0, $serviceCount - 1) as $i) {
+    $id = (int) Fixtures::service($clients[$i % count($clients)], $product, ['domain' => "soak$i.example.com"])->id;
+    $life[$id] = ['state' => 'ordered', 'terminate' => $i % 5 === 4, 'vm_id' => null];
+}
+
+// The rounds: module commands, then a cron run that may be killed, and the simulator that may
+// restart under it. Faults for the first part; then calm until every life has ended.
+$figures = ['rounds' => 0, 'cron_runs' => 0, 'cron_kills' => 0, 'simulator_restarts' => 0, 'command_failures' => 0];
+$failures = [];
+$sim->setFaults(FAULTS);
+$faulty = true;
+$deadline = $started + $faultSeconds + 240;
+while (unfinished($life) > 0 && microtime(true) < $deadline) {
+    if ($faulty && microtime(true) - $started > $faultSeconds) {
+        $sim->setFaults([]);
+        $faulty = false;
+    }
+    $figures['rounds']++;
+    foreach ($life as $id => &$service) {
+        $command = nextCommand($service);
+        if ($command === null) {
+            continue;
+        }
+        $result = Module::runModuleCommand($command, $id);
+        if ($result === 'success') {
+            $service['state'] = ['CreateAccount' => 'requested', 'SuspendAccount' => 'suspended', 'UnsuspendAccount' => 'active', 'TerminateAccount' => 'terminated'][$command];
+        } else {
+            $figures['command_failures']++;
+            $failures[] = ['service' => $id, 'command' => $command, 'message' => $result];
+        }
+    }
+    unset($service);
+
+    for ($run = 0; $run < ($faulty ? CRON_RUNS_FAULTY : 1); $run++) {
+        $cron = proc_open($cronCommand, [1 => ['file', '/dev/null', 'w'], 2 => ['file', "$work/cron.err", 'a']], $pipes);
+        $figures['cron_runs']++;
+        if ($faulty && mt_rand() / mt_getrandmax() < RESTART_CHANCE) {
+            usleep(mt_rand(0, 300_000));
+            $sim->restart();
+            $figures['simulator_restarts']++;
+        }
+        if ($faulty && mt_rand() / mt_getrandmax() < KILL_CHANCE) {
+            usleep(mt_rand(50_000, 500_000));
+            if (proc_get_status($cron)['running']) {
+                proc_terminate($cron, 9);
+                $figures['cron_kills']++;
+            }
+        }
+        proc_close($cron);
+    }
+    foreach ($life as $id => &$service) {
+        if ($service['state'] === 'requested' && ($vmId = SalmonDataStore::get('service', $id, 'vm_id')) !== null) {
+            $service['state'] = 'built';
+            $service['vm_id'] = (string) $vmId;
+        }
+    }
+    unset($service);
+    if (!$faulty) {
+        usleep(200_000);
+    }
+}
+$figures['seconds'] = round(microtime(true) - $started, 1);
+
+// The invariants.
+$stats = $sim->stats();
+$figures['api_requests'] = $stats['total_requests'] ?? 0;
+$figures['faults_injected'] = $stats['faults'] ?? [];
+$violations = [];
+$violate = function (string $what) use (&$violations): void {
+    $violations[] = $what;
+};
+if (($left = unfinished($life)) > 0) {
+    $violate("$left services did not reach the end of their life");
+}
+
+// Every service built exactly once: one build per WHMCS service annotation, and no other.
+$builds = $stats['builds_by_whmcs_service_id'] ?? [];
+$figures['builds'] = array_sum($builds);
+if (count($builds) !== $serviceCount || array_unique(array_values($builds)) !== [1]) {
+    $violate(sprintf('builds per service: %d services built, counts %s', count($builds), json_encode(array_count_values(array_values($builds)))));
+}
+
+// Every Built hook once, every welcome email once (after the build, with the VM's address).
+$hookCalls = Capsule::table('soak_hook_calls')->where('hook', 'Built')->pluck('service_id')->map(fn ($id) => (int) $id)->all();
+$figures['built_hooks'] = count($hookCalls);
+$emails = array_filter(Mailer::sent(), fn (array $email) => $email['template'] === WELCOME_TEMPLATE);
+$figures['welcome_emails'] = count($emails);
+$emailsBy = array_count_values(array_map(fn (array $email) => $email['relid'], $emails));
+foreach ($life as $id => $service) {
+    $hooks = count(array_keys($hookCalls, $id, true));
+    if ($hooks !== 1) {
+        $violate("service $id: the Built hook fired $hooks times");
+    }
+    if (($emailsBy[$id] ?? 0) !== 1) {
+        $violate("service $id: " . ($emailsBy[$id] ?? 0) . ' welcome emails');
+    }
+}
+foreach ($emails as $email) {
+    if (($email['mergefields']['katapult_vm_ip'] ?? '') === '') {
+        $violate("service {$email['relid']}: the welcome email went out without the VM's address");
+    }
+}
+
+// No datastore row lost or half-written: every value decodes; each live service has its VM, the
+// VM matches what WHMCS holds, and nothing is left due; terminated services' VMs are gone.
+$rows = Capsule::table('mod_salmon_data_store_items')->get();
+$figures['datastore_rows'] = count($rows);
+foreach ($rows as $row) {
+    if ($row->value !== 'b:0;' && @unserialize((string) $row->value, ['allowed_classes' => false]) === false) {
+        $violate("datastore row {$row->id} ({$row->key}) does not decode");
+    }
+}
+$api = new Katapult\ApiClient('sim-token', $sim->baseUrl);
+foreach ($life as $id => $service) {
+    $left = array_filter(['vm_built_announcement_due', 'welcome_email_held'], fn ($key) => SalmonDataStore::get('service', $id, $key) !== null);
+    if ($left !== []) {
+        $violate("service $id: left due: " . implode(', ', $left));
+    }
+    if ($service['state'] === 'terminated') {
+        if (SalmonDataStore::get('service', $id, 'vm_id') !== null) {
+            $violate("service $id: terminated, but still linked to a VM");
+        }
+        try {
+            $api->virtualMachine((string) $service['vm_id']);
+            $violate("service $id: terminated, but its VM {$service['vm_id']} is still there");
+        } catch (Throwable) {
+            // Gone, as it should be.
+        }
+        continue;
+    }
+    $hosting = Capsule::table('tblhosting')->where('id', $id)->first();
+    try {
+        $vm = $api->virtualMachine((string) $service['vm_id'])['virtual_machine'] ?? [];
+    } catch (Throwable $e) {
+        $violate("service $id: its VM {$service['vm_id']} cannot be read: {$e->getMessage()}");
+        continue;
+    }
+    $ipv4 = array_values(array_filter(array_column($vm['ip_addresses'] ?? [], 'address'), fn ($ip) => filter_var($ip, FILTER_VALIDATE_IP, FILTER_FLAG_IPV4)));
+    $expected = ['domain' => $vm['fqdn'] ?? '', 'dedicatedip' => $ipv4[0] ?? '', 'username' => 'root', 'password' => $vm['initial_root_password'] ?? ''];
+    $actual = ['domain' => $hosting->domain, 'dedicatedip' => $hosting->dedicatedip, 'username' => $hosting->username, 'password' => decrypt((string) $hosting->password)];
+    if ($expected !== $actual || $expected['password'] === '') {
+        $violate("service $id: WHMCS holds " . json_encode(array_diff_assoc($actual, $expected)) . ' where Katapult has ' . json_encode(array_diff_assoc($expected, $actual)));
+    }
+}
+
+// Every failure visible in the logs with a reason: each failed command is in the activity log
+// with its message, and every kind of fault injected is named somewhere in the logs.
+$activity = ActivityLog::descriptions();
+foreach ($failures as $failure) {
+    $message = trim($failure['message']);
+    if ($message === '' || $message === 'An unknown error occurred') {
+        $violate("{$failure['command']} for service {$failure['service']} failed without a reason");
+    }
+}
+$logged = implode("\n", $activity) . "\n" . implode("\n", array_map(fn ($e) => json_encode($e), WhmcsStandIn\ModuleLog::entries()));
+$figures['failures_logged'] = count(array_filter($activity, fn ($line) => str_contains($line, 'Failed - Service ID') || str_contains($line, 'could not')));
+$reasons = [
+    'error_500' => '~internal_server_error|500~i',
+    'error_502' => '~bad gateway|502~i',
+    'error_503' => '~service_unavailable|503~i',
+    'error_429' => '~rate.?limit|too many requests|429~i',
+    'hang' => '~timed? ?out|time-out~i',
+    'malformed' => '~malformed|invalid JSON|decode|EOF~i',
+    'reset' => '~connection|reset|closed~i',
+];
+foreach ($figures['faults_injected'] as $kind => $injected) {
+    if ($injected > 0 && isset($reasons[$kind]) && !preg_match($reasons[$kind], $logged)) {
+        $violate("$injected {$kind} faults were injected and no log line names one");
+    }
+}
+
+$figures['invariant_violations'] = count($violations);
+$sim->stop();
+@mkdir(dirname($reportPath), 0777, true);
+file_put_contents($reportPath, json_encode(['seed' => $seed, 'services' => $serviceCount, 'database' => Environment::driver()] + $figures + ['violations' => $violations], JSON_PRETTY_PRINT) . "\n");
+
+printf("soak: %d services on %s, seed %d, %.1f s\n", $serviceCount, Environment::driver(), $seed, $figures['seconds']);
+printf("  rounds %d, cron runs %d (%d killed with SIGKILL), simulator restarts %d\n", $figures['rounds'], $figures['cron_runs'], $figures['cron_kills'], $figures['simulator_restarts']);
+printf("  API requests %d, faults injected %d (%s)\n", $figures['api_requests'], array_sum($figures['faults_injected']), implode(', ', array_map(fn ($k, $v) => "$k $v", array_keys($figures['faults_injected']), $figures['faults_injected'])));
+printf("  module commands failed and retried %d; builds %d; Built hooks %d; welcome emails %d; datastore rows %d\n", $figures['command_failures'], $figures['builds'], $figures['built_hooks'], $figures['welcome_emails'], $figures['datastore_rows']);
+printf("  invariant violations: %d\n", count($violations));
+foreach (array_slice($violations, 0, 20) as $violation) {
+    echo "    - $violation\n";
+}
+exit($violations === [] ? 0 : 1);
+
+/** @param array<int, array{state: string, terminate: bool}> $life */
+function unfinished(array $life): int
+{
+    return count(array_filter($life, fn (array $s) => nextCommand($s) !== null || $s['state'] === 'requested'));
+}
+
+/** @param array{state: string, terminate: bool} $service */
+function nextCommand(array $service): ?string
+{
+    if ($service['state'] === 'active') {
+        return $service['terminate'] ? 'TerminateAccount' : null;
+    }
+    return NEXT_COMMAND[$service['state']] ?? null;
+}
+
+/** The extension and the katapult ini settings of this process, for the cron runs it starts. */
+function phpFlags(): array
+{
+    $flags = ['-d', 'extension=' . (getenv('KATAPULT_EXT') ?: dirname(__DIR__, 2) . '/target/release/libkatapult.so')];
+    foreach (ini_get_all('katapult', false) as $name => $value) {
+        array_push($flags, '-d', "$name=$value");
+    }
+    return $flags;
+}
