@@ -217,8 +217,37 @@ fn without_passwords(body: &str) -> String {
             scrub(&mut json);
             json.to_string()
         }
-        Err(_) => body.to_string(),
+        Err(_) => without_password_text(body),
     }
+}
+
+/// The same for a body that is not whole JSON (an answer cut short): the string after each
+/// `…password":` is removed, up to its closing quote or the end of the text.
+fn without_password_text(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find("password\"") {
+        let (head, tail) = rest.split_at(at + "password\"".len());
+        out.push_str(head);
+        let value = tail.trim_start().strip_prefix(':').map(str::trim_start);
+        let Some(quoted) = value.and_then(|v| v.strip_prefix('"')) else {
+            rest = tail;
+            continue;
+        };
+        out.push_str(":\"[removed]");
+        let mut escaped = false;
+        let end = quoted.char_indices().find(|&(_, c)| {
+            let closes = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            closes
+        });
+        rest = match end {
+            Some((index, _)) => &quoted[index..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -235,5 +264,17 @@ mod tests {
         );
         assert!(scrubbed.contains("vm_1"));
         assert_eq!(without_passwords("<html>502</html>"), "<html>502</html>");
+    }
+
+    #[test]
+    fn a_body_cut_short_loses_its_passwords_too() {
+        let cut = r#"{"virtual_machine":{"id":"vm_1","initial_root_password" : "s3\"cr3t!","state":"started","x":{"password":"p4ss"#;
+        let scrubbed = without_passwords(cut);
+        assert_eq!(
+            scrubbed,
+            r#"{"virtual_machine":{"id":"vm_1","initial_root_password":"[removed]","state":"started","x":{"password":"[removed]"#
+        );
+        let whole_value_missing = r#"{"initial_root_password": "#;
+        assert_eq!(without_passwords(whole_value_missing), whole_value_missing);
     }
 }
