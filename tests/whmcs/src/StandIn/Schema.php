@@ -34,14 +34,21 @@ final class Schema
         return array_keys(self::definitions());
     }
 
-    /** Creates missing tables; rebuilds all of them when the stored schema version differs. */
+    /**
+     * Creates the tables once: the version is stored after them, so a later boot that finds it
+     * checks nothing more. Rebuilds them all when the stored version differs.
+     */
     public static function ensure(): void
     {
         $schema = Capsule::schema();
         $current = $schema->hasTable('tblconfiguration')
             ? Capsule::table('tblconfiguration')->where('setting', 'StandInSchemaVersion')->value('value')
             : null;
-        if ($current !== null && $current !== self::VERSION) {
+        if ($current === self::VERSION) {
+            // Built already: WHMCS does not check its tables on every request, nor does this.
+            return;
+        }
+        if ($current !== null) {
             self::dropAll();
         }
         foreach (self::definitions() as $table => $define) {
@@ -56,9 +63,7 @@ final class Schema
                 });
             }
         }
-        if ($current !== self::VERSION) {
-            \WHMCS\Config\Setting::setValue('StandInSchemaVersion', self::VERSION);
-        }
+        \WHMCS\Config\Setting::setValue('StandInSchemaVersion', self::VERSION);
     }
 
     /** Drops every stand-in table (not module tables). */
