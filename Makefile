@@ -34,7 +34,7 @@ bench: build
 
 # The fault-and-crash soak at full size (RELIABILITY.md): 500 services on MariaDB.
 soak: build
-	@tests/soak/run.sh --mariadb --services=500 --fault-seconds=120
+	@tests/soak/run.sh --mariadb --services=500 --fault-rounds=4
 
 # Coverage-guided fuzzing (cargo fuzz, libFuzzer; installs cargo-fuzz when missing), not in
 # `make test`: its corpus replays there (tests/fuzz_regressions.rs). FUZZ_SECONDS per target.

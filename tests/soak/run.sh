@@ -2,7 +2,7 @@
 # The fault-and-crash soak (tests/soak/soak.php): a fresh stand-in WHMCS on SQLite, or with
 # --mariadb on the private MariaDB (started for the run, and stopped after unless it was running).
 #
-#   tests/soak/run.sh [--mariadb] [--services=50] [--seed=N] [--fault-seconds=30] [--report=path]
+#   tests/soak/run.sh [--mariadb] [--services=50] [--seed=N] [--fault-rounds=4] [--report=path]
 #
 # Prints the figures, writes them as JSON (default target/soak/report.json), and exits non-zero
 # when an invariant was violated.

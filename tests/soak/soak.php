@@ -8,7 +8,7 @@
  * printed as figures. Exit status 0 only when none was violated.
  *
  *   php -d extension=…/libkatapult.so -d katapult.ca_file=… tests/soak/soak.php \
- *       [--services=50] [--seed=N] [--fault-seconds=30] [--report=target/soak/report.json]
+ *       [--services=50] [--seed=N] [--fault-rounds=4] [--report=target/soak/report.json]
  *
  * tests/soak/run.sh sets up the database, the ini settings and the paths; use it.
  * Module commands run in this process, as WHMCS runs them from its module queue (a failed
@@ -29,10 +29,10 @@ use WhmcsStandIn\SalmonDataStore;
 require dirname(__DIR__) . '/whmcs/bootstrap.php';
 require dirname(__DIR__) . '/php/support/Simulator.php';
 
-$options = getopt('', ['services:', 'seed:', 'fault-seconds:', 'report:']);
+$options = getopt('', ['services:', 'seed:', 'fault-rounds:', 'report:']);
 $serviceCount = max(1, (int) ($options['services'] ?? 50));
 $seed = (int) ($options['seed'] ?? random_int(1, 1 << 30));
-$faultSeconds = (float) ($options['fault-seconds'] ?? 30);
+$faultRounds = max(1, (int) ($options['fault-rounds'] ?? 4));
 $reportPath = $options['report'] ?? dirname(__DIR__, 2) . '/target/soak/report.json';
 mt_srand($seed);
 
@@ -50,10 +50,8 @@ const FAULTS = [
     'malformed_rate' => 0.02,
     'reset_rate' => 0.02,
 ];
+/** The share of cron runs killed with SIGKILL while faults are on. */
 const KILL_CHANCE = 0.5;
-/** Cron runs per round while faults are on (then one). */
-const CRON_RUNS_FAULTY = 3;
-const RESTART_CHANCE = 0.12;
 /** Each service's life, one module command a round; every fifth service ends terminated. */
 const NEXT_COMMAND = ['ordered' => 'CreateAccount', 'built' => 'SuspendAccount', 'suspended' => 'UnsuspendAccount'];
 
@@ -106,20 +104,33 @@ foreach (range(0, $serviceCount - 1) as $i) {
     $life[$id] = ['state' => 'ordered', 'terminate' => $i % 5 === 4, 'vm_id' => null];
 }
 
-// The rounds: module commands, then a cron run that may be killed, and the simulator that may
-// restart under it. Faults for the first part; then calm until every life has ended.
+// The rounds: each service's next module command, while cron runs go on beside them as WHMCS's
+// cron does (each may be SIGKILLed at a random moment) and the simulator may restart under
+// them. Faults for the first rounds, so every step of a life meets them; then calm until every
+// life has ended, or nothing moved for a minute.
 $figures = ['rounds' => 0, 'cron_runs' => 0, 'cron_kills' => 0, 'simulator_restarts' => 0, 'command_failures' => 0];
 $failures = [];
 $sim->setFaults(FAULTS);
-$faulty = true;
-$deadline = $started + $faultSeconds + 240;
-while (unfinished($life) > 0 && microtime(true) < $deadline) {
-    if ($faulty && microtime(true) - $started > $faultSeconds) {
+$cron = new CronRunner($cronCommand, "$work/cron.err");
+$lastProgress = microtime(true);
+while (($left = unfinished($life)) > 0 && microtime(true) - $lastProgress < 60) {
+    $faulty = $figures['rounds'] < $faultRounds;
+    if ($figures['rounds'] === $faultRounds) {
         $sim->setFaults([]);
-        $faulty = false;
     }
     $figures['rounds']++;
+    $restartAt = $faulty ? mt_rand(0, count($life) - 1) : -1;
+    $position = 0;
     foreach ($life as $id => &$service) {
+        $cron->tick($faulty);
+        if ($position++ === $restartAt) {
+            $sim->restart();
+            $figures['simulator_restarts']++;
+        }
+        if ($service['state'] === 'requested' && ($vmId = SalmonDataStore::get('service', $id, 'vm_id')) !== null) {
+            $service['state'] = 'built';
+            $service['vm_id'] = (string) $vmId;
+        }
         $command = nextCommand($service);
         if ($command === null) {
             continue;
@@ -133,35 +144,14 @@ while (unfinished($life) > 0 && microtime(true) < $deadline) {
         }
     }
     unset($service);
-
-    for ($run = 0; $run < ($faulty ? CRON_RUNS_FAULTY : 1); $run++) {
-        $cron = proc_open($cronCommand, [1 => ['file', '/dev/null', 'w'], 2 => ['file', "$work/cron.err", 'a']], $pipes);
-        $figures['cron_runs']++;
-        if ($faulty && mt_rand() / mt_getrandmax() < RESTART_CHANCE) {
-            usleep(mt_rand(0, 300_000));
-            $sim->restart();
-            $figures['simulator_restarts']++;
-        }
-        if ($faulty && mt_rand() / mt_getrandmax() < KILL_CHANCE) {
-            usleep(mt_rand(50_000, 500_000));
-            if (proc_get_status($cron)['running']) {
-                proc_terminate($cron, 9);
-                $figures['cron_kills']++;
-            }
-        }
-        proc_close($cron);
+    $cron->tick($faulty);
+    if (unfinished($life) < $left) {
+        $lastProgress = microtime(true);
     }
-    foreach ($life as $id => &$service) {
-        if ($service['state'] === 'requested' && ($vmId = SalmonDataStore::get('service', $id, 'vm_id')) !== null) {
-            $service['state'] = 'built';
-            $service['vm_id'] = (string) $vmId;
-        }
-    }
-    unset($service);
-    if (!$faulty) {
-        usleep(200_000);
-    }
+    usleep(100_000);
 }
+$cron->finish();
+[$figures['cron_runs'], $figures['cron_kills']] = [$cron->runs, $cron->kills];
 $figures['seconds'] = round(microtime(true) - $started, 1);
 
 // The invariants.
@@ -310,4 +300,50 @@ function phpFlags(): array
         array_push($flags, '-d', "$name=$value");
     }
     return $flags;
+}
+
+/** WHMCS's cron beside the module commands: one run at a time, started again when it ends. */
+final class CronRunner
+{
+    public int $runs = 0;
+    public int $kills = 0;
+    /** @var resource|null */
+    private $process = null;
+
+    /** @param list<string> $command */
+    public function __construct(private readonly array $command, private readonly string $errors)
+    {
+    }
+
+    /** Reaps a finished run and starts the next, which (while killing) may be SIGKILLed at once. */
+    public function tick(bool $killing): void
+    {
+        if ($this->process !== null && proc_get_status($this->process)['running']) {
+            return;
+        }
+        if ($this->process !== null) {
+            proc_close($this->process);
+        }
+        $this->process = proc_open($this->command, [1 => ['file', '/dev/null', 'w'], 2 => ['file', $this->errors, 'a']], $pipes);
+        $this->runs++;
+        if ($killing && mt_rand() / mt_getrandmax() < KILL_CHANCE) {
+            // A moment in its boot, its checks or its writes: waited for here, so it is not missed.
+            usleep(mt_rand(30_000, 300_000));
+            if (proc_get_status($this->process)['running']) {
+                proc_terminate($this->process, 9);
+                $this->kills++;
+            }
+            proc_close($this->process);
+            $this->process = null;
+        }
+    }
+
+    /** Lets the current run end. */
+    public function finish(): void
+    {
+        if ($this->process !== null) {
+            proc_close($this->process);
+            $this->process = null;
+        }
+    }
 }

@@ -82,7 +82,7 @@ WHMCS_DB_DSN="sqlite:$sqlite_db/whmcs.sqlite" run_phpunit "whmcs-standin (SQLite
 WHMCS_DB_DSN="sqlite:$sqlite_db/module.sqlite" run_phpunit "module in WHMCS (SQLite)" --colors=never -c tests/php-whmcs/phpunit.xml
 rm -rf "$sqlite_db"
 # The fault-and-crash soak, short: 50 services (make soak runs 500 on MariaDB).
-run_check "soak (50 services)" tests/soak/run.sh --services=50 --fault-seconds=20
+run_check "soak (50 services)" tests/soak/run.sh --services=50
 if mariadb_env=$(tests/whmcs/mariadb.sh start); then
   eval "$mariadb_env"
   run_phpunit "whmcs-standin (MariaDB)" --colors=never -c tests/whmcs/tests/phpunit.xml
