@@ -113,7 +113,8 @@ $failures = [];
 $sim->setFaults(FAULTS);
 $cron = new CronRunner($cronCommand, "$work/cron.err");
 $lastProgress = microtime(true);
-while (($left = unfinished($life)) > 0 && microtime(true) - $lastProgress < 60) {
+while (unfinished($life) > 0 && microtime(true) - $lastProgress < 60) {
+    $before = array_column($life, 'state');
     $faulty = $figures['rounds'] < $faultRounds;
     if ($figures['rounds'] === $faultRounds) {
         $sim->setFaults([]);
@@ -145,7 +146,7 @@ while (($left = unfinished($life)) > 0 && microtime(true) - $lastProgress < 60) 
     }
     unset($service);
     $cron->tick($faulty);
-    if (unfinished($life) < $left) {
+    if (array_column($life, 'state') !== $before) {
         $lastProgress = microtime(true);
     }
     usleep(100_000);
