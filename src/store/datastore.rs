@@ -7,7 +7,7 @@
 //! could read ours too. There is no unique key on (rel_type, rel_id, key): writes read first, in a
 //! transaction, and update every row found.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
 
 use super::php_value::{DecodeError, PhpValue};
 use super::sql::{transaction, Dialect, Sql, SqlError, SqlValue};
@@ -363,8 +363,16 @@ fn carbon_time(value: &PhpValue) -> Result<DateTime<Utc>, String> {
     };
     let date = text("date")?;
     let zone = text("timezone")?;
-    let wall = NaiveDateTime::parse_from_str(&date, "%Y-%m-%d %H:%M:%S%.f")
+    let mut wall = NaiveDateTime::parse_from_str(&date, "%Y-%m-%d %H:%M:%S%.f")
         .map_err(|e| format!("bad date `{date}`: {e}"))?;
+    // A 60th second is the next minute's first, as PHP reads it (chrono would keep it as a leap
+    // second, an instant that is written back as another).
+    if wall.nanosecond() >= 1_000_000_000 {
+        wall = wall
+            .with_nanosecond(wall.nanosecond() - 1_000_000_000)
+            .and_then(|w| w.checked_add_signed(TimeDelta::seconds(1)))
+            .ok_or_else(|| format!("bad date `{date}`"))?;
+    }
     if let Ok(offset) = DateTime::parse_from_str(
         &format!("2000-01-01 00:00:00 {zone}"),
         "%Y-%m-%d %H:%M:%S %:z",
