@@ -9,7 +9,7 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 use serde::Serialize;
 
-use super::convert::{table_to_json, to_php_array, Objects};
+use super::convert::{entries, table_to_json, to_php_array, Objects};
 use super::exceptions::failure;
 use super::ini;
 use crate::api::builds::{BuildRef, BuildRequest};
@@ -41,8 +41,9 @@ fn string_map(table: Option<&ZendHashTable>, what: &str) -> PhpResult<Vec<Annota
     let Some(table) = table else {
         return Ok(vec![]);
     };
-    table
-        .iter()
+    entries(table)
+        .map_err(|e| failure("invalid_argument", format!("{what}: {e}")))?
+        .into_iter()
         .map(|(key, value)| match value.str() {
             Some(text) => Ok(Annotation::new(key.to_string(), text)),
             None if value.is_long() => Ok(Annotation::new(

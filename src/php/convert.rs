@@ -109,16 +109,56 @@ pub fn table_to_json(
     depth: usize,
     objects: Objects,
 ) -> Result<Value, String> {
-    if table.has_sequential_keys() {
-        return table
-            .values()
-            .map(|v| zval_to_json(v, depth + 1, objects))
+    let entries = entries(table)?;
+    let is_list = entries
+        .iter()
+        .enumerate()
+        .all(|(index, (key, _))| matches!(key, Key::Index(i) if usize::try_from(*i) == Ok(index)));
+    if is_list {
+        return entries
+            .into_iter()
+            .map(|(_, v)| zval_to_json(v, depth + 1, objects))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array);
     }
     let mut object = Map::new();
-    for (key, item) in table.iter() {
+    for (key, item) in entries {
         object.insert(key.to_string(), zval_to_json(item, depth + 1, objects)?);
     }
     Ok(Value::Object(object))
+}
+
+/// A PHP array key.
+pub enum Key {
+    Index(i64),
+    Name(String),
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::Index(index) => write!(f, "{index}"),
+            Key::Name(name) => f.write_str(name),
+        }
+    }
+}
+
+/// The entries of a PHP array, in order. Not `iter()`, `values()` or `has_sequential_keys()`:
+/// ext-php-rs 0.16 panics in those ("Invalid array key!") on a string key that is not UTF-8,
+/// which any PHP code can make (`["\xff" => 1]`). `next_zval` hands the key over as a zval.
+pub fn entries(table: &ZendHashTable) -> Result<Vec<(Key, &Zval)>, String> {
+    let mut iter = table.iter();
+    let mut entries = Vec::with_capacity(table.len());
+    while let Some((key, value)) = iter.next_zval() {
+        let key = match key.long() {
+            Some(index) => Key::Index(index),
+            None => Key::Name(
+                key.str()
+                    .ok_or("an array key that is not valid UTF-8 was given")?
+                    .to_string(),
+            ),
+        };
+        entries.push((key, value));
+    }
+    Ok(entries)
 }
