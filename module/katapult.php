@@ -196,15 +196,7 @@ function katapult_ClientArea(array $params): string
  */
 function katapult_LiveState(array $params): string
 {
-    $request = katapult_client_request();
-    if ($request === null) {
-        return 'LiveState serves the client area\'s panel only.';
-    }
-    $state = \Katapult\Module\liveState($params, $request);
-    header('Content-Type: application/json; charset=utf-8');
-    header('Cache-Control: no-store');
-    echo $state;
-    exit;
+    return katapult_answer_panel('LiveState', fn (array $request) => \Katapult\Module\liveState($params, $request));
 }
 
 /**
@@ -213,15 +205,7 @@ function katapult_LiveState(array $params): string
  */
 function katapult_RevealPassword(array $params): string
 {
-    $request = katapult_client_request();
-    if ($request === null) {
-        return 'RevealPassword serves the client area\'s panel only.';
-    }
-    $answer = \Katapult\Module\revealPassword($params, $request);
-    header('Content-Type: application/json; charset=utf-8');
-    header('Cache-Control: no-store');
-    echo $answer;
-    exit;
+    return katapult_answer_panel('RevealPassword', fn (array $request) => \Katapult\Module\revealPassword($params, $request));
 }
 
 /** Button "Start VM". @return string 'success', or what went wrong */
@@ -268,6 +252,24 @@ function katapult_client_request(): ?array
         'lang' => katapult_lang(),
         'dir' => __DIR__,
     ];
+}
+
+/**
+ * Answers the panel's script with the JSON `$answer` makes from the client-area request, and ends
+ * the request there (WHMCS would wrap a returned string in its page). Outside the client area, a
+ * refusal.
+ */
+function katapult_answer_panel(string $function, callable $answer): string
+{
+    $request = katapult_client_request();
+    if ($request === null) {
+        return "$function serves the client area's panel only.";
+    }
+    $json = $answer($request);
+    header('Content-Type: application/json; charset=utf-8');
+    header('Cache-Control: no-store');
+    echo $json;
+    exit;
 }
 
 /**

@@ -58,13 +58,14 @@ final class ModuleFileTest extends TestCase
     {
         $source = (string) file_get_contents(self::MODULE);
         // WHMCS's module functions (katapult_CreateAccount, ...); the lower-case helpers only
-        // gather what a client-area request carries. LiveState answers the request itself.
+        // gather what a client-area request carries. The panel's JSON answers end the request.
         preg_match_all('/function (katapult_[A-Z]\w+)\(([^)]*)\)[^{]*\{(.*?)\n\}/s', $source, $functions, PREG_SET_ORDER);
         $this->assertGreaterThan(15, count($functions));
         $argument = '(\$params|\'\w+\'|katapult_client_request\(\)( \?\? \[\])?)';
         foreach ($functions as [, $name, , $body]) {
-            if ($name === 'katapult_LiveState') {
-                $this->assertStringContainsString('\Katapult\Module\liveState($params, $request)', $body);
+            if (in_array($name, ['katapult_LiveState', 'katapult_RevealPassword'], true)) {
+                $function = substr($name, strlen('katapult_'));
+                $this->assertSame("return katapult_answer_panel('$function', fn (array \$request) => \\Katapult\\Module\\" . lcfirst($function) . '($params, $request));', trim($body));
                 continue;
             }
             $statements = array_values(array_filter(array_map('trim', explode(';', trim($body)))));
