@@ -10,7 +10,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
 
 use super::php_value::{DecodeError, PhpValue};
-use super::sql::{transaction, Dialect, Sql, SqlError, SqlValue};
+use super::sql::{ensure_table, transaction, Dialect, Sql, SqlError, SqlValue};
 
 pub const TABLE: &str = "mod_salmon_data_store_items";
 
@@ -82,9 +82,7 @@ pub struct DataStore<'a> {
 impl<'a> DataStore<'a> {
     /// Opens the store, creating its table when missing (never altering or dropping one).
     pub fn open(sql: &'a dyn Sql) -> Result<Self, StoreError> {
-        for statement in create_table(sql.dialect()) {
-            sql.execute(statement, &[])?;
-        }
+        ensure_table(sql, TABLE, create_table(sql.dialect()))?;
         Ok(Self { sql })
     }
 

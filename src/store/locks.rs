@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::sql::{Dialect, Sql, SqlError, SqlValue};
+use super::sql::{ensure_table, Dialect, Sql, SqlError, SqlValue};
 
 pub const TABLE: &str = "mod_katapult_locks";
 
@@ -65,7 +65,7 @@ fn died_here(owner: &str) -> bool {
 impl<'a> Locks<'a> {
     /// Locks held by this process for `run` (a short name for what it does, or a random id).
     pub fn open(sql: &'a dyn Sql, run: &str) -> Result<Self, SqlError> {
-        sql.execute(create_table(sql.dialect()), &[])?;
+        ensure_table(sql, TABLE, &[create_table(sql.dialect())])?;
         Ok(Self {
             sql,
             owner: owner_label(std::process::id(), run),

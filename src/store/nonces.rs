@@ -1,7 +1,7 @@
 //! The nonces of action tokens already used, kept in the database until the tokens expire, so a
 //! token works once across every PHP-FPM worker and every web node sharing the database.
 
-use super::sql::{Dialect, Sql, SqlError, SqlValue};
+use super::sql::{ensure_table, Dialect, Sql, SqlError, SqlValue};
 
 pub const TABLE: &str = "mod_katapult_used_tokens";
 
@@ -18,7 +18,11 @@ pub struct UsedNonces<'a> {
 
 impl<'a> UsedNonces<'a> {
     pub fn open(sql: &'a dyn Sql) -> Result<Self, SqlError> {
-        sql.execute(create_table(sql.dialect()), &[])?;
+        ensure_table(
+            sql,
+            "mod_katapult_used_tokens",
+            &[create_table(sql.dialect())],
+        )?;
         Ok(Self { sql })
     }
 

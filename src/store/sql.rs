@@ -89,6 +89,22 @@ pub trait Sql {
     fn rollback(&self) -> Result<(), SqlError>;
 }
 
+/// Creates one of the module's tables unless it is there. It looks first: in MySQL a CREATE, even
+/// one that changes nothing, commits whatever transaction the connection has open, and the module
+/// runs inside transactions (its own, a provider hook's, WHMCS's).
+pub fn ensure_table(sql: &dyn Sql, table: &str, create: &[&str]) -> Result<(), SqlError> {
+    if sql
+        .query(&format!("SELECT 1 FROM {table} WHERE 1 = 0"), &[])
+        .is_ok()
+    {
+        return Ok(());
+    }
+    for statement in create {
+        sql.execute(statement, &[])?;
+    }
+    Ok(())
+}
+
 /// Runs `work` in a transaction: all of its changes land, or none do.
 pub fn transaction<T, E: From<SqlError>>(
     sql: &dyn Sql,

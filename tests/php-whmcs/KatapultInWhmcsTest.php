@@ -93,6 +93,25 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertSame('acme', SalmonDataStore::get('module_setting', 'katapult', 'parent_organization'), 'the PHP module reads what we wrote');
     }
 
+    /**
+     * Hook code (a provider's, or WHMCS's own around an email) may call the module inside a
+     * transaction: the module must never commit it. MySQL commits on any CREATE, so the module's
+     * tables are only created when missing.
+     */
+    public function testTheModuleNeverCommitsATransactionItRunsInside(): void
+    {
+        $product = $this->katapultProduct();
+        $this->saveOtherTab($product, 'sim-token');
+        $connection = WHMCS\Database\Capsule::connection();
+        $connection->beginTransaction();
+        WHMCS\Database\Capsule::table('tblactivitylog')->insert(['date' => date('Y-m-d H:i:s'), 'description' => 'inside a transaction', 'user' => 'System', 'userid' => 0, 'ipaddr' => '']);
+        \Katapult\Module\syncBuilds();
+        $this->assertTrue(\Katapult\Module\testConnection(WhmcsStandIn\Module::buildParams((int) Fixtures::service(Fixtures::client(), $product)->id))['success']);
+        $this->assertSame(1, $connection->transactionLevel());
+        $connection->rollBack();
+        $this->assertNotContains('inside a transaction', ActivityLog::descriptions(), 'rolled back whole');
+    }
+
     public function testThePhpModulesKeyIsMovedOnFirstUseAndItsRowKept(): void
     {
         SalmonDataStore::set('module_setting', 'katapult', 'api_v1_key', encrypt('sim-token'));
