@@ -664,3 +664,27 @@ fn calls_slow_down_as_the_rate_limit_budget_runs_out() {
         "calls with budget left were slowed: {unpaced:?}"
     );
 }
+
+/// A request that cannot be made (a token that is no header value) fails at once, without
+/// retries, and a huge id does not make a huge message.
+#[test]
+fn a_request_that_cannot_be_made_is_not_retried() {
+    let sim = start(false);
+    let mut settings = settings_for(&sim);
+    settings.token = ApiToken::new("bad\ntoken");
+    // Retries would wait about a second each (full jitter up to 2 s).
+    settings.retry.base_delay = Duration::from_secs(2);
+    settings.retry.max_delay = Duration::from_secs(2);
+    let client = Client::new(settings).unwrap();
+    let huge_id = "x".repeat(1 << 20);
+    let started = Instant::now();
+    let error = client
+        .virtual_machine(&VirtualMachineRef::Id(huge_id))
+        .unwrap_err();
+    assert!(matches!(error, ApiError::Transport { .. }), "{error:?}");
+    assert!(started.elapsed() < Duration::from_millis(300), "retried");
+    let message = error.to_string();
+    assert!(message.len() < 1_000, "{} bytes", message.len());
+    assert!(message.contains("cannot be made"), "{message}");
+    assert_eq!(sim.stats().total_requests, 0);
+}

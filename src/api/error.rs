@@ -35,6 +35,10 @@ pub enum ApiError {
     #[error("could not reach the Katapult API at {url}: {reason}. Check the API URL (katapult.api_url), DNS, the firewall and, for a private CA, katapult.ca_file")]
     Transport { url: String, reason: String },
 
+    /// The request cannot be made at all: nothing was sent, and trying again cannot help.
+    #[error("a request to the Katapult API at {url} cannot be made: {reason}. Check the API key (pasted whole, without line breaks) and the id given")]
+    InvalidRequest { url: String, reason: String },
+
     /// No (complete) answer in time.
     #[error("the Katapult API at {url} did not answer within {seconds} s; it may be slow or unreachable. Try again, or raise katapult.timeout")]
     Timeout { url: String, seconds: u64 },
@@ -75,6 +79,7 @@ impl ApiError {
         match self {
             ApiError::Api { body, .. } => &body.code,
             ApiError::Transport { .. } => "transport_error",
+            ApiError::InvalidRequest { .. } => "invalid_request",
             ApiError::Timeout { .. } => "timeout",
             ApiError::InvalidBody { .. } => "invalid_response",
             ApiError::UnexpectedStatus { .. } => "unexpected_status",

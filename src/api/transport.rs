@@ -333,6 +333,9 @@ enum Failure {
     Broken(String),
     /// An answer that says "try later": 429, 502, 503, 504.
     Overloaded(Answer),
+    /// The request cannot be made at all (a token that is no header value, say): trying again
+    /// cannot help.
+    Unsendable(String),
 }
 
 impl std::fmt::Display for Failure {
@@ -342,13 +345,18 @@ impl std::fmt::Display for Failure {
             Failure::Timeout => f.write_str("no answer in time"),
             Failure::Broken(reason) => write!(f, "connection broken: {reason}"),
             Failure::Overloaded(answer) => write!(f, "HTTP {}", answer.status),
+            Failure::Unsendable(reason) => write!(f, "the request cannot be made: {reason}"),
         }
     }
 }
 
 impl Failure {
     fn from_reqwest(error: reqwest::Error) -> Self {
-        if error.is_timeout() {
+        // The URL is added (shortened) where the error is made.
+        let error = error.without_url();
+        if error.is_builder() {
+            Failure::Unsendable(error_chain(&error))
+        } else if error.is_timeout() {
             Failure::Timeout
         } else if error.is_connect() {
             Failure::Connect(error_chain(&error))
@@ -358,15 +366,25 @@ impl Failure {
     }
 
     fn may_retry(&self, repeat: Repeat) -> bool {
-        matches!(self, Failure::Connect(_)) || repeat == Repeat::Harmless
+        match self {
+            Failure::Unsendable(_) => false,
+            Failure::Connect(_) => true,
+            _ => repeat == Repeat::Harmless,
+        }
     }
 
     fn into_error(self, url: &str, settings: &ApiSettings) -> ApiError {
-        let url = url.to_string();
+        // An id from a caller can be megabytes long: messages carry the URL's beginning.
+        const URL_SHOWN: usize = 200;
+        let url = match url.char_indices().nth(URL_SHOWN) {
+            Some((cut, _)) => format!("{}…", &url[..cut]),
+            None => url.to_string(),
+        };
         match self {
             Failure::Connect(reason) | Failure::Broken(reason) => {
                 ApiError::Transport { url, reason }
             }
+            Failure::Unsendable(reason) => ApiError::InvalidRequest { url, reason },
             Failure::Timeout => ApiError::Timeout {
                 url,
                 seconds: settings.timeout.as_secs().max(1),
