@@ -134,8 +134,6 @@ EXT=$work/libkatapult.so
 SIM=$work/katapult-sim
 php -n -d "extension=$EXT" -r 'exit(extension_loaded("katapult") ? 0 : 1);' 2>"$work/logs/ext.log" \
   || die "$EXT_SRC does not load into PHP (built without the php feature? make build)" "$work/logs/ext.log"
-# The reference on TLS 1.2: see tests/bench/reference/lib/Api.php (the simulator's Nagle stall).
-export KATAPULT_REF_TLS12=1
 
 # ---- the simulators (each with its own CA): start_sim NAME ARGS… starts one and uses it;
 # use_sim NAME points api_url, sim_root, CA, php_ext and the environment at it.
@@ -196,7 +194,6 @@ env[WHMCS_DB_DSN] = $WHMCS_DB_DSN
 env[WHMCS_ROOTDIR] = $WHMCS_ROOTDIR
 env[KATAPULT_API_URL] = $api_url
 env[KATAPULT_CA_FILE] = $CA
-env[KATAPULT_REF_TLS12] = $KATAPULT_REF_TLS12
 env[PATH] = /usr/local/bin:/usr/bin:/bin
 EOF
   local as_root=()

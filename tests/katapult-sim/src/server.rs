@@ -47,6 +47,9 @@ pub async fn serve(
                 Err(_) => continue,
             },
         };
+        // As a real API front does: without it a small answer (TLS 1.3's session tickets, then
+        // the response) can meet Nagle and the client's delayed ACK and wait 40 ms.
+        let _ = stream.set_nodelay(true);
         let (router, shared, tls) = (router.clone(), shared.clone(), tls.clone());
         tokio::spawn(async move {
             // A second handle on the socket, so a reset can set SO_LINGER=0 (close

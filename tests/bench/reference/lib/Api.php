@@ -5,11 +5,6 @@
  * and one for a whole cron run), Bearer token from the datastore (api_v1_key, WHMCS encrypt()ed),
  * 5 s timeout, the incumbent's User-Agent; 4xx and 5xx throw (the incumbent's ErrorPlugin).
  * Bodies are json_decode()d into objects (stdClass), lighter than the incumbent's Jane models.
- *
- * KATAPULT_REF_TLS12=1 (set by run.sh) caps TLS at 1.2: the simulator does not set TCP_NODELAY, so
- * on a fresh TLS 1.3 connection its session tickets and its answer meet Nagle and the client's
- * delayed ACK, and about one new connection in three waits 40 ms, which a real API front does not
- * make anyone wait. Ours keeps its connections, so only the reference would pay it.
  */
 
 declare(strict_types=1);
@@ -28,15 +23,12 @@ final class Api
             require_once '/usr/share/php/GuzzleHttp/autoload.php';
             $base = getenv('KATAPULT_API_URL') ?: 'https://' . (getenv('KATAPULT_API_HOST') ?: 'api.katapult.io') . '/core/v1';
             $ca = getenv('KATAPULT_CA_FILE');
-            $curl = getenv('KATAPULT_REF_TLS12') === '1'
-                ? [CURLOPT_SSLVERSION => CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2] : [];
             self::$client = new Client([
                 'base_uri' => rtrim($base, '/') . '/',
                 'timeout' => 5,
                 'connect_timeout' => 5,
                 'http_errors' => true,
                 'verify' => $ca !== false && $ca !== '' ? $ca : true,
-                'curl' => $curl,
                 'headers' => [
                     'Authorization' => 'Bearer ' . self::key(),
                     'User-Agent' => 'KatapultAPIClientPHP/5.3.2',
