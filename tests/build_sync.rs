@@ -21,6 +21,20 @@ use katapult::store::{DataStore, Owner, Sql, SqlValue};
 use katapult_sim::{BuildSpeed, ErrorRule, Faults, SimConfig, Simulator};
 use support::{database, MemoryHost, Sqlite};
 
+/// A service's params as WHMCS passes them: the product's package, data center and template.
+fn params(service_id: u64, client_id: u64) -> ServiceParams {
+    ServiceParams {
+        service_id,
+        client_id,
+        domain: format!("vm{service_id}.example.com"),
+        config_options: ["rock-3", "uk-lon-01", "templates/ubuntu-22-04"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..ServiceParams::default()
+    }
+}
+
 struct World {
     sim: Simulator,
     db: Sqlite,
@@ -67,17 +81,10 @@ impl World {
                 ],
             )
             .unwrap();
-        let params = ServiceParams {
-            service_id,
-            client_id,
-            domain: format!("vm{service_id}.example.com"),
-            config_options: ["rock-3", "uk-lon-01", "templates/ubuntu-22-04"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            ..ServiceParams::default()
-        };
-        assert_eq!(create_account(&self.context(), &params), "success");
+        assert_eq!(
+            create_account(&self.context(), &params(service_id, client_id)),
+            "success"
+        );
     }
 
     fn sync(&self) -> SyncReport {
@@ -244,17 +251,10 @@ fn create_again_writes_in_a_vm_whose_build_answer_was_lost() {
         store.delete(Owner::Service(12), key).unwrap();
     }
     std::thread::sleep(Duration::from_millis(800));
-    let params = ServiceParams {
-        service_id: 12,
-        client_id: 120,
-        domain: "vm12.example.com".into(),
-        config_options: ["rock-3", "uk-lon-01", "templates/ubuntu-22-04"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        ..ServiceParams::default()
-    };
-    assert_eq!(create_account(&world.context(), &params), "success");
+    assert_eq!(
+        create_account(&world.context(), &params(12, 120)),
+        "success"
+    );
 
     let links = ServiceLinks::read(&store, 12).unwrap();
     assert!(links.vm_id.is_some() && links.vm_built_announcement_due.is_none());

@@ -518,23 +518,11 @@ fn record_failure(
     item: &Pending,
 ) -> Result<bool, ModuleError> {
     claimed(ctx, store, locks, item, ServiceLinks::build_pending, || {
-        transaction(ctx.sql, || {
-            store.set_time(
-                Owner::Service(item.service_id),
-                VM_BUILD_FAILED_AT,
-                ctx.now,
-                ctx.now,
-            )?;
-            log(
-                ctx,
-                item,
-                &format!(
-                    "Katapult reports build {} failed; press Create to build again, or Terminate",
-                    item.build_id
-                ),
-            );
-            Ok(())
-        })
+        let message = format!(
+            "Katapult reports build {} failed; press Create to build again, or Terminate",
+            item.build_id
+        );
+        mark(ctx, store, item, VM_BUILD_FAILED_AT, &message, || {})
     })
 }
 
@@ -557,25 +545,36 @@ fn record_timeout(
         return Ok(false);
     }
     claimed(ctx, store, locks, item, overdue, || {
-        transaction(ctx.sql, || {
-            store.set_time(
-                Owner::Service(item.service_id),
-                VM_BUILD_TIMEOUT_REACHED_AT,
-                ctx.now,
-                ctx.now,
-            )?;
-            log(
-                ctx,
-                item,
-                &format!(
-                    "build {} has not finished after {} minutes; still checking",
-                    item.build_id,
-                    BUILD_TIMEOUT.num_minutes()
-                ),
-            );
-            fire(ctx, item, HOOK_TIMED_OUT);
-            Ok(())
-        })
+        let message = format!(
+            "build {} has not finished after {} minutes; still checking",
+            item.build_id,
+            BUILD_TIMEOUT.num_minutes()
+        );
+        mark(
+            ctx,
+            store,
+            item,
+            VM_BUILD_TIMEOUT_REACHED_AT,
+            &message,
+            || fire(ctx, item, HOOK_TIMED_OUT),
+        )
+    })
+}
+
+/// Sets the service's time `key`, logs `message` and runs `then` (a hook), in one transaction.
+fn mark(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    item: &Pending,
+    key: &str,
+    message: &str,
+    then: impl FnOnce(),
+) -> Result<(), ModuleError> {
+    transaction(ctx.sql, || {
+        store.set_time(Owner::Service(item.service_id), key, ctx.now, ctx.now)?;
+        log(ctx, item, message);
+        then();
+        Ok(())
     })
 }
 
