@@ -469,3 +469,11 @@ fn a_claim_whose_holder_died_on_this_machine_is_taken_at_once() {
         .try_claim("build-sync:service:3", now() + ttl + ttl, ttl)
         .unwrap());
 }
+
+#[test]
+fn deadlocks_and_busy_databases_are_worth_another_try() {
+    let deadlock = "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction";
+    assert!(SqlError(deadlock.into()).is_transient());
+    assert!(SqlError("SQLSTATE[HY000]: General error: 5 database is locked".into()).is_transient());
+    assert!(!SqlError("SQLSTATE[42S02]: Base table or view not found".into()).is_transient());
+}

@@ -32,6 +32,13 @@ pub enum ModuleError {
     NoParentOrganization,
 }
 
+impl ModuleError {
+    /// A database conflict worth one more try (see `SqlError::is_transient`).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ModuleError::Store(StoreError::Sql(error)) if error.is_transient())
+    }
+}
+
 impl From<crate::store::SqlError> for ModuleError {
     fn from(error: crate::store::SqlError) -> Self {
         ModuleError::Store(error.into())

@@ -76,6 +76,16 @@ impl Dialect {
 #[error("database error: {0}")]
 pub struct SqlError(pub String);
 
+impl SqlError {
+    /// A deadlock or lock wait the database asks to retry (InnoDB's 1213 / SQLSTATE 40001 and
+    /// 1205; SQLite's busy database): the work, done again, may well succeed.
+    pub fn is_transient(&self) -> bool {
+        ["40001", "1213", "1205", "database is locked"]
+            .iter()
+            .any(|sign| self.0.contains(sign))
+    }
+}
+
 pub trait Sql {
     fn dialect(&self) -> Dialect;
     fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, SqlError>;
