@@ -681,7 +681,10 @@ fn a_request_that_cannot_be_made_is_not_retried() {
     let error = client
         .virtual_machine(&VirtualMachineRef::Id(huge_id))
         .unwrap_err();
-    assert!(matches!(error, ApiError::InvalidRequest { .. }), "{error:?}");
+    assert!(
+        matches!(error, ApiError::InvalidRequest { .. }),
+        "{error:?}"
+    );
     assert!(started.elapsed() < Duration::from_millis(300), "retried");
     let message = error.to_string();
     assert!(message.len() < 1_000, "{} bytes", message.len());
