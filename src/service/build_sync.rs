@@ -13,7 +13,7 @@
 //! to WHMCS happens once; a run killed in between leaves the mark, and the next run finishes.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 
 use chrono::Duration;
 
@@ -66,10 +66,12 @@ enum Check {
     Error(ApiError),
 }
 
+/// A service the run works on, with its links as read at the start.
 struct Pending {
     service_id: u64,
-    build_id: String,
     links: ServiceLinks,
+    /// The service's client, read once for the lines logged and the hooks fired.
+    client_id: OnceLock<Option<u64>>,
 }
 
 pub fn sync_builds(
@@ -79,15 +81,18 @@ pub fn sync_builds(
 ) -> Result<SyncReport, ModuleError> {
     let store = ctx.store()?;
     let rel_type = Owner::Service(0).rel_type();
-    let mut pending = Vec::new();
-    for service_id in store.owners_with(rel_type, VM_BUILD_ID)? {
-        pending.extend(Pending::of(&store, service_id)?);
+    let mut service_ids = store.owners_with(rel_type, VM_BUILD_ID)?;
+    service_ids.extend(store.owners_with(rel_type, VM_BUILT_ANNOUNCEMENT_DUE)?);
+    service_ids.sort_unstable();
+    service_ids.dedup();
+    let mut services = Vec::with_capacity(service_ids.len());
+    for service_id in service_ids {
+        services.push(Pending::new(
+            service_id,
+            ServiceLinks::read(&store, service_id)?,
+        ));
     }
-    let due = store.owners_with(rel_type, VM_BUILT_ANNOUNCEMENT_DUE)?;
-    let mut report = resume_announcements(ctx, &store, run_id, due)?;
-    let settled = settle(ctx, &store, run_id, pending, concurrency)?;
-    report.add(&settled);
-    Ok(report)
+    sync(ctx, &store, run_id, services, concurrency)
 }
 
 /// One service's build, checked now: the client area asks while its building panel is open, so
@@ -98,9 +103,28 @@ pub fn sync_service(
     run_id: &str,
 ) -> Result<SyncReport, ModuleError> {
     let store = ctx.store()?;
-    let mut report = resume_announcements(ctx, &store, run_id, vec![service_id])?;
-    let pending = Pending::of(&store, service_id)?.into_iter().collect();
-    report.add(&settle(ctx, &store, run_id, pending, 1)?);
+    let service = Pending::new(service_id, ServiceLinks::read(&store, service_id)?);
+    sync(ctx, &store, run_id, vec![service], 1)
+}
+
+/// Announces the built VMs a stopped run left due, then settles the pending builds.
+fn sync(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    run_id: &str,
+    services: Vec<Pending>,
+    concurrency: usize,
+) -> Result<SyncReport, ModuleError> {
+    let locks = Locks::open(ctx.sql, run_id).map_err(StoreError::from)?;
+    let (due, others): (Vec<_>, Vec<_>) = services
+        .into_iter()
+        .partition(|service| announcement_due(&service.links));
+    let pending = others
+        .into_iter()
+        .filter(|service| service.links.build_pending())
+        .collect();
+    let mut report = resume_announcements(ctx, store, &locks, due);
+    report.add(&settle(ctx, store, &locks, pending, concurrency)?);
     Ok(report)
 }
 
@@ -121,41 +145,32 @@ impl SyncReport {
 fn resume_announcements(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
-    run_id: &str,
-    service_ids: Vec<u64>,
-) -> Result<SyncReport, ModuleError> {
+    locks: &Locks<'_>,
+    due: Vec<Pending>,
+) -> SyncReport {
     let mut report = SyncReport::default();
-    let locks = Locks::open(ctx.sql, run_id).map_err(StoreError::from)?;
-    for service_id in service_ids {
-        let resumed = ServiceLinks::read(store, service_id)
-            .map_err(ModuleError::from)
-            .and_then(|links| {
-                if links.vm_built_announcement_due.is_none() {
-                    return Ok(false);
-                }
-                let item = Pending::new(service_id, links);
-                claimed(ctx, store, &locks, &item, announcement_due, || {
-                    log(
-                        ctx,
-                        &item,
-                        "announcing the built VM, which a stopped run left unannounced",
-                    );
-                    announce_built(ctx, store, &item)
-                })
-            });
+    for item in &due {
+        let resumed = claimed(ctx, store, locks, item, announcement_due, || {
+            log(
+                ctx,
+                item,
+                "announcing the built VM, which a stopped run left unannounced",
+            );
+            announce_built(ctx, store, item)
+        });
         match resumed {
             Ok(done) => report.resumed += usize::from(done),
             Err(error) => {
                 report.errors += 1;
-                ctx.log_for_service(
-                    service_id,
-                    client_of(ctx, service_id),
+                log(
+                    ctx,
+                    item,
                     &format!("the build sync could not announce the built VM: {error}"),
                 );
             }
         }
     }
-    Ok(report)
+    report
 }
 
 fn announcement_due(links: &ServiceLinks) -> bool {
@@ -166,17 +181,19 @@ impl Pending {
     fn new(service_id: u64, links: ServiceLinks) -> Self {
         Pending {
             service_id,
-            build_id: links.vm_build_id.clone().unwrap_or_default(),
             links,
+            client_id: OnceLock::new(),
         }
     }
 
-    /// The service's build when it is pending.
-    fn of(store: &DataStore<'_>, service_id: u64) -> Result<Option<Self>, StoreError> {
-        let links = ServiceLinks::read(store, service_id)?;
-        Ok(links
-            .build_pending()
-            .then(|| Pending::new(service_id, links)))
+    fn build_id(&self) -> &str {
+        self.links.vm_build_id.as_deref().unwrap_or_default()
+    }
+
+    fn client_id(&self, ctx: &Context<'_>) -> Option<u64> {
+        *self
+            .client_id
+            .get_or_init(|| client_of(ctx, self.service_id))
     }
 }
 
@@ -185,11 +202,10 @@ impl Pending {
 fn settle(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
-    run_id: &str,
+    locks: &Locks<'_>,
     pending: Vec<Pending>,
     concurrency: usize,
 ) -> Result<SyncReport, ModuleError> {
-    let locks = Locks::open(ctx.sql, run_id).map_err(StoreError::from)?;
     let mut report = SyncReport {
         checked: pending.len(),
         ..SyncReport::default()
@@ -201,13 +217,13 @@ fn settle(
     let exchanges = check_all(&client, &pending, concurrency, |index, check| {
         let item = &pending[index];
         let outcome = match check {
-            Check::Ready(vm) => persist_built(ctx, store, &locks, item, &vm)
+            Check::Ready(vm) => persist_built(ctx, store, locks, item, &vm)
                 .map(|done| report.built += usize::from(done)),
-            Check::Failed => record_failure(ctx, store, &locks, item)
+            Check::Failed => record_failure(ctx, store, locks, item)
                 .map(|done| report.failed += usize::from(done)),
             Check::Building => {
                 report.still_building += 1;
-                record_timeout(ctx, store, &locks, item)
+                record_timeout(ctx, store, locks, item)
                     .map(|done| report.timed_out += usize::from(done))
             }
             Check::Error(error) => Err(error.into()),
@@ -219,7 +235,7 @@ fn settle(
                 item,
                 &format!(
                     "the build sync could not check build {}: {error}",
-                    item.build_id
+                    item.build_id()
                 ),
             );
         }
@@ -269,7 +285,7 @@ fn check_all(
                             break;
                         };
                         if results
-                            .send((index, check(client, &item.build_id)))
+                            .send((index, check(client, item.build_id())))
                             .is_err()
                         {
                             break;
@@ -520,7 +536,7 @@ fn record_failure(
     claimed(ctx, store, locks, item, ServiceLinks::build_pending, || {
         let message = format!(
             "Katapult reports build {} failed; press Create to build again, or Terminate",
-            item.build_id
+            item.build_id()
         );
         mark(ctx, store, item, VM_BUILD_FAILED_AT, &message, || {})
     })
@@ -547,7 +563,7 @@ fn record_timeout(
     claimed(ctx, store, locks, item, overdue, || {
         let message = format!(
             "build {} has not finished after {} minutes; still checking",
-            item.build_id,
+            item.build_id(),
             BUILD_TIMEOUT.num_minutes()
         );
         mark(
@@ -593,9 +609,9 @@ fn client_of(ctx: &Context<'_>, service_id: u64) -> Option<u64> {
 }
 
 fn log(ctx: &Context<'_>, item: &Pending, message: &str) {
-    ctx.log_for_service(item.service_id, client_of(ctx, item.service_id), message);
+    ctx.log_for_service(item.service_id, item.client_id(ctx), message);
 }
 
 fn fire(ctx: &Context<'_>, item: &Pending, hook: &str) {
-    ctx.fire_hook(hook, item.service_id, client_of(ctx, item.service_id));
+    ctx.fire_hook(hook, item.service_id, item.client_id(ctx));
 }
