@@ -18,11 +18,7 @@ pub struct UsedNonces<'a> {
 
 impl<'a> UsedNonces<'a> {
     pub fn open(sql: &'a dyn Sql) -> Result<Self, SqlError> {
-        ensure_table(
-            sql,
-            "mod_katapult_used_tokens",
-            &[create_table(sql.dialect())],
-        )?;
+        ensure_table(sql, TABLE, &[create_table(sql.dialect())])?;
         Ok(Self { sql })
     }
 

@@ -77,12 +77,17 @@ impl Dialect {
 pub struct SqlError(pub String);
 
 impl SqlError {
-    /// A deadlock or lock wait the database asks to retry (InnoDB's 1213 / SQLSTATE 40001 and
-    /// 1205; SQLite's busy database): the work, done again, may well succeed.
+    /// A deadlock or lock wait the database asks to retry (InnoDB's SQLSTATE 40001 and its lock
+    /// wait time-out 1205; SQLite's busy database): the work, done again, may well succeed. The
+    /// signs are whole phrases, not bare numbers a value quoted in the message could hold.
     pub fn is_transient(&self) -> bool {
-        ["40001", "1213", "1205", "database is locked"]
-            .iter()
-            .any(|sign| self.0.contains(sign))
+        [
+            "SQLSTATE[40001]",
+            "1205 Lock wait timeout",
+            "database is locked",
+        ]
+        .iter()
+        .any(|sign| self.0.contains(sign))
     }
 }
 
