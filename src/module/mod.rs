@@ -16,6 +16,7 @@ pub mod terminate_account;
 pub mod test_connection;
 pub mod unsuspend_account;
 
+use crate::service::client_request::ClientRequest;
 use crate::service::context::ModuleError;
 use crate::views::without_markup;
 
@@ -23,4 +24,14 @@ use crate::views::without_markup;
 /// done), or what failed, prefixed with what was not done; never markup (see `without_markup`).
 fn said(outcome: Result<String, ModuleError>, not_done: &str) -> String {
     outcome.unwrap_or_else(|error| without_markup(&format!("Katapult: {not_done}: {error}")))
+}
+
+/// A failure as told to whoever asked: a client gets their language's `key` (WHMCS prints the
+/// answer in their page as it is; the log has Katapult's wording), an admin the text itself,
+/// without markup.
+fn told(client: Option<&ClientRequest>, key: &str, text: &str) -> String {
+    match client {
+        Some(request) => request.lang.text(key),
+        None => without_markup(text),
+    }
 }

@@ -56,12 +56,7 @@ pub fn power(
         Ok(Err(reason)) => reason,
         Err(error) => failed(ctx, params, action, who, error),
     };
-    match client {
-        // WHMCS shows the answer in the client's page as it is: the client gets their own
-        // language, never Katapult's wording (the log has that).
-        Some(request) => request.lang.text("katapult_action_failed"),
-        None => outcome,
-    }
+    super::told(client, "katapult_action_failed", &outcome)
 }
 
 /// The task id; Ok(Err(reason)) when there is no VM to act on.

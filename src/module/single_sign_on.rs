@@ -6,7 +6,6 @@ use crate::service::client_request::{ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::{service_vm, ServiceVm};
-use crate::views::without_markup;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SingleSignOn {
@@ -40,11 +39,7 @@ pub fn single_sign_on(
         Some(params.client_id),
         &format!("{who} asked for the VM's console: {reason}"),
     );
-    match client {
-        // The client's page shows this as it is: their language, not Katapult's wording.
-        Some(request) => SingleSignOn::Failed(request.lang.text("katapult_console_failed")),
-        None => SingleSignOn::Failed(without_markup(&reason)),
-    }
+    SingleSignOn::Failed(super::told(client, "katapult_console_failed", &reason))
 }
 
 fn run(ctx: &Context<'_>, params: &ServiceParams, who: &str) -> Result<SingleSignOn, ModuleError> {
