@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::error::ApiError;
 use super::pagination::{Page, Pagination, PER_PAGE};
 use super::settings::ApiSettings;
-use super::transport::{Repeat, Transport};
+use super::transport::{RateLimit, Repeat, Transport};
 
 /// A Katapult Core API v1 client. Cheap to share; calls block the calling thread.
 pub struct Client {
@@ -62,10 +62,10 @@ impl Client {
         self.transport.settings()
     }
 
-    /// The share (0 to 1) of the API's rate-limit window still left, from the last answer's
-    /// `X-Ratelimit-*` headers; None until an answer carried them.
-    pub fn rate_limit_share_left(&self) -> Option<f64> {
-        self.transport.rate_limit_share_left()
+    /// The API's rate-limit window as the last answer's `X-Ratelimit-*` headers said; None until
+    /// an answer carried them (or once a window has passed since).
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.transport.rate_limit()
     }
 
     pub(crate) fn get<T: DeserializeOwned>(

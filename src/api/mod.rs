@@ -32,3 +32,4 @@ pub use error::{ApiError, ErrorBody, ErrorEnvelope};
 pub use lookup::{Lookup, ToLookup};
 pub use pagination::{Page, Pagination};
 pub use settings::{ApiSettings, ApiToken, RetryPolicy, DEFAULT_API_URL};
+pub use transport::RateLimit;

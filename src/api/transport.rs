@@ -38,11 +38,12 @@ const MAX_PACING_DELAY: Duration = Duration::from_secs(2);
 /// A 429 carries no Retry-After; wait at least this long before trying again.
 const MIN_RATE_LIMITED_DELAY: Duration = Duration::from_secs(1);
 
-/// The last `X-Ratelimit-*` figures seen.
-#[derive(Debug, Default, Clone, Copy)]
-struct RateLimit {
-    permitted: u32,
-    remaining: u32,
+/// The last `X-Ratelimit-*` figures seen: requests the API's window permits, and how many of
+/// them are left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub permitted: u32,
+    pub remaining: u32,
 }
 
 impl RateLimit {
@@ -190,12 +191,13 @@ impl Transport {
         // The exchange is copied out for an observer (the module log) only when there is one.
         let logged =
             observer::observing().then(|| (request.url().to_string(), body.map(Value::to_string)));
+        let sent = Instant::now();
         let outcome = self
             .http
             .execute(request)
             .map_err(Failure::from_reqwest)
             .and_then(|response| {
-                self.note_rate_limit(&response);
+                self.note_rate_limit(&response, sent);
                 Answer::read(response)
             });
         if let Some((url, request_body)) = &logged {
@@ -221,7 +223,10 @@ impl Transport {
         Ok(answer)
     }
 
-    fn note_rate_limit(&self, response: &Response) {
+    /// Keeps the answer's `X-Ratelimit-*` figures. Answers to requests in flight together can
+    /// arrive in another order than the API counted them; one whose request left before the
+    /// figures kept were received may be older than them, so the lower count of the two stands.
+    fn note_rate_limit(&self, response: &Response, sent: Instant) {
         let header = |name: &str| {
             response
                 .headers()
@@ -232,37 +237,40 @@ impl Transport {
                 .parse::<u32>()
                 .ok()
         };
-        if let (Some(permitted), Some(remaining)) = (
+        let (Some(permitted), Some(mut remaining)) = (
             header("x-ratelimit-permitted"),
             header("x-ratelimit-remaining"),
-        ) {
-            *self.rate_limit.lock().unwrap_or_else(|p| p.into_inner()) = Some((
-                RateLimit {
-                    permitted,
-                    remaining,
-                },
-                Instant::now(),
-            ));
+        ) else {
+            return;
+        };
+        let mut kept = self.rate_limit.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((last, received)) = *kept {
+            if sent < received && received.elapsed() < RATE_LIMIT_WINDOW {
+                remaining = remaining.min(last.remaining);
+            }
         }
+        *kept = Some((
+            RateLimit {
+                permitted,
+                remaining,
+            },
+            Instant::now(),
+        ));
     }
 
-    /// The share of the rate-limit window's requests left, as the last answer said; None before
-    /// any answer carried the headers.
-    pub(crate) fn rate_limit_share_left(&self) -> Option<f64> {
-        let limit = self.rate_limit();
-        (limit.permitted > 0).then(|| f64::from(limit.remaining) / f64::from(limit.permitted))
-    }
-
-    /// The rate limit as last seen, while it can still hold (within one window of the answer).
-    fn rate_limit(&self) -> RateLimit {
+    /// The rate limit as last seen, while it can still hold (within one window of the answer);
+    /// None before any answer carried the headers.
+    pub(crate) fn rate_limit(&self) -> Option<RateLimit> {
         match *self.rate_limit.lock().unwrap_or_else(|p| p.into_inner()) {
-            Some((limit, seen)) if seen.elapsed() < RATE_LIMIT_WINDOW => limit,
-            _ => RateLimit::default(),
+            Some((limit, seen)) if seen.elapsed() < RATE_LIMIT_WINDOW => Some(limit),
+            _ => None,
         }
     }
 
     fn pace(&self) {
-        let delay = self.rate_limit().pacing_delay();
+        let delay = self
+            .rate_limit()
+            .map_or(Duration::ZERO, |limit| limit.pacing_delay());
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }
@@ -451,7 +459,14 @@ mod tests {
             .pacing_delay(),
             Duration::ZERO
         );
-        assert_eq!(RateLimit::default().pacing_delay(), Duration::ZERO);
+        assert_eq!(
+            RateLimit {
+                permitted: 0,
+                remaining: 0
+            }
+            .pacing_delay(),
+            Duration::ZERO
+        );
     }
 
     #[test]

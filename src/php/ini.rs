@@ -26,7 +26,7 @@ static INI_ENTRIES: IniEntryDefs<8> = IniEntryDefs::new([
     IniEntryDef::new(c"katapult.connect_timeout", c"5", IniEntryPermission::All),
     IniEntryDef::new(c"katapult.ca_file", c"", SERVER_ONLY),
     IniEntryDef::new(c"katapult.suspend_grace", c"60", IniEntryPermission::All),
-    IniEntryDef::new(c"katapult.sync_concurrency", c"32", IniEntryPermission::All),
+    IniEntryDef::new(c"katapult.sync_concurrency", c"64", IniEntryPermission::All),
     IniEntryDef::new(
         c"katapult.vm_link",
         c"https://my.katapult.io/organizations/{organization}/virtual_machines/{vm}",

@@ -12,7 +12,7 @@
 //! mark, and the Built hook and the held welcome email commit with its removal. What they write
 //! to WHMCS happens once; a run killed in between leaves the mark, and the next run finishes.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{mpsc, OnceLock};
 
 use chrono::Duration;
@@ -25,7 +25,7 @@ use super::links::{
 use crate::api::builds::{BuildRef, BuildState};
 use crate::api::observer::{observe, RecordedExchange, Recorder};
 use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef};
-use crate::api::{ApiError, Client};
+use crate::api::{ApiError, Client, RateLimit};
 use crate::store::locks::Locks;
 use crate::store::sql::transaction;
 use crate::store::{DataStore, Owner, SqlValue, StoreError};
@@ -36,9 +36,11 @@ pub const HOOK_TIMED_OUT: &str = "KatapultVirtualMachineBuildTimedOut";
 pub const BUILD_TIMEOUT: Duration = Duration::minutes(15);
 /// The most builds checked at once.
 pub const MAX_CONCURRENCY: usize = 64;
-/// The share of the API's rate-limit window a run leaves unspent: it stops taking new builds
-/// below it, and the client area keeps working meanwhile.
+/// The share of the API's rate-limit window a run leaves unspent: it takes no build whose
+/// requests would reach into it, and the client area keeps working meanwhile.
 const RATE_LIMIT_RESERVE: f64 = 0.1;
+/// The requests one check makes: the build, then (once it is complete) its VM.
+const REQUESTS_PER_CHECK: u32 = 2;
 /// A claim older than this belongs to a run that died.
 const CLAIM_TTL: Duration = Duration::minutes(5);
 
@@ -253,41 +255,49 @@ struct Checked {
 }
 
 /// Checks builds on at most `concurrency` threads, handing each result (with its index in
-/// `pending`) to `outcome` on the calling thread, where WHMCS may be touched. Stops taking new
-/// builds when the API's rate-limit window is nearly spent: the rest wait for the next run, and
-/// the budget left serves the client area meanwhile.
+/// `pending`) to `outcome` on the calling thread, where WHMCS may be touched. Takes no build
+/// whose requests the API's rate-limit window cannot spare beside the reserve: the rest wait for
+/// the next run, and the budget left serves the client area meanwhile.
 fn check_all(
     client: &Client,
     pending: &[Pending],
     concurrency: usize,
     mut outcome: impl FnMut(usize, Check),
 ) -> Checked {
+    let window = Window::new(client);
     let next = AtomicUsize::new(0);
-    let workers = concurrency.clamp(1, MAX_CONCURRENCY).min(pending.len());
+    let mut checked = 0;
     let mut recorded = Vec::new();
+    if client.rate_limit().is_none() && !pending.is_empty() {
+        // The budget is unknown until an answer tells it: one check learns it before a pool of
+        // them could spend what the window does not have.
+        let recorder = Recorder::default();
+        let first = observe(&recorder, || window.check(&pending[0]));
+        recorded.extend(recorder.take());
+        next.store(1, Ordering::Relaxed);
+        if let Some(first) = first {
+            checked += 1;
+            outcome(0, first);
+        }
+    }
+    let workers = concurrency.clamp(1, MAX_CONCURRENCY).min(pending.len());
     std::thread::scope(|scope| {
         let (results, arriving) = mpsc::channel();
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let results = results.clone();
-                let next = &next;
+                let (next, window) = (&next, &window);
                 scope.spawn(move || {
                     let recorder = Recorder::default();
                     observe(&recorder, || loop {
-                        if client
-                            .rate_limit_share_left()
-                            .is_some_and(|left| left < RATE_LIMIT_RESERVE)
-                        {
-                            break;
-                        }
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(item) = pending.get(index) else {
                             break;
                         };
-                        if results
-                            .send((index, check(client, item.build_id())))
-                            .is_err()
-                        {
+                        let Some(check) = window.check(item) else {
+                            break;
+                        };
+                        if results.send((index, check)).is_err() {
                             break;
                         }
                     });
@@ -297,6 +307,7 @@ fn check_all(
             .collect();
         drop(results);
         for (index, check) in arriving {
+            checked += 1;
             outcome(index, check);
         }
         for handle in handles {
@@ -308,15 +319,57 @@ fn check_all(
             );
         }
     });
-    Checked {
-        // Every index handed out was checked; past the end, workers only found there was none.
-        checked: next.into_inner().min(pending.len()),
-        recorded,
+    Checked { checked, recorded }
+}
+
+/// The run's share of the API's rate-limit window: what the last answer said is left, less the
+/// requests of checks under way that it cannot count yet, less the reserve.
+struct Window<'a> {
+    client: &'a Client,
+    unanswered: AtomicU32,
+}
+
+impl<'a> Window<'a> {
+    fn new(client: &'a Client) -> Self {
+        Self {
+            client,
+            unanswered: AtomicU32::new(0),
+        }
+    }
+
+    /// Checks the build if the window can spare its requests; None when it cannot.
+    fn check(&self, item: &Pending) -> Option<Check> {
+        let taken = self
+            .unanswered
+            .fetch_add(REQUESTS_PER_CHECK, Ordering::SeqCst);
+        if !has_room(self.client.rate_limit(), taken + REQUESTS_PER_CHECK) {
+            self.answered(REQUESTS_PER_CHECK);
+            return None;
+        }
+        let check = check(self.client, item.build_id(), || self.answered(1));
+        self.answered(REQUESTS_PER_CHECK - 1);
+        Some(check)
+    }
+
+    fn answered(&self, requests: u32) {
+        self.unanswered.fetch_sub(requests, Ordering::SeqCst);
     }
 }
 
-fn check(client: &Client, build_id: &str) -> Check {
-    let build = match client.virtual_machine_build(&BuildRef::Id(build_id.to_string())) {
+/// Whether the window, as last seen, still holds `wanted` requests beyond the reserve. Before
+/// any answer told the limit, it does.
+fn has_room(limit: Option<RateLimit>, wanted: u32) -> bool {
+    limit.is_none_or(|limit| {
+        let reserve = (f64::from(limit.permitted) * RATE_LIMIT_RESERVE).ceil() as u32;
+        limit.remaining >= reserve.saturating_add(wanted)
+    })
+}
+
+/// Asks Katapult about one build; `build_answered` runs once the build's own request is done.
+fn check(client: &Client, build_id: &str, build_answered: impl FnOnce()) -> Check {
+    let build = client.virtual_machine_build(&BuildRef::Id(build_id.to_string()));
+    build_answered();
+    let build = match build {
         Ok(build) => build,
         // Katapult can briefly not list a build it has just accepted.
         Err(error) if error.is_not_found() => return Check::Building,
