@@ -286,16 +286,17 @@ if ! skipped page || ! skipped footprint; then
   timeout 120 php "${php_ext[@]}" tests/bench/setup-page.php > "$res/setup.json" 2> "$work/logs/setup-page.log" \
     || die "tests/bench/setup-page.php failed" "$work/logs/setup-page.log"
   jq_setup() { php -r '$j = json_decode(file_get_contents($argv[1]), true); echo $j[$argv[2]];' "$res/setup.json" "$1"; }
-  svc_ours=$(jq_setup ours); svc_ref=$(jq_setup ref); svc_plain=$(jq_setup plain); vm_ours=$(jq_setup vmOurs)
+  svc_ours=$(jq_setup ours); svc_ref=$(jq_setup ref); svc_nothing=$(jq_setup nothing); vm_ours=$(jq_setup vmOurs)
   email=$(jq_setup email); password=$(jq_setup password)
 
   port_fpm_main=$(free_port); port_fpm_noext=$(free_port); port_fpm_ext=$(free_port)
   fpm_start fpm-main "$FPM_WORKERS" "$port_fpm_main" "extension = $EXT
 katapult.ca_file = $CA"
-  p_ours=$(free_port); p_ref=$(free_port); p_noext_ref=$(free_port); p_ext_ref=$(free_port); p_ext_ours=$(free_port)
+  p_ours=$(free_port); p_ref=$(free_port); p_nothing=$(free_port); p_noext_ref=$(free_port); p_ext_ref=$(free_port); p_ext_ours=$(free_port)
   nginx_start <<EOF
 $p_ours $port_fpm_main $ROOT/module katapult
 $p_ref $port_fpm_main $ROOT/tests/bench/reference katapultref
+$p_nothing $port_fpm_main $ROOT/tests/bench/nothing nothing
 $p_noext_ref $port_fpm_noext $ROOT/tests/bench/reference katapultref
 $p_ext_ref $port_fpm_ext $ROOT/tests/bench/reference katapultref
 $p_ext_ours $port_fpm_ext $ROOT/module katapult
@@ -307,17 +308,17 @@ EOF
   timeout 60 php tests/bench/login.php "http://127.0.0.1:$p_ours" "$email" "$password" "$SESSIONS" > "$work/cookies.txt" 2> "$work/logs/login.log" \
     || die "logging in through the web front failed" "$work/logs/login.log"
   page() { echo "http://127.0.0.1:$1/clientarea.php?action=productdetails&id=$2"; }
-  url_ours=$(page "$p_ours" "$svc_ours"); url_ref=$(page "$p_ref" "$svc_ref"); url_plain=$(page "$p_ours" "$svc_plain")
+  url_ours=$(page "$p_ours" "$svc_ours"); url_ref=$(page "$p_ref" "$svc_ref"); url_nothing=$(page "$p_nothing" "$svc_nothing")
   cookie=$(head -n 1 "$work/cookies.txt")
   # Each page must show the VM (a started VM: state badge, console) before anything is timed.
   curl -s -H "Cookie: $cookie" "$url_ours" > "$work/logs/page-ours.html"
   curl -s -H "Cookie: $cookie" "$url_ref" > "$work/logs/page-ref.html"
-  curl -s -H "Cookie: $cookie" "$url_plain" > "$work/logs/page-plain.html"
+  curl -s -H "Cookie: $cookie" "$url_nothing" > "$work/logs/page-nothing.html"
   for v in ours ref; do
     grep -q 'katapult-overview' "$work/logs/page-$v.html" && grep -q 'data-katapult-action="console"' "$work/logs/page-$v.html" \
       || die "the $v page does not show the VM (see $OUT/logs/page-$v.html)" "$work/logs/fpm-main-php.log"
   done
-  grep -q 'id="productStatus"' "$work/logs/page-plain.html" || die "the plain page did not render" "$work/logs/fpm-main-php.log"
+  grep -q 'nothing-panel' "$work/logs/page-nothing.html" || die "the page of the module doing nothing did not render (see $OUT/logs/page-nothing.html)" "$work/logs/fpm-main-php.log"
 fi
 
 if ! skipped page; then
@@ -331,9 +332,7 @@ if ! skipped page; then
     for r in $(seq 1 "$PAGE_REPS"); do
       wrk_page "$res/page-ours-c$c-r$r.json" "$url_ours" "$c" "$PAGE_SECONDS"
       wrk_page "$res/page-ref-c$c-r$r.json" "$url_ref" "$c" "$PAGE_SECONDS"
-      if [[ $c == 1 ]]; then
-        wrk_page "$res/page-plain-c$c-r$r.json" "$url_plain" "$c" "$PAGE_SECONDS"
-      fi
+      wrk_page "$res/page-nothing-c$c-r$r.json" "$url_nothing" "$c" "$PAGE_SECONDS"
     done
   done
   log "client area: the module functions alone, in one process"

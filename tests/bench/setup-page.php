@@ -1,12 +1,12 @@
 <?php
 /**
  * `make bench`, client-area page: a scratch WHMCS stand-in (WHMCS_DB_DSN, WHMCS_ROOTDIR) with one
- * client and three Active services on the simulator (KATAPULT_API_URL, CA in katapult.ca_file):
+ * client and four Active services on the simulator (KATAPULT_API_URL, CA in katapult.ca_file):
  *  - ours:  product module `katapult`, its VM built through CreateAccount and the cron;
  *  - ref:   product module `katapultref` (tests/bench/reference), its VM built the same way, then
  *           the service moved to the reference's product: the datastore rows ours wrote are the
  *           PHP module's own format, which the reference reads;
- *  - plain: a product without a module (the stand-in's page alone, as a baseline).
+ *  - nothing: product module `nothing` (tests/bench/nothing), which does nothing: the page's floor.
  * The reference's API key is stored as the PHP module stored it (encrypt()ed api_v1_key).
  * Prints one JSON line: service ids, VM ids, the client's login.
  */
@@ -27,7 +27,7 @@ $password = 'bench-password';
 $settings = ['configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'];
 $ours = Fixtures::product(['name' => 'Cloud Server S', 'servertype' => 'katapult'] + $settings);
 $ref = Fixtures::product(['name' => 'Cloud Server S (PHP reference)', 'servertype' => 'katapultref'] + $settings);
-$plain = Fixtures::product(['name' => 'Plain hosting', 'servertype' => '']);
+$nothing = Fixtures::product(['name' => 'Cloud Server S (a module doing nothing)', 'servertype' => 'nothing']);
 Fixtures::server();
 $_POST = ['katapult_api_key' => 'sim-token', 'katapult_parent_organization' => ''];
 run_hook('AdminProductConfigFieldsSave', ['pid' => $ours->id]);
@@ -38,7 +38,7 @@ $client = Fixtures::client(['firstname' => 'Bench', 'lastname' => 'Mark', 'email
 $common = ['firstpaymentamount' => '12.00', 'amount' => '10.00', 'billingcycle' => 'Monthly'];
 $serviceOurs = Fixtures::service($client, $ours, ['domain' => 'ours.example.com'] + $common);
 $serviceRef = Fixtures::service($client, $ours, ['domain' => 'reference.example.com'] + $common);
-$servicePlain = Fixtures::service($client, $plain, ['domain' => 'plain.example.com', 'domainstatus' => 'Active',
+$serviceNothing = Fixtures::service($client, $nothing, ['domain' => 'nothing.example.com', 'domainstatus' => 'Active',
     'dedicatedip' => '192.0.2.10'] + $common);
 
 foreach ([$serviceOurs, $serviceRef] as $service) {
@@ -66,7 +66,7 @@ echo json_encode([
     'password' => $password,
     'ours' => (int) $serviceOurs->id,
     'ref' => (int) $serviceRef->id,
-    'plain' => (int) $servicePlain->id,
+    'nothing' => (int) $serviceNothing->id,
     'vmOurs' => $vmOf((int) $serviceOurs->id),
     'vmRef' => $vmOf((int) $serviceRef->id),
 ]), "\n";
