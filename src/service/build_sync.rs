@@ -357,12 +357,15 @@ impl<'a> Window<'a> {
 }
 
 /// Whether the window, as last seen, still holds `wanted` requests beyond the reserve. Before
-/// any answer told the limit, it does.
+/// any answer told the limit (or when it says none is permitted, which is no limit we can
+/// pace by), it does.
 fn has_room(limit: Option<RateLimit>, wanted: u32) -> bool {
-    limit.is_none_or(|limit| {
-        let reserve = (f64::from(limit.permitted) * RATE_LIMIT_RESERVE).ceil() as u32;
-        limit.remaining >= reserve.saturating_add(wanted)
-    })
+    limit
+        .filter(|limit| limit.permitted > 0)
+        .is_none_or(|limit| {
+            let reserve = (f64::from(limit.permitted) * RATE_LIMIT_RESERVE).ceil() as u32;
+            limit.remaining >= reserve.saturating_add(wanted)
+        })
 }
 
 /// Asks Katapult about one build; `build_answered` runs once the build's own request is done.
