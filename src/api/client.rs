@@ -46,16 +46,9 @@ impl Client {
             // the parent, so they are leaked on purpose (once per fork).
             std::mem::forget(guard.take());
         }
-        let pool = guard.get_or_insert_with(|| ProcessPool {
-            pid,
-            clients: HashMap::new(),
-        });
-        if let Some(client) = pool.clients.get(settings) {
-            return Ok(Arc::clone(client));
-        }
-        let client = Arc::new(Client::new(settings.clone())?);
-        pool.clients.insert(settings.clone(), Arc::clone(&client));
-        Ok(client)
+        guard
+            .get_or_insert_with(|| ProcessPool::new(pid))
+            .client(settings)
     }
 
     pub fn settings(&self) -> &ApiSettings {
@@ -112,9 +105,49 @@ impl Client {
     }
 }
 
+/// The most clients one process keeps. WHMCS uses one key, so one is the rule; a PHP developer's
+/// script going through many keys would otherwise keep a client (and its I/O thread) per key.
+const MAX_SHARED_CLIENTS: usize = 8;
+
+/// A process's clients, each with when it was last handed out (a count, not a time).
 struct ProcessPool {
     pid: u32,
-    clients: HashMap<ApiSettings, Arc<Client>>,
+    clients: HashMap<ApiSettings, (Arc<Client>, u64)>,
+    handed_out: u64,
+}
+
+impl ProcessPool {
+    fn new(pid: u32) -> Self {
+        Self {
+            pid,
+            clients: HashMap::new(),
+            handed_out: 0,
+        }
+    }
+
+    /// The client for these settings, made when missing; past `MAX_SHARED_CLIENTS`, the one
+    /// least recently handed out is let go (its holders keep it until they drop it).
+    fn client(&mut self, settings: &ApiSettings) -> Result<Arc<Client>, ApiError> {
+        self.handed_out += 1;
+        if let Some((client, last)) = self.clients.get_mut(settings) {
+            *last = self.handed_out;
+            return Ok(Arc::clone(client));
+        }
+        let client = Arc::new(Client::new(settings.clone())?);
+        if self.clients.len() >= MAX_SHARED_CLIENTS {
+            let stalest = self
+                .clients
+                .iter()
+                .min_by_key(|(_, (_, last))| *last)
+                .map(|(settings, _)| settings.clone());
+            if let Some(stalest) = stalest {
+                self.clients.remove(&stalest);
+            }
+        }
+        self.clients
+            .insert(settings.clone(), (Arc::clone(&client), self.handed_out));
+        Ok(client)
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +162,36 @@ mod tests {
         let first = Client::shared(&a).unwrap();
         assert!(Arc::ptr_eq(&first, &Client::shared(&a).unwrap()));
         assert!(!Arc::ptr_eq(&first, &Client::shared(&b).unwrap()));
+    }
+
+    #[test]
+    fn a_process_keeps_a_bounded_number_of_clients_and_lets_the_stalest_go() {
+        let settings = |n: usize| {
+            ApiSettings::new(
+                "http://127.0.0.1:9/core/v1",
+                ApiToken::new(format!("key-{n}")),
+            )
+        };
+        let mut pool = ProcessPool::new(std::process::id());
+        let held: Vec<_> = (0..MAX_SHARED_CLIENTS)
+            .map(|n| pool.client(&settings(n)).unwrap())
+            .collect();
+        // Keys 0, 1 and 2 are used again, so key 3 is now the stalest.
+        for (n, client) in held.iter().enumerate().take(3) {
+            assert!(Arc::ptr_eq(client, &pool.client(&settings(n)).unwrap()));
+        }
+        pool.client(&settings(MAX_SHARED_CLIENTS)).unwrap();
+        assert_eq!(pool.clients.len(), MAX_SHARED_CLIENTS);
+        assert!(
+            !pool.clients.contains_key(&settings(3)),
+            "the stalest is let go"
+        );
+        for n in (0..MAX_SHARED_CLIENTS + 1).filter(|&n| n != 3) {
+            assert!(pool.clients.contains_key(&settings(n)), "key {n}");
+        }
+        // Its holder keeps it; asked for again, the pool makes a new one.
+        assert_eq!(Arc::strong_count(&held[3]), 1);
+        assert!(!Arc::ptr_eq(&held[3], &pool.client(&settings(3)).unwrap()));
     }
 
     #[test]
