@@ -1,7 +1,7 @@
 //! JSON values to PHP values and back: API objects reach PHP as plain arrays, in API order.
 
 use ext_php_rs::boxed::ZBox;
-use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
@@ -110,10 +110,9 @@ pub fn table_to_json(
     objects: Objects,
 ) -> Result<Value, String> {
     let entries = entries(table)?;
-    let is_list = entries
-        .iter()
-        .enumerate()
-        .all(|(index, (key, _))| matches!(key, Key::Index(i) if usize::try_from(*i) == Ok(index)));
+    let is_list = entries.iter().enumerate().all(
+        |(index, (key, _))| matches!(key, ArrayKey::Long(i) if usize::try_from(*i) == Ok(index)),
+    );
     if is_list {
         return entries
             .into_iter()
@@ -128,31 +127,16 @@ pub fn table_to_json(
     Ok(Value::Object(object))
 }
 
-/// A PHP array key.
-pub enum Key {
-    Index(i64),
-    Name(String),
-}
-
-impl std::fmt::Display for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Key::Index(index) => write!(f, "{index}"),
-            Key::Name(name) => f.write_str(name),
-        }
-    }
-}
-
 /// The entries of a PHP array, in order. Not `iter()`, `values()` or `has_sequential_keys()`:
 /// ext-php-rs 0.16 panics in those ("Invalid array key!") on a string key that is not UTF-8,
 /// which any PHP code can make (`["\xff" => 1]`). `next_zval` hands the key over as a zval.
-pub fn entries(table: &ZendHashTable) -> Result<Vec<(Key, &Zval)>, String> {
+pub fn entries(table: &ZendHashTable) -> Result<Vec<(ArrayKey<'static>, &Zval)>, String> {
     let mut iter = table.iter();
     let mut entries = Vec::with_capacity(table.len());
     while let Some((key, value)) = iter.next_zval() {
         let key = match key.long() {
-            Some(index) => Key::Index(index),
-            None => Key::Name(
+            Some(index) => ArrayKey::Long(index),
+            None => ArrayKey::String(
                 key.str()
                     .ok_or("an array key that is not valid UTF-8 was given")?
                     .to_string(),
