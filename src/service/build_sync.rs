@@ -125,22 +125,18 @@ fn sync(
         .into_iter()
         .filter(|service| service.links.build_pending())
         .collect();
-    let mut report = resume_announcements(ctx, store, &locks, due);
-    report.add(&settle(ctx, store, &locks, pending, concurrency)?);
+    let announced = resume_announcements(ctx, store, &locks, due);
+    let mut report = settle(ctx, store, &locks, pending, concurrency)?;
+    report.resumed = announced.resumed;
+    report.errors += announced.errors;
     Ok(report)
 }
 
-impl SyncReport {
-    fn add(&mut self, other: &SyncReport) {
-        self.checked += other.checked;
-        self.built += other.built;
-        self.failed += other.failed;
-        self.timed_out += other.timed_out;
-        self.still_building += other.still_building;
-        self.errors += other.errors;
-        self.deferred += other.deferred;
-        self.resumed += other.resumed;
-    }
+/// What resuming the due announcements did.
+#[derive(Default)]
+struct Announced {
+    resumed: usize,
+    errors: usize,
 }
 
 /// Announces the built VMs a stopped run left due (see the module's notes).
@@ -149,8 +145,8 @@ fn resume_announcements(
     store: &DataStore<'_>,
     locks: &Locks<'_>,
     due: Vec<Pending>,
-) -> SyncReport {
-    let mut report = SyncReport::default();
+) -> Announced {
+    let mut report = Announced::default();
     for item in &due {
         let resumed = claimed(ctx, store, locks, item, announcement_due, || {
             log(
