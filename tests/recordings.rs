@@ -1,5 +1,6 @@
-//! Every response body in the shared Katapult recordings decodes into the typed structs of its
-//! endpoint: the go-katapult fixtures and the real terraform cassettes, plus any folder of
+//! Every response body in the Katapult recordings kept in `tests/data/katapult-api` decodes into
+//! the typed structs of its endpoint: the go-katapult fixtures and the real terraform cassettes,
+//! plus any folder of
 //! cassettes named in KATAPULT_EXTRA_RECORDINGS (colon-separated), so a new recording dropped in
 //! is checked too. Endpoints a WHMCS module does not use are declared out of scope below and
 //! only checked to be JSON; a route in neither list fails the test, so nothing slips by unread.
@@ -195,8 +196,8 @@ const FIXTURES: &[(&str, Decoder)] = &[
     ("virtual_machine_network_interface", json_only),
 ];
 
-fn shared_examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/katapult-api/examples")
+fn recorded_examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/katapult-api/examples")
 }
 
 fn route_for(method: &str, path: &str) -> Option<Decoder> {
@@ -317,9 +318,9 @@ fn check_cassettes(dir: &Path) -> (usize, Vec<String>) {
 
 #[test]
 fn every_fixture_decodes_into_its_endpoint_type() {
-    let dir = shared_examples().join("go-katapult-fixtures");
+    let dir = recorded_examples().join("go-katapult-fixtures");
     let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("shared fixtures")
+        .expect("the go-katapult fixtures in tests/data/katapult-api")
         .flatten()
         .map(|e| e.path())
         .collect();
@@ -355,7 +356,7 @@ fn every_fixture_decodes_into_its_endpoint_type() {
 
 #[test]
 fn every_recorded_cassette_response_decodes() {
-    let (decoded, problems) = check_cassettes(&shared_examples().join("terraform-cassettes"));
+    let (decoded, problems) = check_cassettes(&recorded_examples().join("terraform-cassettes"));
     println!("cassette responses decoded: {decoded}");
     assert!(decoded > 200, "only {decoded} recorded responses found");
     assert!(

@@ -50,7 +50,7 @@ fn convert(v: &mut Value) {
 impl Spec {
     fn load() -> Spec {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/katapult-api/katapult-core-openapi.json");
+            .join("../data/katapult-api/katapult-core-openapi.json");
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
         let mut doc: Value = serde_json::from_str(&text).unwrap();
