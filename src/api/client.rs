@@ -80,7 +80,7 @@ impl Client {
         self.transport.call(method, path, &[], Some(&body), repeat)
     }
 
-    /// Every item of a paginated list, page by page (REFERENCE §1.4), never cut at one page.
+    /// Every item of a paginated list, page by page (`page`/`per_page`, until `pagination.total_pages`), never cut at one page.
     pub(crate) fn get_all<P: Page + DeserializeOwned>(
         &self,
         path: &str,

@@ -1,4 +1,5 @@
-//! Lookups: how the API finds one object (REFERENCE §1.3).
+//! Lookups: how the API finds one object (a `_` path segment and one `object[key]=value`
+//! argument, e.g. `/virtual_machines/_?virtual_machine[id]=vm_…`).
 //!
 //! Paths carry the `_` placeholder; the object is named by exactly one lookup key, in the query
 //! string for GET (`virtual_machine[id]=vm_…`) and in the JSON body for writes

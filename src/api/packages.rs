@@ -30,7 +30,7 @@ pub struct VirtualMachinePackage {
 
 impl VirtualMachinePackage {
     /// Moving from `self` to `target` takes resources away, which Katapult only does to a
-    /// stopped VM (REFERENCE §8.4).
+    /// stopped VM (the API refuses to shrink a running one).
     pub fn is_downgrade_to(&self, target: &VirtualMachinePackage) -> bool {
         let less =
             |from: Option<u32>, to: Option<u32>| matches!((from, to), (Some(f), Some(t)) if t < f);

@@ -1,4 +1,4 @@
-//! Paginated lists (REFERENCE §1.4).
+//! Paginated lists: `page` and `per_page` arguments, a `pagination` object in the answer.
 
 use serde::{Deserialize, Serialize};
 

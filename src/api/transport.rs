@@ -31,7 +31,7 @@ pub(crate) enum Repeat {
 
 /// Below this share of the permitted requests left in the API's window, calls are spaced out.
 const RATE_LIMIT_LOW_WATER: f64 = 0.1;
-/// The API's rate-limit window (REFERENCE §1.6: "requests per minute").
+/// The API's rate-limit window (its 429 detail: `total_permitted` "requests per minute").
 const RATE_LIMIT_WINDOW: Duration = Duration::from_secs(60);
 /// The longest pause pacing adds before one request.
 const MAX_PACING_DELAY: Duration = Duration::from_secs(2);

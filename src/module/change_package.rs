@@ -1,7 +1,7 @@
 //! `katapult_ChangePackage()`: after an upgrade or downgrade, the VM follows the service.
 //!
 //! The story: the VM moves to the service's package (the client's "Package" option, else the
-//! product's). An upgrade happens while it runs; a downgrade needs it stopped (REFERENCE §8.4),
+//! product's). An upgrade happens while it runs; a downgrade needs it stopped (Katapult shrinks no running VM),
 //! so the VM is shut down (stopped after the grace period), resized, and started again. Then, if
 //! the client chose a larger "Custom Disk Size (GB)", the system disk grows to it, online
 //! (Katapult cannot shrink a disk: a smaller choice is reported, not attempted).

@@ -1,5 +1,5 @@
 //! `katapult_SuspendAccount()`: the VM is shut down gracefully, and stopped if it has not shut
-//! down within the grace period. Katapult has no suspend of its own (REFERENCE §8.6).
+//! down within the grace period. Katapult has no suspend of its own for a VM.
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! The Katapult error envelope: `{"error":{"code","description","detail"}}` with
-//! `X-Api-Schema: json-error` (REFERENCE §1.5, §6).
+//! `X-Api-Schema: json-error`.
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

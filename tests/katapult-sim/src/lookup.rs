@@ -1,6 +1,6 @@
 //! Apia argument handling: Rack-style query parameters deep-merged with the JSON
 //! body (body wins), lookup objects that need exactly one key, path-segment
-//! fallback, and pagination arguments (REFERENCE §1.3, §1.4).
+//! fallback, and pagination arguments.
 
 use crate::errors::{ApiError, ApiResult};
 use percent_encoding::percent_decode_str;

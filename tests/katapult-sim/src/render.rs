@@ -1,4 +1,4 @@
-//! JSON shapes of the simulator's objects, as LIVE returns them (REFERENCE §2–§5).
+//! JSON shapes of the simulator's objects, as LIVE returns them (the recorded shapes, where they differ from the spec).
 
 use crate::state::{Annotations, Build, Disk, Ip, Org, State, Task, TrashObject, Vm};
 use serde_json::{json, Value};

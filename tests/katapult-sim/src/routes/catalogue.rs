@@ -1,4 +1,4 @@
-//! Read-only catalogue: data centers, zones, packages, disk templates (REFERENCE §3).
+//! Read-only catalogue: data centers, zones, packages, disk templates.
 
 use super::organizations::{find_org, ORG_KEYS};
 use super::{ok, ApiArgs, Sim};

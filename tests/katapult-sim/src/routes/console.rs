@@ -1,4 +1,4 @@
-//! Console (VNC) sessions (REFERENCE §4.7). The real URL format was never recorded,
+//! Console (VNC) sessions. The real URL format was never recorded,
 //! so sessions point at a small page this simulator serves itself.
 
 use super::vms::find_vm;

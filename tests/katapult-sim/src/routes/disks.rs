@@ -1,4 +1,4 @@
-//! Disks of built VMs: list, get, grow (REFERENCE §4.8, §4.10).
+//! Disks of built VMs: list, get, grow.
 
 use super::vms::find_vm;
 use super::{ok, ApiArgs, Sim};

@@ -1,4 +1,4 @@
-//! IP addresses and reverse DNS (REFERENCE §5).
+//! IP addresses and reverse DNS.
 
 use super::organizations::find_org;
 use super::{ok, ApiArgs, Sim};
@@ -36,7 +36,7 @@ pub async fn list(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
 }
 
 fn allocation(st: &State, ip: &Ip) -> Value {
-    // LIVE shape `{type, value{id,name}}`, not the spec's `{id,name}` (REFERENCE §9).
+    // LIVE shape `{type, value{id,name}}`, not the spec's `{id,name}` (as recorded).
     ip.vm_id
         .as_deref()
         .and_then(|id| st.vms.iter().find(|v| v.id == id))

@@ -1,4 +1,4 @@
-//! Organizations and managed organizations (REFERENCE §2).
+//! Organizations and managed organizations.
 
 use super::{created, ok, ApiArgs, Sim};
 use crate::errors::{ApiError, ApiResult};

@@ -1,4 +1,4 @@
-//! Task status (REFERENCE §4.6).
+//! Task status.
 
 use super::{ok, ApiArgs, Sim};
 use crate::errors::{ApiError, ApiResult};

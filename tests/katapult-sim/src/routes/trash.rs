@@ -1,4 +1,4 @@
-//! Trash objects: inspect and purge (REFERENCE §4.9).
+//! Trash objects: inspect and purge.
 
 use super::{ok, ApiArgs, Sim};
 use crate::errors::{ApiError, ApiResult};

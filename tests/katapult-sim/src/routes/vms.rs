@@ -1,4 +1,4 @@
-//! Virtual machines: build, build status, list, get, power, package, delete (REFERENCE §4).
+//! Virtual machines: build, build status, list, get, power, package, delete.
 
 use super::organizations::find_org;
 use super::{created, ok, ApiArgs, Sim};

@@ -1,7 +1,7 @@
 //! Conformance: drive every endpoint the simulator serves and validate each
 //! response body against the OpenAPI 3.0 schema for that operation and status.
 //!
-//! Tolerated, and only these (REFERENCE §1.5, §9):
+//! Tolerated, and only these (the recorded API differs from the spec here):
 //! - error bodies are wrapped in `{"error": …}` on the wire; the spec describes the inner object;
 //! - Apia framework errors (`invalid_argument`, `missing_required_argument`, `invalid_json_body`,
 //!   `route_not_found`, `unhandled_exception`) are not listed per operation; they are checked
