@@ -2,11 +2,12 @@
 
 mod support;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use chrono::{TimeZone, Utc};
 use katapult::store::datastore::carbon;
 use katapult::store::locks::{owner_label, Locks};
+use katapult::store::sql::transaction;
 use katapult::store::{
     DataStore, Dialect, Owner, PhpValue, Row, Sql, SqlError, SqlValue, StoreError,
 };
@@ -284,13 +285,27 @@ fn a_corrupt_value_is_a_clear_error() {
     assert!(matches!(error, StoreError::Corrupt { .. }), "{error}");
 }
 
-/// A database whose INSERTs fail, recording the transaction calls.
-struct FailingInserts {
+/// A database that fails as told (every INSERT, or the first commits with SQLite's busy
+/// error), recording the transaction calls.
+struct Faulty {
     inner: Sqlite,
     calls: RefCell<Vec<&'static str>>,
+    fail_inserts: bool,
+    busy_commits: Cell<u32>,
 }
 
-impl Sql for FailingInserts {
+impl Faulty {
+    fn new(fail_inserts: bool, busy_commits: u32) -> Self {
+        Faulty {
+            inner: database(),
+            calls: RefCell::new(vec![]),
+            fail_inserts,
+            busy_commits: Cell::new(busy_commits),
+        }
+    }
+}
+
+impl Sql for Faulty {
     fn dialect(&self) -> Dialect {
         self.inner.dialect()
     }
@@ -298,7 +313,7 @@ impl Sql for FailingInserts {
         self.inner.query(sql, params)
     }
     fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, SqlError> {
-        if sql.starts_with("INSERT") {
+        if self.fail_inserts && sql.starts_with("INSERT") {
             return Err(SqlError("disk full".into()));
         }
         self.inner.execute(sql, params)
@@ -313,6 +328,12 @@ impl Sql for FailingInserts {
     }
     fn commit(&self) -> Result<(), SqlError> {
         self.calls.borrow_mut().push("commit");
+        if self.busy_commits.get() > 0 {
+            self.busy_commits.set(self.busy_commits.get() - 1);
+            return Err(SqlError(
+                "SQLSTATE[HY000]: General error: 5 database is locked".into(),
+            ));
+        }
         self.inner.commit()
     }
     fn rollback(&self) -> Result<(), SqlError> {
@@ -323,10 +344,7 @@ impl Sql for FailingInserts {
 
 #[test]
 fn a_failed_write_is_rolled_back_and_reported() {
-    let db = FailingInserts {
-        inner: database(),
-        calls: RefCell::new(vec![]),
-    };
+    let db = Faulty::new(true, 0);
     let store = DataStore::open(&db).unwrap();
     let error = store
         .set_text(Owner::Service(1), "vm_id", "vm_a", None, now())
@@ -334,6 +352,77 @@ fn a_failed_write_is_rolled_back_and_reported() {
     assert_eq!(error.to_string(), "database error: disk full");
     assert_eq!(*db.calls.borrow(), vec!["begin", "rollback"]);
     assert!(db.inner.0.is_autocommit(), "no transaction left open");
+}
+
+#[test]
+fn a_transaction_that_meets_a_busy_database_runs_again_whole() {
+    let db = Faulty::new(false, 2);
+    let store = DataStore::open(&db).unwrap();
+    let runs = Cell::new(0);
+    transaction(&db, || {
+        runs.set(runs.get() + 1);
+        store.set_text(
+            Owner::Service(1),
+            "vm_id",
+            &format!("vm_{}", runs.get()),
+            None,
+            now(),
+        )
+    })
+    .unwrap();
+    assert_eq!(runs.get(), 3, "two busy commits, then the third run lands");
+    let calls = db.calls.borrow();
+    assert_eq!(calls.iter().filter(|c| **c == "rollback").count(), 2);
+    assert_eq!(calls.last(), Some(&"commit"));
+    assert_eq!(
+        store
+            .get_text(Owner::Service(1), "vm_id")
+            .unwrap()
+            .as_deref(),
+        Some("vm_3"),
+        "the last run's writes, once"
+    );
+}
+
+#[test]
+fn a_busy_database_inside_someone_elses_transaction_is_theirs_to_retry() {
+    let db = Faulty::new(false, 0);
+    let runs = Cell::new(0);
+    db.inner.execute("BEGIN", &[]).unwrap();
+    let error = transaction(&db, || {
+        runs.set(runs.get() + 1);
+        Err::<(), _>(SqlError(
+            "SQLSTATE[HY000]: General error: 5 database is locked".into(),
+        ))
+    })
+    .unwrap_err();
+    assert!(error.is_transient());
+    assert_eq!(runs.get(), 1, "not run again inside the outer transaction");
+    assert!(
+        !db.inner.0.is_autocommit(),
+        "the outer transaction is left to its owner"
+    );
+}
+
+#[test]
+fn a_lasting_or_permanent_failure_is_not_tried_forever() {
+    let db = Faulty::new(false, 100);
+    let runs = Cell::new(0);
+    let error = transaction(&db, || {
+        runs.set(runs.get() + 1);
+        Ok::<_, SqlError>(())
+    })
+    .unwrap_err();
+    assert!(error.is_transient());
+    assert_eq!(runs.get(), 4, "a few attempts, then the error");
+    let db = Faulty::new(true, 0);
+    let runs = Cell::new(0);
+    transaction(&db, || {
+        runs.set(runs.get() + 1);
+        db.execute("INSERT INTO nothing VALUES (1)", &[])
+    })
+    .unwrap_err();
+    assert_eq!(runs.get(), 1, "a permanent error is reported at once");
 }
 
 #[test]

@@ -636,7 +636,7 @@ fn mark(
     item: &Pending,
     key: &str,
     message: &str,
-    then: impl FnOnce(),
+    then: impl Fn(),
 ) -> Result<(), ModuleError> {
     transaction(ctx.sql, || {
         store.set_time(Owner::Service(item.service_id), key, ctx.now, ctx.now)?;

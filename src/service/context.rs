@@ -32,9 +32,9 @@ pub enum ModuleError {
     NoParentOrganization,
 }
 
-impl ModuleError {
+impl crate::store::MaybeTransient for ModuleError {
     /// A database conflict worth one more try (see `SqlError::is_transient`).
-    pub fn is_transient(&self) -> bool {
+    fn is_transient(&self) -> bool {
         matches!(self, ModuleError::Store(StoreError::Sql(error)) if error.is_transient())
     }
 }

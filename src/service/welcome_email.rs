@@ -8,29 +8,21 @@ use serde_json::{json, Value};
 
 use super::context::{Context, ModuleError};
 use super::links::{ServiceLinks, WELCOME_EMAIL_HELD};
+use crate::store::sql::transaction;
 use crate::store::{Owner, SqlValue};
 
 /// configoption4: send the welcome email at once, as WHMCS does by default (empty: it waits).
 pub const SEND_AT_ONCE_OPTION: usize = 4;
 
-/// What the hook returns to WHMCS: nothing, extra merge fields, or `abortsend`. A deadlock with
-/// a cron run writing beside it is the database's "try again", and is tried again: otherwise the
-/// email would go out before the VM exists.
+/// What the hook returns to WHMCS: nothing, extra merge fields, or `abortsend`. In a transaction
+/// of its own (or the build sync's, when it sends a held email), so a deadlock with a cron run
+/// writing beside it is tried again whole: otherwise the email would go out before the VM exists.
 pub fn email_pre_send(
     ctx: &Context<'_>,
     template: &str,
     service_id: u64,
 ) -> Result<Value, ModuleError> {
-    let mut attempt = 1;
-    loop {
-        match hold_or_fill(ctx, template, service_id) {
-            Err(error) if error.is_transient() && attempt < 4 => {
-                std::thread::sleep(std::time::Duration::from_millis(25 << attempt));
-                attempt += 1;
-            }
-            answer => return answer,
-        }
-    }
+    transaction(ctx.sql, || hold_or_fill(ctx, template, service_id))
 }
 
 fn hold_or_fill(ctx: &Context<'_>, template: &str, service_id: u64) -> Result<Value, ModuleError> {

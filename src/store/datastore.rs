@@ -65,6 +65,12 @@ pub enum StoreError {
     Corrupt { key: String, reason: String },
 }
 
+impl super::sql::MaybeTransient for StoreError {
+    fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Sql(error) if error.is_transient())
+    }
+}
+
 impl StoreError {
     fn corrupt(key: &str, reason: impl ToString) -> Self {
         StoreError::Corrupt {

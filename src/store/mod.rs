@@ -10,4 +10,4 @@ pub mod sql;
 
 pub use datastore::{DataStore, Owner, StoreError};
 pub use php_value::PhpValue;
-pub use sql::{Dialect, Row, Sql, SqlError, SqlValue};
+pub use sql::{Dialect, MaybeTransient, Row, Sql, SqlError, SqlValue};

@@ -120,26 +120,52 @@ pub fn ensure_table(sql: &dyn Sql, table: &str, create: &[&str]) -> Result<(), S
     Ok(())
 }
 
-/// Runs `work` in a transaction: all of its changes land, or none do.
-pub fn transaction<T, E: From<SqlError>>(
+/// An error that may be the database's "try again" (see `SqlError::is_transient`).
+pub trait MaybeTransient {
+    fn is_transient(&self) -> bool;
+}
+
+impl MaybeTransient for SqlError {
+    fn is_transient(&self) -> bool {
+        SqlError::is_transient(self)
+    }
+}
+
+/// How often a transaction that meets a transient conflict is run in all.
+const TRANSACTION_ATTEMPTS: u32 = 4;
+
+/// Runs `work` in a transaction: all of its changes land, or none do. When this call opened the
+/// transaction and it meets a deadlock or a busy database (in the work or at commit), everything
+/// is rolled back and `work` runs again whole, a few times, after a short pause: its writes,
+/// those of the hooks it runs included, then happen once. Inside a transaction someone else
+/// opened, the error goes to them: only the outermost transaction can be run again.
+pub fn transaction<T, E: From<SqlError> + MaybeTransient>(
     sql: &dyn Sql,
-    work: impl FnOnce() -> Result<T, E>,
+    mut work: impl FnMut() -> Result<T, E>,
 ) -> Result<T, E> {
-    let opened = sql.begin()?;
-    match work() {
-        Ok(value) => {
+    let mut attempt = 1;
+    loop {
+        let opened = sql.begin()?;
+        let outcome = work().and_then(|value| {
             if opened {
                 sql.commit()?;
             }
             Ok(value)
-        }
-        Err(error) => {
-            if opened {
-                // The work's error is the one worth reporting; a failed rollback ends the
-                // transaction anyway when the connection drops it.
-                let _ = sql.rollback();
+        });
+        match outcome {
+            Ok(value) => return Ok(value),
+            Err(error) => {
+                if opened {
+                    // The work's error is the one worth reporting; a failed rollback ends the
+                    // transaction anyway when the connection drops it.
+                    let _ = sql.rollback();
+                }
+                if !(opened && error.is_transient() && attempt < TRANSACTION_ATTEMPTS) {
+                    return Err(error);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(25 << attempt));
+                attempt += 1;
             }
-            Err(error)
         }
     }
 }
