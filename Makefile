@@ -1,7 +1,8 @@
 # Katapult for WHMCS, native PHP extension.
 #   make demo     the module's main job on the embedded default (simulator + client)
-#   make test     every test suite, ending with "tests: N passed, N failed"
+#   make test     every test suite, ending with "tests: N passed, N failed, N skipped"
 #   make bench    ours against the PHP reference (BENCHMARKS.md); about 10 minutes
+#   make profile  where our client-area call's own work goes (perf; part 4 of make bench alone)
 #   make fuzz     each fuzz target for FUZZ_SECONDS (default 60); report in target/fuzz-report.json
 #   make soak     500 services through faults, SIGKILLed crons and simulator restarts (RELIABILITY.md)
 #   make install  WHMCS_DIR=/path/to/whmcs: build, install the extension, copy the module
@@ -10,7 +11,7 @@ EXT := target/release/libkatapult.so
 SIM := target/release/katapult-sim
 PHP_CONFIG ?= php-config
 
-.PHONY: all deps build test bench soak fuzz demo stubs install lint clean
+.PHONY: all deps build test bench profile soak fuzz demo stubs install lint clean
 
 all: build
 
@@ -31,6 +32,10 @@ demo: build
 # Benchmarks: ours against the PHP reference, printed and written to target/bench/ (not in `make test`).
 bench: build
 	@tests/bench/run.sh
+
+# The profile of make bench alone (perf, DWARF call graphs): where katapult_ClientArea's time goes.
+profile: build
+	@BENCH_SKIP="page footprint sync limited" tests/bench/run.sh
 
 # The fault-and-crash soak at full size (RELIABILITY.md): 500 services on MariaDB.
 soak: build

@@ -5,7 +5,7 @@
  * reference's `katapultref` for the reference's run), N Active services; for each a build
  * requested from the simulator directly (POST …/virtual_machines/build, 32 at a time, with the
  * set-up tokens given, so the sync's own token keeps its whole rate-limit budget) and the
- * datastore rows CreateAccount leaves, in the PHP module's format (INCUMBENT §10.2): vm_build_id
+ * datastore rows CreateAccount leaves, in the PHP module's format: vm_build_id
  * (value_index = the build id) and vm_build_started_at (a Carbon). Ours' API key is saved through
  * the product's Other tab (the extension is needed), the reference's as the PHP module stored it.
  *

@@ -6,8 +6,11 @@
  * the simulator's VM GET on one kept-alive connection (PHP's curl), for "our time minus the
  * simulator's". Both modules are loaded here (each call is its own module's work).
  *
- * Usage: php -d extension=… -d katapult.ca_file=… inproc.php SETUP_JSON N
- * Env: as setup-page.php, plus KATAPULT_CA_FILE for the reference and the curl baseline.
+ * Usage: php -d extension=… -d katapult.ca_file=… inproc.php SETUP_JSON N [ours]
+ * With `ours`, only katapult_ClientArea() is called (what `make profile` records).
+ * Env: as setup-page.php, plus KATAPULT_CA_FILE for the reference and the curl baseline;
+ * BENCH_IDLE_MS (default 0) sleeps that long before each timed call, as a PHP-FPM worker sits idle
+ * between pages (caches go cold).
  * Prints one JSON object: per function, p50/p90/p99/mean in ms and the output's size.
  */
 
@@ -19,6 +22,8 @@ require dirname(__DIR__) . '/whmcs/bootstrap.php';
 
 $setup = json_decode((string) file_get_contents($argv[1]), true, 512, JSON_THROW_ON_ERROR);
 $n = (int) ($argv[2] ?? 300);
+$oursOnly = ($argv[3] ?? '') === 'ours';
+$idleMicroseconds = (int) (1000 * (float) (getenv('BENCH_IDLE_MS') ?: 0));
 $root = dirname(__DIR__, 2);
 define('CLIENTAREA', true);
 $_SESSION = ['uid' => $setup['clientId'], 'Language' => 'english'];
@@ -35,9 +40,13 @@ function stats(array $ms): array
 
 function timed(callable $call, int $n): array
 {
+    global $idleMicroseconds;
     $bytes = strlen((string) $call());   // warm-up: connections, compiled templates
     $ms = [];
     for ($i = 0; $i < $n; $i++) {
+        if ($idleMicroseconds > 0) {
+            usleep($idleMicroseconds);
+        }
         $t = hrtime(true);
         $call();
         $ms[] = (hrtime(true) - $t) / 1e6;
@@ -48,6 +57,10 @@ function timed(callable $call, int $n): array
 $out = [];
 $paramsOurs = ModuleParams::build($setup['ours']);
 $out['ours_ClientArea'] = timed(static fn () => katapult_ClientArea($paramsOurs), $n);
+if ($oursOnly) {
+    echo json_encode($out), "\n";
+    exit(0);
+}
 $paramsRef = ModuleParams::build($setup['ref']);
 $out['ref_ClientArea'] = timed(static function () use ($paramsRef) {
     // Each page is a new PHP request for the reference: its per-request statics start empty.

@@ -112,6 +112,10 @@ if ($concurrencies !== []) {
             $label = ['ours' => 'ours', 'ref' => 'reference', 'nothing' => 'nothing'][$v];
             $lines[] = sprintf('   %-6s %-10s %10s %9s %9s %8d', $c, $label, fmt($row[$v]['rps']),
                 fmt($row[$v]['p50_ms'], 2), fmt($row[$v]['p99_ms'], 2), $row[$v]['errors']);
+            $wrong = array_sum(array_map(fn ($r) => $r['errors']['wrong'] ?? 0, $runs));
+            if ($wrong > 0) {
+                $lines[] = sprintf('   %-6s %-10s %d answers were not the page showing the VM (status or content): these figures do not measure the page', '', '', $wrong);
+            }
         }
         $row['throughput_ratio'] = ratio($row['ours']['rps'] ?? null, $row['ref']['rps'] ?? null);
         $row['p50_ratio_ref_over_ours'] = ratio($row['ref']['p50_ms'] ?? null, $row['ours']['p50_ms'] ?? null);
@@ -234,25 +238,34 @@ if ($rounds !== [] || $rss !== null) {
     $lines[] = '3. Footprint';
     $foot = [];
     if ($rounds !== []) {
-        $with = $without = $diffs = [];
+        // The order of the two commands in a round moves its difference (the second runs on a
+        // warmer machine): the rounds of each order are summarised apart and the two orders
+        // count equally in the figure.
+        $with = $without = [];
+        $diffsByOrder = ['without first' => [], 'with first' => []];
         foreach ($rounds as $round) {
             $byKind = [];
             foreach ($round['results'] as $result) {
                 $byKind[str_contains($result['command'], 'extension=') ? 'with' : 'without'] = $result;
             }
+            $first = str_contains($round['results'][0]['command'], 'extension=') ? 'with first' : 'without first';
             $with = array_merge($with, $byKind['with']['times']);
             $without = array_merge($without, $byKind['without']['times']);
-            $diffs[] = $byKind['with']['median'] - $byKind['without']['median'];
+            $diffsByOrder[$first][] = $byKind['with']['median'] - $byKind['without']['median'];
         }
+        $byOrder = array_map(fn (array $d) => $d === [] ? null : median($d) * 1000, $diffsByOrder);
         $foot['startup'] = ['rounds' => count($rounds), 'runs' => count($with),
+            'rounds_by_order' => array_map('count', $diffsByOrder),
             'without_median_ms' => median($without) * 1000, 'with_median_ms' => median($with) * 1000,
-            'added_ms' => median($diffs) * 1000, 'added_per_round_ms' => array_map(fn ($d) => round($d * 1000, 3), $diffs),
+            'added_by_order_ms' => $byOrder,
+            'added_ms' => in_array(null, $byOrder, true) ? null : array_sum($byOrder) / 2,
+            'added_per_round_ms' => array_map(fn ($d) => array_map(fn ($x) => round($x * 1000, 3), $d), $diffsByOrder),
             'without_min_ms' => min($without) * 1000, 'with_min_ms' => min($with) * 1000, 'added_min_ms' => (min($with) - min($without)) * 1000];
         $st = $foot['startup'];
-        $lines[] = sprintf('   PHP start-up (php -n -r \'\', hyperfine, %d rounds of 20 runs, alternating): %s ms without, %s ms with the extension (medians):',
-            $st['rounds'], fmt($st['without_median_ms'], 2), fmt($st['with_median_ms'], 2));
-        $lines[] = sprintf('      added %s ms (median of the rounds\' differences; per round: %s); fastest runs %s -> %s ms: +%s ms',
-            fmt($st['added_ms'], 2), implode(', ', $st['added_per_round_ms']), fmt($st['without_min_ms'], 2), fmt($st['with_min_ms'], 2), fmt($st['added_min_ms'], 2));
+        $lines[] = sprintf('   PHP start-up (php -n -r \'\', hyperfine, %d rounds of 20 runs, %d in each order): %s ms without, %s ms with the extension (medians):',
+            $st['rounds'], intdiv($st['rounds'], 2), fmt($st['without_median_ms'], 2), fmt($st['with_median_ms'], 2));
+        $lines[] = sprintf('      added %s ms (both orders equally: %s ms with the extension run second, %s ms with it run first); fastest runs %s -> %s ms: +%s ms',
+            fmt($st['added_ms'], 2), fmt($byOrder['without first'], 2), fmt($byOrder['with first'], 2), fmt($st['without_min_ms'], 2), fmt($st['with_min_ms'], 2), fmt($st['added_min_ms'], 2));
     }
     if ($rss !== null) {
         $mb = fn (int $kb): float => $kb / 1024;
@@ -272,6 +285,20 @@ if ($rounds !== [] || $rss !== null) {
             fmt($mb($f['growth_kb']), 2), fmt($mb($f['growth_anon_kb']), 2), verdict($f['growth_kb'] < 1024));
     }
     $report['footprint'] = $foot;
+}
+
+// ---- 4. the profile of our page's own work
+$profile = load("$dir/profile.json");
+if ($profile !== null) {
+    $calls = load("$dir/profile-calls.json");
+    $lines[] = '';
+    $lines[] = sprintf('4. Profile: katapult_ClientArea %s times in one process, zero latency (perf, DWARF call graphs; %s samples, %s lost; the call is %s%% of the process)',
+        $calls['ours_ClientArea']['n'] ?? '?', $profile['samples'] ?? '?', $profile['lost_samples'] ?? '?', fmt($profile['call_share_of_process'], 1));
+    foreach ($profile['pieces'] as $piece) {
+        $lines[] = sprintf('   %-72s %5s%%', $piece['piece'], fmt($piece['share_of_call'], 1));
+    }
+    $lines[] = '   (share of the call, callees included; pieces can nest: the key\'s read includes its SQL)';
+    $report['profile'] = $profile + ['calls' => $calls];
 }
 
 echo implode("\n", $lines), "\n";

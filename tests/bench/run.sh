@@ -7,14 +7,17 @@
 #   2. the build sync: 1,000 pending builds, 50 ms latency, one cron run, with the simulator's rate
 #      limit lifted, then with the real one (1,000 requests a minute) over two runs;
 #   3. footprint: PHP start-up with the extension (hyperfine), RSS a php-fpm worker gains, RSS growth
-#      over 10,000 page requests in one worker.
+#      over 10,000 page requests in one worker;
+#   4. the profile: where our page's own work goes (perf, DWARF call graphs, katapult_ClientArea
+#      1,000 times at zero latency); `make profile` runs this part alone.
 # Prints every figure as a table and writes them as JSON to target/bench/ (latest.json, and one
 # file per run). Never fails on a timing; exits non-zero only when a step could not run.
 # See BENCHMARKS.md. Takes about 10 minutes on 2 cores.
 #
 # Env (all optional): BENCH_PAGE_SECONDS (4), BENCH_PAGE_REPS (3), BENCH_CONCURRENCY ("1 4 16"),
 # BENCH_SYNC_BUILDS (1000), BENCH_SYNC_REPS (3, ours' lifted runs), BENCH_LEAK_REQUESTS (10000),
-# BENCH_SKIP ("page sync limited footprint": the parts to leave out), BENCH_OUT (target/bench),
+# BENCH_PROFILE_CALLS (1000), BENCH_SKIP ("page profile sync limited footprint": the parts to leave
+# out), BENCH_OUT (target/bench),
 # KATAPULT_EXT, KATAPULT_SIM.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,6 +32,7 @@ CONCURRENCY=${BENCH_CONCURRENCY:-1 4 16}
 SYNC_BUILDS=${BENCH_SYNC_BUILDS:-1000}
 SYNC_REPS=${BENCH_SYNC_REPS:-3}
 LEAK_REQUESTS=${BENCH_LEAK_REQUESTS:-10000}
+PROFILE_CALLS=${BENCH_PROFILE_CALLS:-1000}
 SKIP=" ${BENCH_SKIP:-} "
 PAGE_LATENCY_MS=2
 SYNC_LATENCY_MS=50
@@ -40,7 +44,7 @@ started_at=$(date +%s)
 
 # ---- packages (Debian 12), installed when missing; no system service is started by it
 packages=(php-cli php8.2-fpm php-curl php-sqlite3 php-mbstring php-xml php-illuminate-database
-  php-guzzlehttp-guzzle smarty4 nginx wrk hyperfine curl)
+  php-guzzlehttp-guzzle smarty4 nginx wrk hyperfine curl linux-perf)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -260,11 +264,11 @@ EOF
   kill -0 "${pids[nginx]}" 2>/dev/null || die "nginx did not start" "$work/logs/nginx.out"
 }
 
-# wrk with page.lua: wrk_page OUT_JSON URL CONCURRENCY SECONDS
+# wrk with page.lua: wrk_page OUT_JSON URL CONCURRENCY SECONDS MARKER (what every answer must hold)
 wrk_page() {
-  local out=$1 url=$2 c=$3 seconds=$4 threads=1
+  local out=$1 url=$2 c=$3 seconds=$4 marker=$5 threads=1
   ((c > 1)) && threads=2
-  BENCH_COOKIES=$work/cookies.txt BENCH_OUT=$out timeout $((seconds + 30)) \
+  BENCH_COOKIES=$work/cookies.txt BENCH_OUT=$out BENCH_MARKER=$marker timeout $((seconds + 30)) \
     wrk -t"$threads" -c"$c" -d"${seconds}s" --timeout 10s -s tests/bench/wrk/page.lua "$url" > /dev/null 2>> "$work/logs/wrk.log" \
     || die "wrk failed on $url" "$work/logs/wrk.log"
 }
@@ -281,13 +285,15 @@ page_requests() {
 start_sim sim-page --latency-ms "$PAGE_LATENCY_MS" --rate-limit 4000000000
 export WHMCS_DB_DSN="sqlite:$work/page/whmcs.sqlite" WHMCS_ROOTDIR="$work/page/root"
 mkdir -p "$work/page"
-if ! skipped page || ! skipped footprint; then
+if ! skipped page || ! skipped footprint || ! skipped profile; then
   log "client area: setting up the stand-in (a client, a VM for ours and one for the reference)"
   timeout 120 php "${php_ext[@]}" tests/bench/setup-page.php > "$res/setup.json" 2> "$work/logs/setup-page.log" \
     || die "tests/bench/setup-page.php failed" "$work/logs/setup-page.log"
   jq_setup() { php -r '$j = json_decode(file_get_contents($argv[1]), true); echo $j[$argv[2]];' "$res/setup.json" "$1"; }
   svc_ours=$(jq_setup ours); svc_ref=$(jq_setup ref); svc_nothing=$(jq_setup nothing); vm_ours=$(jq_setup vmOurs)
   email=$(jq_setup email); password=$(jq_setup password)
+fi
+if ! skipped page || ! skipped footprint; then
 
   port_fpm_main=$(free_port); port_fpm_noext=$(free_port); port_fpm_ext=$(free_port)
   fpm_start fpm-main "$FPM_WORKERS" "$port_fpm_main" "extension = $EXT
@@ -309,30 +315,38 @@ EOF
     || die "logging in through the web front failed" "$work/logs/login.log"
   page() { echo "http://127.0.0.1:$1/clientarea.php?action=productdetails&id=$2"; }
   url_ours=$(page "$p_ours" "$svc_ours"); url_ref=$(page "$p_ref" "$svc_ref"); url_nothing=$(page "$p_nothing" "$svc_nothing")
-  cookie=$(head -n 1 "$work/cookies.txt")
-  # Each page must show the VM (a started VM: state badge, console) before anything is timed.
-  curl -s -H "Cookie: $cookie" "$url_ours" > "$work/logs/page-ours.html"
-  curl -s -H "Cookie: $cookie" "$url_ref" > "$work/logs/page-ref.html"
-  curl -s -H "Cookie: $cookie" "$url_nothing" > "$work/logs/page-nothing.html"
-  for v in ours ref; do
-    grep -q 'katapult-overview' "$work/logs/page-$v.html" && grep -q 'data-katapult-action="console"' "$work/logs/page-$v.html" \
-      || die "the $v page does not show the VM (see $OUT/logs/page-$v.html)" "$work/logs/fpm-main-php.log"
-  done
-  grep -q 'nothing-panel' "$work/logs/page-nothing.html" || die "the page of the module doing nothing did not render (see $OUT/logs/page-nothing.html)" "$work/logs/fpm-main-php.log"
+  # What every timed answer must hold (page.lua counts any other answer as an error): ours and
+  # the reference's VM overview, the floor's panel.
+  marker_ours='katapult katapult-overview'; marker_ref='katapult katapult-overview'; marker_nothing='class="nothing-panel"'
+  # Each page, in every session wrk will use, must show the VM (a started VM: its overview and
+  # console) before anything is timed.
+  session=0
+  while IFS= read -r cookie; do
+    [[ -n $cookie ]] || continue
+    session=$((session + 1))
+    for v in ours ref nothing; do
+      url_var=url_$v; marker_var=marker_$v
+      status=$(curl -s -o "$work/logs/page-$v.html" -w '%{http_code}' -H "Cookie: $cookie" "${!url_var}")
+      [[ $status == 200 ]] && grep -qF "${!marker_var}" "$work/logs/page-$v.html" \
+        && { [[ $v == nothing ]] || grep -q 'data-katapult-action="console"' "$work/logs/page-$v.html"; } \
+        || die "session $session: the $v page does not show the VM (HTTP $status; see $OUT/logs/page-$v.html)" "$work/logs/fpm-main-php.log"
+    done
+  done < "$work/cookies.txt"
+  ((session == SESSIONS)) || die "$session sessions logged in, $SESSIONS wanted" "$work/logs/login.log"
 fi
 
 if ! skipped page; then
   log "client area: warming up, then wrk at concurrency $CONCURRENCY, ${PAGE_SECONDS}s x $PAGE_REPS each"
-  wrk_page "$res/warmup-ours.json" "$url_ours" 4 2
-  wrk_page "$res/warmup-ref.json" "$url_ref" 4 2
+  wrk_page "$res/warmup-ours.json" "$url_ours" 4 2 "$marker_ours"
+  wrk_page "$res/warmup-ref.json" "$url_ref" 4 2 "$marker_ref"
   BENCH_TOKEN=sim-token BENCH_OUT="$res/sim-c1.json" timeout 60 \
     wrk -t1 -c1 -d3s -s tests/bench/wrk/api.lua "$api_url/virtual_machines/_?virtual_machine%5Bid%5D=$vm_ours" > /dev/null 2>> "$work/logs/wrk.log" \
     || die "wrk failed on the simulator" "$work/logs/wrk.log"
   for c in $CONCURRENCY; do
     for r in $(seq 1 "$PAGE_REPS"); do
-      wrk_page "$res/page-ours-c$c-r$r.json" "$url_ours" "$c" "$PAGE_SECONDS"
-      wrk_page "$res/page-ref-c$c-r$r.json" "$url_ref" "$c" "$PAGE_SECONDS"
-      wrk_page "$res/page-nothing-c$c-r$r.json" "$url_nothing" "$c" "$PAGE_SECONDS"
+      wrk_page "$res/page-ours-c$c-r$r.json" "$url_ours" "$c" "$PAGE_SECONDS" "$marker_ours"
+      wrk_page "$res/page-ref-c$c-r$r.json" "$url_ref" "$c" "$PAGE_SECONDS" "$marker_ref"
+      wrk_page "$res/page-nothing-c$c-r$r.json" "$url_nothing" "$c" "$PAGE_SECONDS" "$marker_nothing"
     done
   done
   log "client area: the module functions alone, in one process"
@@ -343,13 +357,32 @@ fi
 phase "page"
 
 # =====================================================================================
+# The profile of our page's own work (make profile runs this part alone)
+# =====================================================================================
+if ! skipped profile; then
+  log "profile: katapult_ClientArea $PROFILE_CALLS times in one process at zero latency, perf with DWARF call graphs"
+  set_latency 0
+  # -F 4999: enough samples for shares of a few percent; 32 KB of stack per sample reaches from
+  # PHP's executor down through the extension; 16 MB of buffer keeps lost samples few.
+  timeout 600 perf record -q -F 4999 -m 4096 --call-graph dwarf,32768 -o "$work/perf.data" -- \
+    php "${php_ext[@]}" -d opcache.enable_cli=1 tests/bench/inproc.php "$res/setup.json" "$PROFILE_CALLS" ours \
+    > "$res/profile-calls.json" 2> "$work/logs/perf-record.log" || die "perf record failed" "$work/logs/perf-record.log"
+  perf report -i "$work/perf.data" --children --stdio --no-header -g none --percent-limit 0.5 --sort symbol \
+    > "$work/logs/perf-report.txt" 2> "$work/logs/perf-report.log" || die "perf report failed" "$work/logs/perf-report.log"
+  php tests/bench/profile.php "$work/logs/perf-report.txt" > "$res/profile.json" 2>> "$work/logs/perf-report.log" \
+    || die "tests/bench/profile.php could not read the profile" "$work/logs/perf-report.log"
+  set_latency "$PAGE_LATENCY_MS"
+  phase "profile"
+fi
+
+# =====================================================================================
 # 3. Footprint
 # =====================================================================================
 if ! skipped footprint; then
   log "footprint: PHP start-up with and without the extension (hyperfine)"
-  # Five rounds of 20 runs each, the order swapped every round, so that a change in the machine's
-  # load during the measurement falls on both sides.
-  for round in 1 2 3 4 5; do
+  # Six rounds of 20 runs each, the order swapped every round (three rounds each way): the
+  # command run second meets a warmer machine, so each order counts equally in the figure.
+  for round in 1 2 3 4 5 6; do
     commands=("php -n -r ''" "php -n -d extension=$EXT -r ''")
     ((round % 2 == 0)) && commands=("${commands[1]}" "${commands[0]}")
     timeout 120 hyperfine -N --warmup 5 --runs 20 --export-json "$res/hyperfine-$round.json" "${commands[@]}" \

@@ -1,7 +1,7 @@
 <?php
 /**
  * The PHP reference's hooks: the build sync after every cron run, wrapped as the incumbent's
- * GeneralHelper::attempt wraps it (INCUMBENT §5.2, §8): "Syncing VM builds completed" on every run,
+ * GeneralHelper::attempt wraps it: "Syncing VM builds completed" on every run,
  * or "Error running task: …".
  */
 

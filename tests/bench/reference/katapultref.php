@@ -1,15 +1,15 @@
 <?php
 /**
  * The PHP reference for `make bench` (issue 6): the two hot paths of Krystal's PHP module
- * (krystal/katapult-whmcs 2.0.4, INCUMBENT.md), done the way it does them, in plain PHP, as a
+ * (krystal/katapult-whmcs 2.0.4), done the way it does them, in plain PHP, as a
  * WHMCS server module named `katapultref` that the stand-in loads like ours:
  *
- *  - katapultref_ClientArea($params): the client's product page (INCUMBENT §2, §6): the service
+ *  - katapultref_ClientArea($params): the client's product page: the service
  *    model, the build check (a VM id is set: nothing to do), the VM read live from Katapult with
  *    a Guzzle client made for the request, JSON decoded into objects, and the overview rendered
  *    by Smarty (smarty4) from views/client/virtual_machines/page.tpl + overview.tpl, which show
  *    what ours shows (views/client/virtual_machines/page.hbs + overview.hbs).
- *  - katapultref_syncBuilds(): the AfterCronJob build sync (INCUMBENT §5.2, §5.3): the pending
+ *  - katapultref_syncBuilds(): the AfterCronJob build sync: the pending
  *    builds found with one SQL query, then checked one after another (build, then VM), a built VM
  *    persisted into tblhosting and the datastore, the Built hook fired.
  *
@@ -45,7 +45,7 @@ function katapultref_MetaData(): array
     ];
 }
 
-/** The incumbent's four client buttons (INCUMBENT §2). @return array<string, string> */
+/** The incumbent's four client buttons. @return array<string, string> */
 function katapultref_ClientAreaCustomButtonArray(): array
 {
     return ['Start VM' => 'StartVm', 'Shutdown VM' => 'ShutdownVm', 'Stop VM' => 'StopVm', 'Reset VM' => 'ResetVm'];

@@ -1,6 +1,6 @@
 <?php
 /**
- * The PHP reference's Katapult API client, as the incumbent builds it (INCUMBENT §3.4, APIFactory):
+ * The PHP reference's Katapult API client, as the incumbent builds it (its APIFactory):
  * a Guzzle client made once per PHP request (a static, so under PHP-FPM a new one for every page
  * and one for a whole cron run), Bearer token from the datastore (api_v1_key, WHMCS encrypt()ed),
  * 5 s timeout, the incumbent's User-Agent; 4xx and 5xx throw (the incumbent's ErrorPlugin).
@@ -46,7 +46,7 @@ final class Api
         return json_decode((string) $response->getBody(), false, 512, JSON_THROW_ON_ERROR);
     }
 
-    /** The API key the PHP module stored (INCUMBENT §3.4: APIKey, encrypt() in the datastore). */
+    /** The API key the PHP module stored (setting APIKey, encrypt()ed in the datastore). */
     private static function key(): string
     {
         $encrypted = DataStore::read('module_setting', 'katapult', 'api_v1_key');

@@ -1,6 +1,6 @@
 <?php
 /**
- * The incumbent's build sync (INCUMBENT §5.2, Sync/VMBuilds): one SQL query finds the Active
+ * The incumbent's build sync (its Sync/VMBuilds): one SQL query finds the Active
  * services of this module with a build id (value_index set) and no VM id; then, one after
  * another, each service is loaded, "[SyncVmBuilds]: Starting" logged, and its build checked
  * (VirtualMachine::checkForExistingBuildAttempt: the build, then the VM, then the persist).

@@ -1,6 +1,6 @@
 <?php
 /**
- * The PHP reference's client-area page (INCUMBENT §2 ClientArea, §6): the service model, the
+ * The PHP reference's client-area page: the service model, the
  * build check (silent), the live VM through a Guzzle client made for this request, and the
  * overview rendered by Smarty (Debian's smarty4, a new Smarty per request as WHMCS makes one;
  * compiled templates in ROOTDIR/templates_c, so PHP's opcache keeps them) from page.tpl and

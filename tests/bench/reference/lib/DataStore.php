@@ -1,6 +1,6 @@
 <?php
 /**
- * The Salmon datastore as the incumbent uses it (INCUMBENT §10): mod_salmon_data_store_items,
+ * The Salmon datastore as the incumbent uses it: mod_salmon_data_store_items,
  * values PHP serialize()d, the table's existence checked once per process before the first read
  * or write (Salmon's ensureItemsTableExists), read-then-write (no unique key). Every read is one
  * query (the incumbent's accessors are not memoised).
@@ -48,7 +48,7 @@ final class DataStore
         }
     }
 
-    /** A string rel_id such as 'katapult' is 0 in the integer column (INCUMBENT §10.1). */
+    /** A string rel_id such as 'katapult' is 0 in the integer column. */
     private static function relId(int|string $relId): int
     {
         return is_int($relId) ? $relId : (is_numeric($relId) ? (int) $relId : 0);

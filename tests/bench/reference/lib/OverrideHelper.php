@@ -1,6 +1,6 @@
 <?php
 /**
- * The incumbent's OverrideHelper (INCUMBENT §6.4): a file under overrides/ wins over the module's
+ * The incumbent's OverrideHelper: a file under overrides/ wins over the module's
  * own, checked with file_exists() on every call; the result is relative to the module folder.
  */
 

@@ -1,6 +1,6 @@
 <?php
 /**
- * The incumbent's replay token (INCUMBENT §7): one token per session, rotated on the first use in
+ * The incumbent's replay token: one token per session, rotated on the first use in
  * each client-area request (the old one kept to check an action against), sha1 of random bytes
  * and the time, in $_SESSION['knrp_token'].
  */

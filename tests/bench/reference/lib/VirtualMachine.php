@@ -1,6 +1,6 @@
 <?php
 /**
- * The incumbent's VirtualMachine service model (INCUMBENT §9, §5.3): tblhosting through Eloquent,
+ * The incumbent's VirtualMachine service model: tblhosting through Eloquent,
  * its Katapult links read from the datastore on each access, the live VM read once per model,
  * the build check, and a built VM written into the service.
  */
@@ -95,7 +95,7 @@ class VirtualMachine extends \WHMCS\Service\Service
         }
     }
 
-    /** INCUMBENT §5.3: the build, then the VM; a ready VM is persisted. */
+    /** The build, then the VM; a ready VM is persisted. */
     public function checkForExistingBuildAttempt(): void
     {
         if ($this->vmId() !== null) {
