@@ -1,8 +1,7 @@
 //! Every response body in the Katapult recordings kept in `tests/data/katapult-api` decodes into
 //! the typed structs of its endpoint: the go-katapult fixtures and the real terraform cassettes,
-//! plus any folder of
-//! cassettes named in KATAPULT_EXTRA_RECORDINGS (colon-separated), so a new recording dropped in
-//! is checked too. Endpoints a WHMCS module does not use are declared out of scope below and
+//! plus any folder of cassettes named in KATAPULT_EXTRA_RECORDINGS (colon-separated), so a new
+//! recording dropped in is checked too. Endpoints a WHMCS module does not use are declared out of scope below and
 //! only checked to be JSON; a route in neither list fails the test, so nothing slips by unread.
 
 use std::path::{Path, PathBuf};

@@ -663,7 +663,7 @@ final class ClientAreaTest extends TestCase
 
         // A broken page.hbs: the panel alone, still readable.
         $this->override('views/client/virtual_machines/page.hbs', "{{!-- " . self::MARKER . " --}}\n{{#each}}\n");
-        unlink(dirname(__DIR__, 2) . '/module/overrides/views/client/virtual_machines/overview.hbs');
+        unlink(katapult_test_module_dir() . '/overrides/views/client/virtual_machines/overview.hbs');
         $page = $this->page($service);
         $this->assertStringContainsString('katapult-overview', $page);
         $this->assertStringContainsString("the template", $this->log());
@@ -1320,12 +1320,12 @@ final class ClientAreaTest extends TestCase
         $this->write("$this->fakeDir/vm.json", json_encode($vm, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES));
     }
 
-    // --- Temporary files under overrides/ (module/overrides links to the repository's) ------
+    // --- Temporary files under overrides/ (of the module's temporary copy, see bootstrap.php) ---
 
     /** Writes overrides/<relative> (views/..., assets/..., lang/...); returns its path. */
     private function override(string $relative, string $content): string
     {
-        $path = dirname(__DIR__, 2) . '/module/overrides/' . $relative;
+        $path = katapult_test_module_dir() . '/overrides/' . $relative;
         $this->makeDir(dirname($path));
         $this->write($path, $content);
         return $path;
@@ -1333,7 +1333,7 @@ final class ClientAreaTest extends TestCase
 
     private function overrideLink(string $relative, string $target): void
     {
-        $path = dirname(__DIR__, 2) . '/module/overrides/' . $relative;
+        $path = katapult_test_module_dir() . '/overrides/' . $relative;
         $this->makeDir(dirname($path));
         $this->assertFalse(file_exists($path) || is_link($path), "$path exists");
         $this->made[] = $path;
@@ -1383,7 +1383,7 @@ final class ClientAreaTest extends TestCase
     /** Removes what this test made under overrides/<relative> (deepest first). */
     private function removeOverrides(string $relative): void
     {
-        $prefix = dirname(__DIR__, 2) . '/module/overrides/' . $relative;
+        $prefix = katapult_test_module_dir() . '/overrides/' . $relative;
         $keep = [];
         foreach (array_reverse($this->made) as $path) {
             if ($path === $prefix || str_starts_with($path, "$prefix/")) {
@@ -1399,10 +1399,10 @@ final class ClientAreaTest extends TestCase
         $this->made = array_reverse($keep);
     }
 
-    /** Files a killed earlier run of this class may have left in overrides/ (only ours: marked or linked). */
+    /** Files a test process killed earlier in this run may have left in overrides/ (only ours: marked or linked). */
     private function removeLeftovers(): void
     {
-        $overrides = dirname(__DIR__, 2) . '/overrides';
+        $overrides = katapult_test_module_dir() . '/overrides';
         if (!is_dir($overrides)) {
             return;
         }

@@ -8,15 +8,24 @@ use WhmcsStandIn\Environment;
 use WhmcsStandIn\Fixtures;
 use WhmcsStandIn\Module;
 use WhmcsStandIn\SalmonDataStore;
+use WHMCS\Database\Capsule;
 
 /**
  * Two cron processes at once (a long run meeting the next, or two web nodes) over many pending
  * builds: each VM is written into WHMCS once and each Built hook fires once. Real processes on
  * the same database, as in production.
+ *
+ * The overlap is proved, not assumed: the crons run with a provider hook file (in a WHMCS root of
+ * their own) that notes each Built hook with its process and time, and takes 20 ms as a hook that
+ * does real work would; both crons of the first pair must have announced builds, and the span of
+ * one's announcements must meet the other's.
  */
 final class OverlappingCronTest extends TestCase
 {
     private const SERVICES = 200;
+    private const NOTES = 'overlap_test_built';
+
+    private string $cronRoot = '';
 
     public function testTwoCronProcessesPersistEachBuildOnce(): void
     {
@@ -37,15 +46,25 @@ final class OverlappingCronTest extends TestCase
                 $services[] = $service;
             }
             usleep(1_000_000); // the simulator's fast builds complete within a second
+            $this->prepareCronRoot();
 
+            // Until every VM is written in and announced: an announcement whose transaction met
+            // the other run's writes (a deadlock, SQLite's busy database) is rolled back whole,
+            // its hook's writes with it, and done again by a later run.
             $deadline = microtime(true) + 120;
+            $pairs = [];
             do {
                 [$first, $second] = [$this->startCron(), $this->startCron()];
-                $this->finish($first);
-                $this->finish($second);
-                $pending = WHMCS\Database\Capsule::table('tblhosting')->where('username', '')->count();
-            } while ($pending > 0 && microtime(true) < $deadline);
+                $pairs[] = [$this->finish($first), $this->finish($second)];
+                $pending = Capsule::table('tblhosting')->where('username', '')->count();
+                $due = Capsule::table('mod_salmon_data_store_items')->where('key', 'vm_built_announcement_due')->count();
+            } while ($pending + $due > 0 && microtime(true) < $deadline);
             $this->assertSame(0, $pending, 'every VM was written into WHMCS');
+            $this->assertSame(0, $due, 'every built VM announced');
+            $this->assertTheFirstPairOverlapped($pairs[0]);
+            $noted = Capsule::table(self::NOTES)->pluck('service_id')->map(fn ($id) => (int) $id)->all();
+            sort($noted);
+            $this->assertSame($services, $noted, "each service's Built hook wrote to the database once");
 
             $built = array_filter(ActivityLog::descriptions(), fn (string $line) => str_contains($line, ' is built ('));
             $this->assertCount(self::SERVICES, $built, 'each build persisted, and its Built hook fired, once');
@@ -59,23 +78,80 @@ final class OverlappingCronTest extends TestCase
         } finally {
             putenv('KATAPULT_API_URL');
             $sim->stop();
+            Capsule::schema()->dropIfExists(self::NOTES);
+            if ($this->cronRoot !== '') {
+                exec('rm -rf ' . escapeshellarg($this->cronRoot));
+            }
         }
+    }
+
+    /** Both crons announced builds, and their announcements interleaved in time. */
+    private function assertTheFirstPairOverlapped(array $pids): void
+    {
+        $spans = [];
+        foreach ($pids as $pid) {
+            $times = Capsule::table(self::NOTES)->where('pid', $pid)->pluck('at')->map(fn ($at) => (float) $at)->all();
+            $this->assertNotEmpty($times, "cron process $pid announced no build: the two runs did not share the work");
+            $spans[] = [min($times), max($times)];
+        }
+        [[$firstFrom, $firstTo], [$secondFrom, $secondTo]] = $spans;
+        $this->assertTrue(
+            $firstFrom <= $secondTo && $secondFrom <= $firstTo,
+            sprintf('the runs did not overlap: one announced from %.3f to %.3f, the other from %.3f to %.3f', $firstFrom, $firstTo, $secondFrom, $secondTo),
+        );
+    }
+
+    /**
+     * A WHMCS root for the cron processes (same database and secret) whose provider hook file
+     * notes each Built hook: the process, the service and the time.
+     */
+    private function prepareCronRoot(): void
+    {
+        Capsule::schema()->dropIfExists(self::NOTES);
+        Capsule::schema()->create(self::NOTES, function ($table): void {
+            $table->increments('id');
+            $table->integer('pid');
+            $table->integer('service_id');
+            $table->double('at');
+        });
+        $this->cronRoot = sys_get_temp_dir() . '/katapult-overlap-root-' . getmypid();
+        @mkdir($this->cronRoot . '/includes/hooks', 0777, true);
+        $notes = self::NOTES;
+        file_put_contents($this->cronRoot . '/includes/hooks/overlap.php', <<<PHP
+            <?php
+            add_hook('KatapultVirtualMachineBuilt', 1, function (\$service) {
+                usleep(20000);
+                WHMCS\\Database\\Capsule::table('$notes')->insert(['pid' => getmypid(), 'service_id' => \$service->id, 'at' => microtime(true)]);
+            });
+            PHP);
     }
 
     /** @return array{0: resource, 1: array<int, resource>} */
     private function startCron(): array
     {
         $command = [PHP_BINARY, '-d', 'extension=' . (getenv('KATAPULT_EXT') ?: dirname(__DIR__, 2) . '/target/release/libkatapult.so'), dirname(__DIR__) . '/whmcs/cron.php'];
-        $process = proc_open($command, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+        $environment = ['WHMCS_ROOTDIR' => $this->cronRoot] + getenv();
+        $process = proc_open($command, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $environment);
         $this->assertIsResource($process);
         return [$process, $pipes];
     }
 
-    /** @param array{0: resource, 1: array<int, resource>} $cron */
-    private function finish(array $cron): void
+    /**
+     * Waits for a cron process; returns its pid.
+     *
+     * @param array{0: resource, 1: array<int, resource>} $cron
+     */
+    private function finish(array $cron): int
     {
         [$process, $pipes] = $cron;
         $out = stream_get_contents($pipes[1]) . stream_get_contents($pipes[2]);
-        $this->assertSame(0, proc_close($process), $out);
+        // The exit code is reported once, to the first status read after the exit (proc_close
+        // then has none to give), so it is read here.
+        while (($status = proc_get_status($process))['running']) {
+            usleep(10_000);
+        }
+        proc_close($process);
+        $this->assertSame(0, $status['exitcode'], $out);
+        return $status['pid'];
     }
 }

@@ -214,11 +214,15 @@ foreach ($life as $id => $service) {
         if (SalmonDataStore::get('service', $id, 'vm_id') !== null) {
             $violate("service $id: terminated, but still linked to a VM");
         }
+        // Gone means Katapult says so: the VM is in the trash (406 object_in_trash) or no longer
+        // found (404 virtual_machine_not_found); any other failure proves nothing.
         try {
             $api->virtualMachine((string) $service['vm_id']);
             $violate("service $id: terminated, but its VM {$service['vm_id']} is still there");
-        } catch (Throwable) {
-            // Gone, as it should be.
+        } catch (Katapult\ApiException $e) {
+            if (!in_array($e->errorCode, ['object_in_trash', 'virtual_machine_not_found'], true)) {
+                $violate("service $id: terminated, and reading its VM {$service['vm_id']} failed without saying it is gone: {$e->getMessage()}");
+            }
         }
         continue;
     }
@@ -238,7 +242,8 @@ foreach ($life as $id => $service) {
 }
 
 // Every failure visible in the logs with a reason: each failed command is in the activity log
-// with its message, and every kind of fault injected is named somewhere in the logs.
+// with its message, and each kind of fault injected left its own mark in the module log, where
+// every exchange is kept ("HTTP <status>" or "no answer", then the body or the failure).
 $activity = ActivityLog::descriptions();
 foreach ($failures as $failure) {
     $message = trim($failure['message']);
@@ -246,20 +251,31 @@ foreach ($failures as $failure) {
         $violate("{$failure['command']} for service {$failure['service']} failed without a reason");
     }
 }
-$logged = implode("\n", $activity) . "\n" . implode("\n", array_map(fn ($e) => json_encode($e), WhmcsStandIn\ModuleLog::entries()));
 $figures['failures_logged'] = count(array_filter($activity, fn ($line) => str_contains($line, 'Failed - Service ID') || str_contains($line, 'could not')));
-$reasons = [
-    'error_500' => '~internal_server_error|500~i',
-    'error_502' => '~bad gateway|502~i',
-    'error_503' => '~service_unavailable|503~i',
-    'error_429' => '~rate.?limit|too many requests|429~i',
-    'hang' => '~timed? ?out|time-out~i',
-    'malformed' => '~malformed|invalid JSON|decode|EOF~i',
-    'reset' => '~connection|reset|closed~i',
+$answered = fn (int $status, string $marker) => fn (string $response) => str_starts_with($response, "HTTP $status\n") && str_contains($response, $marker);
+$unanswered = fn (string $marker) => fn (string $response) => str_starts_with($response, "no answer\n") && str_contains($response, $marker);
+$markers = [
+    'error_500' => $answered(500, '"unhandled_exception"'),
+    'error_502' => $answered(502, '<title>502 Bad Gateway</title>'),
+    'error_503' => $answered(503, '"service_unavailable"'),
+    'error_429' => $answered(429, '"rate_limit_reached"'),
+    'hang' => $unanswered('no answer in time'),
+    'reset' => $unanswered('connection broken: '),
+    // A 200 cut short: its body is not JSON.
+    'malformed' => fn (string $response) => str_starts_with($response, "HTTP 200\n\n") && json_decode(substr($response, 10)) === null,
 ];
+$marked = array_fill_keys(array_keys($markers), 0);
+foreach (WhmcsStandIn\ModuleLog::entries() as $entry) {
+    foreach ($markers as $kind => $matches) {
+        $marked[$kind] += $matches((string) $entry->response) ? 1 : 0;
+    }
+}
+$figures['faults_marked_in_module_log'] = $marked;
 foreach ($figures['faults_injected'] as $kind => $injected) {
-    if ($injected > 0 && isset($reasons[$kind]) && !preg_match($reasons[$kind], $logged)) {
-        $violate("$injected {$kind} faults were injected and no log line names one");
+    if (!isset($markers[$kind])) {
+        $violate("$injected {$kind} faults were injected, a kind the soak has no log marker for");
+    } elseif ($injected > 0 && $marked[$kind] === 0) {
+        $violate("$injected {$kind} faults were injected and no module log entry carries its mark");
     }
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test suite, keeps going after a failing one, and ends with one summary line:
-# "tests: N passed, N failed". Exit status: 0 only when everything passed.
+# Runs every test suite, keeps going after a failing one (and after a failing test binary), and
+# ends with one summary line: "tests: N passed, N failed, N skipped". A suite that ran no test
+# counts as a failure. Exit status: 0 only when everything passed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -9,23 +10,36 @@ EXT=$KATAPULT_EXT
 log_dir=$(mktemp -d)
 passed=0
 failed=0
+skipped=0
 suites_failed=()
 
-# cargo test: sums the "test result:" lines.
+# Adds one suite's counts; a suite that failed without a failing test (a build error, a crash)
+# or that ran nothing counts one failure.
+count_suite() {
+  local name=$1 status=$2 p=$3 f=$4 s=$5
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  if ((p + f + s == 0)); then
+    echo "== $name ran no test"
+    suites_failed+=("$name (ran no test)")
+    failed=$((failed + 1))
+  elif ((status != 0)); then
+    suites_failed+=("$name")
+    ((f == 0)) && failed=$((failed + 1))
+  fi
+}
+
+# cargo test: sums the "test result:" lines of every test binary (--no-fail-fast runs them all).
 run_cargo() {
   local name=$1; shift
   local log="$log_dir/$name.log"
   echo "== $name: $*"
   "$@" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
-  local p f
-  p=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
-  f=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
-  passed=$((passed + p)); failed=$((failed + f))
-  if ((status != 0)); then
-    suites_failed+=("$name")
-    ((f == 0)) && failed=$((failed + 1))   # a build failure counts as a failure
-  fi
+  local counts
+  counts=$(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$log" \
+    | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+  # shellcheck disable=SC2086
+  count_suite "$name" "$status" $counts
 }
 
 # PHPUnit: reads the JUnit report.
@@ -35,15 +49,12 @@ run_phpunit() {
   echo "== $name: phpunit $*"
   php -d extension="$EXT" /usr/bin/phpunit --log-junit "$junit" "$@"
   local status=$?
+  local counts="0 0 0"
   if [[ -f $junit ]]; then
-    local counts
-    counts=$(php -r '$x = simplexml_load_file($argv[1]); $s = $x->testsuite; $t=(int)$s["tests"]; $bad=(int)$s["failures"]+(int)$s["errors"]; echo ($t-$bad-(int)$s["skipped"])." ".$bad;' "$junit")
-    passed=$((passed + ${counts% *})); failed=$((failed + ${counts#* }))
+    counts=$(php -r '$x = simplexml_load_file($argv[1]); $s = $x->testsuite; $t = (int) $s["tests"]; $bad = (int) $s["failures"] + (int) $s["errors"]; $skip = (int) $s["skipped"]; echo ($t - $bad - $skip), " ", $bad, " ", $skip;' "$junit")
   fi
-  if ((status != 0)); then
-    suites_failed+=("$name")
-    [[ -f $junit ]] || failed=$((failed + 1))
-  fi
+  # shellcheck disable=SC2086
+  count_suite "$name" "$status" $counts
 }
 
 # The browser test: reads its "browser: N passed, N failed" line.
@@ -54,14 +65,9 @@ run_browser() {
   "$@" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
   local counts
-  counts=$(sed -n 's/^browser: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -1)
-  if [[ -n $counts ]]; then
-    passed=$((passed + ${counts% *})); failed=$((failed + ${counts#* }))
-  fi
-  if ((status != 0)); then
-    suites_failed+=("$name")
-    [[ -n $counts ]] || failed=$((failed + 1))
-  fi
+  counts=$(sed -n 's/^browser: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2 0/p' "$log" | tail -1)
+  # shellcheck disable=SC2086
+  count_suite "$name" "$status" ${counts:-0 0 0}
 }
 
 run_check() {
@@ -73,7 +79,7 @@ run_check() {
 run_check "rustfmt" cargo fmt --all -- --check
 run_check "clippy" cargo clippy --workspace --all-targets --features katapult/php -- -D warnings
 # Release profile: reuses the dependencies the extension build compiled.
-run_cargo "rust" cargo test --release --workspace
+run_cargo "rust" cargo test --release --workspace --no-fail-fast
 run_phpunit "php" --colors=never -c tests/php/phpunit.xml
 
 # The WHMCS stand-in's own tests, and the module inside it: on SQLite, then on a private MariaDB.
@@ -101,5 +107,5 @@ echo
 if ((${#suites_failed[@]})); then
   echo "failing: ${suites_failed[*]}"
 fi
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 ((failed == 0 && ${#suites_failed[@]} == 0))
