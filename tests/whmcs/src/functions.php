@@ -48,26 +48,6 @@ if (!function_exists('run_hook')) {
     }
 }
 
-if (!function_exists('remove_hook')) {
-    /** Removes hooks matching the priority (>= 0) or the function, as WHMCS's remove_hook. */
-    function remove_hook($hookPoint, $priority, $function = '', $rollbackFunction = ''): void
-    {
-        foreach ($GLOBALS['hooks'][$hookPoint] ?? [] as $key => $hook) {
-            if ((0 <= $priority && $priority == $hook['priority']) || ($function && $function === $hook['hook_function'])) {
-                unset($GLOBALS['hooks'][$hookPoint][$key]);
-            }
-        }
-    }
-}
-
-if (!function_exists('get_registered_hooks')) {
-    /** @return list<array> the entries registered for a hook point, as WHMCS's get_registered_hooks */
-    function get_registered_hooks($hookPoint): array
-    {
-        return array_values($GLOBALS['hooks'][$hookPoint] ?? []);
-    }
-}
-
 if (!function_exists('encrypt')) {
     /** WHMCS-style encryption keyed by $cc_encryption_hash; see WhmcsStandIn\Encryption (a stand-in cipher). */
     function encrypt($string): string

@@ -93,7 +93,8 @@ final class ModuleParams
         $out = [];
         foreach ($fields as $field) {
             $value = Capsule::table('tblcustomfieldsvalues')->where('fieldid', $field->id)->where('relid', $serviceId)->value('value');
-            $out[self::systemName((string) $field->fieldname)] = (string) ($value ?? '');
+            // HTML-encoded, as WHMCS hands custom-field values to modules (README fact 12).
+            $out[self::systemName((string) $field->fieldname)] = htmlspecialchars((string) ($value ?? ''), ENT_QUOTES);
         }
         return $out;
     }
