@@ -1,11 +1,11 @@
 <?php
 /**
- * Katapult for WHMCS: the provisioning module WHMCS loads from modules/servers/katapult/.
+ * Katapult for WHMCS: the module functions, loaded by katapult.php when the katapult PHP
+ * extension is there.
  *
- * Every function hands over to the katapult PHP extension (katapult.so, written in Rust), which
- * does the work: API calls, the datastore, logging, templates. The only PHP here gathers what a
- * client-area request carries (session, posted token, language files) for the extension. If the extension
- * is not loaded, WHMCS shows the message below instead of a blank page.
+ * Every function hands over to the extension (katapult.so, written in Rust), which does the work:
+ * API calls, the datastore, logging, templates. The only PHP here gathers what a client-area
+ * request carries (session, posted token, language files) for the extension.
  *
  * @see https://developers.whmcs.com/provisioning-modules/
  */
@@ -14,14 +14,10 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
-if (!extension_loaded('katapult')) {
-    throw new RuntimeException('The Katapult module needs the katapult PHP extension: install it (make install) and restart PHP, then check with php --ri katapult.');
-}
-
 /**
  * Called when WHMCS loads the module.
  *
- * @return array{DisplayName: string, APIVersion: string, RequiresServer: bool, ServiceSingleSignOnLabel: string, AdminSingleSignOnLabel: string}
+ * @return array{DisplayName: string, APIVersion: string, RequiresServer: bool, ServiceSingleSignOnLabel: string}
  */
 function katapult_MetaData(): array
 {
