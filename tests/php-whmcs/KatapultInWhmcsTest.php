@@ -216,6 +216,29 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertSame([], array_values(array_filter(ActivityLog::descriptions(), fn ($d) => str_contains($d, 'Moved the API key'))));
     }
 
+    /** WHMCS loads hooks.php only while a product saved in the admin area uses the module. */
+    public function testTestConnectionAndTheAdminTabWarnWhenWhmcsDoesNotLoadTheHooks(): void
+    {
+        $product = $this->katapultProduct();
+        $this->saveOtherTab($product, 'sim-token');
+        Fixtures::server();
+        $service = (int) Fixtures::service(Fixtures::client(), $product)->id;
+        $this->assertSame(['success' => true, 'error' => ''], katapult_TestConnection([]));
+        $this->assertArrayNotHasKey('Katapult hooks', WhmcsStandIn\Module::call('AdminServicesTabFields', $service));
+
+        // The product is switched to another module and saved: the list no longer has katapult.
+        WhmcsStandIn\Module::saveProduct($product, ['servertype' => 'other']);
+        $test = katapult_TestConnection([]);
+        $this->assertFalse($test['success']);
+        $this->assertStringContainsString('The connection to Katapult works, but WHMCS does not load the Katapult module\'s hooks', $test['error']);
+        WHMCS\Database\Capsule::table('tblproducts')->where('id', $product)->update(['servertype' => 'katapult']);
+        $tab = WhmcsStandIn\Module::call('AdminServicesTabFields', $service);
+        $this->assertStringContainsString('Save a product that uses the Katapult module', $tab['Katapult hooks']);
+
+        WhmcsStandIn\Module::saveProduct($product);
+        $this->assertTrue(katapult_TestConnection([])['success']);
+    }
+
     public function testWithoutAKeyTheDropdownsSayWhereToSetIt(): void
     {
         $this->expectException(Exception::class);
