@@ -1,7 +1,9 @@
 <?php
 /**
  * TEST STAND-IN for proprietary WHMCS: the global helper functions WHMCS provides to modules
- * (REFERENCE.md §1.11), plus the client area's CSRF helpers generate_token() / check_token().
+ * (logActivity, logModuleCall, add_hook, run_hook, encrypt, decrypt, localAPI, sendMessage; WHMCS 8
+ * has no remove_hook() or get_registered_hooks(), README fact 18), plus the client area's CSRF
+ * helpers generate_token() / check_token().
  * Each is a thin wrapper over a WhmcsStandIn class that documents which WHMCS behaviour it mirrors
  * and where it simplifies.
  */

@@ -188,4 +188,15 @@ final class BehaviourFactsTest extends StandInTestCase
             unlink(ROOTDIR . '/modules/servers/adminsso');
         }
     }
+
+    /**
+     * The stand-in runs on whatever PHP the tests use; a provider's WHMCS limits the PHP (and so
+     * the extension's build): the project README must say so.
+     */
+    public function testFact20ThePhpAWhmcsReleaseSupportsIsStatedForProviders(): void
+    {
+        $readme = (string) file_get_contents(dirname(__DIR__, 3) . '/README.md');
+        $this->assertStringContainsString('WHMCS 8.7 supports PHP up to 8.1; later 8.x releases add' . "\n" . '  8.2 and 8.3', $readme);
+        $this->assertStringContainsString('the CLI PHP' . "\n" . '  of the cron', $readme, 'fact 4: the cron\'s PHP needs the extension too');
+    }
 }

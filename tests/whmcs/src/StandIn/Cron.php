@@ -2,7 +2,7 @@
 /**
  * TEST STAND-IN for proprietary WHMCS: one run of WHMCS's cron (crons/cron.php).
  *
- * Mirrors the hook points a provisioning module uses (REFERENCE.md §1.12): every run ends with
+ * Mirrors the cron hook points WHMCS documents for modules: every run ends with
  * `AfterCronJob` (a normal install runs the cron every 5 minutes; the Katapult module polls VM
  * builds there). When the daily automation runs (`Cron::run(daily: true)`): `PreCronJob` before it,
  * then, for each active server (tblservers.disabled = 0), its module's main file included from
