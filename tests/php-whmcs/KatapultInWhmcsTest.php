@@ -239,6 +239,14 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertTrue(katapult_TestConnection([])['success']);
     }
 
+    /** WHMCS HTML-encodes posted values when it boots: the module saves what the admin typed. */
+    public function testPostedSettingsAreSavedAsTyped(): void
+    {
+        $product = $this->katapultProduct();
+        $this->saveOtherTab($product, '', "o'brien&co <eu>");
+        $this->assertSame("o'brien&co <eu>", SalmonDataStore::get('module_setting', 'katapult', 'parent_organization'));
+    }
+
     public function testWithoutAKeyTheDropdownsSayWhereToSetIt(): void
     {
         $this->expectException(Exception::class);
