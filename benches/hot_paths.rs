@@ -67,7 +67,7 @@ fn hot_paths(c: &mut Criterion) {
     let views = Views::new(&request.module_dir);
     c.bench_function("build and render the overview", |b| {
         b.iter(|| {
-            let data = overview_model(&params, &request, &vm, &tokens, true, Utc::now());
+            let data = overview_model(&params, &request, &vm, &tokens, Utc::now());
             views.render(OVERVIEW_TEMPLATE, &data).unwrap()
         })
     });

@@ -1,12 +1,43 @@
 <?php
 /**
- * Katapult for WHMCS: hooks. WHMCS loads this file on every page, so it must never break a
- * page: without the katapult extension it registers nothing.
+ * Katapult for WHMCS: hooks. WHMCS loads this file on every page (while a product uses the
+ * module), so it must never break a page.
  *
  * @see https://developers.whmcs.com/hooks/
  */
 
-if (!defined('WHMCS') || !extension_loaded('katapult')) {
+if (!defined('WHMCS')) {
+    return;
+}
+
+if (!extension_loaded('katapult')) {
+    /**
+     * Without the extension no build is synced. The PHP that runs cron is often not the web
+     * server's (another binary or ini), so once a day, while Katapult services exist, WHMCS's
+     * activity log says which PHP lacks it.
+     */
+    add_hook('DailyCronJob', 1, function (): void {
+        try {
+            $services = \WHMCS\Database\Capsule::table('tblhosting')
+                ->join('tblproducts', 'tblproducts.id', '=', 'tblhosting.packageid')
+                ->where('tblproducts.servertype', 'katapult')
+                ->whereIn('tblhosting.domainstatus', ['Pending', 'Active', 'Suspended'])
+                ->count();
+            $line = '[Katapult] The katapult PHP extension is not loaded in ' . PHP_BINARY . ' (PHP ' . PHP_VERSION
+                . '): VM builds are not synced. Install it for this PHP and check with: ' . PHP_BINARY . ' --ri katapult';
+            $today = \WHMCS\Database\Capsule::table('tblactivitylog')
+                ->where('description', $line)
+                ->where('date', '>=', date('Y-m-d 00:00:00'))
+                ->exists();
+            if ($services > 0 && !$today) {
+                logActivity($line);
+            }
+        } catch (\Throwable $e) {
+            // A hook's exception would stop WHMCS's cron: say what is missing, and why unsure.
+            logActivity('[Katapult] The katapult PHP extension is not loaded in ' . PHP_BINARY
+                . ', and looking for Katapult services failed: ' . $e->getMessage());
+        }
+    });
     return;
 }
 

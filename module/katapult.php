@@ -2,10 +2,11 @@
 /**
  * Katapult for WHMCS: the provisioning module WHMCS loads from modules/servers/katapult/.
  *
- * Every function hands over to the katapult PHP extension (katapult.so, written in Rust), which
- * does the work: API calls, the datastore, logging, templates. The only PHP here gathers what a
- * client-area request carries (session, posted token, language files) for the extension. If the extension
- * is not loaded, WHMCS shows the message below instead of a blank page.
+ * WHMCS includes this file, with no catch, on pages and jobs that have nothing to do with Katapult:
+ * every product's edit page, Setup > Servers and the daily usage update. So it must load in any
+ * PHP: with the katapult extension it loads the module functions (functions.php); without it (a
+ * PHP upgrade, the CLI PHP that runs cron, a new web node) it defines only what those pages read,
+ * and says what is missing, so WHMCS goes on working and the admin sees why Katapult does not.
  *
  * @see https://developers.whmcs.com/provisioning-modules/
  */
@@ -14,296 +15,38 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
-if (!extension_loaded('katapult')) {
-    throw new RuntimeException('The Katapult module needs the katapult PHP extension: install it (make install) and restart PHP, then check with php --ri katapult.');
-}
-
-/**
- * Called when WHMCS loads the module.
- *
- * @return array{DisplayName: string, APIVersion: string, RequiresServer: bool, ServiceSingleSignOnLabel: string, AdminSingleSignOnLabel: string}
- */
-function katapult_MetaData(): array
-{
-    return \Katapult\Module\metaData();
-}
-
-/**
- * Called for the product's Module Settings tab. The values are stored in tblproducts as
- * configoption1 (package), configoption2 (data center) and configoption3 (disk template).
- *
- * @return array<string, array<string, mixed>> field definitions, in configoption order
- */
-function katapult_ConfigOptions(): array
-{
-    return \Katapult\Module\configOptions();
-}
-
-/**
- * Loader of the "Virtual machine package" dropdown; throws with a message WHMCS shows the admin.
- *
- * @return array<string, string> permalink => label
- */
-function katapult_PackageLoader(array $params = []): array
-{
-    return \Katapult\Module\loadPackages($params);
-}
-
-/**
- * Loader of the "Data center" dropdown.
- *
- * @return array<string, string> permalink => name, after "client chooses" ('')
- */
-function katapult_DataCenterLoader(array $params = []): array
-{
-    return \Katapult\Module\loadDataCenters($params);
-}
-
-/**
- * Loader of the "Disk template" dropdown.
- *
- * @return array<string, string> permalink => name, after "client chooses" ('')
- */
-function katapult_DiskTemplateLoader(array $params = []): array
-{
-    return \Katapult\Module\loadDiskTemplates($params);
-}
-
-/**
- * Called when an order is accepted or paid (per the product's auto-setup), or by the admin's
- * Create button. Requests the VM build and returns at once; the build-sync cron finishes the job
- * when Katapult has built the VM. Calling it again never builds a second VM.
- *
- * @return string 'success', or what went wrong and what to do
- */
-function katapult_CreateAccount(array $params): string
-{
-    return \Katapult\Module\createAccount($params);
-}
-
-/**
- * Called when the service is suspended (overdue, or by the admin). Shuts the VM down gracefully
- * and stops it if it has not shut down within katapult.suspend_grace seconds.
- *
- * @return string 'success', or what went wrong
- */
-function katapult_SuspendAccount(array $params): string
-{
-    return \Katapult\Module\suspendAccount($params);
-}
-
-/**
- * Called when the service is unsuspended. Starts the VM.
- *
- * @return string 'success', or what went wrong
- */
-function katapult_UnsuspendAccount(array $params): string
-{
-    return \Katapult\Module\unsuspendAccount($params);
-}
-
-/**
- * Called when the service is terminated. Deletes the VM to Katapult's trash and clears the
- * service's Katapult links; a VM already gone counts as terminated.
- *
- * @return string 'success', or what went wrong
- */
-function katapult_TerminateAccount(array $params): string
-{
-    return \Katapult\Module\terminateAccount($params);
-}
-
-/**
- * Called after an upgrade or downgrade is paid, or by the admin. Moves the VM to the package now
- * in the service's product settings; a downgrade shuts the VM down, resizes it, and starts it.
- *
- * @return string 'success', or what went wrong
- */
-function katapult_ChangePackage(array $params): string
-{
-    return \Katapult\Module\changePackage($params);
-}
-
-/**
- * Single sign-on ("Open Console"): a Katapult console session for the VM. From the client area
- * the request must carry the console button's single-use token.
- *
- * @return array{success: bool, redirectTo?: string, errorMsg?: string}
- */
-function katapult_ServiceSingleSignOn(array $params): array
-{
-    return \Katapult\Module\singleSignOn($params, katapult_client_request());
-}
-
-/**
- * The admin area's buttons: the power actions and "Refresh from Katapult".
- *
- * @return array<string, string> button label => function suffix
- */
-function katapult_AdminCustomButtonArray(): array
-{
-    return \Katapult\Module\adminButtons();
-}
-
-/**
- * Button "Refresh from Katapult": checks a pending build now, or writes the VM's hostname and
- * addresses into the service again.
- *
- * @return string 'success', or what was found
- */
-function katapult_RefreshFromKatapult(array $params): string
-{
-    return \Katapult\Module\refreshFromKatapult($params);
-}
-
-/**
- * The admin's service page: the VM (linked to Katapult), its state, the build, the managed
- * organization.
- *
- * @return array<string, string> label => HTML
- */
-function katapult_AdminServicesTabFields(array $params): array
-{
-    return \Katapult\Module\adminServicesTabFields($params);
-}
-
-/**
- * The functions a client may call (clientarea.php?...&modop=custom&a=...): the power actions,
- * which the panel's forms post with single-use tokens, and the panel's live-state poll. They are
- * not listed as client-area buttons: WHMCS would render them as plain links without tokens.
- *
- * @return string[] function suffixes
- */
-function katapult_ClientAreaAllowedFunctions(): array
-{
-    return \Katapult\Module\clientAreaFunctions();
-}
-
-/**
- * The client's product page: the VM panel (being built, overview, or why it cannot be shown).
- *
- * @return string HTML
- */
-function katapult_ClientArea(array $params): string
-{
-    return \Katapult\Module\clientArea($params, katapult_client_request() ?? []);
-}
-
-/**
- * The panel's poll (client area only): the panel afresh, as JSON, then the request ends.
- *
- * @return string why nothing was sent, outside the client area
- */
-function katapult_LiveState(array $params): string
-{
-    return katapult_answer_panel('LiveState', fn (array $request) => \Katapult\Module\liveState($params, $request));
-}
-
-/**
- * The password for the panel's Show and Copy buttons (a POST with the field's single-use token):
- * JSON {"password": …} or {"error": …}. The page itself never holds the password.
- */
-function katapult_RevealPassword(array $params): string
-{
-    return katapult_answer_panel('RevealPassword', fn (array $request) => \Katapult\Module\revealPassword($params, $request));
-}
-
-/** Button "Start VM". @return string 'success', or what went wrong */
-function katapult_StartVm(array $params): string
-{
-    return \Katapult\Module\power($params, 'start', katapult_client_request());
-}
-
-/** Button "Shut down VM": asks the operating system to shut down. */
-function katapult_ShutdownVm(array $params): string
-{
-    return \Katapult\Module\power($params, 'shutdown', katapult_client_request());
-}
-
-/** Button "Stop VM": stops at once, like pulling the plug. */
-function katapult_StopVm(array $params): string
-{
-    return \Katapult\Module\power($params, 'stop', katapult_client_request());
-}
-
-/** Button "Reset VM": a hard reboot. */
-function katapult_ResetVm(array $params): string
-{
-    return \Katapult\Module\power($params, 'reset', katapult_client_request());
-}
-
-/**
- * What a client-area request tells the extension: the logged-in client, the posted action token,
- * WHMCS's CSRF token for the panel's forms, the client's language strings and this folder.
- * Null outside the client area (admin area, API, cron), where WHMCS has checked who acts.
- *
- * @internal
- * @return array{client: int, token: string, csrf: string, lang: array<string, string>, dir: string}|null
- */
-function katapult_client_request(): ?array
-{
-    if (!defined('CLIENTAREA')) {
-        return null;
+if (extension_loaded('katapult')) {
+    require_once __DIR__ . '/functions.php';
+} else {
+    /**
+     * The module's name in WHMCS's lists, saying that it cannot work in this PHP.
+     *
+     * @return array{DisplayName: string, APIVersion: string, RequiresServer: bool}
+     */
+    function katapult_MetaData(): array
+    {
+        return [
+            'DisplayName' => 'Katapult (katapult PHP extension missing)',
+            'APIVersion' => '1.1',
+            'RequiresServer' => true,
+        ];
     }
-    return [
-        'client' => (int) ($_SESSION['uid'] ?? 0),
-        'token' => is_string($_POST['katapult_token'] ?? null) ? $_POST['katapult_token'] : '',
-        'csrf' => function_exists('generate_token') ? (string) generate_token('plain') : '',
-        'lang' => katapult_lang(),
-        'dir' => __DIR__,
-    ];
-}
 
-/**
- * Answers the panel's script with the JSON `$answer` makes from the client-area request, and ends
- * the request there (WHMCS would wrap a returned string in its page). Outside the client area, a
- * refusal.
- */
-function katapult_answer_panel(string $function, callable $answer): string
-{
-    $request = katapult_client_request();
-    if ($request === null) {
-        return "$function serves the client area's panel only.";
+    /**
+     * The product's Module Settings tab: one field saying what to install and how to check it.
+     *
+     * @return array<string, array<string, string>>
+     */
+    function katapult_ConfigOptions(): array
+    {
+        return [
+            'Katapult extension' => [
+                'FriendlyName' => 'Katapult extension',
+                'Type' => '',
+                'Description' => 'The katapult PHP extension is not loaded in this PHP (' . PHP_BINARY . ', PHP '
+                    . PHP_VERSION . '). Install it for every PHP that runs WHMCS (the web server\'s and the cron\'s),'
+                    . ' restart PHP, and check with: php --ri katapult',
+            ],
+        ];
     }
-    $json = $answer($request);
-    header('Content-Type: application/json; charset=utf-8');
-    header('Cache-Control: no-store');
-    echo $json;
-    exit;
-}
-
-/**
- * The client-area strings in the client's language: lang/english.php and the provider's
- * overrides/lang/english.php underneath, then the language's own file and its override.
- *
- * @internal
- * @return array<string, string>
- */
-function katapult_lang(): array
-{
-    $language = $_SESSION['Language'] ?? ($GLOBALS['CONFIG']['Language'] ?? 'english');
-    $language = preg_replace('/[^a-z_-]/', '', strtolower((string) $language)) ?: 'english';
-    $strings = [];
-    foreach (array_unique(['english', $language]) as $name) {
-        foreach (['lang', 'overrides/lang'] as $folder) {
-            $file = __DIR__ . "/$folder/$name.php";
-            if (is_file($file)) {
-                $_LANG = [];
-                include $file;
-                $strings = array_merge($strings, array_filter($_LANG, 'is_string'));
-            }
-        }
-    }
-    return $strings;
-}
-
-/**
- * Called by the "Test Connection" button of a Katapult server. Checks the stored API key, the
- * parent organization and access to managed organizations.
- *
- * @return array{success: bool, error: string}
- */
-function katapult_TestConnection(array $params): array
-{
-    return \Katapult\Module\testConnection($params);
 }

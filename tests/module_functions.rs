@@ -9,7 +9,7 @@ use katapult::api::{ApiSettings, ApiToken};
 use katapult::module::{config_options, test_connection};
 use katapult::service::context::Context;
 use katapult::service::settings::ModuleSettings;
-use katapult::store::DataStore;
+use katapult::store::{DataStore, Sql};
 use katapult_sim::{SimConfig, Simulator};
 use support::{database, MemoryHost, Sqlite};
 
@@ -31,6 +31,15 @@ impl World {
             host: MemoryHost::new(),
         };
         support::create_tblhosting(&world.db);
+        // A product saved in the admin area uses the module: WHMCS loads its hooks.
+        world
+            .db
+            .execute(
+                "CREATE TABLE tblconfiguration (setting TEXT NOT NULL, value TEXT NOT NULL)",
+                &[],
+            )
+            .unwrap();
+        world.db.execute("INSERT INTO tblconfiguration (setting, value) VALUES ('ModuleHooks', 'cpanel,katapult')", &[]).unwrap();
         world
     }
 
@@ -115,6 +124,29 @@ fn test_connection_names_what_is_wrong() {
             error: String::new()
         }
     );
+
+    world
+        .db
+        .execute(
+            "UPDATE tblconfiguration SET value = 'cpanel' WHERE setting = 'ModuleHooks'",
+            &[],
+        )
+        .unwrap();
+    let unhooked = test_connection::test_connection(&ctx);
+    assert!(
+        !unhooked.success
+            && unhooked
+                .error
+                .contains("The connection to Katapult works, but WHMCS does not load"),
+        "{unhooked:?}"
+    );
+    world
+        .db
+        .execute(
+            "UPDATE tblconfiguration SET value = 'katapult' WHERE setting = 'ModuleHooks'",
+            &[],
+        )
+        .unwrap();
 
     world.set_key("a-wrong-key");
     let refused = test_connection::test_connection(&ctx);

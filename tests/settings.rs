@@ -110,6 +110,15 @@ fn an_unreadable_key_says_what_to_do() {
         settings.api_key(now()),
         Err(SettingsError::LegacyKeyUnreadable)
     ));
+    assert_eq!(
+        store.get_text(Owner::Module, "api_key").unwrap(),
+        None,
+        "the garbage decrypt() gave is never sealed as the key"
+    );
+    assert!(
+        host.activity.borrow().is_empty(),
+        "nothing reported as moved"
+    );
     assert!(
         matches!(settings.api_key_status(now()), ApiKeyStatus::Unreadable(m) if m.contains("enter it again"))
     );

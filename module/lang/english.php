@@ -49,6 +49,9 @@ $_LANG['katapult_confirm_stop'] = 'Stop the server now? This is like pulling the
 $_LANG['katapult_confirm_shutdown'] = 'Shut the server down? It is asked to close its programs and power off.';
 $_LANG['katapult_confirm_reset'] = 'Restart the server now? This is like pressing its reset button: anything not saved on it is lost.';
 $_LANG['katapult_console'] = 'Open console';
+// Under the console button: when the console cannot open, WHMCS shows the client only its own
+// generic "unable to log in" sentence, so the panel says beforehand what to do then.
+$_LANG['katapult_console_hint'] = 'The console opens in a new window. If it says you could not be logged in, reload this page: the server may have stopped, or try again in a minute.';
 $_LANG['katapult_please_wait'] = 'Please wait a moment…';
 
 $_LANG['katapult_use_panel'] = "Please use the buttons in your server's panel on this page.";

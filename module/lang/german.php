@@ -46,6 +46,7 @@ $_LANG['katapult_confirm_stop'] = 'Den Server jetzt stoppen? Das ist wie Stecker
 $_LANG['katapult_confirm_shutdown'] = 'Den Server herunterfahren? Er wird gebeten, seine Programme zu beenden und sich auszuschalten.';
 $_LANG['katapult_confirm_reset'] = 'Den Server jetzt neu starten? Das ist wie der Reset-Knopf: nicht Gespeichertes geht verloren.';
 $_LANG['katapult_console'] = 'Konsole öffnen';
+$_LANG['katapult_console_hint'] = 'Die Konsole öffnet sich in einem neuen Fenster. Meldet sie, dass Sie nicht angemeldet werden konnten, laden Sie diese Seite neu: Der Server ist vielleicht gestoppt; oder versuchen Sie es in einer Minute erneut.';
 $_LANG['katapult_please_wait'] = 'Einen Moment bitte…';
 
 $_LANG['katapult_use_panel'] = 'Bitte nutzen Sie die Schaltflächen im Bereich Ihres Servers auf dieser Seite.';

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::api::virtual_machines::VirtualMachineRef;
 use crate::service::context::{Context, ModuleError};
 use crate::service::links::{ServiceLinks, MANAGED_ORG_ID};
+use crate::service::module_hooks;
 use crate::service::params::ServiceParams;
 use crate::store::Owner;
 
@@ -30,6 +31,15 @@ fn run(
     let links = ServiceLinks::read(&store, params.service_id)?;
     let organization = store.get_text(Owner::Client(params.client_id), MANAGED_ORG_ID)?;
     let mut fields = Vec::new();
+    if !module_hooks::loaded(ctx)? {
+        fields.push((
+            "Katapult hooks".to_string(),
+            format!(
+                r#"<span class="text-danger">{}</span>"#,
+                escape(module_hooks::NOT_LOADED)
+            ),
+        ));
+    }
 
     fields.push((
         "Katapult VM".to_string(),

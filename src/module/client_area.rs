@@ -174,6 +174,11 @@ fn panel_model(
     if request.viewer_client_id != params.client_id {
         return Err(Problem::Told("katapult_not_yours"));
     }
+    // WHMCS shows the module's output only for an Active service and throws it away otherwise:
+    // no API call and no build check for a page nobody sees.
+    if service_status(ctx, params.service_id)?.as_deref() != Some("Active") {
+        return Err(Problem::Told("katapult_not_active"));
+    }
     let store = ctx.store()?;
     let mut links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
     let was_building = links.build_pending();
@@ -205,7 +210,6 @@ fn panel_model(
     };
     let tokens = ActionTokens::for_installation(ctx.sql, &store, ctx.host, ctx.now)
         .map_err(|e| ModuleError::Product(e.to_string()))?;
-    let active = service_status(ctx, params.service_id)?.as_deref() == Some("Active");
     // WHMCS made $params before the build was written into the service: its credentials are
     // the ones WHMCS generated, not the VM's.
     let fresh;
@@ -217,7 +221,7 @@ fn panel_model(
     };
     Ok((
         OVERVIEW_TEMPLATE,
-        overview_model(params, request, &vm, &tokens, active, ctx.now),
+        overview_model(params, request, &vm, &tokens, ctx.now),
     ))
 }
 
@@ -271,14 +275,13 @@ fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// The overview's data; a service that is not Active (suspended, say) shows it without actions.
+/// The overview's data, for an Active service (WHMCS shows no other).
 /// Public for the benchmarks, which time this and its rendering.
 pub fn overview_model(
     params: &ServiceParams,
     request: &ClientRequest,
     vm: &VirtualMachine,
     tokens: &ActionTokens,
-    active: bool,
     now: DateTime<Utc>,
 ) -> Value {
     let lang = &request.lang;
@@ -303,7 +306,7 @@ pub fn overview_model(
 
     let actions: Vec<Value> = BUTTONS
         .iter()
-        .filter(|(_, _, action)| active && action.allowed_in(state))
+        .filter(|(_, _, action)| action.allowed_in(state))
         .map(|(_, function, action)| {
             let key = action.as_str();
             let confirm = action
@@ -319,7 +322,7 @@ pub fn overview_model(
             })
         })
         .collect();
-    let console = (active && state == VirtualMachineState::Started).then(|| {
+    let console = (state == VirtualMachineState::Started).then(|| {
         json!({
             "url": format!("clientarea.php?action=productdetails&id={}&dosinglesignon=1", params.service_id),
             "token": token(CONSOLE_ACTION),
@@ -365,14 +368,13 @@ pub fn overview_model(
         "credentials": {
             "username": username,
             // Only whether there is one, and how to fetch it: never the password itself.
-            "reveal": (active && !params.password.is_empty()).then(|| json!({
+            "reveal": (!params.password.is_empty()).then(|| json!({
                 "url": custom_url(params.service_id, REVEAL_PASSWORD_FUNCTION),
                 "token": token(REVEAL_PASSWORD_FUNCTION),
             })),
         },
         "actions": actions,
         "console": console,
-        "inactive": (!active).then(|| lang.text("katapult_not_active")),
     })
 }
 
@@ -415,6 +417,29 @@ fn problem_model(
             "problem": { "kind": key, "message": request.lang.text(key) },
         }),
     )
+}
+
+/// The problem panel when the panel's work could not even start (WHMCS's database, the module's
+/// settings): the reason is logged by the caller; the client gets the plain message.
+pub fn unavailable_panel(request: &ClientRequest, service_id: u64) -> String {
+    let message = request.lang.text("katapult_unavailable");
+    let data = json!({
+        "service_id": service_id,
+        "lang": request.lang.0,
+        "csrf": request.csrf_token,
+        "urls": { "poll": custom_url(service_id, LIVE_STATE_FUNCTION) },
+        "version": "problem:katapult_unavailable",
+        "poll_after_ms": POLL_PROBLEM_MS,
+        "problem": { "kind": "katapult_unavailable", "message": message },
+    });
+    Views::new(&request.module_dir)
+        .render(PROBLEM_TEMPLATE, &data)
+        .unwrap_or_else(|_| {
+            format!(
+                r#"<div class="katapult alert alert-warning" data-katapult-service="{service_id}">{}</div>"#,
+                crate::views::escape(&message)
+            )
+        })
 }
 
 /// `clientarea.php?…&modop=custom&a=<function>`: how WHMCS routes a client's custom action.

@@ -10,6 +10,7 @@ pub fn meta_data() -> Value {
         // server, so products are assigned to one (any values will do).
         "RequiresServer": true,
         "ServiceSingleSignOnLabel": "Open Console",
-        "AdminSingleSignOnLabel": "Open Console",
+        // No AdminSingleSignOnLabel: WHMCS shows that button only for a module that defines
+        // AdminSingleSignOn, which this one does not (the admin opens the VM in Katapult).
     })
 }

@@ -1,9 +1,10 @@
 //! `katapult_TestConnection()`: the "Test Connection" button. It names what is wrong: no key, a
-//! refused key, no access to the parent organization, managed organizations not enabled, or the
-//! network.
+//! refused key, no access to the parent organization, managed organizations not enabled, the
+//! network, or WHMCS not loading the module's hooks (then the cron would do nothing).
 
 use crate::api::ApiError;
 use crate::service::context::{Context, ModuleError};
+use crate::service::module_hooks;
 
 /// What WHMCS shows: success, or the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +14,7 @@ pub struct ConnectionTest {
 }
 
 pub fn test_connection(ctx: &Context<'_>) -> ConnectionTest {
-    match check(ctx) {
+    match check(ctx).and_then(|()| check_hooks(ctx)) {
         Ok(()) => ConnectionTest {
             success: true,
             error: String::new(),
@@ -43,6 +44,18 @@ fn check(ctx: &Context<'_>) -> Result<(), String> {
         })?;
         Ok(())
     })
+}
+
+/// The connection works; the cron must work too.
+fn check_hooks(ctx: &Context<'_>) -> Result<(), String> {
+    match module_hooks::loaded(ctx) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!(
+            "The connection to Katapult works, but {}",
+            module_hooks::NOT_LOADED
+        )),
+        Err(error) => Err(format!("The connection to Katapult works, but whether WHMCS loads the module's hooks could not be read: {error}")),
+    }
 }
 
 /// A provider-facing reason for a failed check.

@@ -20,6 +20,7 @@ use crate::module::{
 };
 use crate::service::client_request::{ClientRequest, Lang};
 use crate::service::context::{Context, ModuleError};
+use crate::service::host::Host;
 use crate::service::option_sync::{self, SyncMode};
 use crate::service::params::ServiceParams;
 use crate::service::{build_sync, welcome_email};
@@ -129,6 +130,12 @@ fn text_from(table: &ZendHashTable, key: &str) -> String {
         .to_string()
 }
 
+/// A posted value as it was typed: WHMCS HTML-encodes every request value when it boots
+/// (`htmlspecialchars`, ENT_QUOTES), which this undoes.
+fn posted_text(post: &ZendHashTable, key: &str) -> String {
+    crate::views::unescape_special_chars(&text_from(post, key))
+}
+
 /// Hook AdminProductConfigFields: the API key and parent organization pane, for Katapult
 /// products only. A failure is shown in the pane rather than breaking the product page.
 #[php_function]
@@ -161,9 +168,9 @@ pub fn module_save_product_settings(vars: &ZendHashTable, post: &ZendHashTable) 
                 if katapult {
                     product_settings_pane::save(
                         ctx,
-                        &text_from(post, "katapult_api_key"),
-                        &text_from(post, "katapult_parent_organization"),
-                        !text_from(post, "katapult_sync_config_options").is_empty(),
+                        &posted_text(post, "katapult_api_key"),
+                        &posted_text(post, "katapult_parent_organization"),
+                        !posted_text(post, "katapult_sync_config_options").is_empty(),
                     )
                 } else {
                     Ok(())
@@ -319,38 +326,71 @@ pub fn module_power(
 /// katapult_ClientArea(): the panel's HTML (building, overview, or a readable problem).
 #[php_function]
 #[php(name = "Katapult\\Module\\clientArea")]
-pub fn module_client_area(params: &ZendHashTable, client: &ZendHashTable) -> PhpResult<String> {
-    for_client_area(params, client, client_area::client_area)
+pub fn module_client_area(params: &ZendHashTable, client: &ZendHashTable) -> String {
+    for_client_area(
+        params,
+        client,
+        client_area::client_area,
+        client_area::unavailable_panel,
+    )
 }
 
 /// katapult_LiveState(): the panel afresh as JSON, for the panel's script.
 #[php_function]
 #[php(name = "Katapult\\Module\\liveState")]
-pub fn module_live_state(params: &ZendHashTable, client: &ZendHashTable) -> PhpResult<String> {
-    for_client_area(params, client, |ctx, params, request| {
-        client_area::live_state(ctx, params, request).to_string()
-    })
+pub fn module_live_state(params: &ZendHashTable, client: &ZendHashTable) -> String {
+    for_client_area(
+        params,
+        client,
+        |ctx, params, request| client_area::live_state(ctx, params, request).to_string(),
+        json_unavailable,
+    )
 }
 
 /// katapult_RevealPassword(): the service's password as JSON, for the panel's Show button.
 #[php_function]
 #[php(name = "Katapult\\Module\\revealPassword")]
-pub fn module_reveal_password(params: &ZendHashTable, client: &ZendHashTable) -> PhpResult<String> {
-    for_client_area(params, client, |ctx, params, request| {
-        client_area::reveal_password(ctx, params, request).to_string()
-    })
+pub fn module_reveal_password(params: &ZendHashTable, client: &ZendHashTable) -> String {
+    for_client_area(
+        params,
+        client,
+        |ctx, params, request| client_area::reveal_password(ctx, params, request).to_string(),
+        json_unavailable,
+    )
 }
 
-/// A client-area page's work on the request `katapult.php` gathered; what kept it from running
-/// is thrown (WHMCS then shows its own error in the module's place).
+/// A client-area page's work on the request `katapult.php` gathered. It never throws: WHMCS
+/// turns any exception from ClientArea or a custom function into its "Oops" page. What kept the
+/// work from running goes to WHMCS's activity log; the client gets `unavailable`'s answer.
 fn for_client_area(
     params: &ZendHashTable,
     client: &ZendHashTable,
     work: impl FnOnce(&Context<'_>, &ServiceParams, &ClientRequest) -> String,
-) -> PhpResult<String> {
-    let request = client_request_from(client).map_err(|e| failure("module", e))?;
-    in_service_context(params, |ctx, params| work(ctx, params, &request))
-        .map_err(|e| failure("module", e))
+    unavailable: impl FnOnce(&ClientRequest, u64) -> String,
+) -> String {
+    let service_id = id_from(params, "serviceid").unwrap_or(0);
+    let request = client_request_from(client).unwrap_or_else(|problem| {
+        log_client_area_failure(service_id, &problem);
+        ClientRequest::default()
+    });
+    in_service_context(params, |ctx, params| work(ctx, params, &request)).unwrap_or_else(
+        |problem| {
+            log_client_area_failure(service_id, &problem);
+            unavailable(&request, service_id)
+        },
+    )
+}
+
+/// `{"error": …}` in the client's language, for the panel's script.
+fn json_unavailable(request: &ClientRequest, _service_id: u64) -> String {
+    serde_json::json!({ "error": request.lang.text("katapult_unavailable") }).to_string()
+}
+
+fn log_client_area_failure(service_id: u64, problem: &str) {
+    WhmcsHost.log_activity(
+        &format!("[Katapult] Service ID: {service_id}: the client area could not run: {problem}"),
+        None,
+    );
 }
 
 /// ClientAreaAllowedFunctions: the power actions, the panel's poll and its password fetch.
@@ -432,29 +472,49 @@ pub fn module_single_sign_on(
 }
 
 /// Hook EmailPreSend: holds a Katapult service's welcome email back until its VM is built, and
-/// adds the VM's merge fields to every email about such a service. Never breaks an email.
+/// adds the VM's merge fields to the product emails of such a service. Never throws: WHMCS
+/// swallows a hook's exception and silently does not send the email.
 #[php_function]
 #[php(name = "Katapult\\Module\\emailPreSend")]
-pub fn module_email_pre_send(vars: &ZendHashTable) -> ArrayResult {
-    let (Some(service_id), template) = (id_from(vars, "relid"), text_from(vars, "messagename"))
-    else {
-        return Ok(ZendHashTable::new());
+pub fn module_email_pre_send(vars: &ZendHashTable) -> ZBox<ZendHashTable> {
+    let Some(related_id) = id_from(vars, "relid") else {
+        return ZendHashTable::new();
     };
-    let answer =
-        with_context(
-            |ctx| match welcome_email::email_pre_send(ctx, &template, service_id) {
-                Ok(answer) => answer,
-                Err(error) => {
-                    ctx.log_for_service(
-                        service_id,
-                        None,
-                        &format!("email \"{template}\" went out without the VM's details: {error}"),
-                    );
-                    serde_json::json!({})
-                }
-            },
-        )?;
-    to_php_array(&answer).map_err(|e| failure("module", e))
+    let template = text_from(vars, "messagename");
+    let client_id = vars
+        .get("mergefields")
+        .and_then(|fields| fields.array())
+        .and_then(|fields| id_from(fields, "client_id"));
+    let email = welcome_email::Email {
+        template: &template,
+        related_id,
+        client_id,
+    };
+    let answer = in_context(|ctx| match welcome_email::email_pre_send(ctx, &email) {
+        Ok(answer) => answer,
+        Err(error) => {
+            ctx.log_for_service(
+                related_id,
+                None,
+                &format!("email \"{template}\" went out without the VM's details: {error}"),
+            );
+            serde_json::json!({})
+        }
+    });
+    let answer = answer.unwrap_or_else(|(_, error)| {
+        WhmcsHost.log_activity(
+            &format!("[Katapult] email \"{template}\" went out without the VM's details: {error}"),
+            None,
+        );
+        serde_json::json!({})
+    });
+    to_php_array(&answer).unwrap_or_else(|error| {
+        WhmcsHost.log_activity(
+            &format!("[Katapult] email \"{template}\" went out without the VM's details: {error}"),
+            None,
+        );
+        ZendHashTable::new()
+    })
 }
 
 /// Hook AfterCronJob: checks pending builds and writes finished VMs into WHMCS. Returns what it

@@ -97,8 +97,13 @@ impl Host for WhmcsHost {
             .unwrap_or_default())
     }
 
-    /// `cc_encryption_hash` from `ROOTDIR/configuration.php`, the file WHMCS itself reads.
+    /// `$cc_encryption_hash` as WHMCS set it when it loaded its configuration (a hardened install
+    /// may compute it, from `getenv()` say); only when that is not set, the value the file
+    /// `ROOTDIR/configuration.php` assigns last.
     fn installation_secret(&self) -> Result<String, HostError> {
+        if let Some(hash) = loaded_cc_encryption_hash() {
+            return Ok(hash);
+        }
         let defined = call_function("defined", vec![&"ROOTDIR"])?.is_true();
         if !defined {
             return Err(HostError(
@@ -111,7 +116,23 @@ impl Host for WhmcsHost {
         let path = std::path::Path::new(&root).join("configuration.php");
         let text = std::fs::read_to_string(&path)
             .map_err(|e| HostError(format!("cannot read {}: {e}", path.display())))?;
-        whmcs_config::cc_encryption_hash(&text)
-            .ok_or_else(|| HostError(format!("{} sets no $cc_encryption_hash", path.display())))
+        whmcs_config::cc_encryption_hash(&text).ok_or_else(|| {
+            HostError(format!(
+                "WHMCS set no $cc_encryption_hash, and {} assigns none as a plain string",
+                path.display()
+            ))
+        })
     }
+}
+
+/// The global `$cc_encryption_hash`, when it is a non-empty string.
+fn loaded_cc_encryption_hash() -> Option<String> {
+    let globals = ExecutorGlobals::get();
+    let value = globals.symbol_table.get("cc_encryption_hash")?;
+    // A global of the main script is an indirect slot; `global $x` makes it a reference.
+    value
+        .dereference()
+        .dereference()
+        .string()
+        .filter(|hash| !hash.is_empty())
 }

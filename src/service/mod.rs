@@ -10,6 +10,7 @@ pub mod context;
 pub mod host;
 pub mod links;
 pub mod managed_organization;
+pub mod module_hooks;
 pub mod option_sync;
 pub mod params;
 pub mod settings;

@@ -27,7 +27,7 @@ pub enum SettingsError {
     Secret(#[from] SecretError),
     #[error("cannot read WHMCS's installation secret: {0}")]
     Host(#[from] HostError),
-    #[error("the API key saved by the previous Katapult module cannot be decrypted with this installation's cc_encryption_hash; enter it again on a Katapult product's Other tab")]
+    #[error("the API key saved by the previous Katapult module is unreadable: decrypted with this installation's cc_encryption_hash it is not an API token; enter it again on a Katapult product's Other tab")]
     LegacyKeyUnreadable,
 }
 
@@ -37,6 +37,12 @@ pub enum ApiKeyStatus {
     NotSet,
     Set,
     Unreadable(String),
+}
+
+/// API tokens are printable ASCII without spaces, of some length (garbage bytes of that length
+/// are all printable with a chance of at most (94/256)^8, about 1 in 3,000).
+fn plausible_api_token(text: &str) -> bool {
+    (8..=256).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic())
 }
 
 pub struct ModuleSettings<'a> {
@@ -64,12 +70,15 @@ impl<'a> ModuleSettings<'a> {
             return Ok(None);
         };
         let key = self.host.whmcs_decrypt(&legacy)?;
-        if key.trim().is_empty() {
+        let key = key.trim();
+        // WHMCS's decrypt() has no integrity check: under another installation secret it returns
+        // garbage, never an error. Only text shaped like an API token is taken for the key.
+        if !plausible_api_token(key) {
             return Err(SettingsError::LegacyKeyUnreadable);
         }
-        self.store_api_key(key.trim(), now)?;
+        self.store_api_key(key, now)?;
         self.host.log_activity("[Katapult] Moved the API key saved by the previous Katapult module into this module's encrypted store", None);
-        Ok(Some(ApiToken::new(key.trim())))
+        Ok(Some(ApiToken::new(key)))
     }
 
     pub fn api_key_status(&self, now: DateTime<Utc>) -> ApiKeyStatus {

@@ -1,8 +1,12 @@
 //! The welcome email waits for the VM: WHMCS sends the product's welcome email when CreateAccount
 //! succeeds, before the VM exists; the `EmailPreSend` hook holds it back (recording which template
 //! it was), and the build sync sends it once the VM is written into the service, when its merge
-//! fields carry the VM's address, hostname and the service's password. Every email about a
-//! Katapult service gets those merge fields. A product can opt out (configoption4).
+//! fields carry the VM's address, hostname and the service's password. Every product email about
+//! a Katapult service gets those merge fields. A product can opt out (configoption4).
+//!
+//! WHMCS runs `EmailPreSend` for every email it sends or previews (invoices, tickets, domains, mass
+//! mail), and `relid` is the id of that email type's record: only a product template's `relid` is a
+//! service id, and only when the email goes to that service's owner is it about that service.
 
 use serde_json::{json, Value};
 
@@ -14,21 +18,34 @@ use crate::store::{Owner, SqlValue};
 /// configoption4: send the welcome email at once, as WHMCS does by default (empty: it waits).
 pub const SEND_AT_ONCE_OPTION: usize = 4;
 
+/// An email as `EmailPreSend` describes it.
+pub struct Email<'a> {
+    /// `messagename`: the template's name.
+    pub template: &'a str,
+    /// `relid`: the id of the template type's record (a service, for product templates).
+    pub related_id: u64,
+    /// `mergefields['client_id']`: whom the email goes to.
+    pub client_id: Option<u64>,
+}
+
 /// What the hook returns to WHMCS: nothing, extra merge fields, or `abortsend`. In a transaction
 /// of its own (or the build sync's, when it sends a held email), so a deadlock with a cron run
 /// writing beside it is tried again whole: otherwise the email would go out before the VM exists.
-pub fn email_pre_send(
-    ctx: &Context<'_>,
-    template: &str,
-    service_id: u64,
-) -> Result<Value, ModuleError> {
-    transaction(ctx.sql, || hold_or_fill(ctx, template, service_id))
+pub fn email_pre_send(ctx: &Context<'_>, email: &Email<'_>) -> Result<Value, ModuleError> {
+    transaction(ctx.sql, || hold_or_fill(ctx, email))
 }
 
-fn hold_or_fill(ctx: &Context<'_>, template: &str, service_id: u64) -> Result<Value, ModuleError> {
+fn hold_or_fill(ctx: &Context<'_>, email: &Email<'_>) -> Result<Value, ModuleError> {
+    let (template, service_id) = (email.template, email.related_id);
+    if !is_product_template(ctx, template)? {
+        return Ok(json!({}));
+    }
     let Some(product) = katapult_product_of(ctx, service_id)? else {
         return Ok(json!({}));
     };
+    if email.client_id.is_none() || email.client_id != product.client_id {
+        return Ok(json!({}));
+    }
     let store = ctx.store()?;
     let links = ServiceLinks::read(&store, service_id)?;
     if links.vm_id.is_none()
@@ -97,6 +114,18 @@ fn merge_fields(ctx: &Context<'_>, service_id: u64) -> Result<Value, ModuleError
         "katapult_vm_ipv6": ipv6,
         "katapult_vm_username": text(3),
     }))
+}
+
+/// Whether `template` is a product email template (its `relid` is a service).
+fn is_product_template(ctx: &Context<'_>, template: &str) -> Result<bool, ModuleError> {
+    let rows = ctx
+        .sql
+        .query(
+            "SELECT 1 FROM tblemailtemplates WHERE name = ? AND type = 'product'",
+            &[SqlValue::Text(template.to_string())],
+        )
+        .map_err(crate::store::StoreError::from)?;
+    Ok(!rows.is_empty())
 }
 
 struct Product {

@@ -1,37 +1,99 @@
 //! Reading WHMCS's `configuration.php` without running it: only `$cc_encryption_hash`, the
-//! installation secret the module's own secrets are derived from.
+//! installation secret the module's own secrets are derived from. WHMCS `include`s the file, so
+//! it is read the way PHP runs it: comments are skipped and the last assignment counts. An
+//! assignment PHP would compute (`getenv(…)`, another file's variable) cannot be known here.
 
-/// The value of `$cc_encryption_hash = '…';` (single or double quoted, escapes honoured).
+/// The value the file's last `$cc_encryption_hash = …;` gives, when that is a plain string
+/// literal; None when there is none or it is computed.
 pub fn cc_encryption_hash(configuration: &str) -> Option<String> {
+    const NAME: &str = "$cc_encryption_hash";
+    let mut last = None;
     let mut rest = configuration;
-    while let Some(at) = rest.find("$cc_encryption_hash") {
-        rest = &rest[at + "$cc_encryption_hash".len()..];
-        let after = rest.trim_start();
-        let Some(value) = after.strip_prefix('=') else {
-            continue;
-        };
-        if let Some(parsed) = string_literal(value.trim_start()) {
-            return Some(parsed);
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("//") || (c == '#' && !rest.starts_with("#[")) {
+            rest = skip_line_comment(rest);
+        } else if rest.starts_with("/*") {
+            rest = rest[2..].find("*/").map_or("", |end| &rest[2 + end + 2..]);
+        } else if c == '\'' || c == '"' {
+            rest = string_literal(rest).map_or("", |(_, after)| after);
+        } else if rest.starts_with(NAME) && !continues_name(&rest[NAME.len()..]) {
+            rest = &rest[NAME.len()..];
+            let after = skip_space(rest);
+            if let Some(value) = after.strip_prefix('=').filter(|v| !v.starts_with('=')) {
+                let value = skip_space(value);
+                last = match string_literal(value) {
+                    Some((literal, after)) if skip_space(after).starts_with(';') => literal,
+                    _ => None,
+                };
+            }
+        } else {
+            rest = &rest[c.len_utf8()..];
         }
     }
-    None
+    last
 }
 
-/// A PHP string literal at the start of `text`.
-fn string_literal(text: &str) -> Option<String> {
+fn continues_name(text: &str) -> bool {
+    text.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// After a `//` or `#` comment: at the line's end or at `?>`, as PHP ends it.
+fn skip_line_comment(text: &str) -> &str {
+    let end = [text.find('\n'), text.find("?>")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(text.len());
+    &text[end..]
+}
+
+/// Whitespace and comments skipped.
+fn skip_space(mut text: &str) -> &str {
+    loop {
+        let trimmed = text.trim_start();
+        if trimmed.starts_with("//") || (trimmed.starts_with('#') && !trimmed.starts_with("#[")) {
+            text = skip_line_comment(trimmed);
+        } else if let Some(comment) = trimmed.strip_prefix("/*") {
+            text = comment.find("*/").map_or("", |end| &comment[end + 2..]);
+        } else {
+            return trimmed;
+        }
+    }
+}
+
+/// A PHP string literal at the start of `text`: its value (None when PHP would interpolate a
+/// variable into it) and what follows it. None when `text` holds no finished literal.
+fn string_literal(text: &str) -> Option<(Option<String>, &str)> {
     let quote = text.chars().next().filter(|c| *c == '\'' || *c == '"')?;
     let mut value = String::new();
-    let mut chars = text[1..].chars();
-    while let Some(c) = chars.next() {
+    let mut interpolated = false;
+    let mut chars = text[1..].char_indices();
+    while let Some((at, c)) = chars.next() {
         match c {
-            '\\' => match chars.next()? {
-                escaped if escaped == quote || escaped == '\\' => value.push(escaped),
-                other => {
-                    value.push('\\');
-                    value.push(other);
+            '\\' => {
+                let (_, escaped) = chars.next()?;
+                match (quote, escaped) {
+                    (_, e) if e == quote || e == '\\' => value.push(e),
+                    ('"', 'n') => value.push('\n'),
+                    ('"', 't') => value.push('\t'),
+                    ('"', 'r') => value.push('\r'),
+                    ('"', '$') => value.push('$'),
+                    (_, other) => {
+                        value.push('\\');
+                        value.push(other);
+                    }
                 }
-            },
-            c if c == quote => return Some(value),
+            }
+            '$' if quote == '"' => {
+                interpolated = true;
+                value.push(c);
+            }
+            c if c == quote => {
+                let after = &text[1 + at + 1..];
+                return Some(((!interpolated).then_some(value), after));
+            }
             c => value.push(c),
         }
     }
@@ -59,10 +121,45 @@ mod tests {
             cc_encryption_hash("<?php $cc_encryption_hash = 'open"),
             None
         );
+    }
+
+    #[test]
+    fn the_last_assignment_counts_and_comments_are_skipped() {
+        let file = "<?php\n$cc_encryption_hash = 'first';\n$cc_encryption_hash = 'second';\n";
+        assert_eq!(cc_encryption_hash(file).as_deref(), Some("second"));
+        for commented in [
+            "<?php $cc_encryption_hash = 'real';\n// $cc_encryption_hash = 'old';\n",
+            "<?php $cc_encryption_hash = 'real';\n# $cc_encryption_hash = 'old';\n",
+            "<?php $cc_encryption_hash = 'real';\n/* $cc_encryption_hash = 'old';\n*/",
+            "<?php $cc_encryption_hash = 'real'; $note = '$cc_encryption_hash = \"old\";';",
+        ] {
+            assert_eq!(
+                cc_encryption_hash(commented).as_deref(),
+                Some("real"),
+                "{commented}"
+            );
+        }
         assert_eq!(
-            cc_encryption_hash("<?php // $cc_encryption_hash\n$cc_encryption_hash = 'real';")
-                .as_deref(),
-            Some("real")
+            cc_encryption_hash(
+                "<?php $cc_encryption_hash_old = 'old'; $cc_encryption_hash == 'x';"
+            ),
+            None,
+            "another variable, a comparison"
+        );
+    }
+
+    #[test]
+    fn a_computed_last_assignment_is_unknown() {
+        let file =
+            "<?php\n$cc_encryption_hash = 'stale';\n$cc_encryption_hash = getenv('WHMCS_HASH');\n";
+        assert_eq!(cc_encryption_hash(file), None);
+        assert_eq!(
+            cc_encryption_hash("<?php $cc_encryption_hash = \"$secret\";"),
+            None
+        );
+        assert_eq!(
+            cc_encryption_hash("<?php $cc_encryption_hash = 'a' . 'b';"),
+            None
         );
     }
 }

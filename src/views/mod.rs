@@ -180,6 +180,37 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Undoes PHP's `htmlspecialchars($text, ENT_QUOTES)`, as `html_entity_decode` would for what
+/// it wrote: `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#039;` (and `&#39;`), in one pass.
+pub fn unescape_special_chars(text: &str) -> String {
+    const ENTITIES: [(&str, char); 6] = [
+        ("&amp;", '&'),
+        ("&lt;", '<'),
+        ("&gt;", '>'),
+        ("&quot;", '"'),
+        ("&#039;", '\''),
+        ("&#39;", '\''),
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match ENTITIES.iter().find(|(entity, _)| rest.starts_with(entity)) {
+            Some((entity, c)) => {
+                out.push(*c);
+                rest = &rest[entity.len()..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A name the module may ask for: relative, inside `views/` or `assets/`, plain segments only.
 fn check_name(name: &str) -> Result<(), ViewError> {
     let segments: Vec<&str> = name.split('/').collect();
@@ -240,6 +271,16 @@ impl TemplateCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_whmcs_encoded_is_decoded_once() {
+        assert_eq!(
+            unescape_special_chars("a&amp;b &lt;x&gt; &quot;q&quot; it&#039;s &#39;"),
+            "a&b <x> \"q\" it's '"
+        );
+        assert_eq!(unescape_special_chars("&amp;lt; & &copy;"), "&lt; & &copy;");
+        assert_eq!(unescape_special_chars("plain-token_123"), "plain-token_123");
+    }
 
     #[test]
     fn only_plain_names_in_the_two_folders_are_allowed() {

@@ -14,7 +14,7 @@
 declare(strict_types=1);
 
 use WHMCS\Database\Capsule;
-use WhmcsStandIn\{Cron, Environment, Fixtures, Module, SalmonDataStore};
+use WhmcsStandIn\{Cron, Environment, Fixtures, Module, Orders, SalmonDataStore};
 
 require dirname(__DIR__) . '/whmcs/bootstrap.php';
 
@@ -42,7 +42,7 @@ $serviceNothing = Fixtures::service($client, $nothing, ['domain' => 'nothing.exa
     'dedicatedip' => '192.0.2.10'] + $common);
 
 foreach ([$serviceOurs, $serviceRef] as $service) {
-    $result = Module::runModuleCommand('CreateAccount', (int) $service->id);
+    $result = Orders::acceptOrder((int) $service->id);
     if ($result !== 'success') {
         fwrite(STDERR, "CreateAccount failed: $result\n");
         exit(1);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Katapult client area in a real browser: starts the Katapult simulator (HTTPS, its own CA),
-# a scratch WHMCS stand-in on SQLite with one client whose VM order went through CreateAccount,
+# a scratch WHMCS stand-in on SQLite with one client whose VM order was accepted (CreateAccount),
 # the stand-in's web front (PHP's built-in server on loopback, with the katapult extension), the
 # WHMCS cron every second, and runs test.js (Debian's headless Chromium driven by playwright-core).
 # Cleans everything up, even on failure or Ctrl-C. Exit status 0 only when every step passed;

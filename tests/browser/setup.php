@@ -1,8 +1,8 @@
 <?php
 /**
  * Browser test set-up (run by run.sh): a scratch WHMCS stand-in with one client who ordered one
- * Katapult VM, and the order provisioned the way WHMCS does it (CreateAccount through the module
- * command path), against the Katapult simulator (KATAPULT_API_URL, CA in katapult.ca_file).
+ * Katapult VM, and the order provisioned the way WHMCS does it (the admin accepts the order:
+ * CreateAccount, then the welcome email), against the Katapult simulator (KATAPULT_API_URL, CA in katapult.ca_file).
  *
  * Env: WHMCS_DB_DSN, WHMCS_ROOTDIR (scratch), WHMCS_MODULE_DIR (default: the repository's module/),
  * BROWSER_BASE_URL (the web front, saved as WHMCS's SystemURL), BROWSER_CLIENT_EMAIL,
@@ -15,7 +15,7 @@
 declare(strict_types=1);
 
 use WHMCS\Config\Setting;
-use WhmcsStandIn\{Environment, Fixtures, Module};
+use WhmcsStandIn\{Environment, Fixtures, Module, Orders};
 
 require dirname(__DIR__) . '/whmcs/bootstrap.php';
 
@@ -50,7 +50,7 @@ $service = Fixtures::service($client, $product, [
     'billingcycle' => 'Monthly',
 ]);
 
-$result = Module::runModuleCommand('CreateAccount', (int) $service->id);
+$result = Orders::acceptOrder((int) $service->id);
 if ($result !== 'success') {
     fwrite(STDERR, "CreateAccount failed: $result\n");
     exit(1);

@@ -42,12 +42,12 @@ show('Test Connection', $test['success'] ? 'OK' : $test['error']);
 show('packages offered', (string) count(katapult_PackageLoader([])));
 show('data centers', implode(', ', array_filter(array_keys(katapult_DataCenterLoader([])))));
 
-step('A client orders it; WHMCS runs CreateAccount');
+step('A client orders it; the admin accepts the order (CreateAccount, then the welcome email)');
 $client = Fixtures::client(['firstname' => 'Ada', 'lastname' => 'Lovelace', 'companyname' => 'Analytical Engines',
     'email' => 'ada@example.test', 'password' => 'demo-password']);
 $service = Fixtures::service($client, $product, ['domain' => 'engine.example.com']);
 $t0 = microtime(true);
-show('CreateAccount', WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id));
+show('CreateAccount', WhmcsStandIn\Orders::acceptOrder((int) $service->id));
 $vm = VirtualMachineService::findOrFail($service->id);
 show('build', (string) $vm->vm_build_id . ' (' . $vm->vm_state . ')');
 show('welcome email', count(WhmcsStandIn\Mailer::sent()) === 0 ? 'held back until the VM is built' : 'sent (unexpected)');

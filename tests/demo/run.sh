@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the module's main job on the embedded default. Starts the Katapult API simulator
 # (HTTPS, its own CA) on loopback, and runs an order through the module inside the WHMCS stand-in
-# on SQLite: product setup, CreateAccount, the cron until the VM is built, the service as WHMCS
+# on SQLite: product setup, the order accepted (CreateAccount), the cron until the VM is built, the service as WHMCS
 # sees it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -239,7 +239,8 @@ final class ClientAreaTest extends TestCase
         $this->assertSame('', $this->forms($page)['StartVm']['confirm'], 'starting needs no confirmation');
     }
 
-    public function testASuspendedServiceShowsTheServerButNoActions(): void
+    /** WHMCS throws away the output for a service that is not Active: nothing is asked of Katapult for it. */
+    public function testASuspendedServiceCostsNoApiCallAndNoBuildCheck(): void
     {
         [$service, $client] = $this->builtService();
         ini_set('katapult.suspend_grace', '5');
@@ -247,11 +248,21 @@ final class ClientAreaTest extends TestCase
         $this->assertSame('Suspended', Capsule::table('tblhosting')->where('id', $service)->value('domainstatus'));
 
         $this->inClientArea($client);
+        $before = $this->sim->stats()['requests'];
         $page = $this->page($service);
-        $this->assertStringContainsString('katapult-overview', $page);
+        $this->assertSame($before, $this->sim->stats()['requests'], 'no API call');
+        $this->assertStringNotContainsString('katapult-overview', $page);
         $this->assertSame([], $this->forms($page));
         $this->assertStringNotContainsString('katapult_token', $page);
         $this->assertShows(self::lang()['katapult_not_active'], $page);
+
+        // A pending build is not checked either: the service was never set up for the client.
+        $pending = (int) Fixtures::service($client, (int) Capsule::table('tblhosting')->where('id', $service)->value('packageid'))->id;
+        Capsule::table('tblhosting')->where('id', $pending)->update(['domainstatus' => 'Terminated']);
+        SalmonDataStore::set('service', $pending, 'vm_build_id', 'vmbuild_not_to_be_checked');
+        $before = $this->sim->stats()['requests'];
+        $this->assertShows(self::lang()['katapult_not_active'], $this->page($pending));
+        $this->assertSame($before, $this->sim->stats()['requests'], 'no build check');
     }
 
     public function testAnotherClientSeesNeitherTheServerNorItsPassword(): void
@@ -487,6 +498,34 @@ final class ClientAreaTest extends TestCase
         $this->assertStringContainsString("Service ID $service: an admin opened the VM's console", $this->log());
         $this->assertStringContainsString("Service ID $service: stop requested by an admin", $this->log());
         $this->assertSame('LiveState serves the client area\'s panel only.', Module::call('LiveState', $service));
+    }
+
+    /**
+     * WHMCS turns an exception from ClientArea or a custom function into its "Oops" page: when
+     * the module cannot work at all (here: a setting it cannot read), the client still gets the
+     * panel's plain message or a JSON error, and the reason goes to the activity log.
+     */
+    public function testNothingAClientCanReachThrowsWhenTheModuleCannotWork(): void
+    {
+        [$service, $client] = $this->builtService();
+        $this->inClientArea($client);
+        $timeout = ini_get('katapult.timeout');
+        ini_set('katapult.timeout', 'not-a-number');
+        try {
+            $page = $this->page($service);
+            $this->assertShows(self::lang()['katapult_unavailable'], $page);
+            $this->assertStringContainsString('katapult-problem', $page, 'the problem panel, which keeps polling');
+            foreach (['liveState', 'revealPassword'] as $function) {
+                $answer = json_decode(("\\Katapult\\Module\\$function")(Module::buildParams($service), katapult_client_request()), true, 512, JSON_THROW_ON_ERROR);
+                $this->assertSame(['error' => self::lang()['katapult_unavailable']], $answer, $function);
+            }
+            $this->assertStringStartsWith('Katapult: ', Module::call('StopVm', $service));
+            $this->assertFalse(Module::call('ServiceSingleSignOn', $service)['success']);
+        } finally {
+            ini_set('katapult.timeout', (string) $timeout);
+        }
+        $this->assertStringContainsString("Service ID: $service: the client area could not run: Katapult: katapult.timeout", implode("\n", ActivityLog::descriptions()));
+        $this->assertSame(0, $this->sim->requests(self::STOP));
     }
 
     public function testTheClientMayCallOnlyThePanelsFunctions(): void

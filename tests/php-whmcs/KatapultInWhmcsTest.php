@@ -39,10 +39,10 @@ final class KatapultInWhmcsTest extends TestCase
         return (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3'])->id;
     }
 
-    /** The admin saves the product's Other tab. */
+    /** The admin saves the product's Other tab (WHMCS hands the module the values HTML-encoded). */
     private function saveOtherTab(int $productId, string $key, string $parent = ''): void
     {
-        $_POST = ['katapult_api_key' => $key, 'katapult_parent_organization' => $parent];
+        $_POST = Environment::asSubmitted(['katapult_api_key' => $key, 'katapult_parent_organization' => $parent]);
         run_hook('AdminProductConfigFieldsSave', ['pid' => $productId]);
         $_POST = [];
     }
@@ -154,15 +154,97 @@ final class KatapultInWhmcsTest extends TestCase
 
         $this->saveOtherTab($product, 'sim-token');
         $this->assertCount(20, katapult_PackageLoader([]));
-        $configuration = ROOTDIR . '/configuration.php';
-        $original = (string) file_get_contents($configuration);
+        $original = $GLOBALS['cc_encryption_hash'];
         try {
-            file_put_contents($configuration, preg_replace('/\$cc_encryption_hash = \'[^\']*\'/', '$cc_encryption_hash = \'another-install\'', $original));
+            $GLOBALS['cc_encryption_hash'] = 'another-install';
             $this->expectExceptionMessage('cc_encryption_hash changed since it was saved');
             katapult_PackageLoader([]);
         } finally {
+            $GLOBALS['cc_encryption_hash'] = $original;
+        }
+    }
+
+    /**
+     * The installation secret is the one WHMCS loaded (a hardened configuration.php may compute
+     * it); the file is read only when WHMCS set none, as PHP runs it: the last assignment, comments
+     * skipped.
+     */
+    public function testTheInstallationSecretIsWhmcsLoadedOneThenTheFileAsPhpReadsIt(): void
+    {
+        $product = $this->katapultProduct();
+        $configuration = ROOTDIR . '/configuration.php';
+        $original = (string) file_get_contents($configuration);
+        $loaded = $GLOBALS['cc_encryption_hash'];
+        try {
+            // WHMCS computed the hash (getenv() in the file): only the loaded value is right.
+            file_put_contents($configuration, preg_replace('/\$cc_encryption_hash = \'[^\']*\';/', '$cc_encryption_hash = getenv(\'NOT_SET_IN_THIS_TEST\');', $original));
+            $this->saveOtherTab($product, 'sim-token');
+            $this->assertCount(20, katapult_PackageLoader([]), 'sealed and opened with the loaded hash');
+
+            // No loaded hash: the file's last plain assignment, a commented-out one ignored.
+            file_put_contents($configuration, $original . "\n// \$cc_encryption_hash = 'an-old-commented-one';\n/* \$cc_encryption_hash = 'another'; */\n");
+            unset($GLOBALS['cc_encryption_hash']);
+            $this->assertCount(20, katapult_PackageLoader([]), 'the file gives the same hash');
+            file_put_contents($configuration, $original . "\n\$cc_encryption_hash = 'assigned-again-later';\n");
+            try {
+                katapult_PackageLoader([]);
+                $this->fail('the last assignment counts');
+            } catch (Exception $e) {
+                $this->assertStringContainsString('cc_encryption_hash changed since it was saved', $e->getMessage());
+            }
+        } finally {
+            $GLOBALS['cc_encryption_hash'] = $loaded;
             file_put_contents($configuration, $original);
         }
+    }
+
+    /** WHMCS's decrypt() of the old module's key under another installation secret is garbage, not ''. */
+    public function testAnOldKeyUnderAnotherInstallationSecretIsUnreadableAndNothingIsSealed(): void
+    {
+        $product = $this->katapultProduct();
+        SalmonDataStore::set('module_setting', 'katapult', 'api_v1_key', WhmcsStandIn\Encryption::encrypt('sim-token-of-the-old-module', 'the-old-installations-hash'));
+        $this->assertNotSame('', decrypt((string) SalmonDataStore::get('module_setting', 'katapult', 'api_v1_key')), 'WHMCS gives garbage');
+
+        $this->assertStringContainsString('is unreadable', $this->pane($product));
+        try {
+            katapult_PackageLoader([]);
+            $this->fail('garbage is not a key');
+        } catch (Exception $e) {
+            $this->assertStringContainsString('enter it again', $e->getMessage());
+        }
+        $this->assertNull(SalmonDataStore::get('module_setting', 'katapult', 'api_key'), 'nothing sealed');
+        $this->assertSame([], array_values(array_filter(ActivityLog::descriptions(), fn ($d) => str_contains($d, 'Moved the API key'))));
+    }
+
+    /** WHMCS loads hooks.php only while a product saved in the admin area uses the module. */
+    public function testTestConnectionAndTheAdminTabWarnWhenWhmcsDoesNotLoadTheHooks(): void
+    {
+        $product = $this->katapultProduct();
+        $this->saveOtherTab($product, 'sim-token');
+        Fixtures::server();
+        $service = (int) Fixtures::service(Fixtures::client(), $product)->id;
+        $this->assertSame(['success' => true, 'error' => ''], katapult_TestConnection([]));
+        $this->assertArrayNotHasKey('Katapult hooks', WhmcsStandIn\Module::call('AdminServicesTabFields', $service));
+
+        // The product is switched to another module and saved: the list no longer has katapult.
+        WhmcsStandIn\Module::saveProduct($product, ['servertype' => 'other']);
+        $test = katapult_TestConnection([]);
+        $this->assertFalse($test['success']);
+        $this->assertStringContainsString('The connection to Katapult works, but WHMCS does not load the Katapult module\'s hooks', $test['error']);
+        WHMCS\Database\Capsule::table('tblproducts')->where('id', $product)->update(['servertype' => 'katapult']);
+        $tab = WhmcsStandIn\Module::call('AdminServicesTabFields', $service);
+        $this->assertStringContainsString('Save a product that uses the Katapult module', $tab['Katapult hooks']);
+
+        WhmcsStandIn\Module::saveProduct($product);
+        $this->assertTrue(katapult_TestConnection([])['success']);
+    }
+
+    /** WHMCS HTML-encodes posted values when it boots: the module saves what the admin typed. */
+    public function testPostedSettingsAreSavedAsTyped(): void
+    {
+        $product = $this->katapultProduct();
+        $this->saveOtherTab($product, '', "o'brien&co <eu>");
+        $this->assertSame("o'brien&co <eu>", SalmonDataStore::get('module_setting', 'katapult', 'parent_organization'));
     }
 
     public function testWithoutAKeyTheDropdownsSayWhereToSetIt(): void
@@ -409,7 +491,7 @@ final class KatapultInWhmcsTest extends TestCase
         add_hook('KatapultVirtualMachineBuilt', 0, function () use (&$built) {
             $built++;
         });
-        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $service->id));
+        $this->assertSame('success', WhmcsStandIn\Orders::acceptOrder((int) $service->id));
         $firstBuild = (string) VirtualMachineService::findOrFail($service->id)->vm_build_id;
 
         $this->cronUntil(fn () => SalmonDataStore::get('service', (int) $service->id, 'vm_build_failed_at') !== null);
@@ -640,7 +722,7 @@ final class KatapultInWhmcsTest extends TestCase
         Fixtures::server();
         $service = (int) Fixtures::service(Fixtures::client(), $product, ['domain' => 'mail.example.com'])->id;
 
-        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', $service));
+        $this->assertSame('success', WhmcsStandIn\Orders::acceptOrder($service));
         $this->assertSame([], WhmcsStandIn\Mailer::sent(), 'held back: the VM does not exist yet');
         $this->assertContains("[Katapult] Service ID $service: the welcome email \"Katapult Server Ready\" waits until the VM is built", ActivityLog::descriptions());
 
@@ -667,8 +749,52 @@ final class KatapultInWhmcsTest extends TestCase
         $this->saveOtherTab($product, 'sim-token');
         Fixtures::server();
         $service = (int) Fixtures::service(Fixtures::client(), $product)->id;
-        $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('CreateAccount', $service));
+        $this->assertSame('success', WhmcsStandIn\Orders::payFirstInvoice($service));
         $this->assertCount(1, WhmcsStandIn\Mailer::sent());
+    }
+
+    /**
+     * EmailPreSend runs for every email, and relid is a service id only for product emails: an
+     * invoice whose id is a Katapult service's id is not about that service.
+     */
+    public function testOnlyProductEmailsOfTheServicesOwnerGetTheVmsMergeFields(): void
+    {
+        [$serviceId] = $this->builtService();
+        $owner = (int) WHMCS\Database\Capsule::table('tblhosting')->where('id', $serviceId)->value('userid');
+        WHMCS\Database\Capsule::table('tblhosting')->where('id', $serviceId)->update(['dedicatedip' => '203.0.113.9']);
+        $other = Fixtures::client();
+        $this->assertSame($serviceId, Fixtures::invoice($other, ['id' => $serviceId]));
+        Fixtures::emailTemplate('Invoice Created', ['type' => 'invoice', 'message' => 'Invoice {$invoice_id}: {$katapult_vm_ip}']);
+        Fixtures::emailTemplate('Service Note', ['message' => 'Your server {$katapult_vm_ip}']);
+
+        $this->assertTrue(sendMessage('Invoice Created', $serviceId));
+        $invoiceEmail = WhmcsStandIn\Mailer::sent()[0];
+        $this->assertSame((int) $other->id, $invoiceEmail['userid']);
+        $this->assertSame([], array_filter(array_keys($invoiceEmail['mergefields']), fn ($k) => str_starts_with($k, 'katapult_')), 'no Katapult merge field');
+        $this->assertSame("Invoice $serviceId: ", $invoiceEmail['message']);
+
+        $this->assertTrue(sendMessage('Service Note', $serviceId));
+        $this->assertSame('Your server 203.0.113.9', WhmcsStandIn\Mailer::sent()[1]['message'], 'the service\'s own product email');
+        $this->assertSame($owner, WhmcsStandIn\Mailer::sent()[1]['userid']);
+
+        $vars = ['messagename' => 'Service Note', 'relid' => $serviceId, 'mergefields' => ['client_id' => (int) $other->id]];
+        $this->assertSame([], Katapult\Module\emailPreSend($vars), 'a product email to someone else is not about this service');
+    }
+
+    /** The module's EmailPreSend never throws: WHMCS would silently not send the email. */
+    public function testTheModulesEmailHookNeverStopsAnEmail(): void
+    {
+        [$serviceId] = $this->builtService();
+        Fixtures::emailTemplate('Service Note', ['message' => 'Hello']);
+        $timeout = ini_get('katapult.timeout');
+        ini_set('katapult.timeout', 'not-a-number');
+        try {
+            $this->assertTrue(sendMessage('Service Note', $serviceId));
+        } finally {
+            ini_set('katapult.timeout', (string) $timeout);
+        }
+        $this->assertSame('Hello', WhmcsStandIn\Mailer::sent()[0]['message']);
+        $this->assertNotEmpty(array_filter(ActivityLog::descriptions(), fn ($d) => str_contains($d, 'went out without the VM\'s details')));
     }
 
     public function testHookCodeReceivesTheServiceObject(): void

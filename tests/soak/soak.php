@@ -1,6 +1,6 @@
 <?php
 /**
- * The soak: services driven through their whole life (order, CreateAccount, the cron's build
+ * The soak: services driven through their whole life (order accepted: CreateAccount, the cron's build
  * sync, Suspend, Unsuspend, and for every fifth Terminate) against the simulator while faults
  * are injected at random (5xx, 429, hangs past the time-out, malformed JSON, connection resets),
  * cron runs are killed with SIGKILL at random moments and the simulator is restarted under them.
@@ -24,6 +24,7 @@ use WhmcsStandIn\Environment;
 use WhmcsStandIn\Fixtures;
 use WhmcsStandIn\Mailer;
 use WhmcsStandIn\Module;
+use WhmcsStandIn\Orders;
 use WhmcsStandIn\SalmonDataStore;
 
 require dirname(__DIR__) . '/whmcs/bootstrap.php';
@@ -136,7 +137,9 @@ while (unfinished($life) > 0 && microtime(true) - $lastProgress < 60) {
         if ($command === null) {
             continue;
         }
-        $result = Module::runModuleCommand($command, $id);
+        // An order is set up by accepting it (which sends the welcome email); a failed accept
+        // leaves the order pending, to be accepted again.
+        $result = $command === 'CreateAccount' ? Orders::acceptOrder($id) : Module::runModuleCommand($command, $id);
         if ($result === 'success') {
             $service['state'] = ['CreateAccount' => 'requested', 'SuspendAccount' => 'suspended', 'UnsuspendAccount' => 'active', 'TerminateAccount' => 'terminated'][$command];
         } else {

@@ -181,11 +181,12 @@ impl Host for MemoryHost {
     }
 
     fn whmcs_decrypt(&self, value: &str) -> Result<String, HostError> {
-        // Like WHMCS: a value it cannot decrypt comes back empty.
-        Ok(value
-            .strip_prefix("whmcs-encrypted:")
-            .map(|v| v.chars().rev().collect())
-            .unwrap_or_default())
+        // Like WHMCS: a value it cannot decrypt (another secret, not a ciphertext) comes back as
+        // garbage of about its length, never as an error or an empty string.
+        Ok(match value.strip_prefix("whmcs-encrypted:") {
+            Some(v) => v.chars().rev().collect(),
+            None => value.bytes().map(|b| char::from(b ^ 0x9c)).collect(),
+        })
     }
 
     fn installation_secret(&self) -> Result<String, HostError> {

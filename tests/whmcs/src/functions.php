@@ -1,7 +1,9 @@
 <?php
 /**
  * TEST STAND-IN for proprietary WHMCS: the global helper functions WHMCS provides to modules
- * (REFERENCE.md §1.11), plus the client area's CSRF helpers generate_token() / check_token().
+ * (logActivity, logModuleCall, add_hook, run_hook, encrypt, decrypt, localAPI, sendMessage; WHMCS 8
+ * has no remove_hook() or get_registered_hooks(), README fact 18), plus the client area's CSRF
+ * helpers generate_token() / check_token().
  * Each is a thin wrapper over a WhmcsStandIn class that documents which WHMCS behaviour it mirrors
  * and where it simplifies.
  */
@@ -45,26 +47,6 @@ if (!function_exists('run_hook')) {
     function run_hook($hookPoint, $vars, $unpackArguments = false): array
     {
         return Hooks::run((string) $hookPoint, $vars, (bool) $unpackArguments);
-    }
-}
-
-if (!function_exists('remove_hook')) {
-    /** Removes hooks matching the priority (>= 0) or the function, as WHMCS's remove_hook. */
-    function remove_hook($hookPoint, $priority, $function = '', $rollbackFunction = ''): void
-    {
-        foreach ($GLOBALS['hooks'][$hookPoint] ?? [] as $key => $hook) {
-            if ((0 <= $priority && $priority == $hook['priority']) || ($function && $function === $hook['hook_function'])) {
-                unset($GLOBALS['hooks'][$hookPoint][$key]);
-            }
-        }
-    }
-}
-
-if (!function_exists('get_registered_hooks')) {
-    /** @return list<array> the entries registered for a hook point, as WHMCS's get_registered_hooks */
-    function get_registered_hooks($hookPoint): array
-    {
-        return array_values($GLOBALS['hooks'][$hookPoint] ?? []);
     }
 }
 

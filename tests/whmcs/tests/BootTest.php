@@ -53,12 +53,46 @@ final class BootTest extends StandInTestCase
         $this->assertSame('Via', Capsule::table('tblclients')->value('firstname'));
     }
 
-    public function testSqlModeIsNonStrictOnMysqlAsWhmcsRequires(): void
+    /** README fact 15. */
+    public function testFact15SqlModeIsEmptyOnMysqlAsWhmcsSetsIt(): void
     {
         if (!$this->isMysql()) {
             $this->markTestSkipped('MySQL only');
         }
-        $mode = (string) Capsule::selectOne('SELECT @@SESSION.sql_mode AS m')->m;
-        $this->assertStringNotContainsString('STRICT_TRANS_TABLES', $mode);
+        $this->assertSame('', (string) Capsule::selectOne('SELECT @@SESSION.sql_mode AS m')->m);
+    }
+
+    /** README fact 12. */
+    public function testFact12RequestValuesArriveHtmlEncoded(): void
+    {
+        $sent = ['key' => "a&b<c>\"d\"'e'", 'list' => ['x' => '<y>'], 'n' => 5];
+        $this->assertSame(
+            ['key' => 'a&amp;b&lt;c&gt;&quot;d&quot;&#039;e&#039;', 'list' => ['x' => '&lt;y&gt;'], 'n' => 5],
+            \WhmcsStandIn\Environment::asSubmitted($sent),
+        );
+        $cmd = sprintf('%s -r %s', escapeshellarg(PHP_BINARY),
+            escapeshellarg('$_GET = ["q" => "<b>&"]; $_REQUEST = $_GET; require ' . var_export(dirname(__DIR__) . '/bootstrap.php', true) . '; echo $_GET["q"], " ", $_REQUEST["q"];'));
+        $this->assertSame('&lt;b&gt;&amp; &lt;b&gt;&amp;', (string) shell_exec($cmd), 'encoded when WHMCS boots');
+
+        $product = \WhmcsStandIn\Fixtures::product();
+        $service = \WhmcsStandIn\Fixtures::service(\WhmcsStandIn\Fixtures::client(), $product);
+        \WhmcsStandIn\Fixtures::customField($product, 'SSH Key', $service, 'ssh-ed25519 AAAA "me"');
+        $this->assertSame('ssh-ed25519 AAAA &quot;me&quot;', \WhmcsStandIn\Module::buildParams((int) $service->id)['customfields']['SSH Key']);
+    }
+
+    /** README fact 14. */
+    public function testFact14ConfigurationIsIncludedNotParsed(): void
+    {
+        $file = tempnam(sys_get_temp_dir(), 'whmcs-config');
+        putenv('STANDIN_TEST_HASH=from-the-environment');
+        try {
+            file_put_contents($file, "<?php\n\$cc_encryption_hash = 'stale';\n// \$cc_encryption_hash = 'commented';\n"
+                . "\$cc_encryption_hash = getenv('STANDIN_TEST_HASH');\n");
+            $this->assertSame('from-the-environment', \WhmcsStandIn\Environment::loadConfiguration($file)['cc_encryption_hash']);
+        } finally {
+            putenv('STANDIN_TEST_HASH');
+            unlink($file);
+        }
+        $this->assertSame(\WhmcsStandIn\Environment::loadConfiguration(WHMCS_CONFIGURATION_FILE)['cc_encryption_hash'], $GLOBALS['cc_encryption_hash']);
     }
 }

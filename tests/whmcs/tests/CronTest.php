@@ -11,6 +11,7 @@ final class CronTest extends StandInTestCase
 {
     public function testEveryRunFiresAfterCronJob(): void
     {
+        Fixtures::product(); // a product uses the module, so WHMCS loads its hooks.php
         $this->assertSame(['AfterCronJob'], Cron::run());
         $this->assertSame(['AfterCronJob'], Cron::run());
         $this->assertSame(['AfterCronJob', 'AfterCronJob'], $this->moduleCalls());
@@ -18,6 +19,7 @@ final class CronTest extends StandInTestCase
 
     public function testDailyRunOrder(): void
     {
+        Fixtures::product();
         Fixtures::server(['password' => 'pw']);
         Fixtures::server(['type' => 'cpanel']);
         $this->assertSame(['PreCronJob', 'DailyCronJob', 'AfterCronJob'], Cron::run(daily: true));

@@ -19,22 +19,30 @@ final class EncryptionTest extends StandInTestCase
         $this->assertSame('', decrypt(encrypt('')));
     }
 
-    public function testGarbageAndForeignCiphertextDecryptToEmpty(): void
+    /** README fact 13: decrypt() has no integrity check. */
+    public function testFact13GarbageAndForeignCiphertextDecryptToGarbageNotEmpty(): void
     {
         $this->assertSame('', decrypt(''));
-        $this->assertSame('', decrypt('not base64 !!'));
-        $this->assertSame('', decrypt(base64_encode(random_bytes(80))));
-        $this->assertSame('', decrypt('plain-text-password'));
-        $this->assertSame('', decrypt(Encryption::encrypt('secret', 'another-installation-hash')));
+        foreach ([
+            'not base64 !!',
+            base64_encode(random_bytes(80)),
+            'plain-text-password',
+            Encryption::encrypt('secret', 'another-installation-hash'),
+        ] as $input) {
+            $garbage = decrypt($input);
+            $this->assertNotSame('', $garbage, $input);
+            $this->assertNotSame('secret', $garbage);
+        }
+        $this->assertSame(6, strlen(decrypt(Encryption::encrypt('secret', 'another-installation-hash'))), 'garbage of the plaintext\'s length');
         $tampered = base64_decode(encrypt('secret'));
         $tampered[strlen($tampered) - 1] = chr(ord($tampered[strlen($tampered) - 1]) ^ 1);
-        $this->assertSame('', decrypt(base64_encode($tampered)));
+        $this->assertSame('secreu', decrypt(base64_encode($tampered)), 'a changed byte goes unnoticed');
     }
 
     public function testKeyedByTheInstallationSecret(): void
     {
         $cipher = Encryption::encrypt('secret', 'hash-one');
         $this->assertSame('secret', Encryption::decrypt($cipher, 'hash-one'));
-        $this->assertSame('', Encryption::decrypt($cipher, 'hash-two'));
+        $this->assertNotSame('secret', Encryption::decrypt($cipher, 'hash-two'));
     }
 }

@@ -52,8 +52,16 @@ final class HooksTest extends StandInTestCase
 
     public function testModuleHooksSurviveAReset(): void
     {
-        $this->assertNotEmpty(get_registered_hooks('AfterCronJob'));
+        $this->assertNotEmpty($GLOBALS['hooks']['AfterCronJob']);
         \WhmcsStandIn\Environment::reset();
-        $this->assertCount(1, get_registered_hooks('AfterCronJob'));
+        $this->assertCount(1, $GLOBALS['hooks']['AfterCronJob']);
+    }
+
+    /** README fact 18. */
+    public function testFact18ThereIsNoRemoveHookNorGetRegisteredHooks(): void
+    {
+        $this->assertFalse(function_exists('remove_hook'));
+        $this->assertFalse(function_exists('get_registered_hooks'));
+        $this->assertTrue(function_exists('add_hook') && function_exists('run_hook'));
     }
 }

@@ -82,7 +82,7 @@ final class LocalApiTest extends StandInTestCase
         $this->assertSame(['result' => 'error', 'message' => 'Create Account: no data center chosen'],
             localAPI('ModuleCreate', ['serviceid' => $service->id]));
         $this->assertSame('Pending', Service::find($service->id)->domainstatus);
-        $this->assertSame(['result' => 'error', 'message' => 'Service ID Not Found'], localAPI('ModuleCreate', ['serviceid' => 999]));
+        $this->assertSame(['result' => 'error', 'message' => 'Service ID not found'], localAPI('ModuleCreate', ['serviceid' => 999]));
         $this->assertSame(['result' => 'error', 'message' => 'Command Not Found'], localAPI('NoSuchCommand', []));
     }
 

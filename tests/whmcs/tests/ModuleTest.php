@@ -78,7 +78,7 @@ final class ModuleTest extends StandInTestCase
         $this->assertSame('Pending', Service::find($service->id)->domainstatus, 'a raw call has no side effects');
     }
 
-    public function testCreateActivatesSendsWelcomeEmailAndFiresHooks(): void
+    public function testCreateActivatesAndFiresHooksButSendsNoWelcomeEmail(): void
     {
         $template = Fixtures::emailTemplate('Katapult Welcome');
         $service = Fixtures::service(Fixtures::client(), Fixtures::product(['welcomeemail' => $template]));
@@ -86,7 +86,7 @@ final class ModuleTest extends StandInTestCase
         $this->assertSame('success', Module::runModuleCommand('CreateAccount', (int) $service->id));
 
         $this->assertSame('Active', Service::find($service->id)->domainstatus);
-        $this->assertSame(['Katapult Welcome'], array_column(Mailer::sent(), 'template'));
+        $this->assertSame([], Mailer::sent(), 'README fact 5: the admin\'s Create button sends no welcome email');
         $this->assertSame(["Module Create Successful - Service ID: {$service->id}"], ActivityLog::descriptions());
         $this->assertSame(['PreModuleCreate', 'AfterModuleCreate'], array_values(array_filter(Hooks::firedNames(), fn ($h) => str_contains($h, 'Module'))));
     }
@@ -143,7 +143,8 @@ final class ModuleTest extends StandInTestCase
         $this->assertSame('Active', $status());
         Module::runModuleCommand('SuspendAccount', $id);
         $this->assertSame('Suspended', $status());
-        $this->assertSame('Overdue on Payment', Service::find($id)->suspendreason);
+        $this->assertSame('', Service::find($id)->suspendreason, 'README fact 16: suspension for non-payment stores no reason');
+        $this->assertSame('Overdue on Payment', $GLOBALS['fixture_module_calls'][1]['params']['suspendreason']);
         $this->assertSame('Active', $GLOBALS['fixture_module_calls'][1]['params']['status']);
         Module::runModuleCommand('UnsuspendAccount', $id);
         $this->assertSame('Active', $status());

@@ -166,8 +166,55 @@ final class WebFrontTest extends StandInTestCase
         $this->assertStringContainsString('<div id="webfixture-footer"></div>', $body, 'ClientAreaFooterOutput');
         $this->assertStringContainsString('/templates/twenty-one/js/jquery.min.js', $body);
         $this->assertStringContainsString('id="Primary_Sidebar-Service_Details_Actions-Custom_Module_Button_Start_VM"', $body);
-        $this->assertStringContainsString('>Open Console</a>', $body);
+        $this->assertStringNotContainsString('dosinglesignon', $body, 'README fact 10: no sidebar link from ServiceSingleSignOnLabel');
         $this->assertContains('webfixture: ClientArea', ActivityLog::descriptions());
+    }
+
+    /** README fact 7. */
+    public function testFact07TheModuleOutputIsShownOnlyForAnActiveService(): void
+    {
+        [, $service] = $this->clientWithService(loggedIn: true);
+        foreach (['Suspended', 'Terminated', 'Pending'] as $status) {
+            \WHMCS\Database\Capsule::table('tblhosting')->where('id', $service)->update(['domainstatus' => $status]);
+            \WHMCS\Database\Capsule::table('tblactivitylog')->delete();
+            $body = $this->get('/clientarea.php?action=productdetails&id=' . $service)['body'];
+            $this->assertStringContainsString('data-status="' . $status . '"', $body);
+            $this->assertStringNotContainsString('fixture-output', $body, "$status: the output is thrown away");
+            $this->assertContains('webfixture: ClientArea', ActivityLog::descriptions(), "$status: ClientArea is still called");
+        }
+    }
+
+    /** README fact 8. */
+    public function testFact08CustomFunctionsRunOnlyForAnActiveServiceWithNoCsrfCheck(): void
+    {
+        [, $service] = $this->clientWithService(loggedIn: true);
+        $url = '/clientarea.php?action=productdetails&id=' . $service . '&modop=custom&a=StartVm';
+        $ok = $this->post($url, []);
+        $this->assertStringContainsString('Action Completed Successfully', $ok['body'], 'WHMCS does no check_token on a custom function');
+
+        \WHMCS\Database\Capsule::table('tblhosting')->where('id', $service)->update(['domainstatus' => 'Suspended']);
+        \WHMCS\Database\Capsule::table('tblactivitylog')->delete();
+        $refused = $this->get($url);
+        $this->assertStringContainsString(self::themeString('productMustBeActiveForModuleCmds'), html_entity_decode($refused['body'], ENT_QUOTES));
+        $this->assertNotContains('webfixture: StartVm', ActivityLog::descriptions());
+    }
+
+    /** README fact 9. */
+    public function testFact09AnExceptionFromClientAreaOrACustomFunctionIsTheOopsPage(): void
+    {
+        [, $service] = $this->clientWithService(loggedIn: true);
+        Setting::setValue('webfixture_clientarea', 'throw');
+        $page = $this->get('/clientarea.php?action=productdetails&id=' . $service);
+        $this->assertSame(500, $page['status']);
+        $this->assertStringContainsString('Oops! Something went wrong', $page['body']);
+        $this->assertStringNotContainsString('Cloud Server S', $page['body'], 'not the product page');
+        $this->assertStringNotContainsString('fixture ClientArea failure', $page['body'], 'the exception text is not shown to the client');
+
+        Setting::setValue('webfixture_clientarea', 'string');
+        Setting::setValue('webfixture_result', 'throw');
+        $action = $this->get('/clientarea.php?action=productdetails&id=' . $service . '&modop=custom&a=StartVm');
+        $this->assertSame(500, $action['status']);
+        $this->assertStringContainsString('Oops! Something went wrong', $action['body']);
     }
 
     public function testAnotherClientsServiceIsNotShownAndRunsNoModuleCode(): void
@@ -183,18 +230,6 @@ final class WebFrontTest extends StandInTestCase
         }
         $this->assertSame(302, $this->get('/clientarea.php?action=productdetails&id=99999')['status']);
         $this->assertSame([], array_values(array_filter(ActivityLog::descriptions(), fn ($d) => str_starts_with($d, 'webfixture:'))));
-    }
-
-    public function testAClientAreaExceptionShowsAnErrorInsideTheModuleArea(): void
-    {
-        [, $service] = $this->clientWithService(loggedIn: true);
-        Setting::setValue('webfixture_clientarea', 'throw');
-        $page = $this->get('/clientarea.php?action=productdetails&id=' . $service);
-
-        $this->assertSame(200, $page['status']);
-        $this->assertStringContainsString('Cloud Server S', $page['body']);
-        $this->assertMatchesRegularExpression('/module-client-area"><div class="alert alert-danger[^"]*" id="alertModuleClientAreaError"/', $page['body']);
-        $this->assertStringNotContainsString('fixture ClientArea failure', $page['body'], 'the exception text is not shown to the client');
     }
 
     public function testClientAreaTemplatesAreRenderedWithTheirVariables(): void
@@ -213,21 +248,25 @@ final class WebFrontTest extends StandInTestCase
 
     // ---- CSRF
 
-    public function testPostsWithoutTheSessionTokenAreRefused(): void
+    /** README fact 11. */
+    public function testFact11APostWhoseTokenFailsEndsTheSession(): void
     {
         [, $service] = $this->clientWithService(loggedIn: true);
-        $url = '/clientarea.php?action=productdetails&id=' . $service . '&modop=custom&a=StartVm';
+        $url = '/clientarea.php?action=productdetails&id=' . $service . '&dosinglesignon=1';
 
         foreach ([[], ['token' => ''], ['token' => str_repeat('0', 40)]] as $fields) {
             $page = $this->post($url, $fields);
-            $this->assertSame(403, $page['status']);
-            $this->assertStringContainsString('Invalid CSRF Protection Token', $page['body']);
+            $this->assertSame(302, $page['status']);
+            $this->assertSame('login.php', $page['headers']['location']);
+            $this->assertSame(302, $this->get('/clientarea.php')['status'], 'logged out');
+            $this->assertSame(302, $this->login('owner@example.test', self::PASSWORD)['status']);
         }
-        $this->assertNotContains('webfixture: StartVm', ActivityLog::descriptions());
+        $this->assertNotContains('webfixture: ServiceSingleSignOn', ActivityLog::descriptions());
 
         $this->cookies = [];
         $login = $this->post('/login.php', ['username' => 'owner@example.test', 'password' => self::PASSWORD]);
-        $this->assertSame(403, $login['status'], 'the login form is protected too');
+        $this->assertSame('login.php', $login['headers']['location'] ?? null, 'the login form is protected too');
+        $this->assertSame(302, $this->get('/clientarea.php')['status'], 'and nobody logged in');
     }
 
     public function testGenerateTokenShapes(): void
@@ -281,7 +320,7 @@ final class WebFrontTest extends StandInTestCase
 
     // ---- single sign-on
 
-    public function testSingleSignOnRedirectsOrShowsTheError(): void
+    public function testFact10SingleSignOnRedirectsOrShowsTheGenericSentence(): void
     {
         [, $service] = $this->clientWithService(loggedIn: true);
         $base = '/clientarea.php?action=productdetails&id=' . $service;
@@ -292,14 +331,17 @@ final class WebFrontTest extends StandInTestCase
         $this->assertSame('https://console.example.test/session/' . $service, $ok['headers']['location']);
         $this->assertSame(302, $this->get($base . '&dosinglesignon=1')['status'], 'GET works too');
 
+        // README fact 10: the client sees WHMCS's generic sentence, never the module's errorMsg.
+        $generic = 'id="alertSsoFailed" role="alert">' . htmlspecialchars(self::themeString('ssounabletologin'), ENT_QUOTES) . '</div>';
         Setting::setValue('webfixture_sso', 'fail');
         $failed = $this->post($base . '&dosinglesignon=1', ['token' => $token]);
         $this->assertSame(200, $failed['status']);
-        $this->assertStringContainsString('id="alertSsoFailed" role="alert">The console is not available &lt;now&gt;</div>', $failed['body']);
+        $this->assertStringContainsString($generic, $failed['body']);
+        $this->assertStringNotContainsString('The console is not available', $failed['body']);
         $this->assertStringContainsString('Cloud Server S', $failed['body']);
 
         Setting::setValue('webfixture_sso', 'throw');
-        $this->assertStringContainsString('id="alertSsoFailed"', $this->get($base . '&dosinglesignon=1')['body']);
+        $this->assertStringContainsString($generic, $this->get($base . '&dosinglesignon=1')['body']);
     }
 
     // ---- language
@@ -377,6 +419,13 @@ final class WebFrontTest extends StandInTestCase
     }
 
     // ---- helpers
+
+    /** A theme string of the web front, in English. */
+    private static function themeString(string $key): string
+    {
+        require_once dirname(__DIR__) . '/web/lib/Language.php';
+        return \WhmcsStandIn\Web\Language::get($key);
+    }
 
     /** @return array{0: int, 1: int} [client id, service id] of an Active service "Cloud Server S" */
     private function clientWithService(bool $loggedIn = false): array

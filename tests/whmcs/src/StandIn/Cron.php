@@ -2,11 +2,12 @@
 /**
  * TEST STAND-IN for proprietary WHMCS: one run of WHMCS's cron (crons/cron.php).
  *
- * Mirrors the hook points a provisioning module uses (REFERENCE.md §1.12): every run ends with
+ * Mirrors the cron hook points WHMCS documents for modules: every run ends with
  * `AfterCronJob` (a normal install runs the cron every 5 minutes; the Katapult module polls VM
  * builds there). When the daily automation runs (`Cron::run(daily: true)`): `PreCronJob` before it,
- * then the module `UsageUpdate` for each active server (tblservers.disabled = 0) whose module is
- * loaded and has the function (params: the server's fields, as WHMCS passes them), then
+ * then, for each active server (tblservers.disabled = 0), its module's main file included from
+ * `ROOTDIR/modules/servers/` with no catch (README fact 1) and its `UsageUpdate` called when it has
+ * one (params: the server's fields, as WHMCS passes them), then
  * `DailyCronJob` at its end — all before `AfterCronJob`. The constant IN_CRON is defined as in
  * WHMCS's cron, and the actor is "System". Hooks get no arguments (an empty array), as in WHMCS.
  * Simplification: no invoicing, suspension, termination or other automation tasks.
@@ -50,21 +51,11 @@ final class Cron
         $servers = Capsule::table('tblservers')->where('disabled', 0)->orderBy('id')->get();
         foreach ($servers as $server) {
             $module = (string) $server->type;
-            if (!isset(Module::loaded()[$module]) || !function_exists($module . '_UsageUpdate')) {
+            // Loaded with no catch, whether or not anything of it is used.
+            if (!Module::includeInstalled($module) || !function_exists($module . '_UsageUpdate')) {
                 continue;
             }
-            $secure = in_array(strtolower((string) $server->secure), ['on', '1', 'true', 'yes'], true);
-            call_user_func($module . '_UsageUpdate', [
-                'serverid' => (int) $server->id,
-                'serverip' => (string) $server->ipaddress,
-                'serverhostname' => (string) $server->hostname,
-                'serverusername' => (string) $server->username,
-                'serverpassword' => Encryption::decrypt((string) $server->password),
-                'serveraccesshash' => (string) $server->accesshash,
-                'serversecure' => $secure,
-                'serverhttpprefix' => $secure ? 'https' : 'http',
-                'serverport' => $server->port === null ? '' : (int) $server->port,
-            ]);
+            call_user_func($module . '_UsageUpdate', Module::serverParams($server));
         }
     }
 }

@@ -6,8 +6,8 @@
  * The stand-in takes a PDO DSN instead (env WHMCS_DB_DSN) so tests can point it at SQLite or a
  * private MariaDB: `sqlite:/path/file.sqlite`, `sqlite::memory:`,
  * `mysql:host=127.0.0.1;port=3306;dbname=whmcs[;unix_socket=...][;charset=utf8mb4]`.
- * MySQL connections run with `strict => false`, i.e. sql_mode NO_ENGINE_SUBSTITUTION, because WHMCS
- * does not support MySQL strict mode (its system requirements ask for it to be off).
+ * MySQL connections run with sql_mode '' (README fact 15): WHMCS sets it empty on its connection
+ * (no strict mode, no ONLY_FULL_GROUP_BY, no NO_ZERO_DATE).
  */
 
 declare(strict_types=1);
@@ -53,6 +53,7 @@ final class Dsn
             'collation' => 'utf8mb4_unicode_ci',
             'prefix' => '',
             'strict' => false,
+            'modes' => [],
         ];
         if (($parts['unix_socket'] ?? '') !== '') {
             $config['unix_socket'] = $parts['unix_socket'];

@@ -8,8 +8,12 @@
  *    `configuration.php` written in WHMCS's format ($db_host, $db_port, $db_username, $db_password,
  *    $db_name, $cc_encryption_hash, $mysql_charset, ...); its path is the constant
  *    `WHMCS_CONFIGURATION_FILE`;
- *  - sets the global `$cc_encryption_hash` (env WHMCS_CC_ENCRYPTION_HASH or a fixed test value),
- *    the installation secret encrypt()/decrypt() are keyed by;
+ *  - includes that configuration.php as WHMCS does (README fact 14: PHP runs it, so comments,
+ *    a later assignment or a value from getenv() count as PHP says) and sets the global
+ *    `$cc_encryption_hash` from it (written from env WHMCS_CC_ENCRYPTION_HASH or a fixed test
+ *    value), the installation secret encrypt()/decrypt() are keyed by;
+ *  - HTML-encodes `$_GET`, `$_POST`, `$_REQUEST` and `$_COOKIE` (README fact 12:
+ *    htmlspecialchars with ENT_QUOTES); tests that post values pass them through asSubmitted();
  *  - connects `WHMCS\Database\Capsule` (global, Eloquent booted) to WHMCS_DB_DSN
  *    (+ WHMCS_DB_USER / WHMCS_DB_PASS); default `sqlite:<tmp>/katapult-whmcs-standin.sqlite`;
  *  - creates the WHMCS tables when missing (Schema) and seeds what every WHMCS install has (one
@@ -55,8 +59,6 @@ final class Environment
                 throw new \RuntimeException("cannot create $dir");
             }
         }
-        $GLOBALS['cc_encryption_hash'] = $hash;
-
         $config = Dsn::toConnectionConfig($dsn, $user, $pass);
         if ($config['driver'] === 'sqlite' && $config['database'] !== ':memory:' && !is_file($config['database'])) {
             touch($config['database']);
@@ -64,6 +66,10 @@ final class Environment
         self::writeConfigurationFile(ROOTDIR . '/configuration.php', $config, $dsn, $hash);
         if (!defined('WHMCS_CONFIGURATION_FILE')) {
             define('WHMCS_CONFIGURATION_FILE', ROOTDIR . '/configuration.php');
+        }
+        $GLOBALS['cc_encryption_hash'] = (string) (self::loadConfiguration(WHMCS_CONFIGURATION_FILE)['cc_encryption_hash'] ?? '');
+        foreach (['_GET', '_POST', '_REQUEST', '_COOKIE'] as $input) {
+            $GLOBALS[$input] = self::asSubmitted($GLOBALS[$input] ?? []);
         }
 
         $capsule = new Capsule();
@@ -88,6 +94,36 @@ final class Environment
         foreach (glob(ROOTDIR . '/includes/hooks/*.php') ?: [] as $hookFile) {
             require_once $hookFile;
         }
+    }
+
+    /**
+     * The variables a configuration.php sets, by running it as WHMCS does (`include`).
+     *
+     * @return array<string, mixed>
+     */
+    public static function loadConfiguration(string $path): array
+    {
+        return (static function (string $__file): array {
+            include $__file;
+            unset($__file);
+            return get_defined_vars();
+        })($path);
+    }
+
+    /**
+     * Values as a module receives them in WHMCS after boot: strings HTML-encoded
+     * (htmlspecialchars, ENT_QUOTES), arrays encoded throughout.
+     *
+     * @param array<mixed> $values
+     * @return array<mixed>
+     */
+    public static function asSubmitted(array $values): array
+    {
+        return array_map(static fn ($value) => match (true) {
+            is_array($value) => self::asSubmitted($value),
+            is_string($value) => htmlspecialchars($value, ENT_QUOTES),
+            default => $value,
+        }, $values);
     }
 
     public static function driver(): string

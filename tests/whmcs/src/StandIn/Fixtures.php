@@ -6,8 +6,11 @@
  *  - client([...]) → WHMCS\User\Client (tblclients, status Active, currency 1; password
  *    'client-password' unless 'password' => plain text is given; stored password_hash()ed, as the
  *    stand-in's login page checks it; a value that already is a password_hash() is kept)
- *  - product([...]) → WHMCS\Product\Product (tblproducts, type 'server', servertype 'katapult');
- *    pass 'configoption1' => ... for module settings, 'welcomeemail' => template id
+ *  - product([...], $savedInAdmin = true) → WHMCS\Product\Product (tblproducts, type 'server',
+ *    servertype 'katapult'); pass 'configoption1' => ... for module settings, 'welcomeemail' =>
+ *    template id. As the admin creates a product (saving it rebuilds the `ModuleHooks` list, see
+ *    Module::saveProduct); `$savedInAdmin = false` is a product created through the API, which
+ *    leaves the list as it was
  *  - server([...]) → tblservers id (type 'katapult', active, password stored encrypted)
  *  - service($client, $product, [...]) → WHMCS\Service\Service (tblhosting, Pending, monthly,
  *    a generated 10-character password stored encrypted — pass 'password' => plain to choose
@@ -18,7 +21,8 @@
  *  - chooseOption($service, $optionId, 'value' | 'value|Label' | qty) → tblhostingconfigoptions
  *  - customField($product, 'name|Label', $service = null, $value = null, [...]) → field id (+ value)
  *  - customFieldValue($fieldId, $service, $value)
- *  - emailTemplate('Name', [...]) → template id (type 'product')
+ *  - emailTemplate('Name', [...]) → template id (type 'product'; pass 'type' => 'invoice', …)
+ *  - invoice($client, [...]) → tblinvoices id (Unpaid, due today)
  *  - admin('username') → tbladmins id
  */
 
@@ -63,10 +67,10 @@ final class Fixtures
     }
 
     /** @param array<string, mixed> $overrides */
-    public static function product(array $overrides = []): Product
+    public static function product(array $overrides = [], bool $savedInAdmin = true): Product
     {
         $n = ++self::$sequence;
-        return Product::create($overrides + [
+        $product = Product::create($overrides + [
             'type' => 'server',
             'gid' => 1,
             'name' => "Katapult VM $n",
@@ -76,6 +80,10 @@ final class Fixtures
             'servertype' => 'katapult',
             'welcomeemail' => 0,
         ]);
+        if ($savedInAdmin) {
+            Module::rebuildModulesInUse();
+        }
+        return $product;
     }
 
     /** @param array<string, mixed> $overrides 'password' is given in plain text */
@@ -200,6 +208,19 @@ final class Fixtures
         Capsule::table('tblcustomfieldsvalues')->where('fieldid', $fieldId)->where('relid', $serviceId)->delete();
         Capsule::table('tblcustomfieldsvalues')->insert([
             'fieldid' => $fieldId, 'relid' => $serviceId, 'value' => $value, 'created_at' => $now, 'updated_at' => $now,
+        ]);
+    }
+
+    /** @param array<string, mixed> $overrides */
+    public static function invoice(Client|int $client, array $overrides = []): int
+    {
+        return (int) Capsule::table('tblinvoices')->insertGetId($overrides + [
+            'userid' => $client instanceof Client ? (int) $client->id : $client,
+            'invoicenum' => '',
+            'date' => date('Y-m-d'),
+            'duedate' => date('Y-m-d'),
+            'total' => '10.00',
+            'status' => 'Unpaid',
         ]);
     }
 

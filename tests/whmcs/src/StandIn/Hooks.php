@@ -43,7 +43,7 @@ final class Hooks
         self::$fired[] = ['hook' => $hookPoint, 'vars' => $vars];
         $results = [];
         foreach ($GLOBALS['hooks'][$hookPoint] ?? [] as $hook) {
-            if (!is_callable($hook['hook_function'])) {
+            if (!is_callable($hook['hook_function']) || !Module::hookRuns($hookPoint, $hook)) {
                 continue;
             }
             $result = $unpackArguments

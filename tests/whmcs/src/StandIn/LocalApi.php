@@ -7,12 +7,15 @@
  * 'message' => ...]). Supported:
  *  - SendEmail: messagename + id (related id), or customtype/customsubject/custommessage;
  *    customvars as an array or base64(serialize(array)) → Mailer (EmailPreSend hook, tblemails,
- *    standin_email_log). Unknown template → error "Email Template not found".
+ *    standin_email_log). Unknown template → error "Email Template not found"; any other send
+ *    that did not go (aborted by a hook, a hook threw) → "Sending Failed. Please see
+ *    documentation." (README fact 17).
  *  - EncryptPassword / DecryptPassword: password2 → ['result' => 'success', 'password' => ...].
  *  - ModuleCreate / ModuleSuspend (suspendreason) / ModuleUnsuspend / ModuleTerminate /
  *    ModuleChangePackage / ModuleChangePw / ModuleCustom (func_name): serviceid (or the legacy
- *    accountid) → the admin "module command" path of WhmcsStandIn\Module (status changes, hooks,
- *    welcome email); unknown service → error "Service ID Not Found"; module error string → error.
+ *    accountid) → the admin "module command" path of WhmcsStandIn\Module (status changes, hooks;
+ *    no welcome email, README fact 5); unknown service → error "Service ID not found" (fact 17);
+ *    module error string → error.
  * Anything else → ['result' => 'error', 'message' => 'Command Not Found'].
  * While a command runs, logActivity() records the user "Local API User" (unless an admin session
  * exists), as WHMCS does. Simplification: $adminUser is accepted and not checked.
@@ -27,6 +30,9 @@ use WHMCS\Database\Capsule;
 final class LocalApi
 {
     public static bool $runningViaLocalApi = false;
+
+    /** WHMCS's answer whenever sendMessage() did not send (README fact 17). */
+    public const SENDING_FAILED = 'Sending Failed. Please see documentation.';
 
     /** Stand-in only: every call, for tests. @var list<array{command: string, values: array}> */
     public static array $calls = [];
@@ -76,14 +82,14 @@ final class LocalApi
                 return ['result' => 'error', 'message' => 'You must provide either an existing email template name or a custom message type'];
             }
             $sent = Mailer::sendCustom($type, (string) ($values['customsubject'] ?? ''), (string) ($values['custommessage'] ?? ''), $relId, $vars);
-            return $sent ? ['result' => 'success'] : ['result' => 'error', 'message' => 'Email Send Aborted'];
+            return $sent ? ['result' => 'success'] : ['result' => 'error', 'message' => self::SENDING_FAILED];
         }
         if ($name !== 'defaultnewacc' && !Capsule::table('tblemailtemplates')->where('name', $name)->exists()) {
             return ['result' => 'error', 'message' => 'Email Template not found'];
         }
         return Mailer::send($name, $relId, $vars)
             ? ['result' => 'success']
-            : ['result' => 'error', 'message' => 'Email Send Aborted'];
+            : ['result' => 'error', 'message' => self::SENDING_FAILED];
     }
 
     /** @param array<string, mixed> $values */
@@ -91,7 +97,7 @@ final class LocalApi
     {
         $serviceId = (int) ($values['serviceid'] ?? $values['accountid'] ?? 0);
         if ($serviceId <= 0 || !Capsule::table('tblhosting')->where('id', $serviceId)->exists()) {
-            return ['result' => 'error', 'message' => 'Service ID Not Found'];
+            return ['result' => 'error', 'message' => 'Service ID not found'];
         }
         $extra = [];
         if ($function === 'SuspendAccount' && isset($values['suspendreason'])) {

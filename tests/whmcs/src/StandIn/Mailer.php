@@ -7,14 +7,17 @@
  *    tblproducts.welcomeemail for the service $relId; nothing is sent (false) when that is 0;
  *  - an unknown template logs "EMAILERROR: Email Template <name> Not Found" and returns false;
  *    a disabled template returns false;
- *  - for 'product' templates $relId is a tblhosting id; the merge fields are built from the
- *    service, product and client (client_*, service_* with the decrypted service_password, ...)
- *    plus $extra;
- *  - the EmailPreSend hook runs with messagename, relid and mergefields; a result with
- *    `abortsend => true` stops the send, other results are merged into the merge fields;
+ *  - $relId is the id of the template type's record: a tblhosting id for 'product' templates
+ *    (merge fields from the service, product and client: client_*, service_* with the decrypted
+ *    service_password, ...), a tblinvoices id for 'invoice' (client_*, invoice_*), a client id
+ *    for 'general'; plus $extra;
+ *  - the EmailPreSend hook runs for every email sent or previewed (preview()), with messagename,
+ *    relid and mergefields (README fact 6); a result with `abortsend => true` stops the send, other
+ *    results are merged into the merge fields; an exception thrown by a hook is swallowed and the
+ *    email silently does not go (false);
  *  - the message is stored in tblemails (userid, subject, message, date, to) as WHMCS's email log.
  * Simplifications: nothing is delivered (no SMTP); templates are rendered by replacing `{$name}`
- * merge fields only (no Smarty logic); only 'product' and 'general' (client id) relations.
+ * merge fields only (no Smarty logic); only 'product', 'invoice' and 'general' relations.
  * Stand-in only: each send is also recorded in `standin_email_log` (template name, relid, userid,
  * merge fields as JSON) — read it with Mailer::sent().
  */
@@ -62,18 +65,59 @@ final class Mailer
         return self::deliver('', $type, $subject, $message, $relId, $extra);
     }
 
+    /**
+     * The admin's preview of a template for a record: EmailPreSend runs as for a send; nothing is
+     * stored. Null when the template does not exist or a hook aborted or threw.
+     *
+     * @return array{subject: string, message: string, mergefields: array<string, mixed>}|null
+     */
+    public static function preview(string $templateName, int $relId): ?array
+    {
+        $template = Capsule::table('tblemailtemplates')->where('name', $templateName)->first();
+        if ($template === null) {
+            return null;
+        }
+        [, $fields] = self::mergeFields((string) $template->type, $relId);
+        $fields = self::runPreSend($templateName, $relId, $fields);
+        return $fields === null ? null : [
+            'subject' => self::render((string) $template->subject, $fields),
+            'message' => self::render((string) $template->message, $fields),
+            'mergefields' => $fields,
+        ];
+    }
+
+    /**
+     * EmailPreSend: the merge fields with what the hooks added, or null when one aborted the send
+     * or threw (WHMCS swallows the exception).
+     *
+     * @param array<string, mixed> $fields
+     * @return array<string, mixed>|null
+     */
+    private static function runPreSend(string $templateName, int $relId, array $fields): ?array
+    {
+        try {
+            $results = Hooks::run('EmailPreSend', ['messagename' => $templateName, 'relid' => $relId, 'mergefields' => $fields]);
+        } catch (\Throwable $e) {
+            return null;
+        }
+        foreach ($results as $result) {
+            if (is_array($result)) {
+                if (!empty($result['abortsend'])) {
+                    return null;
+                }
+                $fields = array_merge($fields, $result);
+            }
+        }
+        return $fields;
+    }
+
     /** @param array<string, mixed> $extra */
     private static function deliver(string $templateName, string $type, string $subject, string $message, int $relId, array $extra): bool
     {
         [$userId, $fields] = self::mergeFields($type, $relId);
-        $fields = array_merge($fields, $extra);
-        foreach (Hooks::run('EmailPreSend', ['messagename' => $templateName, 'relid' => $relId, 'mergefields' => $fields]) as $result) {
-            if (is_array($result)) {
-                if (!empty($result['abortsend'])) {
-                    return false;
-                }
-                $fields = array_merge($fields, $result);
-            }
+        $fields = self::runPreSend($templateName, $relId, array_merge($fields, $extra));
+        if ($fields === null) {
+            return false;
         }
         $now = date('Y-m-d H:i:s');
         $emailId = (int) Capsule::table('tblemails')->insertGetId([
@@ -123,6 +167,19 @@ final class Mailer
     {
         $clientId = $relId;
         $fields = [];
+        if ($type === 'invoice') {
+            $invoice = Capsule::table('tblinvoices')->where('id', $relId)->first();
+            $clientId = $invoice === null ? 0 : (int) $invoice->userid;
+            if ($invoice !== null) {
+                $fields += [
+                    'invoice_id' => (int) $invoice->id,
+                    'invoice_num' => (string) $invoice->invoicenum,
+                    'invoice_total' => number_format((float) $invoice->total, 2, '.', ''),
+                    'invoice_status' => (string) $invoice->status,
+                    'invoice_date_due' => (string) $invoice->duedate,
+                ];
+            }
+        }
         if ($type === 'product') {
             $service = Capsule::table('tblhosting')->where('id', $relId)->first();
             if ($service !== null) {

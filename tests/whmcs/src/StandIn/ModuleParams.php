@@ -2,14 +2,14 @@
 /**
  * TEST STAND-IN for proprietary WHMCS: the `$params` array WHMCS hands a provisioning module.
  *
- * Mirrors developers.whmcs.com/provisioning-modules/module-parameters (REFERENCE.md §1.5):
+ * Mirrors WHMCS's documented module parameters (developers.whmcs.com/provisioning-modules/module-parameters):
  *  serviceid, userid, pid, serverid, domain, username, password (tblhosting.password decrypted),
  *  producttype (tblproducts.type), moduletype (tblproducts.servertype), configoption1..24
  *  (tblproducts), customfields (['Field Name' => value]), configoptions (['Option Name' => value]),
  *  clientsdetails (the client's details), server (bool), serverip, serverhostname, serverusername,
  *  serverpassword (decrypted), serveraccesshash, serversecure (bool), serverport, serverhttpprefix,
  *  and model (the WHMCS\Service\Service Eloquent model).
- * Also present, as in WHMCS builds (not in REFERENCE): accountid (= serviceid), packageid (= pid),
+ * Also present, as in WHMCS builds (not in that documentation): accountid (= serviceid), packageid (= pid),
  * status (domainstatus), type (= producttype), addonId (0 for a service).
  * Naming: WHMCS's `name|Friendly Name` convention — for custom fields and configurable options the
  * array key is the part before `|`; for a dropdown/radio option the value is the chosen
@@ -93,7 +93,8 @@ final class ModuleParams
         $out = [];
         foreach ($fields as $field) {
             $value = Capsule::table('tblcustomfieldsvalues')->where('fieldid', $field->id)->where('relid', $serviceId)->value('value');
-            $out[self::systemName((string) $field->fieldname)] = (string) ($value ?? '');
+            // HTML-encoded, as WHMCS hands custom-field values to modules (README fact 12).
+            $out[self::systemName((string) $field->fieldname)] = htmlspecialchars((string) ($value ?? ''), ENT_QUOTES);
         }
         return $out;
     }

@@ -3,7 +3,7 @@
  * TEST STAND-IN helper (not part of WHMCS): the incumbent module's Salmon datastore.
  *
  * The PHP module this project replaces (krystal/katapult-whmcs 2.0.4, via grizzlyware/salmon-whmcs)
- * keeps its state in `mod_salmon_data_store_items` (INCUMBENT.md §10). Tests of the switch-over
+ * keeps its state in `mod_salmon_data_store_items`. Tests of the switch-over
  * need that table as the incumbent leaves it; this helper creates it the way Salmon does (Laravel
  * schema builder: id bigIncrements; rel_type string index; rel_id unsignedBigInteger index; `key`
  * string index; value longText; value_index nullable string index; timestamps) and writes rows the

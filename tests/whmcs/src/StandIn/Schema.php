@@ -2,9 +2,10 @@
 /**
  * TEST STAND-IN for proprietary WHMCS: the WHMCS tables a provisioning module touches.
  *
- * Creates, when missing, the WHMCS 8 tables listed in /work/shared/whmcs/REFERENCE.md §2 with
- * their real names, column names and types, through the Capsule schema builder so the same code
- * serves MariaDB and SQLite. Deliberate differences from a real WHMCS install, all invisible to a
+ * Creates, when missing, the WHMCS 8 tables a provisioning module touches (README "Tables") with
+ * their real names, column names and types as in a WHMCS 8.x schema dump, through the Capsule
+ * schema builder so the same code serves MariaDB and SQLite. `tblinvoices` (for emails about an
+ * invoice) has only the columns the stand-in uses, from memory of WHMCS 8. Deliberate differences from a real WHMCS install, all invisible to a
  * module under WHMCS's non-strict SQL mode:
  *  - NOT NULL text columns get DEFAULT '' (WHMCS's have no default; in non-strict mode MySQL
  *    stores '' for an omitted NOT NULL text, and SQLite would otherwise reject the insert);
@@ -26,7 +27,7 @@ use WHMCS\Database\Capsule;
 final class Schema
 {
     /** Bump when a table definition changes: existing stand-in databases are then rebuilt. */
-    public const VERSION = '2';
+    public const VERSION = '3';
 
     /** @return list<string> every table the stand-in creates */
     public static function tables(): array
@@ -326,6 +327,16 @@ final class Schema
                 $text($t, 'failure_reason');
                 $int($t, 'retry_count', 'campaign_id');
                 $t->timestamps();
+                $t->index('userid');
+            },
+            'tblinvoices' => function (Blueprint $t) use ($text, $int): void {
+                $t->integer('id', true);
+                $int($t, 'userid');
+                $text($t, 'invoicenum');
+                $t->date('date')->nullable();
+                $t->date('duedate')->nullable();
+                $t->decimal('total', 16, 2)->default(0);
+                $t->string('status', 20)->default('Unpaid');
                 $t->index('userid');
             },
             'standin_email_log' => function (Blueprint $t) use ($text, $int): void {

@@ -3,21 +3,24 @@
  * TEST STAND-IN for proprietary WHMCS: clientarea.php — the client's services list and the
  * product details page ("Manage Product") with the module's client-area output.
  *
- * Mirrors WHMCS 8 (REFERENCE.md §1.6-1.7) for a provisioning module:
+ * Mirrors WHMCS 8 (the README's facts 7-11 and WHMCS's documented client-area output and custom functions) for a provisioning module:
  *  - clientarea.php needs a logged-in client (`$_SESSION['uid']`); otherwise 302 to login.php,
  *    remembering the URL to come back to (`$_SESSION['loginurlredirect']`, as WHMCS).
  *  - action=productdetails&id=N: the service must belong to the client; otherwise 302 to
  *    clientarea.php?action=products (WHMCS's `redir("action=products")`, from memory), and no
  *    module code runs. `id` is read from GET or POST, like WHMCS's get_req_var.
  *  - dosinglesignon=1 (GET or POST): `<module>_ServiceSingleSignOn($params)`; ['success' => true,
- *    'redirectTo' => url] → 302 to it; otherwise the page with the module's errorMsg in an
- *    alert-danger (exceptions: their message). Stand-in: WHMCS's exact wording/handling of a failed
- *    client SSO is not known; no activity-log line is written.
- *  - modop=custom&a=FUNC (GET or POST): FUNC must be a value of `<module>_ClientAreaCustomButtonArray()`
- *    or in `<module>_ClientAreaAllowedFunctions()`, and `<module>_FUNC` must exist; then
+ *    'redirectTo' => url] → 302 to it; otherwise (or an exception) the page with WHMCS's generic
+ *    language string `ssounabletologin` in an alert-danger (#alertSsoFailed): the module's errorMsg
+ *    is never shown to clients (README fact 10). The English/German wording is the stand-in's.
+ *  - modop=custom&a=FUNC (GET or POST): only for an Active service (README fact 8; otherwise the
+ *    language string `productMustBeActiveForModuleCmds` as the failure, stand-in wording), with no
+ *    CSRF check; FUNC must be a value of `<module>_ClientAreaCustomButtonArray()` or in
+ *    `<module>_ClientAreaAllowedFunctions()`, and `<module>_FUNC` must exist; then
  *    `<module>_FUNC($params)` runs (it may print and exit, e.g. JSON for a background poll).
+ *    An exception from it is WHMCS's "Oops" page (fact 9).
  *    'success' → alert-success "Action Completed Successfully" (#alertModuleCustomButtonSuccess);
- *    any other string (or an exception's message) → alert-danger "Action Failed: <text, escaped>"
+ *    any other string → alert-danger "Action Failed: <text, escaped>"
  *    (#alertModuleCustomButtonFailed). twenty-one writes `{$LANG.moduleactionfailed|cat:' ':$result}`
  *    (no colon); WHMCS's newer themes write "{lang key='moduleactionfailed'}: {$result}"; the
  *    stand-in uses the colon form. An array result with 'jsonResponse' is sent as JSON (from
@@ -34,14 +37,13 @@
  *    result: 'tabOverviewReplacementTemplate' replaces the overview card,
  *    'tabOverviewModuleOutputTemplate' / 'templatefile' is the module output; the template is
  *    `<module dir>/<name>.tpl` with `{$var}` substitution only (no Smarty; vars from
- *    'templateVariables' or 'vars', plus the module params). An exception from ClientArea does not
- *    blank the page: the module area shows a generic alert-danger (WHMCS's exact message unverified)
- *    and the exception goes to the web server's error log.
+ *    'templateVariables' or 'vars', plus the module params). ClientArea is called for every status
+ *    and its output shown only for an Active service (README fact 7). An exception from it is
+ *    WHMCS's "Oops" page (fact 9), the exception in the web server's error log.
  *  - Sidebar "Actions" as WHMCS builds it: one link per custom button,
  *    `clientarea.php?action=productdetails&id=N&modop=custom&a=FUNC` (GET, no token, id
- *    `Primary_Sidebar-Service_Details_Actions-Custom_Module_Button_<Label_With_Underscores>`), and
- *    the single sign-on link (`&dosinglesignon=1`, label MetaData ServiceSingleSignOnLabel) — only
- *    for an Active service, as WHMCS.
+ *    `Primary_Sidebar-Service_Details_Actions-Custom_Module_Button_<Label_With_Underscores>`), only
+ *    for an Active service; no automatic link from ServiceSingleSignOnLabel (README fact 10).
  *  - Hooks fired: ClientAreaPage and ClientAreaPageProductDetails (returned arrays merged into the
  *    page variables), ClientAreaProductDetailsOutput (returned HTML below the product details,
  *    twenty-one's $hookOutput), ClientAreaHeadOutput / ClientAreaHeaderOutput /
@@ -156,7 +158,9 @@ final class ClientArea
             $alerts .= Theme::alert('error', Theme::e($error), 'alertSsoFailed');
         }
         if ($hasModule && self::requestVar('modop') === 'custom') {
-            $outcome = self::customAction($module, $id, (string) self::requestVar('a'));
+            $outcome = (string) $service->domainstatus === 'Active'
+                ? self::customAction($module, $id, (string) self::requestVar('a'))
+                : Language::get('productMustBeActiveForModuleCmds');
             if ($outcome === null) {
                 return;   // the function answered the request itself
             }
@@ -175,7 +179,12 @@ final class ClientArea
         $moduleOutput = '';
         if ($hasModule && $replacement === null) {
             [$moduleOutput, $overviewReplacement] = self::moduleOutput($module, $id);
-            $replacement = $overviewReplacement;
+            // Called for every status, shown only for an Active service (README fact 7).
+            if ((string) $service->domainstatus === 'Active') {
+                $replacement = $overviewReplacement;
+            } else {
+                $moduleOutput = '';
+            }
         }
 
         $hookOutput = '';
@@ -200,25 +209,29 @@ final class ClientArea
         ] + self::outputHooks($vars));
     }
 
-    /** @return string|null the error to show, or null once the redirect is sent */
+    /**
+     * The client is never shown the module's errorMsg (README fact 10): any failure is WHMCS's
+     * generic `ssounabletologin`.
+     *
+     * @return string|null the error to show, or null once the redirect is sent
+     */
     private static function singleSignOn(string $module, int $id): ?string
     {
         $fn = $module . '_ServiceSingleSignOn';
         if (!function_exists($fn)) {
-            return Language::get('ssoerror');
+            return Language::get('ssounabletologin');
         }
         try {
             $result = $fn(ModuleParams::build($id));
         } catch (\Throwable $e) {
             error_log('[whmcs stand-in] ' . $fn . ' threw: ' . $e);
-            return $e->getMessage() !== '' ? $e->getMessage() : Language::get('ssoerror');
+            return Language::get('ssounabletologin');
         }
         if (is_array($result) && ($result['success'] ?? false) === true && is_string($result['redirectTo'] ?? null) && $result['redirectTo'] !== '') {
             Router::redirect($result['redirectTo']);
             return null;
         }
-        $message = is_array($result) ? (string) ($result['errorMsg'] ?? '') : '';
-        return $message !== '' ? $message : Language::get('ssoerror');
+        return Language::get('ssounabletologin');
     }
 
     /** @return string|array|null the result string, an array page, or null when the function answered itself */
@@ -228,12 +241,8 @@ final class ClientArea
             || !function_exists($module . '_' . $function)) {
             return 'Function Not Allowed';
         }
-        try {
-            $result = call_user_func($module . '_' . $function, ModuleParams::build($id));
-        } catch (\Throwable $e) {
-            error_log('[whmcs stand-in] ' . $module . '_' . $function . ' threw: ' . $e);
-            return $e->getMessage();
-        }
+        // No catch: an exception is WHMCS's "Oops" page (README fact 9).
+        $result = call_user_func($module . '_' . $function, ModuleParams::build($id));
         if (is_array($result) && array_key_exists('jsonResponse', $result)) {
             header('Content-Type: application/json');
             echo json_encode($result['jsonResponse']);
@@ -276,14 +285,12 @@ final class ClientArea
         if (!function_exists($fn)) {
             return ['', null];
         }
+        // No catch: an exception is WHMCS's "Oops" page (README fact 9).
+        ob_start();
         try {
-            ob_start();
             $result = $fn(ModuleParams::build($id));
+        } finally {
             $printed = (string) ob_get_clean();
-        } catch (\Throwable $e) {
-            ob_end_clean();
-            error_log('[whmcs stand-in] ' . $fn . ' threw: ' . $e);
-            return [Theme::alert('error', Theme::e(Language::get('moduleerror')), 'alertModuleClientAreaError'), null];
         }
         if (is_string($result)) {
             return [$printed . $result, null];
@@ -397,16 +404,6 @@ final class ClientArea
         foreach ($buttons as $label => $function) {
             $items[] = [(string) $label, $base . '&modop=custom&a=' . rawurlencode((string) $function),
                 'Primary_Sidebar-Service_Details_Actions-Custom_Module_Button_' . str_replace(' ', '_', (string) $label)];
-        }
-        if (function_exists($module . '_ServiceSingleSignOn')) {
-            $label = 'Login';
-            try {
-                $meta = function_exists($module . '_MetaData') ? (array) call_user_func($module . '_MetaData') : [];
-                $label = (string) ($meta['ServiceSingleSignOnLabel'] ?? $label);
-            } catch (\Throwable $e) {
-                error_log('[whmcs stand-in] ' . $module . '_MetaData threw: ' . $e);
-            }
-            $items[] = [$label, $base . '&dosinglesignon=1', 'Primary_Sidebar-Service_Details_Actions-Custom_Module_SSO', ' target="_blank"'];
         }
         if ($items !== []) {
             $html .= Theme::sidebarPanel('Service Details Actions', $t['actions'], $items);

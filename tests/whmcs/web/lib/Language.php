@@ -76,8 +76,8 @@ final class Language
             'clientareaFraud' => 'Fraud',
             'clientareaCompleted' => 'Completed',
             'noservices' => 'You have no products or services.',
-            'moduleerror' => 'Oops! Something went wrong and we couldn\'t process your request.',
-            'ssoerror' => 'Single sign-on failed',
+            'ssounabletologin' => 'Unable to log you in automatically. Please try again or contact support.',
+            'productMustBeActiveForModuleCmds' => 'The product must be active to perform this action.',
         ],
         'german' => [
             'locale' => 'de_DE',
@@ -121,8 +121,8 @@ final class Language
             'clientareaFraud' => 'Betrug',
             'clientareaCompleted' => 'Abgeschlossen',
             'noservices' => 'Sie haben keine Produkte oder Dienstleistungen.',
-            'moduleerror' => 'Hoppla! Etwas ist schiefgelaufen und wir konnten Ihre Anfrage nicht bearbeiten.',
-            'ssoerror' => 'Single Sign-On fehlgeschlagen',
+            'ssounabletologin' => 'Die automatische Anmeldung ist nicht möglich. Bitte versuchen Sie es erneut oder wenden Sie sich an den Support.',
+            'productMustBeActiveForModuleCmds' => 'Das Produkt muss aktiv sein, um diese Aktion auszuführen.',
         ],
     ];
 

@@ -36,8 +36,9 @@ final class Login
         $error = '';
         $email = '';
         if (($_SERVER['REQUEST_METHOD'] ?? 'GET') === 'POST') {
-            $email = trim((string) ($_POST['username'] ?? $_POST['email'] ?? ''));
-            $client = self::authenticate($email, (string) ($_POST['password'] ?? ''));
+            // WHMCS encoded the input at boot (README fact 12); its login reads what was typed.
+            $email = trim(html_entity_decode((string) ($_POST['username'] ?? $_POST['email'] ?? ''), ENT_QUOTES));
+            $client = self::authenticate($email, html_entity_decode((string) ($_POST['password'] ?? ''), ENT_QUOTES));
             if ($client !== null) {
                 self::logIn($client);
                 return;

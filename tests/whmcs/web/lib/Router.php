@@ -11,8 +11,9 @@
  *    under ROOTDIR/sessions or env WHMCS_SESSION_DIR; cookie `WHMCS<hash>`, HttpOnly, SameSite=Lax;
  *    PHP's session lock serialises a session's requests, as with WHMCS's default file sessions),
  *    `$GLOBALS['CONFIG']` holds the tblconfiguration settings, `?language=` switches the language,
- *    and every POST must carry the session's CSRF `token` or gets "Invalid CSRF Protection Token"
- *    (HTTP 403 is the stand-in's choice; WHMCS stops the request with that text);
+ *    and a POST must carry the session's CSRF `token`: one that fails ends the session and
+ *    redirects to the login page (README fact 11). A module's custom function
+ *    (clientarea.php?…&modop=custom) is not checked (fact 8: the module's own tokens protect it);
  *  - or a static file (StaticFiles: theme assets, files under ROOTDIR, the module's assets
  *    through its symlink; never outside, never PHP or templates);
  *  - or 404.
@@ -102,13 +103,11 @@ final class Router
         $GLOBALS['_LANG'] = Language::strings();
         header('Content-Type: text/html; charset=utf-8');
 
-        if (($_SERVER['REQUEST_METHOD'] ?? 'GET') === 'POST' && !Csrf::isValid()) {
-            http_response_code(403);
-            echo Theme::page([
-                'title' => 'Error',
-                'client' => null,
-                'content' => Theme::alert('error', Theme::e(Csrf::INVALID_MESSAGE), 'alertCsrfInvalid'),
-            ]);
+        $moduleCustom = $handler[0] === ClientArea::class && ($_POST['modop'] ?? $_GET['modop'] ?? null) === 'custom';
+        if (($_SERVER['REQUEST_METHOD'] ?? 'GET') === 'POST' && !$moduleCustom && !Csrf::isValid()) {
+            $_SESSION = [];
+            session_destroy();
+            self::redirect('login.php');
             return;
         }
         try {
