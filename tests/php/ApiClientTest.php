@@ -135,8 +135,15 @@ final class ApiClientTest extends TestCase
             $this->assertNull($e->httpStatus);
             $this->assertStringContainsString('Connection refused', $e->getMessage());
         }
+        try {
+            new ApiClient('sim-token', 'http://api.example.com/core/v1');
+            $this->fail('the key would travel unencrypted');
+        } catch (ApiException $e) {
+            $this->assertSame('invalid_settings', $e->errorCode);
+            $this->assertStringContainsString('the API URL `http://api.example.com/core/v1` is http://, which would send the API key unencrypted: use https://', $e->getMessage());
+        }
         $this->expectException(ApiException::class);
-        $this->expectExceptionMessage('the API URL `ftp://example` must start with https:// or http://');
+        $this->expectExceptionMessage('the API URL `ftp://example` must start with https:// (or http:// to this machine)');
         new ApiClient('sim-token', 'ftp://example/');
     }
 
