@@ -233,10 +233,43 @@ final class ClientAreaTest extends TestCase
 
         $this->api()->stop($vmId);
         $this->waitForState($vmId, 'stopped');
+        $this->aFewSecondsLater();
         $page = $this->page($service);
         $this->assertSame(['StartVm'], array_keys($this->forms($page)), 'stopped: start only, no console');
         $this->assertSame('stopped', $this->xpath($page)->evaluate('string(//*[contains(@class,"katapult-vm-state")]/@data-state)'));
         $this->assertSame('', $this->forms($page)['StartVm']['confirm'], 'starting needs no confirmation');
+    }
+
+    public function testAClientPollingAsFastAsItCanCostsTheKeyAFewRequestsAMinute(): void
+    {
+        [$first, $client] = $this->builtService();
+        [$second] = $this->builtService(null, $client);
+        $this->inClientArea($client);
+        $before = $this->sim->stats()['total_requests'];
+        $polls = 0;
+        $started = microtime(true);
+        while (microtime(true) - $started < 3) {
+            // As if each poll came after the last read stopped being fresh: only the client's
+            // budget of live reads holds the cost down.
+            $this->aFewSecondsLater();
+            foreach ([$first, $second] as $service) {
+                $answer = json_decode(\Katapult\Module\liveState(Module::buildParams($service), katapult_client_request()), true, 512, JSON_THROW_ON_ERROR);
+                $this->assertStringStartsWith('started:', $answer['version'], 'each poll shows the VM (read afresh or not)');
+                $polls++;
+            }
+        }
+        $spent = $this->sim->stats()['total_requests'] - $before;
+        $this->assertGreaterThan(50, $polls);
+        // The client's live reads a minute (12), whatever the number of polls, services or workers.
+        $this->assertLessThanOrEqual(12, $spent, "$polls polls cost $spent API requests");
+        $this->assertGreaterThan(0, $spent, 'the VMs were read at least once');
+
+        // Another client's panel is not held back by this one's polling.
+        [$other, $otherClient] = $this->builtService();
+        $this->inClientArea($otherClient);
+        $before = $this->sim->stats()['total_requests'];
+        \Katapult\Module\liveState(Module::buildParams($other), katapult_client_request());
+        $this->assertSame(1, $this->sim->stats()['total_requests'] - $before, 'its first poll reads its VM');
     }
 
     public function testASuspendedServiceShowsTheServerButNoActions(): void
@@ -476,7 +509,9 @@ final class ClientAreaTest extends TestCase
     public function testTheAdminOpensTheConsoleAndPowersTheVmWithoutAToken(): void
     {
         [$service] = $this->builtService();
+        Session::asAdmin(Fixtures::admin('alice'));
         $this->assertFalse(defined('CLIENTAREA'), 'this process plays the admin area');
+        $this->assertTrue(defined('ADMINAREA'));
         $this->assertNull(katapult_client_request());
         $opened = Module::call('ServiceSingleSignOn', $service);
         $this->assertTrue($opened['success']);
@@ -487,6 +522,23 @@ final class ClientAreaTest extends TestCase
         $this->assertStringContainsString("Service ID $service: an admin opened the VM's console", $this->log());
         $this->assertStringContainsString("Service ID $service: stop requested by an admin", $this->log());
         $this->assertSame('LiveState serves the client area\'s panel only.', Module::call('LiveState', $service));
+    }
+
+    public function testARequestNeitherOfTheAdminAreaNorOfCronGetsTheClientsChecks(): void
+    {
+        // No cron in this process (the stand-in's cron defines IN_CRON, as WHMCS's does): the
+        // service's build is requested, and the client's checks come before anything else.
+        [$service, $client] = $this->orderedService($this->provider());
+        $this->assertFalse(defined('CLIENTAREA') || defined('ADMINAREA') || defined('IN_CRON'));
+        $this->assertNotNull(katapult_client_request());
+        Session::asSystem();
+        $this->assertSame(self::lang()['katapult_not_yours'], Module::call('StopVm', $service), 'nobody logged in');
+        Session::asClient($client);
+        $this->assertSame(self::lang()['katapult_use_panel'], Module::call('StopVm', $service), 'no token');
+        $opened = Module::call('ServiceSingleSignOn', $service);
+        $this->assertFalse($opened['success']);
+        $this->assertSame(0, $this->sim->requests(self::STOP));
+        $this->assertSame(0, $this->sim->requests(self::CONSOLE));
     }
 
     public function testTheClientMayCallOnlyThePanelsFunctions(): void
@@ -528,6 +580,7 @@ final class ClientAreaTest extends TestCase
         // Without an FQDN the hostname is shown; a provider's template may show the name.
         unset($vm['virtual_machine']['fqdn']);
         $this->writeFakeVm($vm);
+        $this->aFewSecondsLater();
         $this->override('views/client/virtual_machines/overview.hbs', '<div class="katapult-overview" data-name="{{vm.name}}" title=\'{{vm.hostname}}\'>{{vm.name}} {{vm.fqdn}} {{#each vm.ipv6}}{{this}}{{/each}}</div>');
         $page = $this->page($service);
         $this->assertSafe($page);
@@ -830,6 +883,7 @@ final class ClientAreaTest extends TestCase
         $this->assertStringContainsString('katapult-overview', $this->page($service), 'back by itself');
 
         $this->sim->stop();
+        $this->aFewSecondsLater();
         $page = $this->page($service);
         $this->assertShows($unavailable, $page, 'nothing listening');
         $this->assertStringContainsString('client.js', $page);
@@ -1070,6 +1124,12 @@ final class ClientAreaTest extends TestCase
             logActivity("ClientAreaTest: Built hook fired for service {$service->id}");
         });
         return $counter;
+    }
+
+    /** The panel's last reads of the VMs are no longer fresh, as a few seconds later. */
+    private function aFewSecondsLater(): void
+    {
+        Capsule::table('mod_katapult_vm_reads')->update(['read_at' => time() - 60]);
     }
 
     /** The request is now a client-area one, by this client, in this language. */

@@ -614,6 +614,7 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertSame('rock-6', $api->virtualMachine($vmId)['virtual_machine']['package']['permalink']);
 
         $this->assertSame(['Start VM' => 'StartVm', 'Shut down VM' => 'ShutdownVm', 'Stop VM' => 'StopVm', 'Reset VM' => 'ResetVm', 'Refresh from Katapult' => 'RefreshFromKatapult'], katapult_AdminCustomButtonArray());
+        WhmcsStandIn\Session::asAdmin(Fixtures::admin('alice')); // the admin's buttons
         $this->assertSame('success', WhmcsStandIn\Module::call('ResetVm', $service));
         $sso = WhmcsStandIn\Module::call('ServiceSingleSignOn', $service);
         $this->assertTrue($sso['success']);
