@@ -26,5 +26,7 @@ pub extern "C" fn module_info(module: *mut zend_module_entry) {
     info_table_row!("API URL in effect", api_url.as_str());
     info_table_row!("API URL from", url_source);
     info_table_end!();
+    // SAFETY: PHP calls MINFO with this module's own entry, which it keeps for the process;
+    // display_ini_entries only reads it (and the INI entries registered under its number).
     unsafe { display_ini_entries(module) };
 }

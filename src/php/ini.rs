@@ -11,10 +11,10 @@ use crate::api::{ApiSettings, ApiToken, DEFAULT_API_URL};
 /// Wins over `katapult.api_url` when set (tests, the demo, staging).
 pub const API_URL_ENV: &str = "KATAPULT_API_URL";
 
-// Where the API key goes and which CA is trusted are for php.ini and the web server's per-dir
-// config only, never for `ini_set()` at run time.
-const SERVER_ONLY: IniEntryPermission =
-    IniEntryPermission::PerDir.union(IniEntryPermission::System);
+// Where the API key goes and which CA is trusted are for php.ini and the server's own config
+// (`-d`, a PHP-FPM pool's php_admin_value, Apache's php_admin_value) only: never for `ini_set()`
+// at run time, nor for a `.user.ini` or `.htaccess` that PHP code in the web root could write.
+const SERVER_ONLY: IniEntryPermission = IniEntryPermission::System;
 
 static INI_ENTRIES: IniEntryDefs<8> = IniEntryDefs::new([
     IniEntryDef::new(
@@ -51,6 +51,8 @@ pub fn register(module_number: i32) {
 
 /// MSHUTDOWN, as C extensions do with UNREGISTER_INI_ENTRIES().
 pub extern "C" fn unregister(_ty: i32, module_number: i32) -> i32 {
+    // SAFETY: PHP calls MSHUTDOWN with the number it gave this module at MINIT, under which
+    // `register` registered the entries; nothing reads them after MSHUTDOWN.
     unsafe { zend_unregister_ini_entries(module_number) };
     0
 }
@@ -58,11 +60,15 @@ pub extern "C" fn unregister(_ty: i32, module_number: i32) -> i32 {
 /// The current (possibly per-request) value of one of our INI entries.
 fn ini_value(name: &CStr) -> Option<String> {
     let mut exists = false;
+    // SAFETY: `name` is a NUL-terminated string of the length passed, and `exists` a live bool;
+    // the function only reads the one and writes the other.
     let value = unsafe { zend_ini_string_ex(name.as_ptr(), name.count_bytes(), 0, &mut exists) };
     if !exists || value.is_null() {
         return None;
     }
     Some(
+        // SAFETY: non-null, it is the entry's NUL-terminated value, owned by PHP and unchanged
+        // while this (single-threaded) request copies it out here.
         unsafe { CStr::from_ptr(value) }
             .to_string_lossy()
             .into_owned(),
