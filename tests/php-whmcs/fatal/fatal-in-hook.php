@@ -4,6 +4,7 @@
  * from a shutdown function in the same process, as FatalErrorInHookTest's child process:
  *
  *   php -d extension=… fatal-in-hook.php <create|built> <memory|redeclare|exit>
+ *   or as a php-fpm request: fatal-in-hook.php?when=<create|built>&fatal=<…>
  *
  * create: the fatal error is in KatapultVirtualMachineBuildRequested, during CreateAccount.
  * built: in KatapultVirtualMachineBuilt, during the cron's build sync.
@@ -25,7 +26,10 @@ use WhmcsStandIn\ModuleLog;
 
 require dirname(__DIR__, 2) . '/whmcs/bootstrap.php';
 
-[, $when, $fatal] = $argv;
+[$when, $fatal, $pid] = PHP_SAPI === 'cli'
+    ? [$argv[1], $argv[2], getmypid()]
+    : [(string) ($_GET['when'] ?? ''), (string) ($_GET['fatal'] ?? ''), getmypid()];
+echo "process: $pid\n";
 
 Environment::reset();
 ModuleLog::enable();
