@@ -37,6 +37,12 @@ pub fn startup(_ty: i32, module_number: i32) -> i32 {
     }
 }
 
+/// RINIT: the API URL is fixed on the process's first request (`ini::fix_api_url`).
+pub extern "C" fn request_startup(_ty: i32, _module_number: i32) -> i32 {
+    ini::fix_api_url();
+    0
+}
+
 /// RSHUTDOWN: nothing of one request's work carries into the next one on this thread.
 pub extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
     crate::api::observer::forget_all();
@@ -52,6 +58,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .version(build_info::VERSION)
         .info_function(info::module_info)
         .shutdown_function(ini::unregister)
+        .request_startup_function(request_startup)
         .request_shutdown_function(request_shutdown)
         .function(wrap_function!(katapult_version))
         .class::<api_client::ApiClient>()

@@ -101,7 +101,6 @@ final class ClientAreaTest extends TestCase
     protected function tearDown(): void
     {
         $this->removeWhatWasMade();
-        putenv('KATAPULT_API_URL');
         $this->sim?->stop();
         $this->sim = null;
     }
@@ -564,8 +563,7 @@ final class ClientAreaTest extends TestCase
         $vm['virtual_machine']['package']['name'] = "package$evil";
         $vm['virtual_machine']['zone']['data_center']['name'] = "dc$evil";
         $vm['virtual_machine']['ip_addresses'] = array_values(array_filter($vm['virtual_machine']['ip_addresses'], fn ($ip) => str_contains($ip['address'], ':')));
-        $fake = $this->fakeApi($vm);
-        putenv("KATAPULT_API_URL=$fake");
+        $this->fakeApi($vm);
 
         $this->inClientArea($client);
         $page = $this->page($service);
@@ -616,7 +614,7 @@ final class ClientAreaTest extends TestCase
         [$service, $client, $vmId] = $this->builtService();
         $this->inClientArea($client);
         $forms = $this->forms($this->page($service));
-        putenv('KATAPULT_API_URL=' . $this->fakeApi($this->api()->virtualMachine($vmId)));
+        $this->fakeApi($this->api()->virtualMachine($vmId));
         $this->write("$this->fakeDir/error.json", self::HOSTILE_ERROR);
 
         $this->assertSame(self::lang()['katapult_action_failed'], $this->submit($service, $forms['StopVm']));
@@ -629,7 +627,7 @@ final class ClientAreaTest extends TestCase
     public function testErrorTextsForTheAdminCarryNoMarkup(): void
     {
         [$service, , $vmId] = $this->builtService();
-        putenv('KATAPULT_API_URL=' . $this->fakeApi($this->api()->virtualMachine($vmId)));
+        $this->fakeApi($this->api()->virtualMachine($vmId));
         $this->write("$this->fakeDir/error.json", self::HOSTILE_ERROR);
 
         $stop = Module::call('StopVm', $service);
@@ -1043,8 +1041,7 @@ final class ClientAreaTest extends TestCase
     private function startSim(string $buildSpeed = 'poll:2'): void
     {
         $this->sim?->stop();
-        $this->sim = new Simulator([], false, $buildSpeed);
-        putenv('KATAPULT_API_URL=' . $this->sim->baseUrl);
+        $this->sim = Simulator::forTheModule([], $buildSpeed);
     }
 
     private function api(): Katapult\ApiClient
@@ -1337,8 +1334,8 @@ final class ClientAreaTest extends TestCase
 
     private ?string $fakeDir = null;
 
-    /** Starts PHP's built-in server answering every VM lookup with $vm; returns its API URL. */
-    private function fakeApi(array $vm): string
+    /** Starts PHP's built-in server answering every VM lookup with $vm, at the module's API URL. */
+    private function fakeApi(array $vm): void
     {
         $this->fakeDir = sys_get_temp_dir() . '/katapult-clientarea-fake-' . getmypid();
         $this->makeDir($this->fakeDir);
@@ -1360,9 +1357,10 @@ final class ClientAreaTest extends TestCase
             return true;
             PHP);
         $this->writeFakeVm($vm);
-        $socket = stream_socket_server('tcp://127.0.0.1:0');
-        $port = (int) substr((string) strrchr((string) stream_socket_get_name($socket, false), ':'), 1);
-        fclose($socket);
+        // It takes the simulator's place at the module's API URL (fixed when this process started).
+        $this->sim?->stop();
+        $this->sim = null;
+        $port = (int) substr(Simulator::moduleAddress(), strlen('127.0.0.1:'));
         $process = proc_open([PHP_BINARY, '-n', '-S', "127.0.0.1:$port", "$this->fakeDir/router.php"], [1 => ['file', '/dev/null', 'a'], 2 => ['file', '/dev/null', 'a']], $pipes);
         $this->assertIsResource($process);
         $this->helpers[] = $process;
@@ -1372,7 +1370,6 @@ final class ClientAreaTest extends TestCase
         }
         $this->assertNotFalse($c, 'the fake API listens');
         fclose($c);
-        return "http://127.0.0.1:$port/core/v1";
     }
 
     private function writeFakeVm(array $vm): void

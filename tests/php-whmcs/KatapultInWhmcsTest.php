@@ -18,13 +18,11 @@ final class KatapultInWhmcsTest extends TestCase
 
     public static function setUpBeforeClass(): void
     {
-        self::$sim = new Simulator();
-        putenv('KATAPULT_API_URL=' . self::$sim->baseUrl);
+        self::$sim = Simulator::forTheModule();
     }
 
     public static function tearDownAfterClass(): void
     {
-        putenv('KATAPULT_API_URL');
         self::$sim->stop();
     }
 
@@ -361,8 +359,8 @@ final class KatapultInWhmcsTest extends TestCase
     public function testTheTimeOutHookFiresOnceAndTheBuildThenCompletes(): void
     {
         // A simulator whose builds finish on their fifth check, so cron runs see them building.
-        $slow = new Simulator([], false, 'poll:5');
-        putenv('KATAPULT_API_URL=' . $slow->baseUrl);
+        self::$sim->stop(); // the module's API URL is this process's: the slow one takes its place
+        $slow = Simulator::forTheModule([], 'poll:5');
         try {
             $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
             $this->saveOtherTab($product, 'sim-token');
@@ -392,8 +390,8 @@ final class KatapultInWhmcsTest extends TestCase
             $this->assertSame(['KatapultVirtualMachineBuildTimedOut' => 1, 'KatapultVirtualMachineBuilt' => 1], $fired);
             $this->assertNotNull(VirtualMachineService::findOrFail($service)->vm_id);
         } finally {
-            putenv('KATAPULT_API_URL=' . self::$sim->baseUrl);
             $slow->stop();
+            self::$sim = Simulator::forTheModule();
         }
     }
 
