@@ -231,14 +231,16 @@ function katapult_ResetVm(array $params): string
 /**
  * What a client-area request tells the extension: the logged-in client, the posted action token,
  * WHMCS's CSRF token for the panel's forms, the client's language strings and this folder.
- * Null outside the client area (admin area, API, cron), where WHMCS has checked who acts.
+ * Null only where WHMCS itself has checked who acts: its admin area (ADMINAREA) and its cron
+ * (IN_CRON, the module queue). Anywhere else (the client area, or a request that is positively
+ * neither) the client's checks run: the viewer must own the service and an action needs its token.
  *
  * @internal
  * @return array{client: int, token: string, csrf: string, lang: array<string, string>, dir: string}|null
  */
 function katapult_client_request(): ?array
 {
-    if (!defined('CLIENTAREA')) {
+    if (!defined('CLIENTAREA') && (defined('ADMINAREA') || defined('IN_CRON'))) {
         return null;
     }
     return [
@@ -252,8 +254,8 @@ function katapult_client_request(): ?array
 
 /**
  * Answers the panel's script with the JSON `$answer` makes from the client-area request, and ends
- * the request there (WHMCS would wrap a returned string in its page). Outside the client area, a
- * refusal.
+ * the request there (WHMCS would wrap a returned string in its page). In the admin area and cron,
+ * a refusal.
  */
 function katapult_answer_panel(string $function, callable $answer): string
 {

@@ -12,6 +12,7 @@ use katapult::service::build_sync::{
     sync_builds, SyncReport, BUILD_TIMEOUT, HOOK_BUILT, HOOK_TIMED_OUT, MAX_CONCURRENCY,
 };
 use katapult::service::context::Context;
+use katapult::service::host::{Host, HostError};
 use katapult::service::links::{
     ServiceLinks, VM_BUILD_ID, VM_BUILD_STARTED_AT, VM_BUILT_ANNOUNCEMENT_DUE, WELCOME_EMAIL_HELD,
 };
@@ -244,6 +245,81 @@ fn a_vm_a_killed_run_left_unannounced_is_announced_once_by_the_next() {
     assert_eq!(world.host.emails_sent.borrow().len(), 1);
 }
 
+/// WHMCS as `MemoryHost`, but the first Built hook runs another cron (a fresh one) before it
+/// returns: the fresh run meets the first one in the middle of its announcements.
+struct FreshRunDuringBuilt<'a> {
+    world: &'a World,
+    fresh: std::cell::Cell<Option<SyncReport>>,
+    ran: std::cell::Cell<bool>,
+}
+
+impl Host for FreshRunDuringBuilt<'_> {
+    fn log_activity(&self, message: &str, client_id: Option<u64>) {
+        self.world.host.log_activity(message, client_id)
+    }
+    fn log_module_call(&self, action: &str, request: &str, response: &str, scrub: &[&str]) {
+        self.world
+            .host
+            .log_module_call(action, request, response, scrub)
+    }
+    fn fire_hook(&self, name: &str, service_id: u64) -> Result<(), HostError> {
+        self.world.host.fire_hook(name, service_id)?;
+        if name == HOOK_BUILT && !self.ran.replace(true) {
+            self.fresh.set(Some(
+                sync_builds(&self.world.context(), 8, "fresh-run").unwrap(),
+            ));
+        }
+        Ok(())
+    }
+    fn send_email(&self, template: &str, service_id: u64) -> Result<(), HostError> {
+        self.world.host.send_email(template, service_id)
+    }
+    fn whmcs_encrypt(&self, value: &str) -> Result<String, HostError> {
+        Host::whmcs_encrypt(&self.world.host, value)
+    }
+    fn whmcs_decrypt(&self, value: &str) -> Result<String, HostError> {
+        self.world.host.whmcs_decrypt(value)
+    }
+    fn installation_secret(&self) -> Result<String, HostError> {
+        self.world.host.installation_secret()
+    }
+}
+
+/// A cron run that started 6 minutes ago (a slow one) still holds its claims for their whole
+/// time from when it writes them: a fresh run beside it leaves its VMs alone, and each VM is
+/// announced once.
+#[test]
+fn a_cron_that_started_long_ago_and_a_fresh_one_announce_each_vm_once() {
+    let world = World::new(BuildSpeed::Fast);
+    for service in 1..=3 {
+        world.order(service, 10 * service);
+    }
+    std::thread::sleep(Duration::from_millis(1500)); // the simulator's fast builds complete
+    let beside = FreshRunDuringBuilt {
+        world: &world,
+        fresh: std::cell::Cell::new(None),
+        ran: std::cell::Cell::new(false),
+    };
+    let started_long_ago = Context::new(
+        &world.db,
+        &beside,
+        world.context().api,
+        Utc::now() - chrono::Duration::minutes(6),
+    );
+
+    let slow = sync_builds(&started_long_ago, 1, "slow-run").unwrap();
+    let fresh = beside
+        .fresh
+        .take()
+        .expect("the fresh run ran during a Built hook");
+    assert_eq!(slow.built + fresh.built, 3, "{slow:?} {fresh:?}");
+    assert_eq!(fresh.resumed, 0, "{fresh:?}: nothing announced twice");
+    let mut built = world.hooks(HOOK_BUILT);
+    built.sort_unstable();
+    assert_eq!(built, vec![1, 2, 3], "each VM's Built hook fired once");
+    assert_eq!(world.sync(), SyncReport::default());
+}
+
 /// CreateAccount's build request reached Katapult but its answer was lost: nothing recorded.
 /// Pressing Create again writes the finished VM in, as the build sync would have.
 #[test]
@@ -301,11 +377,7 @@ fn a_build_claimed_by_another_run_is_left_to_it() {
     world.order(3, 30);
     let other_run = Locks::open(&world.db, "other-run").unwrap();
     assert!(other_run
-        .try_claim(
-            "build-sync:service:3",
-            Utc::now(),
-            chrono::Duration::minutes(5)
-        )
+        .try_claim("build-sync:service:3", chrono::Duration::minutes(5))
         .unwrap());
     std::thread::sleep(Duration::from_millis(800));
     for _ in 0..3 {
@@ -561,5 +633,38 @@ mod change_package {
             ),
             "{unknown}"
         );
+    }
+
+    #[test]
+    fn a_failed_downgrade_starts_the_vm_again() {
+        let world = World::new(BuildSpeed::Fast);
+        let vm_id = world.running_vm(12, 90);
+        let ctx = world.context();
+        world.sim.set_faults(Faults {
+            errors: vec![ErrorRule {
+                endpoint: "PUT /virtual_machines/*/package".into(),
+                probability: 1.0,
+                status: 500,
+            }],
+            ..Faults::default()
+        });
+        let failed = change_package(&ctx, &params(12, "rock-1"), Duration::from_secs(10));
+        assert!(
+            failed.starts_with("Katapult: the VM's package was not changed"),
+            "{failed}"
+        );
+        world.sim.set_faults(Faults::default());
+        world.wait_state(&vm_id, VirtualMachineState::Started);
+        assert_eq!(
+            world.vm(&vm_id).package.unwrap().permalink.as_deref(),
+            Some("rock-3")
+        );
+        assert!(world
+            .host
+            .activity
+            .borrow()
+            .iter()
+            .any(|(line, _)| line.contains("rock-3 → rock-1 failed")
+                && line.contains("the VM, stopped for it, was started again")));
     }
 }

@@ -691,3 +691,50 @@ fn a_request_that_cannot_be_made_is_not_retried() {
     assert!(message.contains("cannot be made"), "{message}");
     assert_eq!(sim.stats().total_requests, 0);
 }
+
+/// Serves each of `answers` (status line and headers, then `body_bytes` of JSON-ish body) to one
+/// connection, on a loopback port; returns the API URL.
+fn serve_raw(answers: Vec<(&'static str, usize)>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/core/v1", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for (head, body_bytes) in answers {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(head.as_bytes());
+            let chunk = vec![b' '; 64 * 1024];
+            let mut sent = 0;
+            // The client stops reading at its cap and closes: the writes then fail, and that ends it.
+            while sent < body_bytes && stream.write_all(&chunk).is_ok() {
+                sent += chunk.len();
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn an_answer_larger_than_the_cap_is_an_invalid_response_and_is_not_read_whole() {
+    let url = serve_raw(vec![
+        // No length given: read up to the cap, then refused.
+        (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
+            64 * 1024 * 1024,
+        ),
+        // A length above the cap: refused before reading.
+        (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\nConnection: close\r\n\r\n",
+            0,
+        ),
+    ]);
+    let mut settings = ApiSettings::new(url, ApiToken::new("t"));
+    settings.retry.max_attempts = 1;
+    let client = Client::new(settings).unwrap();
+    for _ in 0..2 {
+        let error = client.data_centers().unwrap_err();
+        assert_eq!(error.kind(), "invalid_response", "{error}");
+        assert!(error.to_string().contains("larger than 4 MiB"), "{error}");
+    }
+}

@@ -537,12 +537,18 @@ fn a_claim_whose_holder_died_on_this_machine_is_taken_at_once() {
         ],
     )
     .unwrap();
-    assert!(locks.try_claim("build-sync:service:1", now(), ttl).unwrap());
+    assert!(locks
+        .try_claim_at("build-sync:service:1", now(), ttl)
+        .unwrap());
 
     // A live holder (another run of this process) keeps its claim until it expires.
     let live = Locks::open(&db, "other-run").unwrap();
-    assert!(live.try_claim("build-sync:service:2", now(), ttl).unwrap());
-    assert!(!locks.try_claim("build-sync:service:2", now(), ttl).unwrap());
+    assert!(live
+        .try_claim_at("build-sync:service:2", now(), ttl)
+        .unwrap());
+    assert!(!locks
+        .try_claim_at("build-sync:service:2", now(), ttl)
+        .unwrap());
     // So does a holder on another machine, whose processes cannot be seen from here.
     db.execute(
         "INSERT INTO mod_katapult_locks (name, owner, expires_at) VALUES (?, ?, ?)",
@@ -553,9 +559,11 @@ fn a_claim_whose_holder_died_on_this_machine_is_taken_at_once() {
         ],
     )
     .unwrap();
-    assert!(!locks.try_claim("build-sync:service:3", now(), ttl).unwrap());
+    assert!(!locks
+        .try_claim_at("build-sync:service:3", now(), ttl)
+        .unwrap());
     assert!(locks
-        .try_claim("build-sync:service:3", now() + ttl + ttl, ttl)
+        .try_claim_at("build-sync:service:3", now() + ttl + ttl, ttl)
         .unwrap());
 }
 

@@ -489,11 +489,7 @@ fn a_sync_already_running_elsewhere_is_left_to_finish() {
     let world = World::new();
     let other = katapult::store::locks::Locks::open(&world.db, "another-web-node").unwrap();
     assert!(other
-        .try_claim(
-            "configurable_option_sync",
-            Utc::now(),
-            chrono::Duration::minutes(10)
-        )
+        .try_claim("configurable_option_sync", chrono::Duration::minutes(10))
         .unwrap());
     let report = world.sync(SyncMode::Daily);
     assert!(report.skipped_busy);

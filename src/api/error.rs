@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::scrub::without_secrets;
+
 /// The API's error envelope: `{"error":{"code","description","detail"}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorEnvelope {
@@ -125,8 +127,9 @@ impl ApiError {
     }
 }
 
-/// Up to 200 characters of a body, on one line, for error messages.
+/// Up to 200 characters of a body, on one line and without its secrets, for error messages.
 pub(crate) fn snippet(body: &str) -> String {
+    let body = without_secrets(body);
     let flat: String = body
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

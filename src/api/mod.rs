@@ -11,6 +11,7 @@ mod error;
 mod lookup;
 pub mod observer;
 mod pagination;
+pub mod scrub;
 mod settings;
 mod transport;
 

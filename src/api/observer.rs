@@ -76,7 +76,9 @@ impl Observer for Recorder {
 
 /// Runs `work`, reporting its exchanges on this thread to `observer`.
 pub fn observe<T>(observer: &dyn Observer, work: impl FnOnce() -> T) -> T {
-    // SAFETY: the pointer is removed below before `observer`'s borrow ends, also on unwind.
+    // SAFETY: the pointer is removed below (`Pop`) before `observer`'s borrow ends, also when
+    // `work` panics. No PHP fatal error can skip that frame: every call into PHP stops a bailout
+    // at its own `zend_try` and returns (src/php/bailout.rs); and RSHUTDOWN clears the stack.
     let erased: *const (dyn Observer + 'static) =
         unsafe { std::mem::transmute(observer as *const dyn Observer) };
     OBSERVERS.with(|o| o.borrow_mut().push(erased));
@@ -90,6 +92,13 @@ pub fn observe<T>(observer: &dyn Observer, work: impl FnOnce() -> T) -> T {
     work()
 }
 
+/// Drops every observer this thread holds. At the end of a request nothing should be observing
+/// (each `observe` removes its own): this makes sure none outlives the request it was for, even
+/// if a scope was left without unwinding.
+pub fn forget_all() {
+    OBSERVERS.with(|o| o.borrow_mut().clear());
+}
+
 /// True while some observer on this thread wants exchanges (so callers skip building them).
 pub(crate) fn observing() -> bool {
     OBSERVERS.with(|o| !o.borrow().is_empty())
@@ -99,7 +108,7 @@ pub(crate) fn observing() -> bool {
 pub(crate) fn report(exchange: &Exchange<'_>) {
     let current = OBSERVERS.with(|o| o.borrow().last().copied());
     if let Some(observer) = current {
-        // SAFETY: present in the stack only while `observe` holds the borrow.
+        // SAFETY: present in the stack only while `observe` holds the borrow (see there).
         unsafe { &*observer }.exchange(exchange);
     }
 }

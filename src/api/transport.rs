@@ -9,6 +9,7 @@
 //!   called). Creating a build or a managed organization is `Repeat::Never`: a second attempt after
 //!   an unanswered first one could build a second VM.
 
+use std::io::Read;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use serde_json::Value;
 
 use super::error::{snippet, ApiError, ErrorEnvelope};
 use super::observer::{self, Exchange};
+use super::scrub::without_quoted_values;
 use super::settings::{ApiSettings, RetryPolicy};
 
 /// Whether a call may be sent again after an answer was lost or refused for load.
@@ -75,13 +77,7 @@ impl Transport {
         if settings.token.is_empty() {
             return Err(ApiError::Settings("the API token is empty".into()));
         }
-        if !(settings.base_url.starts_with("https://") || settings.base_url.starts_with("http://"))
-        {
-            return Err(ApiError::Settings(format!(
-                "the API URL `{}` must start with https:// or http://",
-                settings.base_url
-            )));
-        }
+        check_api_url(&settings.base_url).map_err(ApiError::Settings)?;
         let mut builder = HttpClient::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)
@@ -277,12 +273,42 @@ impl Transport {
     }
 }
 
+/// The API key travels to this URL: over TLS, or in the clear only to this machine (the
+/// simulator, a local TLS-terminating proxy).
+fn check_api_url(base_url: &str) -> Result<(), String> {
+    let url = reqwest::Url::parse(base_url)
+        .map_err(|e| format!("the API URL `{base_url}` is not a URL: {e}"))?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" if !host.is_empty() => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(format!(
+            "the API URL `{base_url}` is http://, which would send the API key unencrypted: use https://, or http:// only to this machine (127.0.0.1, ::1, localhost)"
+        )),
+        _ => Err(format!(
+            "the API URL `{base_url}` must start with https:// (or http:// to this machine)"
+        )),
+    }
+}
+
+/// The largest body read: the biggest answer the client asks for (a page of VMs) is well under
+/// a MiB; one larger is not the API's, and is not read into memory whole.
+pub(crate) const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
+
 /// A complete HTTP answer.
 #[derive(Debug)]
 struct Answer {
     status: StatusCode,
     request_id: Option<String>,
     body: String,
+    /// The body was larger than `MAX_BODY_BYTES` and left unread (`body` is empty).
+    too_large: bool,
 }
 
 impl Answer {
@@ -293,20 +319,48 @@ impl Answer {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = response.text().map_err(Failure::from_reqwest)?;
+        let announced_too_large = response
+            .content_length()
+            .is_some_and(|length| length > MAX_BODY_BYTES);
+        let mut bytes = Vec::new();
+        if !announced_too_large {
+            response
+                .take(MAX_BODY_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(Failure::from_read)?;
+        }
+        let too_large = announced_too_large || bytes.len() as u64 > MAX_BODY_BYTES;
+        let body = if too_large {
+            String::new()
+        } else {
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        };
         Ok(Self {
             status,
             request_id,
             body,
+            too_large,
         })
     }
 
     fn decode<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        if self.too_large {
+            return Err(ApiError::InvalidBody {
+                status: self.status.as_u16(),
+                request_id: self.request_id,
+                reason: format!(
+                    "the answer is larger than {} MiB, so it was not read",
+                    MAX_BODY_BYTES / 1024 / 1024
+                ),
+                snippet: String::new(),
+            });
+        }
         if self.status.is_success() {
             return serde_json::from_str(&self.body).map_err(|e| ApiError::InvalidBody {
                 status: self.status.as_u16(),
                 request_id: self.request_id,
-                reason: e.to_string(),
+                reason: without_quoted_values(&e.to_string()),
                 snippet: snippet(&self.body),
             });
         }
@@ -370,6 +424,21 @@ impl Failure {
             Failure::Connect(error_chain(&error))
         } else {
             Failure::Broken(error_chain(&error))
+        }
+    }
+
+    /// A body that broke off while it was read.
+    fn from_read(error: std::io::Error) -> Self {
+        if error.kind() == std::io::ErrorKind::TimedOut {
+            return Failure::Timeout;
+        }
+        match error
+            .into_inner()
+            .map(|inner| inner.downcast::<reqwest::Error>())
+        {
+            Some(Ok(error)) => Self::from_reqwest(*error),
+            Some(Err(other)) => Failure::Broken(other.to_string()),
+            None => Failure::Broken("the answer broke off".into()),
         }
     }
 
@@ -510,6 +579,7 @@ mod tests {
             status: StatusCode::TOO_MANY_REQUESTS,
             request_id: None,
             body: String::new(),
+            too_large: false,
         });
         assert!(backoff(&policy, 1, &limited) >= Duration::from_secs(1));
     }
@@ -520,5 +590,48 @@ mod tests {
         assert!(!Failure::Timeout.may_retry(Repeat::Never));
         assert!(!Failure::Broken("reset".into()).may_retry(Repeat::Never));
         assert!(Failure::Timeout.may_retry(Repeat::Harmless));
+    }
+
+    #[test]
+    fn an_undecodable_success_answer_names_no_password() {
+        // A VM with a short name: its root password is within the first 200 characters.
+        let body = r#"{"virtual_machine":{"id":"vm_1","name":"a","fqdn":"a.katapult.cloud","initial_root_password":"Hunter2-root-pw","state":"#;
+        let answer = Answer {
+            status: StatusCode::OK,
+            request_id: None,
+            body: body.into(),
+            too_large: false,
+        };
+        let error = answer
+            .decode::<crate::api::virtual_machines::VirtualMachine>()
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("Hunter2-root-pw"), "{error}");
+        assert!(error.contains("\"id\":\"vm_1\""), "{error}");
+    }
+
+    #[test]
+    fn the_key_goes_in_the_clear_only_to_this_machine() {
+        for allowed in [
+            "https://api.katapult.io/core/v1",
+            "http://127.0.0.1:9000/core/v1",
+            "http://127.8.9.10/core/v1",
+            "http://[::1]:9000/core/v1",
+            "http://localhost:9000/core/v1",
+        ] {
+            assert_eq!(check_api_url(allowed), Ok(()), "{allowed}");
+        }
+        for refused in [
+            "http://api.katapult.io/core/v1",
+            "http://10.0.0.1/core/v1",
+            "http://localhost.attacker.example/core/v1",
+            "ftp://127.0.0.1/core/v1",
+            "api.katapult.io/core/v1",
+        ] {
+            assert!(check_api_url(refused).is_err(), "{refused}");
+        }
+        assert!(check_api_url("http://evil.example/core/v1")
+            .unwrap_err()
+            .contains("unencrypted"));
     }
 }

@@ -81,19 +81,45 @@ fn change_to_package(
         return Ok(None);
     }
     let must_stop = from.is_downgrade_to(&wanted) && current.state != VirtualMachineState::Stopped;
-    if must_stop {
-        client.power(vm, PowerAction::Shutdown)?;
-        if !wait_for_state(client, vm, VirtualMachineState::Stopped, grace)? {
-            client.power(vm, PowerAction::Stop)?;
-            wait_for_state(client, vm, VirtualMachineState::Stopped, grace)?;
+    let name = |p: &VirtualMachinePackage| p.permalink.clone().unwrap_or_else(|| p.id.clone());
+    let resize = || {
+        if must_stop {
+            client.power(vm, PowerAction::Shutdown)?;
+            if !wait_for_state(client, vm, VirtualMachineState::Stopped, grace)? {
+                client.power(vm, PowerAction::Stop)?;
+                wait_for_state(client, vm, VirtualMachineState::Stopped, grace)?;
+            }
         }
-    }
-    let task = client.change_package(vm, &PackageRef::Id(wanted.id.clone()))?;
-    let finished = wait_for_task(client, &task, RESIZE_TIMEOUT)?;
+        let task = client.change_package(vm, &PackageRef::Id(wanted.id.clone()))?;
+        let finished = wait_for_task(client, &task, RESIZE_TIMEOUT)?;
+        Ok::<_, ModuleError>((task, finished))
+    };
+    let (task, finished) = match resize() {
+        Ok(resized) => resized,
+        // The client's VM does not stay off because the downgrade failed.
+        Err(error) if must_stop => {
+            let restarted = match client.power(vm, PowerAction::Start) {
+                Ok(_) => "the VM, stopped for it, was started again".to_string(),
+                Err(start) => {
+                    format!("the VM, stopped for it, could not be started again: {start}")
+                }
+            };
+            ctx.log_for_service(
+                params.service_id,
+                Some(params.client_id),
+                &format!(
+                    "package change {} → {} failed ({error}); {restarted}",
+                    name(&from),
+                    name(&wanted)
+                ),
+            );
+            return Err(error);
+        }
+        Err(error) => return Err(error),
+    };
     if must_stop {
         client.power(vm, PowerAction::Start)?;
     }
-    let name = |p: &VirtualMachinePackage| p.permalink.clone().unwrap_or_else(|| p.id.clone());
     ctx.log_for_service(
         params.service_id,
         Some(params.client_id),

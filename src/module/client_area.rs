@@ -12,7 +12,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::api::virtual_machines::{VirtualMachine, VirtualMachineState};
+use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef, VirtualMachineState};
 use crate::service::action_tokens::ActionTokens;
 use crate::service::build_sync;
 use crate::service::client_request::{service_status, ClientRequest, Denied};
@@ -20,7 +20,8 @@ use crate::service::context::{Context, ModuleError};
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
-use crate::store::SqlValue;
+use crate::store::live_reads::{LiveReads, VmRead};
+use crate::store::{DataStore, SqlValue};
 use crate::views::Views;
 
 use super::power_buttons::BUTTONS;
@@ -44,6 +45,13 @@ const POLL_BUILDING_MS: u64 = 4_000;
 const POLL_CHANGING_MS: u64 = 2_000;
 const POLL_STEADY_MS: u64 = 15_000;
 const POLL_PROBLEM_MS: u64 = 30_000;
+
+/// How long a read of the VM serves the panel (page loads and polls, from any worker).
+const VM_READ_FRESH: chrono::Duration = chrono::Duration::seconds(6);
+/// The live reads (a VM read, or a build check while building) one client's panels may make
+/// in a window; past that they show the last read until the window is over.
+pub const LIVE_READS_PER_WINDOW: u32 = 12;
+pub const LIVE_READS_WINDOW: chrono::Duration = chrono::Duration::minutes(1);
 
 /// The panel, with its stylesheet and script: what WHMCS puts on the product page.
 pub fn client_area(ctx: &Context<'_>, params: &ServiceParams, request: &ClientRequest) -> String {
@@ -182,13 +190,18 @@ fn panel_model(
     let store = ctx.store()?;
     let mut links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
     let was_building = links.build_pending();
+    let reads = LiveReads::open(ctx.sql).map_err(ModuleError::from)?;
     if was_building {
-        build_sync::sync_service(
-            ctx,
-            params.service_id,
-            &format!("client-area-{}", std::process::id()),
-        )?;
-        links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
+        // Checked now while the client has live reads left; else it stays "being built" until
+        // then (or the cron's next run).
+        if spend_live_read(ctx, &reads, params)? {
+            build_sync::sync_service(
+                ctx,
+                params.service_id,
+                &format!("client-area-{}", std::process::id()),
+            )?;
+            links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
+        }
         if links.build_pending() {
             return Ok((BUILDING_TEMPLATE, building_model(&links, ctx.now)));
         }
@@ -200,14 +213,7 @@ fn panel_model(
         }
         Err(_) => return Err(Problem::Told("katapult_not_provisioned")),
     };
-    let client = ctx.client(&store)?;
-    let vm = match ctx.logged(&client, || client.virtual_machine(&vm_ref)) {
-        Ok(response) => response.virtual_machine,
-        Err(error) if error.is_not_found() || error.is_in_trash() => {
-            return Err(Problem::Told("katapult_vm_missing"))
-        }
-        Err(error) => return Err(ModuleError::from(error).into()),
-    };
+    let vm = read_vm(ctx, &store, &reads, params, &vm_ref)?;
     let tokens = ActionTokens::for_installation(ctx.sql, &store, ctx.host, ctx.now)
         .map_err(|e| ModuleError::Product(e.to_string()))?;
     // WHMCS made $params before the build was written into the service: its credentials are
@@ -223,6 +229,78 @@ fn panel_model(
         OVERVIEW_TEMPLATE,
         overview_model(params, request, &vm, &tokens, ctx.now),
     ))
+}
+
+/// The VM as the panel shows it: the last read while it is fresh; a new read while the client
+/// has live reads left; else the last read however old. One client polling as fast as it can
+/// so costs the installation's API key at most `LIVE_READS_PER_WINDOW` requests a window (and
+/// one read per service the first time it is shown).
+fn read_vm(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    reads: &LiveReads<'_>,
+    params: &ServiceParams,
+    vm_ref: &VirtualMachineRef,
+) -> Result<VirtualMachine, Problem> {
+    let VirtualMachineRef::Id(vm_id) = vm_ref else {
+        return Err(ModuleError::Product("the service's VM has no id".into()).into());
+    };
+    let last = reads
+        .last(params.service_id, vm_id)
+        .map_err(ModuleError::from)?
+        .and_then(|read| {
+            let vm = serde_json::from_str::<VirtualMachine>(&read.vm_json).ok()?;
+            Some((vm, read.read_at))
+        });
+    match last {
+        Some((vm, read_at)) if ctx.now - read_at < VM_READ_FRESH => return Ok(vm),
+        Some((vm, _)) if !spend_live_read(ctx, reads, params)? => return Ok(vm),
+        Some(_) => {}
+        // Never read: read now, but it counts against the client's reads all the same.
+        None => {
+            spend_live_read(ctx, reads, params)?;
+        }
+    }
+    let client = ctx.client(store)?;
+    let vm = match ctx.logged(&client, || client.virtual_machine(vm_ref)) {
+        Ok(response) => response.virtual_machine,
+        Err(error) if error.is_not_found() || error.is_in_trash() => {
+            reads.forget(params.service_id).map_err(ModuleError::from)?;
+            return Err(Problem::Told("katapult_vm_missing"));
+        }
+        Err(error) => return Err(ModuleError::from(error).into()),
+    };
+    // Kept without its root password: the panel never shows it, and the table is not for secrets.
+    let kept = VirtualMachine {
+        initial_root_password: None,
+        ..vm.clone()
+    };
+    if let Ok(vm_json) = serde_json::to_string(&kept) {
+        let read = VmRead {
+            vm_json,
+            read_at: ctx.now,
+        };
+        reads
+            .keep(params.service_id, vm_id, &read)
+            .map_err(ModuleError::from)?;
+    }
+    Ok(vm)
+}
+
+/// Spends one of the client's live reads; false when the window's are spent.
+fn spend_live_read(
+    ctx: &Context<'_>,
+    reads: &LiveReads<'_>,
+    params: &ServiceParams,
+) -> Result<bool, Problem> {
+    reads
+        .spend(
+            params.client_id,
+            ctx.now,
+            LIVE_READS_PER_WINDOW,
+            LIVE_READS_WINDOW,
+        )
+        .map_err(|e| ModuleError::from(e).into())
 }
 
 /// The params with the service's username and password as now stored (decrypted).

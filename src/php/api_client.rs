@@ -22,7 +22,8 @@ use crate::api::virtual_machines::{PowerAction, VirtualMachineRef};
 use crate::api::{Annotation, ApiError, Client};
 
 /// A Katapult Core API v1 client. The URL, time-outs and extra CA come from the `katapult.*` INI
-/// settings (the `KATAPULT_API_URL` environment variable wins over `katapult.api_url`).
+/// settings (the `KATAPULT_API_URL` environment variable wins over `katapult.api_url`; both are
+/// fixed on the process's first request).
 /// Connections are kept alive across requests of one PHP process.
 #[php_class]
 #[php(name = "Katapult\\ApiClient")]

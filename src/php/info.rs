@@ -10,12 +10,7 @@ unsafe extern "C" {
 }
 
 pub extern "C" fn module_info(module: *mut zend_module_entry) {
-    let api_url = super::ini::api_url();
-    let url_source = if std::env::var(super::ini::API_URL_ENV).is_ok_and(|v| !v.trim().is_empty()) {
-        "KATAPULT_API_URL environment variable"
-    } else {
-        "katapult.api_url"
-    };
+    let (api_url, url_source) = super::ini::api_url();
     info_table_start!();
     info_table_row!("katapult support", "enabled");
     info_table_row!("version", build_info::VERSION);
@@ -26,5 +21,7 @@ pub extern "C" fn module_info(module: *mut zend_module_entry) {
     info_table_row!("API URL in effect", api_url.as_str());
     info_table_row!("API URL from", url_source);
     info_table_end!();
+    // SAFETY: PHP calls MINFO with this module's own entry, which it keeps for the process;
+    // display_ini_entries only reads it (and the INI entries registered under its number).
     unsafe { display_ini_entries(module) };
 }

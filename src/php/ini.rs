@@ -1,6 +1,7 @@
 //! The extension's INI settings, and the API settings they make.
 
 use std::ffi::{c_char, c_int, CStr};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use ext_php_rs::flags::IniEntryPermission;
@@ -8,13 +9,13 @@ use ext_php_rs::zend::{IniEntryDef, IniEntryDefs};
 
 use crate::api::{ApiSettings, ApiToken, DEFAULT_API_URL};
 
-/// Wins over `katapult.api_url` when set (tests, the demo, staging).
+/// Wins over `katapult.api_url` when set in the process's environment (tests, the demo, staging).
 pub const API_URL_ENV: &str = "KATAPULT_API_URL";
 
-// Where the API key goes and which CA is trusted are for php.ini and the web server's per-dir
-// config only, never for `ini_set()` at run time.
-const SERVER_ONLY: IniEntryPermission =
-    IniEntryPermission::PerDir.union(IniEntryPermission::System);
+// Where the API key goes and which CA is trusted are for php.ini and the server's own config
+// (`-d`, a PHP-FPM pool's php_admin_value, Apache's php_admin_value) only: never for `ini_set()`
+// at run time, nor for a `.user.ini` or `.htaccess` that PHP code in the web root could write.
+const SERVER_ONLY: IniEntryPermission = IniEntryPermission::System;
 
 static INI_ENTRIES: IniEntryDefs<8> = IniEntryDefs::new([
     IniEntryDef::new(
@@ -51,6 +52,8 @@ pub fn register(module_number: i32) {
 
 /// MSHUTDOWN, as C extensions do with UNREGISTER_INI_ENTRIES().
 pub extern "C" fn unregister(_ty: i32, module_number: i32) -> i32 {
+    // SAFETY: PHP calls MSHUTDOWN with the number it gave this module at MINIT, under which
+    // `register` registered the entries; nothing reads them after MSHUTDOWN.
     unsafe { zend_unregister_ini_entries(module_number) };
     0
 }
@@ -58,11 +61,15 @@ pub extern "C" fn unregister(_ty: i32, module_number: i32) -> i32 {
 /// The current (possibly per-request) value of one of our INI entries.
 fn ini_value(name: &CStr) -> Option<String> {
     let mut exists = false;
+    // SAFETY: `name` is a NUL-terminated string of the length passed, and `exists` a live bool;
+    // the function only reads the one and writes the other.
     let value = unsafe { zend_ini_string_ex(name.as_ptr(), name.count_bytes(), 0, &mut exists) };
     if !exists || value.is_null() {
         return None;
     }
     Some(
+        // SAFETY: non-null, it is the entry's NUL-terminated value, owned by PHP and unchanged
+        // while this (single-threaded) request copies it out here.
         unsafe { CStr::from_ptr(value) }
             .to_string_lossy()
             .into_owned(),
@@ -89,18 +96,40 @@ pub fn suspend_grace() -> Result<Duration, String> {
     seconds(c"katapult.suspend_grace")
 }
 
-/// The API URL in effect: `KATAPULT_API_URL`, else `katapult.api_url`, else the public API.
-pub fn api_url() -> String {
-    std::env::var(API_URL_ENV)
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-        .or_else(|| ini_value(c"katapult.api_url").filter(|url| !url.trim().is_empty()))
-        .unwrap_or_else(|| DEFAULT_API_URL.to_string())
+/// The API URL in effect and where it came from, fixed by `fix_api_url`.
+static API_URL: OnceLock<(String, &'static str)> = OnceLock::new();
+
+/// RINIT: fixes, on the process's first request, where its API key is sent: `KATAPULT_API_URL`
+/// as the process's environment has it then, else `katapult.api_url`, else the public API. Not
+/// at MINIT: a PHP-FPM pool's `env[]` and `php_admin_value` reach its workers after that. A
+/// script's `putenv()` (undone by PHP at the end of its request) changes nothing afterwards.
+pub fn fix_api_url() {
+    API_URL.get_or_init(|| {
+        match std::env::var(API_URL_ENV)
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+        {
+            Some(url) => (
+                url,
+                "KATAPULT_API_URL environment variable at the process's start",
+            ),
+            None => match ini_value(c"katapult.api_url").filter(|url| !url.trim().is_empty()) {
+                Some(url) => (url, "katapult.api_url"),
+                None => (DEFAULT_API_URL.to_string(), "default"),
+            },
+        }
+    });
+}
+
+/// The API URL in effect, and where it came from.
+pub fn api_url() -> (String, &'static str) {
+    fix_api_url();
+    API_URL.get().cloned().unwrap_or_default()
 }
 
 /// API settings from the INI entries (and environment) for this token.
 pub fn api_settings(token: &str, url: Option<String>) -> Result<ApiSettings, String> {
-    let mut settings = ApiSettings::new(url.unwrap_or_else(api_url), ApiToken::new(token));
+    let mut settings = ApiSettings::new(url.unwrap_or_else(|| api_url().0), ApiToken::new(token));
     settings.timeout = seconds(c"katapult.timeout")?;
     settings.connect_timeout = seconds(c"katapult.connect_timeout")?;
     settings.ca_file = ini_value(c"katapult.ca_file")

@@ -3,6 +3,7 @@
 //! a provider can act on: a Rust panic is caught by ext-php-rs and surfaces as a PHP `\Error`.
 
 mod api_client;
+mod bailout;
 mod convert;
 mod exceptions;
 mod info;
@@ -36,6 +37,19 @@ pub fn startup(_ty: i32, module_number: i32) -> i32 {
     }
 }
 
+/// RINIT: the API URL is fixed on the process's first request (`ini::fix_api_url`).
+pub extern "C" fn request_startup(_ty: i32, _module_number: i32) -> i32 {
+    ini::fix_api_url();
+    0
+}
+
+/// RSHUTDOWN: nothing of one request's work carries into the next one on this thread.
+pub extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
+    crate::api::observer::forget_all();
+    bailout::forget();
+    0
+}
+
 #[php_module]
 #[php(startup = startup)]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
@@ -44,6 +58,8 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .version(build_info::VERSION)
         .info_function(info::module_info)
         .shutdown_function(ini::unregister)
+        .request_startup_function(request_startup)
+        .request_shutdown_function(request_shutdown)
         .function(wrap_function!(katapult_version))
         .class::<api_client::ApiClient>()
         .class::<virtual_machine::PhpVirtualMachine>()

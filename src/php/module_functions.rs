@@ -8,6 +8,7 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
+use super::bailout::or_resume_bailout;
 use super::convert::{table_to_json, to_php_array, Objects};
 use super::exceptions::failure;
 use super::ini;
@@ -29,8 +30,13 @@ type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
 
 /// Runs `work` with WHMCS's database, WHMCS itself, the INI API settings (the token is the
 /// stored key, filled in later) and the time; or says, as (kind, message), what kept it from
-/// running.
+/// running. PHP code that `work` calls and that ends in a fatal error ends the request here,
+/// once `work` has unwound (`bailout`).
 fn in_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> Result<T, (&'static str, String)> {
+    or_resume_bailout(run_in_context(work))
+}
+
+fn run_in_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> Result<T, (&'static str, String)> {
     let sql = PdoSql::from_whmcs().map_err(|e| ("database", e.to_string()))?;
     let api = ini::api_settings("", None).map_err(|e| ("invalid_settings", e))?;
     Ok(work(&Context::new(&sql, &WhmcsHost, api, Utc::now())))

@@ -2,8 +2,8 @@
 
 use ext_php_rs::convert::IntoZvalDyn;
 use ext_php_rs::types::{ZendCallable, ZendObject, Zval};
-use ext_php_rs::zend::ExecutorGlobals;
 
+use super::bailout::{call_php, take_exception};
 use crate::store::{Dialect, Row, Sql, SqlError, SqlValue};
 
 const PDO_PARAM_NULL: i64 = 0;
@@ -24,7 +24,7 @@ pub struct PdoSql {
 
 /// A PHP exception thrown by the last call, taken (so it does not escape) and turned into an error.
 fn pending_error() -> Option<SqlError> {
-    let exception = ExecutorGlobals::take_exception()?;
+    let exception = take_exception()?;
     let message = exception
         .try_call_method("getMessage", vec![])
         .ok()
@@ -33,23 +33,31 @@ fn pending_error() -> Option<SqlError> {
     Some(SqlError(message))
 }
 
+/// Calls a method; a PHP exception becomes an error, and so does a fatal error (`call_php`: PDO
+/// calls run PHP code, WHMCS's Laravel connection, its events and a hook's listeners).
 fn call(object: &ZendObject, method: &str, args: Vec<&dyn IntoZvalDyn>) -> Result<Zval, SqlError> {
-    let result = object
-        .try_call_method(method, args)
-        .map_err(|e| SqlError(format!("PDO {method}: {e}")));
-    if let Some(error) = pending_error() {
-        return Err(error);
-    }
-    result
+    call_php(|| {
+        let result = object
+            .try_call_method(method, args)
+            .map_err(|e| SqlError(format!("PDO {method}: {e}")));
+        if let Some(error) = pending_error() {
+            return Err(error);
+        }
+        result
+    })
+    .map_err(|stopped| SqlError(format!("PDO {method}: {stopped}")))?
 }
 
 impl PdoSql {
     /// WHMCS's own connection: `WHMCS\Database\Capsule::connection()->getPdo()`.
     pub fn from_whmcs() -> Result<Self, SqlError> {
-        let connection = ZendCallable::try_from_name("WHMCS\\Database\\Capsule::connection")
-            .map_err(|_| SqlError("WHMCS's database (WHMCS\\Database\\Capsule) is not available: is this running inside WHMCS?".into()))?
-            .try_call(vec![])
-            .map_err(|e| pending_error().unwrap_or_else(|| SqlError(format!("Capsule::connection(): {e}"))))?;
+        let connection = call_php(|| {
+            ZendCallable::try_from_name("WHMCS\\Database\\Capsule::connection")
+                .map_err(|_| SqlError("WHMCS's database (WHMCS\\Database\\Capsule) is not available: is this running inside WHMCS?".into()))?
+                .try_call(vec![])
+                .map_err(|e| pending_error().unwrap_or_else(|| SqlError(format!("Capsule::connection(): {e}"))))
+        })
+        .map_err(|stopped| SqlError(format!("Capsule::connection(): {stopped}")))??;
         let pdo = call(
             connection
                 .object()

@@ -4,6 +4,7 @@ use ext_php_rs::convert::IntoZvalDyn;
 use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
 use ext_php_rs::zend::ExecutorGlobals;
 
+use super::bailout::{call_php, take_exception};
 use crate::service::host::{Host, HostError};
 use crate::service::whmcs_config;
 
@@ -12,17 +13,21 @@ pub struct WhmcsHost;
 /// The documented service class hook code receives (module/lib/WHMCS/Service/VirtualMachine.php).
 const SERVICE_CLASS: &str = "WHMCS\\Module\\Server\\Katapult\\WHMCS\\Service\\VirtualMachine";
 
-/// Calls a global PHP function; a PHP exception it throws becomes an error (and does not escape).
+/// Calls a global PHP function; a PHP exception it throws becomes an error (and does not escape),
+/// and so does a fatal error (`call_php`).
 fn call_function(name: &str, args: Vec<&dyn IntoZvalDyn>) -> Result<Zval, HostError> {
-    let function = ZendCallable::try_from_name(name)
-        .map_err(|_| HostError(format!("WHMCS function {name}() is not available")))?;
-    function.try_call(args).map_err(|e| {
-        let message = ExecutorGlobals::take_exception()
-            .and_then(|ex| ex.try_call_method("getMessage", vec![]).ok())
-            .and_then(|m| m.string())
-            .unwrap_or_else(|| e.to_string());
-        HostError(format!("{name}(): {message}"))
+    call_php(|| {
+        let function = ZendCallable::try_from_name(name)
+            .map_err(|_| HostError(format!("WHMCS function {name}() is not available")))?;
+        function.try_call(args).map_err(|e| {
+            let message = take_exception()
+                .and_then(|ex| ex.try_call_method("getMessage", vec![]).ok())
+                .and_then(|m| m.string())
+                .unwrap_or_else(|| e.to_string());
+            HostError(format!("{name}(): {message}"))
+        })
     })
+    .map_err(|stopped| HostError(format!("{name}(): {stopped}")))?
 }
 
 impl Host for WhmcsHost {

@@ -218,7 +218,7 @@ fn installation_secret(
     }
     let locks = Locks::open(sql, "token-secret")?;
     for _ in 0..40 {
-        if locks.try_claim(SECRET_KEY, now, Duration::minutes(1))? {
+        if locks.try_claim(SECRET_KEY, Duration::minutes(1))? {
             let made = read().and_then(|existing| match existing {
                 Some(secret) => Ok(secret),
                 None => {

@@ -148,7 +148,7 @@ fn resume_announcements(
 ) -> Announced {
     let mut report = Announced::default();
     for item in &due {
-        let resumed = claimed(ctx, store, locks, item, announcement_due, || {
+        let resumed = claimed(store, locks, item, announcement_due, || {
             log(
                 ctx,
                 item,
@@ -409,7 +409,6 @@ fn claim_name(service_id: u64) -> String {
 /// Runs `work` holding the service's claim, on fresh links; false when another run holds it or
 /// `still_due` says the work was done meanwhile.
 fn claimed(
-    ctx: &Context<'_>,
     store: &DataStore<'_>,
     locks: &Locks<'_>,
     item: &Pending,
@@ -418,7 +417,7 @@ fn claimed(
 ) -> Result<bool, ModuleError> {
     let name = claim_name(item.service_id);
     if !locks
-        .try_claim(&name, ctx.now, CLAIM_TTL)
+        .try_claim(&name, CLAIM_TTL)
         .map_err(StoreError::from)?
     {
         return Ok(false);
@@ -448,7 +447,7 @@ fn persist_built(
     item: &Pending,
     vm: &VirtualMachine,
 ) -> Result<bool, ModuleError> {
-    claimed(ctx, store, locks, item, ServiceLinks::build_pending, || {
+    claimed(store, locks, item, ServiceLinks::build_pending, || {
         persist(ctx, store, item, vm)
     })
 }
@@ -465,7 +464,6 @@ pub fn adopt(
     let locks = Locks::open(ctx.sql, "adopt").map_err(StoreError::from)?;
     let item = Pending::new(service_id, ServiceLinks::read(store, service_id)?);
     claimed(
-        ctx,
         store,
         &locks,
         &item,
@@ -585,7 +583,7 @@ fn record_failure(
     locks: &Locks<'_>,
     item: &Pending,
 ) -> Result<bool, ModuleError> {
-    claimed(ctx, store, locks, item, ServiceLinks::build_pending, || {
+    claimed(store, locks, item, ServiceLinks::build_pending, || {
         let message = format!(
             "Katapult reports build {} failed; press Create to build again, or Terminate",
             item.build_id()
@@ -612,7 +610,7 @@ fn record_timeout(
     if !overdue(&item.links) {
         return Ok(false);
     }
-    claimed(ctx, store, locks, item, overdue, || {
+    claimed(store, locks, item, overdue, || {
         let message = format!(
             "build {} has not finished after {} minutes; still checking",
             item.build_id(),

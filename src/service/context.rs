@@ -5,12 +5,12 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::host::Host;
 use super::settings::{ModuleSettings, SettingsError};
 use crate::api::observer::{observe, Exchange, Observer};
 use crate::api::organizations::OrganizationRef;
+use crate::api::scrub::without_secrets;
 use crate::api::{ApiError, ApiSettings, Client};
 use crate::store::{DataStore, Sql, StoreError};
 
@@ -196,92 +196,8 @@ impl Observer for ModuleLog<'_> {
             .status
             .map(|s| format!("HTTP {s}"))
             .unwrap_or_else(|| "no answer".into());
-        let response = format!("{status}\n\n{}", without_passwords(exchange.response));
+        let response = format!("{status}\n\n{}", without_secrets(exchange.response));
         self.host
             .log_module_call(&action, &request, &response, &[self.token.as_str()]);
-    }
-}
-
-/// The body with every `initial_root_password` (and any `password`) value replaced.
-fn without_passwords(body: &str) -> String {
-    fn scrub(value: &mut Value) {
-        match value {
-            Value::Object(fields) => {
-                for (key, field) in fields.iter_mut() {
-                    if key.ends_with("password") && field.is_string() {
-                        *field = Value::String("[removed]".into());
-                    } else {
-                        scrub(field);
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(scrub),
-            _ => {}
-        }
-    }
-    match serde_json::from_str::<Value>(body) {
-        Ok(mut json) => {
-            scrub(&mut json);
-            json.to_string()
-        }
-        Err(_) => without_password_text(body),
-    }
-}
-
-/// The same for a body that is not whole JSON (an answer cut short): the string after each
-/// `…password":` is removed, up to its closing quote or the end of the text.
-fn without_password_text(body: &str) -> String {
-    let mut out = String::with_capacity(body.len());
-    let mut rest = body;
-    while let Some(at) = rest.find("password\"") {
-        let (head, tail) = rest.split_at(at + "password\"".len());
-        out.push_str(head);
-        let value = tail.trim_start().strip_prefix(':').map(str::trim_start);
-        let Some(quoted) = value.and_then(|v| v.strip_prefix('"')) else {
-            rest = tail;
-            continue;
-        };
-        out.push_str(":\"[removed]");
-        let mut escaped = false;
-        let end = quoted.char_indices().find(|&(_, c)| {
-            let closes = c == '"' && !escaped;
-            escaped = c == '\\' && !escaped;
-            closes
-        });
-        rest = match end {
-            Some((index, _)) => &quoted[index..],
-            None => "",
-        };
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn root_passwords_never_reach_the_module_log() {
-        let body = r#"{"virtual_machine":{"id":"vm_1","initial_root_password":"s3cr3t!","nested":[{"password":"p"}]}}"#;
-        let scrubbed = without_passwords(body);
-        assert!(
-            !scrubbed.contains("s3cr3t!") && !scrubbed.contains("\"p\""),
-            "{scrubbed}"
-        );
-        assert!(scrubbed.contains("vm_1"));
-        assert_eq!(without_passwords("<html>502</html>"), "<html>502</html>");
-    }
-
-    #[test]
-    fn a_body_cut_short_loses_its_passwords_too() {
-        let cut = r#"{"virtual_machine":{"id":"vm_1","initial_root_password" : "s3\"cr3t!","state":"started","x":{"password":"p4ss"#;
-        let scrubbed = without_passwords(cut);
-        assert_eq!(
-            scrubbed,
-            r#"{"virtual_machine":{"id":"vm_1","initial_root_password":"[removed]","state":"started","x":{"password":"[removed]"#
-        );
-        let whole_value_missing = r#"{"initial_root_password": "#;
-        assert_eq!(without_passwords(whole_value_missing), whole_value_missing);
     }
 }

@@ -156,7 +156,7 @@ pub fn sync_configurable_options(
     ];
 
     let locks = Locks::open(ctx.sql, "option-sync")?;
-    if !locks.try_claim(LOCK, ctx.now, Duration::minutes(LOCK_TTL_MINUTES))? {
+    if !locks.try_claim(LOCK, Duration::minutes(LOCK_TTL_MINUTES))? {
         return Ok(OptionSyncReport {
             skipped_busy: true,
             ..Default::default()

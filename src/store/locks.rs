@@ -1,8 +1,12 @@
 //! Named locks in the database, so that work two PHP processes (or two web nodes) could do at once
 //! is done once: a cron run meeting the next must not persist a VM twice or fire a hook twice.
-//! The primary key makes a claim atomic. A claim names its holder's machine and process, so a
-//! claim left by a process that died on this machine (a SIGKILL, the OOM killer) is taken over
-//! at once; one left elsewhere waits for its expiry.
+//! The primary key makes a claim atomic, and a claim runs for its time-to-live from the moment it
+//! is written (a run that started long ago must not write claims that have already run out).
+//!
+//! A claim names its holder: its process id, the process-id namespace it runs in (the kernel's
+//! boot and the namespace's inode, so two containers that share a host name are told apart), and
+//! a random id of the `Locks` that wrote it. A claim left by a process of this same namespace that
+//! no longer runs (a SIGKILL, the OOM killer) is taken over at once; any other waits for expiry.
 
 use std::sync::OnceLock;
 
@@ -24,56 +28,77 @@ pub struct Locks<'a> {
     owner: String,
 }
 
-/// The owner column: `<pid>@<machine>#<run>`, cut to the column's 64 characters.
+/// The owner column: `<pid>@<pid namespace>#<run>`, cut to the column's 64 characters.
 pub fn owner_label(pid: u32, run: &str) -> String {
-    let mut label = format!("{pid}@{}#{run}", this_machine());
+    let mut label = format!("{pid}@{}#{run}", this_pid_namespace());
     while label.len() > 64 {
         label.pop();
     }
     label
 }
 
-/// This machine's host name (empty where it cannot be read: claims then wait for expiry).
-fn this_machine() -> &'static str {
+/// This process's pid namespace as `<boot id>.<namespace inode>`: a pid means the same process
+/// only within one namespace of one boot of one kernel. Empty where either cannot be read (then
+/// claims wait for their expiry).
+fn this_pid_namespace() -> &'static str {
     static NAME: OnceLock<String> = OnceLock::new();
     NAME.get_or_init(|| {
-        std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|name| name.trim().to_string())
-            .unwrap_or_default()
+        let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+            .map(|id| id.trim().replace('-', ""))
+            .unwrap_or_default();
+        // The link reads `pid:[4026531836]`.
+        let namespace = std::fs::read_link("/proc/self/ns/pid")
+            .ok()
+            .and_then(|link| {
+                let link = link.to_string_lossy().into_owned();
+                Some(link.strip_prefix("pid:[")?.strip_suffix(']')?.to_string())
+            })
+            .unwrap_or_default();
+        if boot.is_empty() || namespace.is_empty() {
+            return String::new();
+        }
+        format!("{}.{namespace}", &boot[..boot.len().min(16)])
     })
 }
 
-/// True when `owner` names a process of this machine that no longer runs.
+/// True when `owner` names a process of this pid namespace that no longer runs.
 fn died_here(owner: &str) -> bool {
     let Some((pid, rest)) = owner.split_once('@') else {
         return false;
     };
-    let Some((machine, _run)) = rest.split_once('#') else {
+    let Some((namespace, _run)) = rest.split_once('#') else {
         return false;
     };
     let Ok(pid) = pid.parse::<u32>() else {
         return false;
     };
-    let proc_fs = std::path::Path::new("/proc/self").exists();
-    proc_fs
-        && !machine.is_empty()
-        && machine == this_machine()
+    !namespace.is_empty()
+        && namespace == this_pid_namespace()
         && pid != std::process::id()
         && !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 impl<'a> Locks<'a> {
-    /// Locks held by this process for `run` (a short name for what it does, or a random id).
+    /// Locks held by this process for `run` (a short name for what it does), under an id of their
+    /// own: two `Locks` never release each other's claims.
     pub fn open(sql: &'a dyn Sql, run: &str) -> Result<Self, SqlError> {
         ensure_table(sql, TABLE, &[create_table(sql.dialect())])?;
         Ok(Self {
             sql,
-            owner: owner_label(std::process::id(), run),
+            owner: owner_label(
+                std::process::id(),
+                &format!("{:08x}.{run}", rand::random::<u32>()),
+            ),
         })
     }
 
-    /// Takes the lock for `ttl`, or returns false when another owner holds it unexpired.
-    pub fn try_claim(
+    /// Takes the lock for `ttl` from now, or returns false when another owner holds it unexpired.
+    pub fn try_claim(&self, name: &str, ttl: Duration) -> Result<bool, SqlError> {
+        self.try_claim_at(name, Utc::now(), ttl)
+    }
+
+    /// `try_claim` as if it were `now`.
+    pub fn try_claim_at(
         &self,
         name: &str,
         now: DateTime<Utc>,

@@ -8,7 +8,7 @@ declare(strict_types=1);
 
 use WHMCS\Database\Capsule;
 use WHMCS\Module\Server\Katapult\WHMCS\Service\VirtualMachine as VirtualMachineService;
-use WhmcsStandIn\{ActivityLog, Cron, Environment, Fixtures, Module, ModuleLog};
+use WhmcsStandIn\{ActivityLog, Cron, Environment, Fixtures, Module, ModuleLog, Session};
 
 require __DIR__ . '/../whmcs/bootstrap.php';
 
@@ -93,6 +93,7 @@ while (VirtualMachineService::findOrFail($service->id)->vm_state !== 'started' &
     usleep(200_000);
 }
 show('VM state', VirtualMachineService::findOrFail($service->id)->vm_state);
+Session::asAdmin(Fixtures::admin('alice')); // the admin's Open Console button
 $sso = Module::call('ServiceSingleSignOn', (int) $service->id);
 show('Open Console', $sso['success'] ? $sso['redirectTo'] : $sso['errorMsg']);
 

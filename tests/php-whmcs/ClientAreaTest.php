@@ -101,7 +101,6 @@ final class ClientAreaTest extends TestCase
     protected function tearDown(): void
     {
         $this->removeWhatWasMade();
-        putenv('KATAPULT_API_URL');
         $this->sim?->stop();
         $this->sim = null;
     }
@@ -233,10 +232,43 @@ final class ClientAreaTest extends TestCase
 
         $this->api()->stop($vmId);
         $this->waitForState($vmId, 'stopped');
+        $this->aFewSecondsLater();
         $page = $this->page($service);
         $this->assertSame(['StartVm'], array_keys($this->forms($page)), 'stopped: start only, no console');
         $this->assertSame('stopped', $this->xpath($page)->evaluate('string(//*[contains(@class,"katapult-vm-state")]/@data-state)'));
         $this->assertSame('', $this->forms($page)['StartVm']['confirm'], 'starting needs no confirmation');
+    }
+
+    public function testAClientPollingAsFastAsItCanCostsTheKeyAFewRequestsAMinute(): void
+    {
+        [$first, $client] = $this->builtService();
+        [$second] = $this->builtService(null, $client);
+        $this->inClientArea($client);
+        $before = $this->sim->stats()['total_requests'];
+        $polls = 0;
+        $started = microtime(true);
+        while (microtime(true) - $started < 3) {
+            // As if each poll came after the last read stopped being fresh: only the client's
+            // budget of live reads holds the cost down.
+            $this->aFewSecondsLater();
+            foreach ([$first, $second] as $service) {
+                $answer = json_decode(\Katapult\Module\liveState(Module::buildParams($service), katapult_client_request()), true, 512, JSON_THROW_ON_ERROR);
+                $this->assertStringStartsWith('started:', $answer['version'], 'each poll shows the VM (read afresh or not)');
+                $polls++;
+            }
+        }
+        $spent = $this->sim->stats()['total_requests'] - $before;
+        $this->assertGreaterThan(50, $polls);
+        // The client's live reads a minute (12), whatever the number of polls, services or workers.
+        $this->assertLessThanOrEqual(12, $spent, "$polls polls cost $spent API requests");
+        $this->assertGreaterThan(0, $spent, 'the VMs were read at least once');
+
+        // Another client's panel is not held back by this one's polling.
+        [$other, $otherClient] = $this->builtService();
+        $this->inClientArea($otherClient);
+        $before = $this->sim->stats()['total_requests'];
+        \Katapult\Module\liveState(Module::buildParams($other), katapult_client_request());
+        $this->assertSame(1, $this->sim->stats()['total_requests'] - $before, 'its first poll reads its VM');
     }
 
     /** WHMCS throws away the output for a service that is not Active: nothing is asked of Katapult for it. */
@@ -487,7 +519,9 @@ final class ClientAreaTest extends TestCase
     public function testTheAdminOpensTheConsoleAndPowersTheVmWithoutAToken(): void
     {
         [$service] = $this->builtService();
+        Session::asAdmin(Fixtures::admin('alice'));
         $this->assertFalse(defined('CLIENTAREA'), 'this process plays the admin area');
+        $this->assertTrue(defined('ADMINAREA'));
         $this->assertNull(katapult_client_request());
         $opened = Module::call('ServiceSingleSignOn', $service);
         $this->assertTrue($opened['success']);
@@ -528,6 +562,23 @@ final class ClientAreaTest extends TestCase
         $this->assertSame(0, $this->sim->requests(self::STOP));
     }
 
+    public function testARequestNeitherOfTheAdminAreaNorOfCronGetsTheClientsChecks(): void
+    {
+        // No cron in this process (the stand-in's cron defines IN_CRON, as WHMCS's does): the
+        // service's build is requested, and the client's checks come before anything else.
+        [$service, $client] = $this->orderedService($this->provider());
+        $this->assertFalse(defined('CLIENTAREA') || defined('ADMINAREA') || defined('IN_CRON'));
+        $this->assertNotNull(katapult_client_request());
+        Session::asSystem();
+        $this->assertSame(self::lang()['katapult_not_yours'], Module::call('StopVm', $service), 'nobody logged in');
+        Session::asClient($client);
+        $this->assertSame(self::lang()['katapult_use_panel'], Module::call('StopVm', $service), 'no token');
+        $opened = Module::call('ServiceSingleSignOn', $service);
+        $this->assertFalse($opened['success']);
+        $this->assertSame(0, $this->sim->requests(self::STOP));
+        $this->assertSame(0, $this->sim->requests(self::CONSOLE));
+    }
+
     public function testTheClientMayCallOnlyThePanelsFunctions(): void
     {
         $this->assertSame(['StartVm', 'ShutdownVm', 'StopVm', 'ResetVm', 'LiveState', 'RevealPassword'], katapult_ClientAreaAllowedFunctions());
@@ -551,8 +602,7 @@ final class ClientAreaTest extends TestCase
         $vm['virtual_machine']['package']['name'] = "package$evil";
         $vm['virtual_machine']['zone']['data_center']['name'] = "dc$evil";
         $vm['virtual_machine']['ip_addresses'] = array_values(array_filter($vm['virtual_machine']['ip_addresses'], fn ($ip) => str_contains($ip['address'], ':')));
-        $fake = $this->fakeApi($vm);
-        putenv("KATAPULT_API_URL=$fake");
+        $this->fakeApi($vm);
 
         $this->inClientArea($client);
         $page = $this->page($service);
@@ -567,6 +617,7 @@ final class ClientAreaTest extends TestCase
         // Without an FQDN the hostname is shown; a provider's template may show the name.
         unset($vm['virtual_machine']['fqdn']);
         $this->writeFakeVm($vm);
+        $this->aFewSecondsLater();
         $this->override('views/client/virtual_machines/overview.hbs', '<div class="katapult-overview" data-name="{{vm.name}}" title=\'{{vm.hostname}}\'>{{vm.name}} {{vm.fqdn}} {{#each vm.ipv6}}{{this}}{{/each}}</div>');
         $page = $this->page($service);
         $this->assertSafe($page);
@@ -602,7 +653,7 @@ final class ClientAreaTest extends TestCase
         [$service, $client, $vmId] = $this->builtService();
         $this->inClientArea($client);
         $forms = $this->forms($this->page($service));
-        putenv('KATAPULT_API_URL=' . $this->fakeApi($this->api()->virtualMachine($vmId)));
+        $this->fakeApi($this->api()->virtualMachine($vmId));
         $this->write("$this->fakeDir/error.json", self::HOSTILE_ERROR);
 
         $this->assertSame(self::lang()['katapult_action_failed'], $this->submit($service, $forms['StopVm']));
@@ -615,7 +666,7 @@ final class ClientAreaTest extends TestCase
     public function testErrorTextsForTheAdminCarryNoMarkup(): void
     {
         [$service, , $vmId] = $this->builtService();
-        putenv('KATAPULT_API_URL=' . $this->fakeApi($this->api()->virtualMachine($vmId)));
+        $this->fakeApi($this->api()->virtualMachine($vmId));
         $this->write("$this->fakeDir/error.json", self::HOSTILE_ERROR);
 
         $stop = Module::call('StopVm', $service);
@@ -869,6 +920,7 @@ final class ClientAreaTest extends TestCase
         $this->assertStringContainsString('katapult-overview', $this->page($service), 'back by itself');
 
         $this->sim->stop();
+        $this->aFewSecondsLater();
         $page = $this->page($service);
         $this->assertShows($unavailable, $page, 'nothing listening');
         $this->assertStringContainsString('client.js', $page);
@@ -1028,8 +1080,7 @@ final class ClientAreaTest extends TestCase
     private function startSim(string $buildSpeed = 'poll:2'): void
     {
         $this->sim?->stop();
-        $this->sim = new Simulator([], false, $buildSpeed);
-        putenv('KATAPULT_API_URL=' . $this->sim->baseUrl);
+        $this->sim = Simulator::forTheModule([], $buildSpeed);
     }
 
     private function api(): Katapult\ApiClient
@@ -1109,6 +1160,12 @@ final class ClientAreaTest extends TestCase
             logActivity("ClientAreaTest: Built hook fired for service {$service->id}");
         });
         return $counter;
+    }
+
+    /** The panel's last reads of the VMs are no longer fresh, as a few seconds later. */
+    private function aFewSecondsLater(): void
+    {
+        Capsule::table('mod_katapult_vm_reads')->update(['read_at' => time() - 60]);
     }
 
     /** The request is now a client-area one, by this client, in this language. */
@@ -1316,8 +1373,8 @@ final class ClientAreaTest extends TestCase
 
     private ?string $fakeDir = null;
 
-    /** Starts PHP's built-in server answering every VM lookup with $vm; returns its API URL. */
-    private function fakeApi(array $vm): string
+    /** Starts PHP's built-in server answering every VM lookup with $vm, at the module's API URL. */
+    private function fakeApi(array $vm): void
     {
         $this->fakeDir = sys_get_temp_dir() . '/katapult-clientarea-fake-' . getmypid();
         $this->makeDir($this->fakeDir);
@@ -1339,9 +1396,10 @@ final class ClientAreaTest extends TestCase
             return true;
             PHP);
         $this->writeFakeVm($vm);
-        $socket = stream_socket_server('tcp://127.0.0.1:0');
-        $port = (int) substr((string) strrchr((string) stream_socket_get_name($socket, false), ':'), 1);
-        fclose($socket);
+        // It takes the simulator's place at the module's API URL (fixed when this process started).
+        $this->sim?->stop();
+        $this->sim = null;
+        $port = (int) substr(Simulator::moduleAddress(), strlen('127.0.0.1:'));
         $process = proc_open([PHP_BINARY, '-n', '-S', "127.0.0.1:$port", "$this->fakeDir/router.php"], [1 => ['file', '/dev/null', 'a'], 2 => ['file', '/dev/null', 'a']], $pipes);
         $this->assertIsResource($process);
         $this->helpers[] = $process;
@@ -1351,7 +1409,6 @@ final class ClientAreaTest extends TestCase
         }
         $this->assertNotFalse($c, 'the fake API listens');
         fclose($c);
-        return "http://127.0.0.1:$port/core/v1";
     }
 
     private function writeFakeVm(array $vm): void

@@ -18,13 +18,11 @@ final class KatapultInWhmcsTest extends TestCase
 
     public static function setUpBeforeClass(): void
     {
-        self::$sim = new Simulator();
-        putenv('KATAPULT_API_URL=' . self::$sim->baseUrl);
+        self::$sim = Simulator::forTheModule();
     }
 
     public static function tearDownAfterClass(): void
     {
-        putenv('KATAPULT_API_URL');
         self::$sim->stop();
     }
 
@@ -443,8 +441,8 @@ final class KatapultInWhmcsTest extends TestCase
     public function testTheTimeOutHookFiresOnceAndTheBuildThenCompletes(): void
     {
         // A simulator whose builds finish on their fifth check, so cron runs see them building.
-        $slow = new Simulator([], false, 'poll:5');
-        putenv('KATAPULT_API_URL=' . $slow->baseUrl);
+        self::$sim->stop(); // the module's API URL is this process's: the slow one takes its place
+        $slow = Simulator::forTheModule([], 'poll:5');
         try {
             $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
             $this->saveOtherTab($product, 'sim-token');
@@ -474,8 +472,8 @@ final class KatapultInWhmcsTest extends TestCase
             $this->assertSame(['KatapultVirtualMachineBuildTimedOut' => 1, 'KatapultVirtualMachineBuilt' => 1], $fired);
             $this->assertNotNull(VirtualMachineService::findOrFail($service)->vm_id);
         } finally {
-            putenv('KATAPULT_API_URL=' . self::$sim->baseUrl);
             $slow->stop();
+            self::$sim = Simulator::forTheModule();
         }
     }
 
@@ -696,6 +694,7 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertSame('rock-6', $api->virtualMachine($vmId)['virtual_machine']['package']['permalink']);
 
         $this->assertSame(['Start VM' => 'StartVm', 'Shut down VM' => 'ShutdownVm', 'Stop VM' => 'StopVm', 'Reset VM' => 'ResetVm', 'Refresh from Katapult' => 'RefreshFromKatapult'], katapult_AdminCustomButtonArray());
+        WhmcsStandIn\Session::asAdmin(Fixtures::admin('alice')); // the admin's buttons
         $this->assertSame('success', WhmcsStandIn\Module::call('ResetVm', $service));
         $sso = WhmcsStandIn\Module::call('ServiceSingleSignOn', $service);
         $this->assertTrue($sso['success']);

@@ -29,8 +29,7 @@ final class OverlappingCronTest extends TestCase
 
     public function testTwoCronProcessesPersistEachBuildOnce(): void
     {
-        $sim = new Simulator(['--rate-limit', '100000']); // 800+ calls: keep the client's pacing out of this test
-        putenv('KATAPULT_API_URL=' . $sim->baseUrl);
+        $sim = Simulator::forTheModule(['--rate-limit', '100000']); // 800+ calls: keep the client's pacing out of this test
         try {
             Environment::reset();
             $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
@@ -76,7 +75,6 @@ final class OverlappingCronTest extends TestCase
             $this->assertCount(self::SERVICES, $builds);
             $this->assertSame([1], array_values(array_unique($builds)), 'one build per service');
         } finally {
-            putenv('KATAPULT_API_URL');
             $sim->stop();
             Capsule::schema()->dropIfExists(self::NOTES);
             if ($this->cronRoot !== '') {

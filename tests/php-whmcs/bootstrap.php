@@ -9,7 +9,7 @@
 declare(strict_types=1);
 
 if (!extension_loaded('katapult')) {
-    fwrite(STDERR, "run with the extension: php -d extension=target/release/libkatapult.so /usr/bin/phpunit -c tests/php-whmcs/phpunit.xml\n");
+    fwrite(STDERR, "run with the extension, and the API URL its simulator listens at: KATAPULT_API_URL=http://127.0.0.1:<a free port>/core/v1 php -d extension=target/release/libkatapult.so /usr/bin/phpunit -c tests/php-whmcs/phpunit.xml\n");
     exit(1);
 }
 

@@ -135,8 +135,15 @@ final class ApiClientTest extends TestCase
             $this->assertNull($e->httpStatus);
             $this->assertStringContainsString('Connection refused', $e->getMessage());
         }
+        try {
+            new ApiClient('sim-token', 'http://api.example.com/core/v1');
+            $this->fail('the key would travel unencrypted');
+        } catch (ApiException $e) {
+            $this->assertSame('invalid_settings', $e->errorCode);
+            $this->assertStringContainsString('the API URL `http://api.example.com/core/v1` is http://, which would send the API key unencrypted: use https://', $e->getMessage());
+        }
         $this->expectException(ApiException::class);
-        $this->expectExceptionMessage('the API URL `ftp://example` must start with https:// or http://');
+        $this->expectExceptionMessage('the API URL `ftp://example` must start with https:// (or http:// to this machine)');
         new ApiClient('sim-token', 'ftp://example/');
     }
 
@@ -167,6 +174,25 @@ final class ApiClientTest extends TestCase
     {
         $this->expectException(TypeError::class);
         $this->api()->virtualMachine(['vm_x']);
+    }
+
+    public function testTheApiUrlIsFixedWhenPhpStarts(): void
+    {
+        $code = <<<'PHP'
+            putenv('KATAPULT_API_URL=https://evil.example/core/v1');
+            $api = new Katapult\ApiClient('sim-token');
+            echo $api->apiUrl(), ' ', count($api->organizations()) > 0 ? 'reached' : 'nothing', "\n";
+            var_dump(ini_set('katapult.api_url', 'https://evil.example/core/v1'));
+            echo (new Katapult\ApiClient('sim-token'))->apiUrl(), "\n";
+            PHP;
+        [$status, $out, $err] = Php::run($code, [], ['KATAPULT_API_URL' => self::$sim->baseUrl]);
+        $this->assertSame(0, $status, $err);
+        $this->assertSame(self::$sim->baseUrl . " reached\nbool(false)\n" . self::$sim->baseUrl . "\n", $out, 'putenv() and ini_set() after the start change nothing');
+
+        $code = 'try { new Katapult\ApiClient("sim-token"); } catch (Katapult\ApiException $e) { echo $e->errorCode, ": ", $e->getMessage(); }';
+        [, $out] = Php::run($code, [], ['KATAPULT_API_URL' => 'http://api.example.com/core/v1']);
+        $this->assertStringStartsWith('invalid_settings: ', $out);
+        $this->assertStringContainsString('the API URL `http://api.example.com/core/v1` is http://, which would send the API key unencrypted', $out);
     }
 
     public function testHttpsWithTheCaFileSetting(): void

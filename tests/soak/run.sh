@@ -35,6 +35,9 @@ else
   export WHMCS_DB_DSN="sqlite:$work/whmcs.sqlite"
 fi
 
+# The extension fixes the API URL when PHP starts: the simulator soak.php starts listens there.
+port=$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); echo substr(strrchr(stream_socket_get_name($s, false), ":"), 1);')
+export KATAPULT_API_URL="https://127.0.0.1:$port/core/v1"
 # Short time-outs, so the simulator's hangs (2.5 s) are time-outs; a short suspend grace.
 php -d extension="$KATAPULT_EXT" -d katapult.ca_file="$work/ca.pem" -d katapult.timeout=2 \
   -d katapult.connect_timeout=1 -d katapult.suspend_grace=2 tests/soak/soak.php "${args[@]}"

@@ -66,8 +66,8 @@ if ($caFile === '') {
     fwrite(STDERR, "soak: set -d katapult.ca_file=<path> (the simulator's CA is written there): use tests/soak/run.sh\n");
     exit(2);
 }
-$sim = new Simulator(['--state-file', $stateFile, '--seed', (string) $seed, '--rate-limit', '100000'], tls: true, caFile: $caFile);
-putenv('KATAPULT_API_URL=' . $sim->baseUrl);
+// At the module's API URL, which the extension fixed when this process started (run.sh sets it).
+$sim = new Simulator(['--state-file', $stateFile, '--seed', (string) $seed, '--rate-limit', '100000'], tls: true, caFile: $caFile, listen: Simulator::moduleAddress());
 $cronCommand = array_merge([PHP_BINARY], phpFlags(), [dirname(__DIR__) . '/whmcs/cron.php']);
 
 // WHMCS with one Katapult product whose welcome email waits for the VM, and the services.

@@ -83,16 +83,19 @@ run_cargo "rust" cargo test --release --workspace --no-fail-fast
 run_phpunit "php" --colors=never -c tests/php/phpunit.xml
 
 # The WHMCS stand-in's own tests, and the module inside it: on SQLite, then on a private MariaDB.
+# The extension fixes its API URL when PHP starts: the module's tests start their simulator there.
+free_port() { php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); echo substr(strrchr(stream_socket_get_name($s, false), ":"), 1);'; }
+module_api_url="http://127.0.0.1:$(free_port)/core/v1"
 sqlite_db=$(mktemp -d)
 WHMCS_DB_DSN="sqlite:$sqlite_db/whmcs.sqlite" run_phpunit "whmcs-standin (SQLite)" --colors=never -c tests/whmcs/tests/phpunit.xml
-WHMCS_DB_DSN="sqlite:$sqlite_db/module.sqlite" run_phpunit "module in WHMCS (SQLite)" --colors=never -c tests/php-whmcs/phpunit.xml
+WHMCS_DB_DSN="sqlite:$sqlite_db/module.sqlite" KATAPULT_API_URL=$module_api_url run_phpunit "module in WHMCS (SQLite)" --colors=never -c tests/php-whmcs/phpunit.xml
 rm -rf "$sqlite_db"
 # The fault-and-crash soak, short: 50 services (make soak runs 500 on MariaDB).
 run_check "soak (50 services)" tests/soak/run.sh --services=50
 if mariadb_env=$(tests/whmcs/mariadb.sh start); then
   eval "$mariadb_env"
   run_phpunit "whmcs-standin (MariaDB)" --colors=never -c tests/whmcs/tests/phpunit.xml
-  run_phpunit "module in WHMCS (MariaDB)" --colors=never -c tests/php-whmcs/phpunit.xml
+  KATAPULT_API_URL=$module_api_url run_phpunit "module in WHMCS (MariaDB)" --colors=never -c tests/php-whmcs/phpunit.xml
   tests/whmcs/mariadb.sh stop >/dev/null
   unset WHMCS_DB_DSN WHMCS_DB_USER WHMCS_DB_PASS WHMCS_DB_SOCKET
 else

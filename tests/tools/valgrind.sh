@@ -3,7 +3,10 @@
 #   1. ExtensionTest and ApiClientTest, in one PHPUnit process under valgrind: loading the
 #      extension, its INI settings, MINFO, exceptions, the API client against the simulator
 #      (a whole VM life cycle: arrays in and out of Rust, errors thrown from Rust).
-#   2. HostileInputTest without WHMCS ("bare"): PHPUnit itself runs normally and each child PHP
+#   2. FatalErrorInHookTest: a provider's hook ends in a PHP fatal error (memory_limit, "Cannot
+#      redeclare") or exit() while CreateAccount or the build sync is at work, then a shutdown
+#      function calls the API; each of its child PHPs runs under valgrind.
+#   3. HostileInputTest without WHMCS ("bare"): PHPUnit itself runs normally and each child PHP
 #      that makes the hostile calls runs under valgrind, so whatever valgrind reports is put down
 #      to the call that was running. The calls are merged into 4 children (a PHP start under
 #      valgrind costs seconds) and use the smaller value set (HOSTILE_VALUES=field, ~2100 calls).
@@ -59,6 +62,13 @@ echo "== valgrind: ExtensionTest, ApiClientTest (PHPUnit under valgrind)"
   php -d pcre.jit=0 -d extension="$KATAPULT_EXT" /usr/bin/phpunit --colors=never -c tests/php/phpunit.xml \
   --filter '/^(ExtensionTest|ApiClientTest)::/' || status=1
 
+echo "== valgrind: FatalErrorInHookTest (each child PHP, whose hook ends in a fatal error or exit, under valgrind)"
+fatal_db=$(mktemp -d)
+WHMCS_DB_DSN="sqlite:$fatal_db/whmcs.sqlite" KATAPULT_CHILD_PREFIX="${valgrind[*]} --log-file=$logs/fatal.%p.log" \
+  php -d extension="$KATAPULT_EXT" /usr/bin/phpunit --colors=never -c tests/php-whmcs/phpunit.xml \
+  --filter '/^FatalErrorInHookTest::/' || status=1
+rm -rf "$fatal_db"
+
 hostile=(HOSTILE_CHILD_PREFIX="${valgrind[*]} --log-fd=2" HOSTILE_WRAPPER_EXIT=99 HOSTILE_KEEP_STDERR="$logs"
   HOSTILE_CHILDREN=4 HOSTILE_PARALLEL=2)
 if $all; then
@@ -83,4 +93,4 @@ if ((errors > 0)); then
   grep -h -A30 -E '^==[0-9]+== (Invalid|Conditional|Use of uninit|Syscall param|Mismatched|Source and dest|Jump to)' "$logs"/* | head -150
 fi
 echo "valgrind: $errors errors ($processes processes checked)"
-((errors == 0 && status == 0 && processes >= 2))
+((errors == 0 && status == 0 && processes >= 8))

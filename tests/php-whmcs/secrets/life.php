@@ -46,7 +46,9 @@ run_hook('AdminProductConfigFieldsSave', ['pid' => $product]);
 $_POST = [];
 Fixtures::server();
 $client = (int) Fixtures::client()->id;
-$service = (int) Fixtures::service($client, $product, ['domain' => 'secret.example.com'])->id;
+// A short name: the VM's JSON then has its root password within the first 200 characters, which
+// an error about an answer that cannot be read (a 200 cut short, below) quotes.
+$service = (int) Fixtures::service($client, $product, ['domain' => 'v.io'])->id;
 $passwords = [];
 
 $step('CreateAccount', Module::runModuleCommand('CreateAccount', $service));
@@ -63,6 +65,7 @@ while (!str_contains(json_encode(Module::call('AdminServicesTabFields', $service
 }
 
 // The admin area.
+Session::asAdmin(Fixtures::admin('alice'));
 file_put_contents("$out/admin.html", implode("\n", Module::call('AdminServicesTabFields', $service)));
 $step('StopVm (admin)', Module::call('StopVm', $service));
 $step('StartVm (admin)', Module::call('StartVm', $service));

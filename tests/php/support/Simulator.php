@@ -22,11 +22,34 @@ final class Simulator
      * @param string $buildSpeed fast, realtime or poll:N
      * @param string|null $caFile where its CA goes with TLS (default: a temporary file)
      */
-    public function __construct(private readonly array $arguments = [], bool $tls = false, private readonly string $buildSpeed = 'fast', ?string $caFile = null)
+    public function __construct(private readonly array $arguments = [], bool $tls = false, private readonly string $buildSpeed = 'fast', ?string $caFile = null, string $listen = '127.0.0.1:0')
     {
         $this->caFile = $tls ? ($caFile ?? tempnam(sys_get_temp_dir(), 'katapult-ca-')) : null;
-        $this->baseUrl = $this->start('127.0.0.1:0');
+        $this->baseUrl = $this->start($listen);
         $this->rootUrl = (string) preg_replace('~/core/v1$~', '', $this->baseUrl);
+    }
+
+    /**
+     * A simulator where this PHP process's module functions send their API calls: the extension
+     * fixes that URL when the process starts (KATAPULT_API_URL in its environment), so tests that
+     * run module functions in their own process start PHP with it (tests/tools/run-tests.sh does)
+     * and the simulator listens there, one at a time.
+     *
+     * @param list<string> $arguments
+     */
+    public static function forTheModule(array $arguments = [], string $buildSpeed = 'fast'): self
+    {
+        return new self($arguments, false, $buildSpeed, null, self::moduleAddress());
+    }
+
+    /** host:port of this process's fixed API URL, which must be a loopback http:// one. */
+    public static function moduleAddress(): string
+    {
+        $url = (string) getenv('KATAPULT_API_URL');
+        if (!preg_match('~^https?://(127\.0\.0\.1:\d+)/core/v1$~', $url, $match)) {
+            throw new \RuntimeException("start PHP with KATAPULT_API_URL=http://127.0.0.1:<a free port>/core/v1 (tests/tools/run-tests.sh does): the extension fixes the API URL when PHP starts, and this test's simulator listens there; it is `$url`");
+        }
+        return $match[1];
     }
 
     /** The simulator as a new process on the same address (give it `--state-file` to keep its state). */

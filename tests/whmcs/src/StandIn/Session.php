@@ -20,10 +20,14 @@ final class Session
         unset($_SESSION['adminid'], $_SESSION['uid'], $_SESSION['cid']);
     }
 
+    /** Also defines ADMINAREA, as WHMCS's admin pages do (a constant stays for the process). */
     public static function asAdmin(int $adminId): void
     {
         self::asSystem();
         $_SESSION['adminid'] = $adminId;
+        if (!defined('ADMINAREA')) {
+            define('ADMINAREA', true);
+        }
     }
 
     public static function asClient(int $clientId, ?int $contactId = null): void
