@@ -8,6 +8,7 @@ use chrono::Utc;
 use katapult::api::virtual_machines::{VirtualMachine, VirtualMachineRef, VirtualMachineState};
 use katapult::api::{ApiSettings, ApiToken, Client};
 use katapult::module::create_account::create_account;
+use katapult::module::terminate_account::terminate_account;
 use katapult::service::build_sync::{
     sync_builds, SyncReport, BUILD_TIMEOUT, HOOK_BUILT, HOOK_TIMED_OUT, MAX_CONCURRENCY,
 };
@@ -165,7 +166,13 @@ impl World {
 
 #[test]
 fn a_finished_build_is_written_into_whmcs_once() {
-    let world = World::new(BuildSpeed::Fast);
+    // IPv6 only when the simulator is asked for it, as on Katapult.
+    let world = World::with(SimConfig {
+        build_speed: BuildSpeed::Fast,
+        ipv6: true,
+        seed: 5,
+        ..SimConfig::default()
+    });
     world.order(1, 10);
     world.sync_until_built(1);
 
@@ -449,7 +456,7 @@ mod lifecycle {
             "suspending a stopped VM is fine"
         );
         assert!(
-            matches!(single_sign_on(&ctx, &params(7, 70), None), SingleSignOn::Failed(m) if m.contains("the VM is not running: start it first"))
+            matches!(single_sign_on(&ctx, &params(7, 70), None), SingleSignOn::Failed(m) if m.contains("the VM is not running yet"))
         );
 
         assert_eq!(unsuspend_account(&ctx, &params(7, 70)), "success");
@@ -562,4 +569,145 @@ mod change_package {
             "{unknown}"
         );
     }
+}
+
+/// The service's links as stored.
+fn links(world: &World, service_id: u64) -> ServiceLinks {
+    ServiceLinks::read(&DataStore::open(&world.db).unwrap(), service_id).unwrap()
+}
+
+/// Polls the service's build until Katapult shows a VM for it (while still `building`).
+fn vm_of_build(world: &World, service_id: u64) -> (String, String) {
+    let build_id = links(world, service_id).vm_build_id.expect("a build");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let build = world
+            .api()
+            .virtual_machine_build(&katapult::api::builds::BuildRef::Id(build_id.clone()))
+            .unwrap();
+        if let Some(vm) = build.virtual_machine {
+            return (vm.id, build.state.as_str().to_string());
+        }
+        assert!(std::time::Instant::now() < deadline, "no VM for {build_id}");
+    }
+}
+
+fn in_trash(world: &World, vm_id: &str) -> bool {
+    world
+        .api()
+        .virtual_machine(&VirtualMachineRef::Id(vm_id.into()))
+        .unwrap_err()
+        .is_in_trash()
+}
+
+#[test]
+fn terminate_during_a_build_deletes_the_vm_the_build_made() {
+    // Polls decide: the VM appears halfway through `building`, long before `complete`.
+    let world = World::new(BuildSpeed::OnPoll(20));
+    world.order(1, 10);
+    let (vm_id, build_state) = vm_of_build(&world, 1);
+    assert_eq!(build_state, "building");
+    assert_eq!(
+        terminate_account(&world.context(), &params(1, 10)),
+        "success"
+    );
+    assert!(in_trash(&world, &vm_id), "{vm_id} was left running");
+    assert_eq!(links(&world, 1).vm_build_id, None);
+}
+
+#[test]
+fn terminate_on_an_unlisted_pending_build_keeps_the_links() {
+    let world = World::new(BuildSpeed::Fast);
+    world.order(1, 10);
+    // A build Katapult has accepted but does not list (yet).
+    let store = DataStore::open(&world.db).unwrap();
+    store
+        .set_text(
+            Owner::Service(1),
+            VM_BUILD_ID,
+            "vmbuild_notlistedyet01",
+            Some("vmbuild_notlistedyet01"),
+            Utc::now(),
+        )
+        .unwrap();
+    let said = terminate_account(&world.context(), &params(1, 10));
+    assert!(said.contains("try again in a minute"), "{said}");
+    assert_eq!(
+        links(&world, 1).vm_build_id.as_deref(),
+        Some("vmbuild_notlistedyet01")
+    );
+}
+
+#[test]
+fn a_failed_build_that_left_a_vm_is_rebuilt_once_and_the_old_vm_is_gone() {
+    let world = World::new(BuildSpeed::Fast);
+    world.sim.set_fail_builds_after_vm(1);
+    world.order(1, 10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while world.sync().failed == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the build never failed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (left_vm, build_state) = vm_of_build(&world, 1);
+    assert_eq!(build_state, "failed");
+    assert_eq!(create_account(&world.context(), &params(1, 10)), "success");
+    assert!(in_trash(&world, &left_vm), "the failed build's VM is left");
+    world.sync_until_built(1);
+    let built = links(&world, 1).vm_id.expect("the new VM");
+    assert_ne!(built, left_vm);
+    assert_eq!(world.sim.stats().builds_created, 2, "rebuilt once");
+}
+
+#[test]
+fn a_wrong_api_path_never_clears_links() {
+    let world = World::new(BuildSpeed::Fast);
+    world.order(1, 10);
+    world.sync_until_built(1);
+    let vm_id = links(&world, 1).vm_id.expect("built");
+    // A mistyped katapult.api_url (the version twice): the API answers route_not_found.
+    let mut wrong = world.context();
+    wrong.api.base_url = format!("{}/v1", world.sim.base_url());
+    let said = terminate_account(&wrong, &params(1, 10));
+    assert!(said.contains("katapult.api_url"), "{said}");
+    assert!(!said.contains("already deleted"), "{said}");
+    assert_eq!(links(&world, 1).vm_id.as_deref(), Some(vm_id.as_str()));
+    assert!(
+        world
+            .api()
+            .virtual_machine(&VirtualMachineRef::Id(vm_id.clone()))
+            .is_ok(),
+        "the VM is still there, out of the trash"
+    );
+
+    // A pending build is not taken for gone either: the cron reports the error, links kept.
+    world.order(2, 10);
+    let report = sync_builds(&wrong, 8, "wrong-path").unwrap();
+    assert_eq!((report.errors, report.failed), (1, 0), "{report:?}");
+    assert!(links(&world, 2).build_pending());
+}
+
+#[test]
+fn the_cron_waits_a_429_out_and_completes_after_the_minute_turns() {
+    let world = World::new(BuildSpeed::Fast);
+    world.order(1, 10);
+    std::thread::sleep(Duration::from_secs(1));
+    // Two seconds before the minute turns, another user of the token spends the budget.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let turn = (now - now % 60 + 60) as f64;
+    world.sim.set_clock(turn - 2.0);
+    world.sim.spend_rate_limit("sim-token", 1000);
+    let report = world.sync();
+    assert_eq!(report.built, 1, "{report:?}");
+    assert_eq!(report.errors, 0, "{report:?}");
+    let stats = world.sim.stats();
+    assert!(
+        stats.responses_by_status.get(&429).copied().unwrap_or(0) >= 1,
+        "the run met the spent budget: {stats:?}"
+    );
 }

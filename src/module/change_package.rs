@@ -15,7 +15,9 @@ use crate::api::Client;
 use crate::service::chosen_options::ChosenOptions;
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
-use crate::service::vm_target::{service_vm, wait_for_state, wait_for_task, ServiceVm};
+use crate::service::vm_target::{
+    power_after_task, service_vm, wait_for_state, wait_for_task, ServiceVm,
+};
 
 /// How long a resize may take before the admin is told to check on it.
 const RESIZE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -84,14 +86,14 @@ fn change_to_package(
     if must_stop {
         client.power(vm, PowerAction::Shutdown)?;
         if !wait_for_state(client, vm, VirtualMachineState::Stopped, grace)? {
-            client.power(vm, PowerAction::Stop)?;
+            power_after_task(client, vm, PowerAction::Stop, grace)?;
             wait_for_state(client, vm, VirtualMachineState::Stopped, grace)?;
         }
     }
     let task = client.change_package(vm, &PackageRef::Id(wanted.id.clone()))?;
     let finished = wait_for_task(client, &task, RESIZE_TIMEOUT)?;
     if must_stop {
-        client.power(vm, PowerAction::Start)?;
+        power_after_task(client, vm, PowerAction::Start, grace)?;
     }
     let name = |p: &VirtualMachinePackage| p.permalink.clone().unwrap_or_else(|| p.id.clone());
     ctx.log_for_service(

@@ -7,7 +7,7 @@ use crate::api::virtual_machines::PowerAction;
 use crate::service::client_request::{ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
-use crate::service::vm_target::{service_vm, ServiceVm};
+use crate::service::vm_target::{power_for_client, service_vm, ServiceVm};
 
 /// Button label → the function suffix WHMCS calls (`katapult_<suffix>`).
 pub const BUTTONS: [(&str, &str, PowerAction); 4] = [
@@ -69,7 +69,7 @@ fn run(
         Ok(target) => target,
         Err(reason) => return Ok(Err(reason)),
     };
-    let task = ctx.logged(&client, || client.power(&vm, action))?;
+    let task = ctx.logged(&client, || power_for_client(&client, &vm, action))?;
     Ok(Ok(task.id))
 }
 

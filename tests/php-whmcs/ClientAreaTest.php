@@ -868,8 +868,9 @@ final class ClientAreaTest extends TestCase
         $this->inClientArea($client);
         $this->assertShows(self::lang()['katapult_not_provisioned'], $this->page($service));
 
-        // Katapult fails the build (the simulator fails hostnames starting fail-).
-        [$failing] = $this->orderedService($product, $client, 'fail-me.example.com');
+        // Katapult fails the next build (the simulator's control, never a hostname).
+        $this->sim->setFaults(['fail_builds' => 1]);
+        [$failing] = $this->orderedService($product, $client, 'fails.example.com');
         $deadline = microtime(true) + 20;
         do {
             $page = $this->page($failing);
@@ -989,7 +990,8 @@ final class ClientAreaTest extends TestCase
     private function startSim(string $buildSpeed = 'poll:2'): void
     {
         $this->sim?->stop();
-        $this->sim = new Simulator([], false, $buildSpeed);
+        // IPv6 only when asked for, as on Katapult: these tests show both address families.
+        $this->sim = new Simulator(['--ipv6'], false, $buildSpeed);
         putenv('KATAPULT_API_URL=' . $this->sim->baseUrl);
     }
 

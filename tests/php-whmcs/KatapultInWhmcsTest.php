@@ -403,8 +403,9 @@ final class KatapultInWhmcsTest extends TestCase
         $product = (int) Fixtures::product(['servertype' => 'katapult', 'welcomeemail' => $welcome, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
         $this->saveOtherTab($product, 'sim-token');
         Fixtures::server();
-        // The simulator fails builds whose hostname starts with "fail-" (from the domain).
-        $service = Fixtures::service(Fixtures::client(), $product, ['domain' => 'fail-first.example.com']);
+        // Katapult fails the next build (the simulator's control, never a hostname).
+        self::$sim->setFaults(['fail_builds' => 1]);
+        $service = Fixtures::service(Fixtures::client(), $product, ['domain' => 'first-try.example.com']);
         $built = 0;
         add_hook('KatapultVirtualMachineBuilt', 0, function () use (&$built) {
             $built++;

@@ -44,11 +44,12 @@ fn valid_hostname(h: &str) -> bool {
         && !h.ends_with('-')
 }
 
-/// Taken by a VM or by a build still running (a failed build frees its hostname).
+/// Taken by a VM out of the trash or by a build still running (a failed build without a VM
+/// frees its hostname).
 fn hostname_taken(st: &State, org_id: &str, hostname: &str) -> bool {
     st.vms
         .iter()
-        .any(|v| v.org_id == org_id && v.hostname == hostname)
+        .any(|v| v.org_id == org_id && v.hostname == hostname && v.trash_id.is_none())
         || st.builds.iter().any(|b| {
             b.vm_id.is_none() && b.state != "failed" && b.org_id == org_id && b.hostname == hostname
         })
