@@ -431,7 +431,7 @@ final class ClientAreaTest extends TestCase
      */
     public function testTokensWorkOnceAcrossWebNodesSharingTheDatabase(): void
     {
-        [$service, $client] = $this->builtService();
+        [$service, $client, $vmId] = $this->builtService();
         // Node B renders the page.
         $html = $this->otherNode(['do' => 'call', 'function' => 'ClientArea', 'service' => $service, 'client' => $client]);
         $forms = $this->forms($html);
@@ -446,7 +446,9 @@ final class ClientAreaTest extends TestCase
         $told = $this->otherNode(['do' => 'call', 'function' => 'StopVm', 'service' => $service, 'client' => $client, 'post' => ['token' => $forms['StopVm']['csrf'], 'katapult_token' => $forms['StopVm']['token']]]);
         $this->assertSame(self::lang()['katapult_link_expired'], $told);
 
-        // Node B uses a token; node A, on a fresh connection, refuses its replay.
+        // Node B uses a token (once the stop has finished: Katapult queues one task at a time);
+        // node A, on a fresh connection, refuses its replay.
+        $this->waitForState($vmId, 'stopped');
         $told = $this->otherNode(['do' => 'call', 'function' => 'ResetVm', 'service' => $service, 'client' => $client, 'post' => ['katapult_token' => $forms['ResetVm']['token']]]);
         $this->assertSame('success', $told);
         Capsule::connection()->reconnect();

@@ -236,9 +236,15 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertNotEmpty($vm->initial_root_password);
         $this->assertStringNotContainsString((string) $vm->initial_root_password, json_encode(ModuleLog::entries()), 'root passwords never reach the module log');
         $this->assertStringContainsString('initial_root_password', json_encode(ModuleLog::entries()));
+        // Katapult queues one task at a time for a VM: each action waits for the one before.
+        $api = new Katapult\ApiClient('sim-token');
         foreach (['reset', 'shutdown', 'start', 'stop'] as $action) {
             $task = $s->vm->{$action}();
             $this->assertStringStartsWith('task_', $task['id'], $action);
+            $deadline = microtime(true) + 20;
+            while ($api->task($task['id'])['status'] !== 'completed' && microtime(true) < $deadline) {
+                usleep(20_000);
+            }
         }
         $log = implode("\n", ActivityLog::descriptions());
         foreach (['Opened a console session', 'Reset', 'Shut down', 'Start', 'Stop'] as $action) {
