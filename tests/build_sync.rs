@@ -711,3 +711,151 @@ fn the_cron_waits_a_429_out_and_completes_after_the_minute_turns() {
         "the run met the spent budget: {stats:?}"
     );
 }
+
+#[test]
+fn the_apis_own_sentence_reaches_the_admin_when_a_disk_is_below_the_templates_minimum() {
+    let world = World::new(BuildSpeed::Fast);
+    world
+        .db
+        .execute(
+            "INSERT INTO tblhosting (id, userid, domain) VALUES (1, 10, 'small.example.com')",
+            &[],
+        )
+        .unwrap();
+    let mut small = params(1, 10);
+    small.domain = "small.example.com".into();
+    small.config_options = ["rock-1", "uk-lon-01", "templates/ubuntu-20-04"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let said = create_account(&world.context(), &small);
+    assert!(
+        said.contains("First system disk must be greater than 50GB (required for Ubuntu 20.04)"),
+        "{said}"
+    );
+    assert_eq!(links(&world, 1).vm_build_id, None, "nothing recorded");
+}
+
+/// A proxy in front of the simulator that drops the annotation filter from the organization's VM
+/// list, as an API (or a proxy) that ignored it would; everything else passes through.
+fn filter_dropping_proxy(upstream_root: String) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let upstream_root = upstream_root.clone();
+            std::thread::spawn(move || {
+                let http = reqwest::blocking::Client::new();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    let mut request_line = String::new();
+                    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut parts = request_line.split_whitespace();
+                    let (method, target) = (parts.next().unwrap(), parts.next().unwrap());
+                    let (mut length, mut headers) = (0, Vec::new());
+                    loop {
+                        let mut line = String::new();
+                        reader.read_line(&mut line).unwrap();
+                        let Some((name, value)) = line.trim_end().split_once(':') else {
+                            break;
+                        };
+                        let (name, value) = (name.to_ascii_lowercase(), value.trim().to_string());
+                        if name == "content-length" {
+                            length = value.parse().unwrap();
+                        }
+                        if matches!(name.as_str(), "authorization" | "content-type") {
+                            headers.push((name, value));
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    let target = match target.split_once('?') {
+                        Some((path, query)) if path.ends_with("/virtual_machines") => {
+                            let kept: Vec<_> = query
+                                .split('&')
+                                .filter(|p| !p.starts_with("annotations"))
+                                .collect();
+                            format!("{path}?{}", kept.join("&"))
+                        }
+                        _ => target.to_string(),
+                    };
+                    let mut forwarded =
+                        http.request(method.parse().unwrap(), format!("{upstream_root}{target}"));
+                    for (name, value) in headers {
+                        forwarded = forwarded.header(name, value);
+                    }
+                    let answer = forwarded.body(body).send().unwrap();
+                    let status = answer.status().as_u16();
+                    let bytes = answer.bytes().unwrap();
+                    write!(writer, "HTTP/1.1 {status} Answer\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", bytes.len()).unwrap();
+                    writer.write_all(&bytes).unwrap();
+                }
+            });
+        }
+    });
+    format!("http://{address}/core/v1")
+}
+
+#[test]
+fn a_foreign_vm_with_a_near_miss_annotation_is_never_adopted() {
+    let world = World::new(BuildSpeed::Fast);
+    // The client's organization holds service 2's VM, and one whose mark nearly is service 1's.
+    world.order(2, 10);
+    world.sync_until_built(1);
+    let store = DataStore::open(&world.db).unwrap();
+    let organization = store
+        .get_text(Owner::Client(10), "managed_org_id")
+        .unwrap()
+        .unwrap();
+    let service_2_vm = links(&world, 2).vm_id.unwrap();
+    let mark_2 = world
+        .api()
+        .virtual_machine(&VirtualMachineRef::Id(service_2_vm))
+        .unwrap()
+        .annotations
+        .remove(0);
+    let near_miss = mark_2.value.replace("/2", "/10");
+    let (build, _) = world
+        .api()
+        .build_virtual_machine(&katapult::api::builds::BuildRequest {
+            organization: katapult::api::organizations::OrganizationRef::Id(organization),
+            package: "rock-3".into(),
+            data_center: "uk-lon-01".into(),
+            disk_template: Some("templates/ubuntu-22-04".into()),
+            disk_template_options: vec![],
+            system_disk_size_in_gb: None,
+            hostname: Some("foreign".into()),
+            annotations: vec![katapult::api::Annotation::new(&mark_2.key, near_miss)],
+        })
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while world
+        .api()
+        .virtual_machine_build(&katapult::api::builds::BuildRef::Id(build.id.clone()))
+        .unwrap()
+        .state
+        != katapult::api::builds::BuildState::Complete
+    {
+        assert!(std::time::Instant::now() < deadline, "never built");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The server's filter is lost on the way: both VMs are listed for service 1.
+    world
+        .db
+        .execute(
+            "INSERT INTO tblhosting (id, userid, domain) VALUES (1, 10, 'vm1.example.com')",
+            &[],
+        )
+        .unwrap();
+    let mut through_proxy = world.context();
+    through_proxy.api.base_url = filter_dropping_proxy(world.sim.root_url());
+    assert_eq!(create_account(&through_proxy, &params(1, 10)), "success");
+    let linked = links(&world, 1);
+    assert_eq!(linked.vm_id, None, "a foreign VM was adopted");
+    assert!(linked.vm_build_id.is_some(), "a build of its own");
+}
