@@ -94,6 +94,13 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         // 3. The build.
         let chosen = ChosenOptions::for_service(ctx.sql, &store, params)?;
         let request = build_request(params, &chosen, organization, mark)?;
+        // A chosen disk below the template's smallest (where Katapult gives one) is said before
+        // building, in the client's terms; Katapult's own refusal says the same when it has none.
+        if let (Some(size), Some(template)) = (request.system_disk_size_in_gb, &request.disk_template) {
+            if let Some(min) = client.disk_template(template)?.size_in_gb.filter(|min| size < *min) {
+                return Err(ModuleError::Product(format!("the chosen disk size ({size} GB) is below the {min} GB the disk template needs: choose a larger disk")));
+            }
+        }
         let (build, _) = client.build_virtual_machine(&request).map_err(|error| {
             if error.code() == Some("validation_error") && error.to_string().contains("Hostname has already been taken") {
                 ModuleError::Product(format!(

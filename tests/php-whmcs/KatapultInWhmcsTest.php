@@ -351,6 +351,15 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertStringContainsString('templates/debian-11', (string) $build[0]->request);
         $this->assertMatchesRegularExpression('/"size_in_gb":\s*40/', (string) $build[0]->request);
         $this->assertStringContainsString('uk-lon-01', (string) $build[0]->request, 'the product\'s data center, as the client chose none');
+
+        // Ubuntu 20.04 needs 50 GB: a 40 GB disk is refused before any build is requested.
+        $small = Fixtures::service(Fixtures::client(), $product, ['domain' => 'small.example.com']);
+        Fixtures::chooseOption($small, $option('Disk Template'), 'templates/ubuntu-20-04');
+        Fixtures::chooseOption($small, $option('Custom Disk Size (GB)'), 40);
+        $builds = count(array_filter(ModuleLog::entries(), fn ($e) => str_contains((string) $e->action, 'build')));
+        $said = WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $small->id);
+        $this->assertStringContainsString('the chosen disk size (40 GB) is below the 50 GB the disk template needs', $said);
+        $this->assertCount($builds, array_filter(ModuleLog::entries(), fn ($e) => str_contains((string) $e->action, 'build')), 'no build requested');
     }
 
     /** Runs the cron until $done says so (or 30 s pass). */

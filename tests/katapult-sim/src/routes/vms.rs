@@ -55,19 +55,15 @@ fn hostname_taken(st: &State, org_id: &str, hostname: &str) -> bool {
         })
 }
 
-/// Templates with a smallest system disk, in GB: LIVE refuses a build below it with a 422
-/// naming the template (the sentence katapult-whmcs quotes for Ubuntu 20.04).
-const TEMPLATE_MIN_DISK_GB: &[(&str, u64)] = &[("templates/ubuntu-20-04", 50)];
-
-/// The template's smallest system disk, if it has one and `disks` are below it.
+/// The template's smallest system disk (its `size_in_gb`), if `disks` are below it: LIVE refuses
+/// such a build with a 422 naming the template (the sentence katapult-whmcs quotes for Ubuntu 20.04).
 fn below_template_minimum(template: &Value, disks: &[DiskSpec]) -> Option<String> {
-    let permalink = template["permalink"].as_str()?;
-    let (_, min) = TEMPLATE_MIN_DISK_GB.iter().find(|(p, _)| *p == permalink)?;
+    let min = template["size_in_gb"].as_u64()?;
     let system = disks.iter().find(|d| d.system)?;
-    (system.size_in_gb < *min).then(|| {
+    (system.size_in_gb < min).then(|| {
         format!(
             "First system disk must be greater than {min}GB (required for {})",
-            template["name"].as_str().unwrap_or(permalink)
+            template["name"].as_str().unwrap_or_default()
         )
     })
 }
