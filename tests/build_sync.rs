@@ -8,6 +8,7 @@ use chrono::Utc;
 use katapult::api::virtual_machines::{VirtualMachine, VirtualMachineRef, VirtualMachineState};
 use katapult::api::{ApiSettings, ApiToken, Client};
 use katapult::module::create_account::create_account;
+use katapult::module::terminate_account::terminate_account;
 use katapult::service::build_sync::{
     sync_builds, SyncReport, BUILD_TIMEOUT, HOOK_BUILT, HOOK_TIMED_OUT, MAX_CONCURRENCY,
 };
@@ -166,7 +167,13 @@ impl World {
 
 #[test]
 fn a_finished_build_is_written_into_whmcs_once() {
-    let world = World::new(BuildSpeed::Fast);
+    // IPv6 only when the simulator is asked for it, as on Katapult.
+    let world = World::with(SimConfig {
+        build_speed: BuildSpeed::Fast,
+        ipv6: true,
+        seed: 5,
+        ..SimConfig::default()
+    });
     world.order(1, 10);
     world.sync_until_built(1);
 
@@ -521,7 +528,7 @@ mod lifecycle {
             "suspending a stopped VM is fine"
         );
         assert!(
-            matches!(single_sign_on(&ctx, &params(7, 70), None), SingleSignOn::Failed(m) if m.contains("the VM is not running: start it first"))
+            matches!(single_sign_on(&ctx, &params(7, 70), None), SingleSignOn::Failed(m) if m.contains("the VM is not running yet"))
         );
 
         assert_eq!(unsuspend_account(&ctx, &params(7, 70)), "success");
@@ -667,4 +674,293 @@ mod change_package {
             .any(|(line, _)| line.contains("rock-3 → rock-1 failed")
                 && line.contains("the VM, stopped for it, was started again")));
     }
+}
+
+/// The service's links as stored.
+fn links(world: &World, service_id: u64) -> ServiceLinks {
+    ServiceLinks::read(&DataStore::open(&world.db).unwrap(), service_id).unwrap()
+}
+
+/// Polls the service's build until Katapult shows a VM for it (while still `building`).
+fn vm_of_build(world: &World, service_id: u64) -> (String, String) {
+    let build_id = links(world, service_id).vm_build_id.expect("a build");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let build = world
+            .api()
+            .virtual_machine_build(&katapult::api::builds::BuildRef::Id(build_id.clone()))
+            .unwrap();
+        if let Some(vm) = build.virtual_machine {
+            return (vm.id, build.state.as_str().to_string());
+        }
+        assert!(std::time::Instant::now() < deadline, "no VM for {build_id}");
+    }
+}
+
+fn in_trash(world: &World, vm_id: &str) -> bool {
+    world
+        .api()
+        .virtual_machine(&VirtualMachineRef::Id(vm_id.into()))
+        .unwrap_err()
+        .is_in_trash()
+}
+
+#[test]
+fn terminate_during_a_build_deletes_the_vm_the_build_made() {
+    // Polls decide: the VM appears halfway through `building`, long before `complete`.
+    let world = World::new(BuildSpeed::OnPoll(20));
+    world.order(1, 10);
+    let (vm_id, build_state) = vm_of_build(&world, 1);
+    assert_eq!(build_state, "building");
+    assert_eq!(
+        terminate_account(&world.context(), &params(1, 10)),
+        "success"
+    );
+    assert!(in_trash(&world, &vm_id), "{vm_id} was left running");
+    assert_eq!(links(&world, 1).vm_build_id, None);
+}
+
+#[test]
+fn terminate_on_an_unlisted_pending_build_keeps_the_links() {
+    let world = World::new(BuildSpeed::Fast);
+    world.order(1, 10);
+    // A build Katapult has accepted but does not list (yet).
+    let store = DataStore::open(&world.db).unwrap();
+    store
+        .set_text(
+            Owner::Service(1),
+            VM_BUILD_ID,
+            "vmbuild_notlistedyet01",
+            Some("vmbuild_notlistedyet01"),
+            Utc::now(),
+        )
+        .unwrap();
+    let said = terminate_account(&world.context(), &params(1, 10));
+    assert!(said.contains("try again in a minute"), "{said}");
+    assert_eq!(
+        links(&world, 1).vm_build_id.as_deref(),
+        Some("vmbuild_notlistedyet01")
+    );
+}
+
+#[test]
+fn a_failed_build_that_left_a_vm_is_rebuilt_once_and_the_old_vm_is_gone() {
+    let world = World::new(BuildSpeed::Fast);
+    world.sim.set_fail_builds_after_vm(1);
+    world.order(1, 10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while world.sync().failed == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the build never failed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (left_vm, build_state) = vm_of_build(&world, 1);
+    assert_eq!(build_state, "failed");
+    assert_eq!(create_account(&world.context(), &params(1, 10)), "success");
+    assert!(in_trash(&world, &left_vm), "the failed build's VM is left");
+    world.sync_until_built(1);
+    let built = links(&world, 1).vm_id.expect("the new VM");
+    assert_ne!(built, left_vm);
+    assert_eq!(world.sim.stats().builds_created, 2, "rebuilt once");
+}
+
+#[test]
+fn a_wrong_api_path_never_clears_links() {
+    let world = World::new(BuildSpeed::Fast);
+    world.order(1, 10);
+    world.sync_until_built(1);
+    let vm_id = links(&world, 1).vm_id.expect("built");
+    // A mistyped katapult.api_url (the version twice): the API answers route_not_found.
+    let mut wrong = world.context();
+    wrong.api.base_url = format!("{}/v1", world.sim.base_url());
+    let said = terminate_account(&wrong, &params(1, 10));
+    assert!(said.contains("katapult.api_url"), "{said}");
+    assert!(!said.contains("already deleted"), "{said}");
+    assert_eq!(links(&world, 1).vm_id.as_deref(), Some(vm_id.as_str()));
+    assert!(
+        world
+            .api()
+            .virtual_machine(&VirtualMachineRef::Id(vm_id.clone()))
+            .is_ok(),
+        "the VM is still there, out of the trash"
+    );
+
+    // A pending build is not taken for gone either: the cron reports the error, links kept.
+    world.order(2, 10);
+    let report = sync_builds(&wrong, 8, "wrong-path").unwrap();
+    assert_eq!((report.errors, report.failed), (1, 0), "{report:?}");
+    assert!(links(&world, 2).build_pending());
+}
+
+#[test]
+fn the_cron_waits_a_429_out_and_completes_after_the_minute_turns() {
+    let world = World::new(BuildSpeed::Fast);
+    world.order(1, 10);
+    std::thread::sleep(Duration::from_secs(1));
+    // Two seconds before the minute turns, another user of the token spends the budget.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let turn = (now - now % 60 + 60) as f64;
+    world.sim.set_clock(turn - 2.0);
+    world.sim.spend_rate_limit("sim-token", 1000);
+    let report = world.sync();
+    assert_eq!(report.built, 1, "{report:?}");
+    assert_eq!(report.errors, 0, "{report:?}");
+    let stats = world.sim.stats();
+    assert!(
+        stats.responses_by_status.get(&429).copied().unwrap_or(0) >= 1,
+        "the run met the spent budget: {stats:?}"
+    );
+}
+
+#[test]
+fn the_apis_own_sentence_reaches_the_admin_when_a_disk_is_below_the_templates_minimum() {
+    let world = World::new(BuildSpeed::Fast);
+    world
+        .db
+        .execute(
+            "INSERT INTO tblhosting (id, userid, domain) VALUES (1, 10, 'small.example.com')",
+            &[],
+        )
+        .unwrap();
+    let mut small = params(1, 10);
+    small.domain = "small.example.com".into();
+    small.config_options = ["rock-1", "uk-lon-01", "templates/ubuntu-20-04"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let said = create_account(&world.context(), &small);
+    assert!(
+        said.contains("First system disk must be greater than 50GB (required for Ubuntu 20.04)"),
+        "{said}"
+    );
+    assert_eq!(links(&world, 1).vm_build_id, None, "nothing recorded");
+}
+
+/// A proxy in front of the simulator that drops the annotation filter from the organization's VM
+/// list, as an API (or a proxy) that ignored it would; everything else passes through.
+fn filter_dropping_proxy(upstream_root: String) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let upstream_root = upstream_root.clone();
+            std::thread::spawn(move || {
+                let http = reqwest::blocking::Client::new();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    let mut request_line = String::new();
+                    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut parts = request_line.split_whitespace();
+                    let (method, target) = (parts.next().unwrap(), parts.next().unwrap());
+                    let (mut length, mut headers) = (0, Vec::new());
+                    loop {
+                        let mut line = String::new();
+                        reader.read_line(&mut line).unwrap();
+                        let Some((name, value)) = line.trim_end().split_once(':') else {
+                            break;
+                        };
+                        let (name, value) = (name.to_ascii_lowercase(), value.trim().to_string());
+                        if name == "content-length" {
+                            length = value.parse().unwrap();
+                        }
+                        if matches!(name.as_str(), "authorization" | "content-type") {
+                            headers.push((name, value));
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    let target = match target.split_once('?') {
+                        Some((path, query)) if path.ends_with("/virtual_machines") => {
+                            let kept: Vec<_> = query
+                                .split('&')
+                                .filter(|p| !p.starts_with("annotations"))
+                                .collect();
+                            format!("{path}?{}", kept.join("&"))
+                        }
+                        _ => target.to_string(),
+                    };
+                    let mut forwarded =
+                        http.request(method.parse().unwrap(), format!("{upstream_root}{target}"));
+                    for (name, value) in headers {
+                        forwarded = forwarded.header(name, value);
+                    }
+                    let answer = forwarded.body(body).send().unwrap();
+                    let status = answer.status().as_u16();
+                    let bytes = answer.bytes().unwrap();
+                    write!(writer, "HTTP/1.1 {status} Answer\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", bytes.len()).unwrap();
+                    writer.write_all(&bytes).unwrap();
+                }
+            });
+        }
+    });
+    format!("http://{address}/core/v1")
+}
+
+#[test]
+fn a_foreign_vm_with_a_near_miss_annotation_is_never_adopted() {
+    let world = World::new(BuildSpeed::Fast);
+    // The client's organization holds service 2's VM, and one whose mark nearly is service 1's.
+    world.order(2, 10);
+    world.sync_until_built(1);
+    let store = DataStore::open(&world.db).unwrap();
+    let organization = store
+        .get_text(Owner::Client(10), "managed_org_id")
+        .unwrap()
+        .unwrap();
+    let service_2_vm = links(&world, 2).vm_id.unwrap();
+    let mark_2 = world
+        .api()
+        .virtual_machine(&VirtualMachineRef::Id(service_2_vm))
+        .unwrap()
+        .annotations
+        .remove(0);
+    let near_miss = mark_2.value.replace("/2", "/10");
+    let (build, _) = world
+        .api()
+        .build_virtual_machine(&katapult::api::builds::BuildRequest {
+            organization: katapult::api::organizations::OrganizationRef::Id(organization),
+            package: "rock-3".into(),
+            data_center: "uk-lon-01".into(),
+            disk_template: Some("templates/ubuntu-22-04".into()),
+            disk_template_options: vec![],
+            system_disk_size_in_gb: None,
+            hostname: Some("foreign".into()),
+            annotations: vec![katapult::api::Annotation::new(&mark_2.key, near_miss)],
+        })
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while world
+        .api()
+        .virtual_machine_build(&katapult::api::builds::BuildRef::Id(build.id.clone()))
+        .unwrap()
+        .state
+        != katapult::api::builds::BuildState::Complete
+    {
+        assert!(std::time::Instant::now() < deadline, "never built");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The server's filter is lost on the way: both VMs are listed for service 1.
+    world
+        .db
+        .execute(
+            "INSERT INTO tblhosting (id, userid, domain) VALUES (1, 10, 'vm1.example.com')",
+            &[],
+        )
+        .unwrap();
+    let mut through_proxy = world.context();
+    through_proxy.api.base_url = filter_dropping_proxy(world.sim.root_url());
+    assert_eq!(create_account(&through_proxy, &params(1, 10)), "success");
+    let linked = links(&world, 1);
+    assert_eq!(linked.vm_id, None, "a foreign VM was adopted");
+    assert!(linked.vm_build_id.is_some(), "a build of its own");
 }

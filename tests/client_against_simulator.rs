@@ -37,6 +37,7 @@ fn settings_for(sim: &Simulator) -> ApiSettings {
         max_attempts: 4,
         base_delay: Duration::from_millis(20),
         max_delay: Duration::from_millis(200),
+        ..RetryPolicy::default()
     };
     if let Some(pem) = sim.ca_pem() {
         let path = std::env::temp_dir().join(format!(
@@ -636,7 +637,11 @@ fn calls_slow_down_as_the_rate_limit_budget_runs_out() {
         ..SimConfig::default()
     })
     .unwrap();
+    // Early in a minute, so the window does not turn during the test.
+    sim.set_clock(minute_start() + 1.0);
     let mut settings = settings_for(&sim);
+    // The cron's policy: pacing may pause up to its cap (a page's stops at a few hundred ms).
+    settings.retry = settings.retry.for_cron();
     settings.retry.max_attempts = 1;
     let client = Client::new(settings).unwrap();
 
@@ -737,4 +742,36 @@ fn an_answer_larger_than_the_cap_is_an_invalid_response_and_is_not_read_whole() 
         assert_eq!(error.kind(), "invalid_response", "{error}");
         assert!(error.to_string().contains("larger than 4 MiB"), "{error}");
     }
+}
+
+/// The start of the current wall-clock minute, in seconds since the Unix epoch.
+fn minute_start() -> f64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    (now - now % 60) as f64
+}
+
+/// The window is the API's wall-clock minute, shared with every other user of the token: a page
+/// meets a spent budget with the error at once, without waiting the minute out.
+#[test]
+fn a_page_does_not_wait_out_a_spent_minute() {
+    let sim = Simulator::start(SimConfig {
+        seed: 4,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    sim.set_clock(minute_start() + 30.0);
+    let client = Client::new(settings_for(&sim)).unwrap();
+    client.data_centers().unwrap();
+    // Another tool on the same token spends the rest of the minute's budget.
+    sim.spend_rate_limit(TOKEN, 1000);
+    let started = Instant::now();
+    let refused = client.data_centers().unwrap_err();
+    assert_eq!(refused.code(), Some("rate_limit_reached"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a page waited for the minute to turn"
+    );
 }

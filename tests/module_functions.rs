@@ -371,11 +371,12 @@ mod create_account {
         ))
         .unwrap();
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        // Katapult shows the VM while it is still built: wait for the build to complete.
         while client
             .virtual_machine_build(&katapult::api::builds::BuildRef::Id(build.clone()))
             .unwrap()
-            .virtual_machine
-            .is_none()
+            .state
+            != katapult::api::builds::BuildState::Complete
         {
             assert!(
                 std::time::Instant::now() < deadline,

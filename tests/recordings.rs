@@ -10,6 +10,7 @@ use katapult::api::builds::{BuildResponse, BuildStarted};
 use katapult::api::console_sessions::ConsoleSessionResponse;
 use katapult::api::data_centers::{DataCenterResponse, DataCentersList, NetworkResponse};
 use katapult::api::disk_templates::{DiskTemplateResponse, DiskTemplatesPage};
+use katapult::api::disks::{DiskResized, VirtualMachineDisksPage};
 use katapult::api::ip_addresses::{IpAddressResponse, IpAddressesPage};
 use katapult::api::organizations::{
     ManagedOrganizationsPage, OrganizationResponse, OrganizationsList,
@@ -18,7 +19,7 @@ use katapult::api::packages::{PackageResponse, PackagesPage};
 use katapult::api::tasks::TaskResponse;
 use katapult::api::trash_objects::TrashObjectResponse;
 use katapult::api::virtual_machines::{
-    VirtualMachineDeleted, VirtualMachineResponse, VirtualMachinesPage,
+    PowerAction, VirtualMachineDeleted, VirtualMachineResponse, VirtualMachinesPage,
 };
 use katapult::api::ErrorEnvelope;
 use serde::de::DeserializeOwned;
@@ -124,6 +125,12 @@ const ROUTES: &[(&str, &str, Decoder)] = &[
         "/virtual_machines/:/console_sessions",
         decode::<ConsoleSessionResponse>,
     ),
+    (
+        "GET",
+        "/virtual_machines/:/disks",
+        decode::<VirtualMachineDisksPage>,
+    ),
+    ("PUT", "/disks/:/resize", decode::<DiskResized>),
     ("GET", "/tasks/:", decode::<TaskResponse>),
     ("GET", "/trash_objects/:", decode::<TrashObjectResponse>),
     ("DELETE", "/trash_objects/:", decode::<TaskResponse>),
@@ -408,5 +415,79 @@ fn an_undecodable_extra_recording_is_reported() {
         problems[1].contains("declared out of scope"),
         "{}",
         problems[1]
+    );
+}
+
+/// Every (method, path) the client sends, read off its source in `src/api`: `.get…("/path"`,
+/// `.write…(Method::X, "/path"`, and a `format!`ed path (the power actions, whose `{}` is each
+/// action). Paths are as sent (`_` for the looked-up object).
+fn client_calls() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    let mut calls = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        // The code, without its unit tests, on one line without blanks.
+        let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+        let code: String = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<String>()
+            .split_whitespace()
+            .collect();
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("\"/") {
+            let before = &rest[..at];
+            let literal = &rest[at + 1..];
+            let end = literal.find('"').unwrap();
+            let path = &literal[..end];
+            rest = &literal[end..];
+            // What precedes the literal in its statement says how it is sent.
+            let statement = &before[before.rfind([';', '{']).map_or(0, |i| i + 1)..];
+            let method = match statement.rfind("Method::") {
+                Some(m) => statement[m + 8..].split(',').next().unwrap().to_string(),
+                None if statement.contains(".get") => "GET".to_string(),
+                None if statement.ends_with("format!(") => {
+                    // `let path = format!("/…/{}", action.as_str())`, sent by the next write.
+                    let sent = &rest[rest.find("Method::").unwrap() + 8..];
+                    let method = sent.split(',').next().unwrap();
+                    for action in [
+                        PowerAction::Start,
+                        PowerAction::Stop,
+                        PowerAction::Shutdown,
+                        PowerAction::Reset,
+                    ] {
+                        calls.push((method.to_string(), path.replace("{}", action.as_str())));
+                    }
+                    continue;
+                }
+                None => panic!("cannot tell how {path} is sent: {statement}"),
+            };
+            calls.push((method, path.to_string()));
+        }
+    }
+    calls.sort();
+    calls.dedup();
+    calls
+}
+
+#[test]
+fn every_client_call_has_a_decoder_in_the_route_table() {
+    let calls = client_calls();
+    // The client's calls, all found (a change to how it sends them would hide some).
+    assert!(
+        calls.len() >= 30,
+        "only {} calls found: {calls:?}",
+        calls.len()
+    );
+    let json_only_decoder = json_only as Decoder;
+    let missing: Vec<_> = calls
+        .iter()
+        .filter(|(method, path)| {
+            route_for(method, path).is_none_or(|d| std::ptr::fn_addr_eq(d, json_only_decoder))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "client calls without a decoder in ROUTES: {missing:?}"
     );
 }

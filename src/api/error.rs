@@ -33,6 +33,16 @@ pub enum ApiError {
         request_id: Option<String>,
     },
 
+    /// The API has no route for the request (`route_not_found`): the API URL is wrong or a proxy
+    /// rewrites paths. A configuration error, never "the object does not exist".
+    #[error("the Katapult API has no route for {url} ({description}; HTTP {status}{}): check the API URL (katapult.api_url), which ends in /core/v1, and that no proxy rewrites paths", request_suffix(.request_id))]
+    NoSuchRoute {
+        url: String,
+        status: u16,
+        description: String,
+        request_id: Option<String>,
+    },
+
     /// No connection: DNS, refused, reset, TLS.
     #[error("could not reach the Katapult API at {url}: {reason}. Check the API URL (katapult.api_url), DNS, the firewall and, for a private CA, katapult.ca_file")]
     Transport { url: String, reason: String },
@@ -72,6 +82,7 @@ impl ApiError {
     pub fn code(&self) -> Option<&str> {
         match self {
             ApiError::Api { body, .. } => Some(&body.code),
+            ApiError::NoSuchRoute { .. } => Some(ROUTE_NOT_FOUND),
             _ => None,
         }
     }
@@ -80,6 +91,7 @@ impl ApiError {
     pub fn kind(&self) -> &str {
         match self {
             ApiError::Api { body, .. } => &body.code,
+            ApiError::NoSuchRoute { .. } => ROUTE_NOT_FOUND,
             ApiError::Transport { .. } => "transport_error",
             ApiError::InvalidRequest { .. } => "invalid_request",
             ApiError::Timeout { .. } => "timeout",
@@ -101,6 +113,7 @@ impl ApiError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Api { status, .. }
+            | ApiError::NoSuchRoute { status, .. }
             | ApiError::InvalidBody { status, .. }
             | ApiError::UnexpectedStatus { status, .. } => Some(*status),
             _ => None,
@@ -110,15 +123,19 @@ impl ApiError {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             ApiError::Api { request_id, .. }
+            | ApiError::NoSuchRoute { request_id, .. }
             | ApiError::InvalidBody { request_id, .. }
             | ApiError::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
 
-    /// True for a `*_not_found` error: the thing looked up does not exist (any more).
+    /// True for an object's own `*_not_found` error (`virtual_machine_not_found`, …): the thing
+    /// looked up does not exist (any more). Never for `route_not_found` (a wrong path) nor a 404
+    /// without the API's envelope (a proxy's page).
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404) && self.code().is_some_and(|c| c.ends_with("_not_found"))
+        matches!(self, ApiError::Api { status: 404, body, .. }
+            if body.code.ends_with("_not_found") && body.code != ROUTE_NOT_FOUND)
     }
 
     /// True when the object was deleted to Katapult's trash and not purged yet.
@@ -126,6 +143,9 @@ impl ApiError {
         self.code() == Some("object_in_trash")
     }
 }
+
+/// The API's code for a path it has no route for.
+pub const ROUTE_NOT_FOUND: &str = "route_not_found";
 
 /// Up to 200 characters of a body, on one line and without its secrets, for error messages.
 pub(crate) fn snippet(body: &str) -> String {
@@ -244,5 +264,28 @@ mod tests {
         assert!(e.is_not_found());
         assert!(!e.is_in_trash());
         assert_eq!(e.status(), Some(404));
+    }
+
+    #[test]
+    fn a_wrong_path_is_a_configuration_error_not_a_missing_object() {
+        let e = ApiError::NoSuchRoute {
+            url: "https://api.example/v1/virtual_machines/_".into(),
+            status: 404,
+            description: "No route matches 'v1/virtual_machines/_' for GET".into(),
+            request_id: None,
+        };
+        assert!(!e.is_not_found());
+        assert_eq!(e.kind(), "route_not_found");
+        assert!(e.to_string().contains("katapult.api_url"), "{e}");
+        let enveloped = ApiError::Api {
+            status: 404,
+            body: Box::new(ErrorBody {
+                code: "route_not_found".into(),
+                description: String::new(),
+                detail: json!({}),
+            }),
+            request_id: None,
+        };
+        assert!(!enveloped.is_not_found());
     }
 }

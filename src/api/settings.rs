@@ -52,14 +52,30 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
+    /// The longest a call waits for the API's rate-limit window to turn (at the wall-clock
+    /// minute) after a 429, and the longest pacing pauses before one request. A page keeps it
+    /// short; the cron can wait a 429 out.
+    pub rate_limited_wait: Duration,
 }
 
 impl Default for RetryPolicy {
+    /// For a page: a 429 is not waited out.
     fn default() -> Self {
         Self {
             max_attempts: 4,
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(8),
+            rate_limited_wait: Duration::from_millis(300),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// This policy for the cron: it has time to wait a 429 out to the next minute.
+    pub fn for_cron(self) -> Self {
+        Self {
+            rate_limited_wait: Duration::from_secs(61),
+            ..self
         }
     }
 }

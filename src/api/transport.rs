@@ -8,10 +8,16 @@
 //!   actions, console sessions, package changes, deletes, rDNS updates: each says so where it is
 //!   called). Creating a build or a managed organization is `Repeat::Never`: a second attempt after
 //!   an unanswered first one could build a second VM.
+//!
+//! The API's rate limit counts the token's requests per wall-clock minute (its `Date` clock),
+//! shared with everything else using the token, and says only what is permitted and what
+//! remains. Figures from an earlier minute count for nothing. A 429 means the request was not
+//! carried out, so any call may be sent again once the minute turns: it waits that out when the
+//! policy's `rate_limited_wait` allows (the cron), else fails at once (a page).
 
 use std::io::Read;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
 use reqwest::blocking::{Client as HttpClient, RequestBuilder, Response};
@@ -19,7 +25,7 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::error::{snippet, ApiError, ErrorEnvelope};
+use super::error::{snippet, ApiError, ErrorEnvelope, ROUTE_NOT_FOUND};
 use super::observer::{self, Exchange};
 use super::scrub::without_quoted_values;
 use super::settings::{ApiSettings, RetryPolicy};
@@ -33,12 +39,12 @@ pub(crate) enum Repeat {
 
 /// Below this share of the permitted requests left in the API's window, calls are spaced out.
 const RATE_LIMIT_LOW_WATER: f64 = 0.1;
-/// The API's rate-limit window (its 429 detail: `total_permitted` "requests per minute").
+/// The API's rate-limit window: the wall-clock minute.
 const RATE_LIMIT_WINDOW: Duration = Duration::from_secs(60);
-/// The longest pause pacing adds before one request.
+/// The longest pause pacing adds before one request (less when the policy says so).
 const MAX_PACING_DELAY: Duration = Duration::from_secs(2);
-/// A 429 carries no Retry-After; wait at least this long before trying again.
-const MIN_RATE_LIMITED_DELAY: Duration = Duration::from_secs(1);
+/// Waited past the minute's turn after a 429: the `Date` header counts whole seconds.
+const WINDOW_TURN_MARGIN: Duration = Duration::from_millis(250);
 
 /// The last `X-Ratelimit-*` figures seen: requests the API's window permits, and how many of
 /// them are left.
@@ -64,12 +70,20 @@ impl RateLimit {
     }
 }
 
+/// What the last answer said of the rate limit, and until when it holds.
+#[derive(Debug, Clone, Copy)]
+struct SeenRateLimit {
+    limit: RateLimit,
+    received: Instant,
+    /// When the API's minute that the answer was counted in ends.
+    window_ends: Instant,
+}
+
 /// The HTTP side of a `Client`: a keep-alive connection pool and what it learned of rate limits.
 pub(crate) struct Transport {
     settings: ApiSettings,
     http: HttpClient,
-    /// What the last answer said, and when: older than the API's window, it no longer holds.
-    rate_limit: Mutex<Option<(RateLimit, Instant)>>,
+    rate_limit: Mutex<Option<SeenRateLimit>>,
 }
 
 impl Transport {
@@ -136,9 +150,11 @@ impl Transport {
             self.pace();
             let outcome = self.exchange(&method, &url, query, body);
             let retry_delay = match &outcome {
-                Err(failure) if attempt < policy.max_attempts && failure.may_retry(repeat) => {
-                    Some(backoff(policy, attempt, failure))
-                }
+                Err(_) if attempt >= policy.max_attempts => None,
+                Err(failure) if failure.is_rate_limited() && self.window_spent() => self
+                    .until_window_turns()
+                    .filter(|wait| *wait <= policy.rate_limited_wait),
+                Err(failure) if failure.may_retry(repeat) => Some(backoff(policy, attempt)),
                 _ => None,
             };
             match (outcome, retry_delay) {
@@ -147,7 +163,7 @@ impl Transport {
                     attempt += 1;
                 }
                 (Err(failure), None) => return Err(failure.into_error(&url, &self.settings)),
-                (Ok(answer), _) => return answer.decode(),
+                (Ok(answer), _) => return answer.decode(&url),
             }
         }
     }
@@ -219,9 +235,11 @@ impl Transport {
         Ok(answer)
     }
 
-    /// Keeps the answer's `X-Ratelimit-*` figures. Answers to requests in flight together can
-    /// arrive in another order than the API counted them; one whose request left before the
-    /// figures kept were received may be older than them, so the lower count of the two stands.
+    /// Keeps the answer's `X-Ratelimit-*` figures, and when the API's minute they were counted
+    /// in ends (by the answer's `Date`, the API's clock; the local one without it). Answers to
+    /// requests in flight together can arrive in another order than the API counted them; one
+    /// whose request left before the figures kept were received, in the same minute, may be
+    /// older than them, so the lower count of the two stands.
     fn note_rate_limit(&self, response: &Response, sent: Instant) {
         let header = |name: &str| {
             response
@@ -239,34 +257,66 @@ impl Transport {
         ) else {
             return;
         };
+        let received = Instant::now();
+        let server_now = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .unwrap_or_else(SystemTime::now);
+        let window_ends = received + until_minute_turns(server_now);
         let mut kept = self.rate_limit.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((last, received)) = *kept {
-            if sent < received && received.elapsed() < RATE_LIMIT_WINDOW {
-                remaining = remaining.min(last.remaining);
+        if let Some(last) = *kept {
+            let apart = window_ends
+                .saturating_duration_since(last.window_ends)
+                .max(last.window_ends.saturating_duration_since(window_ends));
+            let same_window = apart < Duration::from_secs(2);
+            if sent < last.received && same_window && received < last.window_ends {
+                remaining = remaining.min(last.limit.remaining);
             }
         }
-        *kept = Some((
-            RateLimit {
+        *kept = Some(SeenRateLimit {
+            limit: RateLimit {
                 permitted,
                 remaining,
             },
-            Instant::now(),
-        ));
+            received,
+            window_ends,
+        });
     }
 
-    /// The rate limit as last seen, while it can still hold (within one window of the answer);
-    /// None before any answer carried the headers.
+    /// The rate limit as last seen, while the API's minute it was counted in lasts; None before
+    /// any answer carried the headers and once that minute is over.
     pub(crate) fn rate_limit(&self) -> Option<RateLimit> {
-        match *self.rate_limit.lock().unwrap_or_else(|p| p.into_inner()) {
-            Some((limit, seen)) if seen.elapsed() < RATE_LIMIT_WINDOW => Some(limit),
-            _ => None,
-        }
+        self.seen_rate_limit()
+            .filter(|seen| Instant::now() < seen.window_ends)
+            .map(|seen| seen.limit)
+    }
+
+    fn seen_rate_limit(&self) -> Option<SeenRateLimit> {
+        *self.rate_limit.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the last answer said the minute's budget is spent (a 429 with requests left is
+    /// some other refusal for load, retried like a 503).
+    fn window_spent(&self) -> bool {
+        self.rate_limit().is_some_and(|limit| limit.remaining == 0)
+    }
+
+    /// How long until the API's current rate-limit minute is over (with a margin), as the last
+    /// answer's `Date` tells; None before any answer did.
+    fn until_window_turns(&self) -> Option<Duration> {
+        self.seen_rate_limit().map(|seen| {
+            seen.window_ends.saturating_duration_since(Instant::now()) + WINDOW_TURN_MARGIN
+        })
     }
 
     fn pace(&self) {
-        let delay = self
-            .rate_limit()
-            .map_or(Duration::ZERO, |limit| limit.pacing_delay());
+        let delay = self.rate_limit().map_or(Duration::ZERO, |limit| {
+            limit
+                .pacing_delay()
+                .min(self.settings.retry.rate_limited_wait)
+        });
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }
@@ -300,6 +350,13 @@ fn check_api_url(base_url: &str) -> Result<(), String> {
 /// The largest body read: the biggest answer the client asks for (a page of VMs) is well under
 /// a MiB; one larger is not the API's, and is not read into memory whole.
 pub(crate) const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
+
+/// How long from `now` until the next wall-clock minute begins.
+fn until_minute_turns(now: SystemTime) -> Duration {
+    let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let into_minute = Duration::from_millis((since_epoch.as_millis() % 60_000) as u64);
+    RATE_LIMIT_WINDOW - into_minute
+}
 
 /// A complete HTTP answer.
 #[derive(Debug)]
@@ -344,7 +401,7 @@ impl Answer {
         })
     }
 
-    fn decode<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+    fn decode<T: DeserializeOwned>(self, url: &str) -> Result<T, ApiError> {
         if self.too_large {
             return Err(ApiError::InvalidBody {
                 status: self.status.as_u16(),
@@ -364,12 +421,19 @@ impl Answer {
                 snippet: snippet(&self.body),
             });
         }
-        Err(self.into_error())
+        Err(self.into_error(url))
     }
 
     /// An error status: the API's envelope when there is one, else the start of whatever came.
-    fn into_error(self) -> ApiError {
+    /// `route_not_found` names the URL asked for: the path, not an object, is what is missing.
+    fn into_error(self, url: &str) -> ApiError {
         match serde_json::from_str::<ErrorEnvelope>(&self.body) {
+            Ok(envelope) if envelope.error.code == ROUTE_NOT_FOUND => ApiError::NoSuchRoute {
+                url: shown_url(url),
+                status: self.status.as_u16(),
+                description: envelope.error.description,
+                request_id: self.request_id,
+            },
             Ok(envelope) => ApiError::Api {
                 status: self.status.as_u16(),
                 body: Box::new(envelope.error),
@@ -442,6 +506,11 @@ impl Failure {
         }
     }
 
+    /// A 429: the API carried nothing out, so any call may go again once the window turns.
+    fn is_rate_limited(&self) -> bool {
+        matches!(self, Failure::Overloaded(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS)
+    }
+
     fn may_retry(&self, repeat: Repeat) -> bool {
         match self {
             Failure::Unsendable(_) => false,
@@ -451,39 +520,40 @@ impl Failure {
     }
 
     fn into_error(self, url: &str, settings: &ApiSettings) -> ApiError {
-        // An id from a caller can be megabytes long: messages carry the URL's beginning.
-        const URL_SHOWN: usize = 200;
-        let url = match url.char_indices().nth(URL_SHOWN) {
-            Some((cut, _)) => format!("{}…", &url[..cut]),
-            None => url.to_string(),
-        };
         match self {
-            Failure::Connect(reason) | Failure::Broken(reason) => {
-                ApiError::Transport { url, reason }
-            }
-            Failure::Unsendable(reason) => ApiError::InvalidRequest { url, reason },
+            Failure::Connect(reason) | Failure::Broken(reason) => ApiError::Transport {
+                url: shown_url(url),
+                reason,
+            },
+            Failure::Unsendable(reason) => ApiError::InvalidRequest {
+                url: shown_url(url),
+                reason,
+            },
             Failure::Timeout => ApiError::Timeout {
-                url,
+                url: shown_url(url),
                 seconds: settings.timeout.as_secs().max(1),
             },
-            Failure::Overloaded(answer) => answer.into_error(),
+            Failure::Overloaded(answer) => answer.into_error(url),
         }
     }
 }
 
-/// Full jitter: a random wait in [0, min(max, base·2^(attempt-1))], at least 1 s after a 429.
-fn backoff(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Duration {
+/// An id from a caller can be megabytes long: messages carry the URL's beginning.
+fn shown_url(url: &str) -> String {
+    const URL_SHOWN: usize = 200;
+    match url.char_indices().nth(URL_SHOWN) {
+        Some((cut, _)) => format!("{}…", &url[..cut]),
+        None => url.to_string(),
+    }
+}
+
+/// Full jitter: a random wait in [0, min(max, base·2^(attempt-1))].
+fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
     let ceiling = policy
         .base_delay
         .saturating_mul(1u32 << (attempt - 1).min(16))
         .min(policy.max_delay);
-    let jittered = ceiling.mul_f64(rand::rng().random_range(0.0..=1.0));
-    match failure {
-        Failure::Overloaded(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
-            jittered.max(MIN_RATE_LIMITED_DELAY.min(policy.max_delay))
-        }
-        _ => jittered,
-    }
+    ceiling.mul_f64(rand::rng().random_range(0.0..=1.0))
 }
 
 /// reqwest's `Display` hides the cause ("error sending request"); the chain names it
@@ -562,26 +632,41 @@ mod tests {
     }
 
     #[test]
-    fn backoff_stays_under_its_ceiling_and_waits_after_429() {
+    fn backoff_stays_under_its_ceiling() {
         let policy = RetryPolicy {
             max_attempts: 5,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(3),
+            ..RetryPolicy::default()
         };
         for attempt in 1..6 {
-            let d = backoff(&policy, attempt, &Failure::Timeout);
+            let d = backoff(&policy, attempt);
             assert!(
                 d <= Duration::from_millis(100 * (1 << (attempt - 1))).min(policy.max_delay),
                 "{attempt}: {d:?}"
             );
         }
-        let limited = Failure::Overloaded(Answer {
-            status: StatusCode::TOO_MANY_REQUESTS,
+    }
+
+    #[test]
+    fn the_window_turns_at_the_wall_clock_minute() {
+        let at = |secs: u64| UNIX_EPOCH + Duration::from_millis(secs);
+        assert_eq!(until_minute_turns(at(120_000)), Duration::from_secs(60));
+        assert_eq!(until_minute_turns(at(178_000)), Duration::from_secs(2));
+        assert_eq!(until_minute_turns(at(179_999)), Duration::from_millis(1));
+    }
+
+    #[test]
+    fn only_a_429_is_rate_limited() {
+        let answer = |status| Answer {
+            status,
             request_id: None,
             body: String::new(),
             too_large: false,
-        });
-        assert!(backoff(&policy, 1, &limited) >= Duration::from_secs(1));
+        };
+        assert!(Failure::Overloaded(answer(StatusCode::TOO_MANY_REQUESTS)).is_rate_limited());
+        assert!(!Failure::Overloaded(answer(StatusCode::SERVICE_UNAVAILABLE)).is_rate_limited());
+        assert!(!Failure::Timeout.is_rate_limited());
     }
 
     #[test]
@@ -603,7 +688,9 @@ mod tests {
             too_large: false,
         };
         let error = answer
-            .decode::<crate::api::virtual_machines::VirtualMachine>()
+            .decode::<crate::api::virtual_machines::VirtualMachine>(
+                "https://api.katapult.io/core/v1/virtual_machines/_",
+            )
             .unwrap_err()
             .to_string();
         assert!(!error.contains("Hunter2-root-pw"), "{error}");

@@ -15,7 +15,9 @@ use crate::api::Client;
 use crate::service::chosen_options::ChosenOptions;
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
-use crate::service::vm_target::{service_vm, wait_for_state, wait_for_task, ServiceVm};
+use crate::service::vm_target::{
+    power_after_task, service_vm, wait_for_state, wait_for_task, ServiceVm,
+};
 
 /// How long a resize may take before the admin is told to check on it.
 const RESIZE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -86,7 +88,7 @@ fn change_to_package(
         if must_stop {
             client.power(vm, PowerAction::Shutdown)?;
             if !wait_for_state(client, vm, VirtualMachineState::Stopped, grace)? {
-                client.power(vm, PowerAction::Stop)?;
+                power_after_task(client, vm, PowerAction::Stop, grace)?;
                 wait_for_state(client, vm, VirtualMachineState::Stopped, grace)?;
             }
         }
@@ -98,7 +100,7 @@ fn change_to_package(
         Ok(resized) => resized,
         // The client's VM does not stay off because the downgrade failed.
         Err(error) if must_stop => {
-            let restarted = match client.power(vm, PowerAction::Start) {
+            let restarted = match power_after_task(client, vm, PowerAction::Start, grace) {
                 Ok(_) => "the VM, stopped for it, was started again".to_string(),
                 Err(start) => {
                     format!("the VM, stopped for it, could not be started again: {start}")
@@ -118,7 +120,7 @@ fn change_to_package(
         Err(error) => return Err(error),
     };
     if must_stop {
-        client.power(vm, PowerAction::Start)?;
+        power_after_task(client, vm, PowerAction::Start, grace)?;
     }
     ctx.log_for_service(
         params.service_id,

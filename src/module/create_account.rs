@@ -12,7 +12,7 @@ use crate::api::data_centers::DataCenterRef;
 use crate::api::disk_templates::DiskTemplateRef;
 use crate::api::organizations::OrganizationRef;
 use crate::api::packages::PackageRef;
-use crate::api::virtual_machines::VirtualMachineRef;
+use crate::api::virtual_machines::{VirtualMachineRef, VirtualMachineState};
 use crate::api::Annotation;
 use crate::service::build_sync;
 use crate::service::chosen_options::ChosenOptions;
@@ -47,7 +47,17 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         if let Some(build_id) = &links.vm_build_id {
             match client.virtual_machine_build(&BuildRef::Id(build_id.clone())) {
                 Ok(build) if build.state == BuildState::Failed => {
-                    ctx.log_for_service(params.service_id, Some(params.client_id), &format!("build {build_id} had failed; requesting a new one"));
+                    // A build can fail after its VM appeared: that VM goes, or it would run beside
+                    // the new one (and hold the hostname).
+                    let left = match build.virtual_machine {
+                        Some(vm) => match client.delete_virtual_machine(&VirtualMachineRef::Id(vm.id.clone())) {
+                            Ok(_) => format!("; VM {} it left was moved to Katapult's trash", vm.id),
+                            Err(error) if error.is_not_found() || error.is_in_trash() => String::new(),
+                            Err(error) => return Err(error.into()),
+                        },
+                        None => String::new(),
+                    };
+                    ctx.log_for_service(params.service_id, Some(params.client_id), &format!("build {build_id} had failed{left}; requesting a new one"));
                 }
                 Ok(build) => {
                     return Ok(format!("A build for this service is already under way ({build_id}, {}); it was not requested again.", build.state.as_str()));
@@ -63,10 +73,18 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         let parent = ctx.parent_organization(&store, &client)?;
         let organization = managed_organization::for_client(ctx, &store, &client, &parent, params.client_id, &params.client_label())?;
         let mark = ctx.whmcs_annotation(&store, SERVICE_ANNOTATION, params.service_id)?;
-        if let Some(found) = client.virtual_machines(&organization, Some(&mark))?.into_iter().next() {
-            let vm = client.virtual_machine(&VirtualMachineRef::Id(found.id.clone()))?.virtual_machine;
-            if !build_sync::is_ready(&vm) {
-                return Err(ModuleError::Product(format!("Katapult is still building VM {} for this service (an earlier request's answer was lost); press Create again in a minute to link it", vm.id)));
+        // Adopted only on the fetched VM's own annotations carrying this installation's exact
+        // mark (the list's filter alone is the server's word), and once its build is complete:
+        // a VM is `stopped` while it is built, and a failed build leaves it so.
+        for found in client.virtual_machines(&organization, Some(&mark))? {
+            let fetched = client.virtual_machine(&VirtualMachineRef::Id(found.id.clone()))?;
+            if !fetched.annotations.contains(&mark) {
+                continue;
+            }
+            let vm = fetched.virtual_machine;
+            let built = matches!(vm.state, VirtualMachineState::Starting | VirtualMachineState::Started);
+            if !built || !build_sync::is_ready(&vm) {
+                return Err(ModuleError::Product(format!("Katapult has VM {} for this service, {}, from an earlier request whose answer was lost: it is still being built, or its build failed. Press Create again in a minute to link it; if it stays stopped, delete it in Katapult and press Create", vm.id, vm.state.as_str())));
             }
             ctx.log_for_service(params.service_id, Some(params.client_id), &format!("found VM {} built for it earlier; writing it in", vm.id));
             build_sync::adopt(ctx, &store, params.service_id, &vm)?;
@@ -76,6 +94,13 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         // 3. The build.
         let chosen = ChosenOptions::for_service(ctx.sql, &store, params)?;
         let request = build_request(params, &chosen, organization, mark)?;
+        // A chosen disk below the template's smallest (where Katapult gives one) is said before
+        // building, in the client's terms; Katapult's own refusal says the same when it has none.
+        if let (Some(size), Some(template)) = (request.system_disk_size_in_gb, &request.disk_template) {
+            if let Some(min) = client.disk_template(template)?.size_in_gb.filter(|min| size < *min) {
+                return Err(ModuleError::Product(format!("the chosen disk size ({size} GB) is below the {min} GB the disk template needs: choose a larger disk")));
+            }
+        }
         let (build, _) = client.build_virtual_machine(&request).map_err(|error| {
             if error.code() == Some("validation_error") && error.to_string().contains("Hostname has already been taken") {
                 ModuleError::Product(format!(

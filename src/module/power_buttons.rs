@@ -7,7 +7,7 @@ use crate::api::virtual_machines::PowerAction;
 use crate::service::client_request::{ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
-use crate::service::vm_target::{service_vm, ServiceVm};
+use crate::service::vm_target::{power_for_client, service_vm, ServiceVm};
 use crate::store::live_reads::LiveReads;
 
 /// Button label → the function suffix WHMCS calls (`katapult_<suffix>`).
@@ -70,7 +70,7 @@ fn run(
         Ok(target) => target,
         Err(reason) => return Ok(Err(reason)),
     };
-    let task = ctx.logged(&client, || client.power(&vm, action))?;
+    let task = ctx.logged(&client, || power_for_client(&client, &vm, action))?;
     // The panel's next poll reads the VM afresh, to show the change under way.
     LiveReads::open(ctx.sql)?.forget(params.service_id)?;
     Ok(Ok(task.id))

@@ -51,7 +51,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams, who: &str) -> Result<SingleSig
         .logged(&client, || client.create_console_session(&vm))
         .map_err(|error| match error.code() {
             Some("virtual_machine_must_be_started") => {
-                ModuleError::Product("the VM is not running: start it first".into())
+                ModuleError::Product("the VM is not running yet: if it was just built or started, try again in a minute; otherwise start it first".into())
             }
             _ => error.into(),
         })?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::api::virtual_machines::{PowerAction, VirtualMachineState};
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
-use crate::service::vm_target::{service_vm, wait_for_state, ServiceVm};
+use crate::service::vm_target::{power_after_task, service_vm, wait_for_state, ServiceVm};
 
 pub fn suspend_account(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> String {
     super::said(run(ctx, params, grace), "the VM was not suspended")
@@ -25,7 +25,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<Str
         let how = if wait_for_state(&client, &vm, VirtualMachineState::Stopped, grace)? {
             "shut down"
         } else {
-            client.power(&vm, PowerAction::Stop)?;
+            power_after_task(&client, &vm, PowerAction::Stop, grace)?;
             "stopped (it had not shut down within the grace period)"
         };
         ctx.log_for_service(

@@ -1,7 +1,7 @@
 //! `katapult_TerminateAccount()`: the VM goes to Katapult's trash (restorable there until Katapult
 //! purges it) and the service's links are cleared. A VM already gone counts as terminated.
 
-use crate::api::builds::BuildRef;
+use crate::api::builds::{BuildRef, BuildState};
 use crate::api::virtual_machines::VirtualMachineRef;
 use crate::service::context::{Context, ModuleError};
 use crate::service::links::ServiceLinks;
@@ -17,15 +17,20 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
     let client = ctx.client(&store)?;
     let links = ServiceLinks::read(&store, params.service_id)?;
     ctx.logged(&client, || {
-        // A build still running would leave an orphan VM behind: find its VM first.
+        // A build's VM exists (stopped) before the build completes, and a failed build can
+        // leave one: delete it too. Without a VM yet, or with a build Katapult does not list yet,
+        // the links stay, or the VM built next would run on untracked (a build recorded failed
+        // that Katapult no longer lists has nothing left to delete).
         let vm_id = match (&links.vm_id, &links.vm_build_id) {
             (Some(vm_id), _) => Some(vm_id.clone()),
-            (None, Some(build_id)) if links.build_pending() => match client.virtual_machine_build(&BuildRef::Id(build_id.clone())) {
+            (None, Some(build_id)) => match client.virtual_machine_build(&BuildRef::Id(build_id.clone())) {
                 Ok(build) => match build.virtual_machine {
                     Some(vm) => Some(vm.id),
+                    None if build.state == BuildState::Failed => None,
                     None => return Ok(format!("The VM is still being built ({build_id}); terminate again once it is built, so that it is not left running.")),
                 },
-                Err(error) if error.is_not_found() => None,
+                Err(error) if error.is_not_found() && !links.build_pending() => None,
+                Err(error) if error.is_not_found() => return Ok(format!("Katapult does not list build {build_id} yet; try again in a minute, so that the VM it builds is not left running.")),
                 Err(error) => return Err(error.into()),
             },
             _ => None,

@@ -81,6 +81,10 @@ pub fn sync_builds(
     concurrency: usize,
     run_id: &str,
 ) -> Result<SyncReport, ModuleError> {
+    // The cron has time to wait a 429 out to the next minute; a page checking one build does not.
+    let mut api = ctx.api.clone();
+    api.retry = api.retry.for_cron();
+    let ctx = &Context::new(ctx.sql, ctx.host, api, ctx.now);
     let store = ctx.store()?;
     let rel_type = Owner::Service(0).rel_type();
     let mut service_ids = store.owners_with(rel_type, VM_BUILD_ID)?;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::context::{Context, ModuleError};
 use super::links::ServiceLinks;
 use crate::api::tasks::{Task, TaskRef, TaskStatus};
-use crate::api::virtual_machines::{VirtualMachineRef, VirtualMachineState};
+use crate::api::virtual_machines::{PowerAction, VirtualMachineRef, VirtualMachineState};
 use crate::api::Client;
 use crate::store::DataStore;
 
@@ -40,6 +40,49 @@ pub fn vm_of(links: &ServiceLinks) -> Result<VirtualMachineRef, String> {
 
 /// How often a wait asks Katapult again.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Katapult's answer when it cannot queue a task because another one for the VM still runs.
+const TASK_QUEUEING_ERROR: &str = "task_queueing_error";
+
+/// What a client is told when Katapult refuses a power action for a task under way.
+pub const VM_BUSY: &str = "Katapult is still busy with another task on this VM (its build, a power action or a package change): try again in a minute.";
+
+/// A power action the client asked for; Katapult's refusal while another task runs becomes a
+/// sentence for the client.
+pub fn power_for_client(
+    client: &Client,
+    vm: &VirtualMachineRef,
+    action: PowerAction,
+) -> Result<Task, ModuleError> {
+    client.power(vm, action).map_err(|error| {
+        if error.code() == Some(TASK_QUEUEING_ERROR) {
+            ModuleError::Product(format!("{VM_BUSY} ({error})"))
+        } else {
+            error.into()
+        }
+    })
+}
+
+/// A power action that follows another task on the VM (the stop after a shutdown, the start
+/// after a package change): sent again while Katapult cannot queue it, until `timeout`.
+pub fn power_after_task(
+    client: &Client,
+    vm: &VirtualMachineRef,
+    action: PowerAction,
+    timeout: Duration,
+) -> Result<Task, ModuleError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match client.power(vm, action) {
+            Err(error)
+                if error.code() == Some(TASK_QUEUEING_ERROR) && Instant::now() < deadline =>
+            {
+                std::thread::sleep(POLL_INTERVAL);
+            }
+            outcome => return Ok(outcome?),
+        }
+    }
+}
 
 /// Waits for a task to finish; true when it completed within `timeout`.
 pub fn wait_for_task(client: &Client, task: &Task, timeout: Duration) -> Result<bool, ModuleError> {

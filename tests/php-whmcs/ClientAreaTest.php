@@ -474,7 +474,7 @@ final class ClientAreaTest extends TestCase
      */
     public function testTokensWorkOnceAcrossWebNodesSharingTheDatabase(): void
     {
-        [$service, $client] = $this->builtService();
+        [$service, $client, $vmId] = $this->builtService();
         // Node B renders the page.
         $html = $this->otherNode(['do' => 'call', 'function' => 'ClientArea', 'service' => $service, 'client' => $client]);
         $forms = $this->forms($html);
@@ -489,7 +489,9 @@ final class ClientAreaTest extends TestCase
         $told = $this->otherNode(['do' => 'call', 'function' => 'StopVm', 'service' => $service, 'client' => $client, 'post' => ['token' => $forms['StopVm']['csrf'], 'katapult_token' => $forms['StopVm']['token']]]);
         $this->assertSame(self::lang()['katapult_link_expired'], $told);
 
-        // Node B uses a token; node A, on a fresh connection, refuses its replay.
+        // Node B uses a token (once the stop has finished: Katapult queues one task at a time);
+        // node A, on a fresh connection, refuses its replay.
+        $this->waitForState($vmId, 'stopped');
         $told = $this->otherNode(['do' => 'call', 'function' => 'ResetVm', 'service' => $service, 'client' => $client, 'post' => ['katapult_token' => $forms['ResetVm']['token']]]);
         $this->assertSame('success', $told);
         Capsule::connection()->reconnect();
@@ -959,8 +961,9 @@ final class ClientAreaTest extends TestCase
         $this->inClientArea($client);
         $this->assertShows(self::lang()['katapult_not_provisioned'], $this->page($service));
 
-        // Katapult fails the build (the simulator fails hostnames starting fail-).
-        [$failing] = $this->orderedService($product, $client, 'fail-me.example.com');
+        // Katapult fails the next build (the simulator's control, never a hostname).
+        $this->sim->setFaults(['fail_builds' => 1]);
+        [$failing] = $this->orderedService($product, $client, 'fails.example.com');
         $deadline = microtime(true) + 20;
         do {
             $page = $this->page($failing);
@@ -1080,7 +1083,8 @@ final class ClientAreaTest extends TestCase
     private function startSim(string $buildSpeed = 'poll:2'): void
     {
         $this->sim?->stop();
-        $this->sim = Simulator::forTheModule([], $buildSpeed);
+        // IPv6 only when asked for, as on Katapult: these tests show both address families.
+        $this->sim = Simulator::forTheModule(['--ipv6'], $buildSpeed);
     }
 
     private function api(): Katapult\ApiClient

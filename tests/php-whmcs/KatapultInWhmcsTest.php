@@ -316,9 +316,15 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertNotEmpty($vm->initial_root_password);
         $this->assertStringNotContainsString((string) $vm->initial_root_password, json_encode(ModuleLog::entries()), 'root passwords never reach the module log');
         $this->assertStringContainsString('initial_root_password', json_encode(ModuleLog::entries()));
+        // Katapult queues one task at a time for a VM: each action waits for the one before.
+        $api = new Katapult\ApiClient('sim-token');
         foreach (['reset', 'shutdown', 'start', 'stop'] as $action) {
             $task = $s->vm->{$action}();
             $this->assertStringStartsWith('task_', $task['id'], $action);
+            $deadline = microtime(true) + 20;
+            while ($api->task($task['id'])['status'] !== 'completed' && microtime(true) < $deadline) {
+                usleep(20_000);
+            }
         }
         $log = implode("\n", ActivityLog::descriptions());
         foreach (['Opened a console session', 'Reset', 'Shut down', 'Start', 'Stop'] as $action) {
@@ -425,6 +431,15 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertStringContainsString('templates/debian-11', (string) $build[0]->request);
         $this->assertMatchesRegularExpression('/"size_in_gb":\s*40/', (string) $build[0]->request);
         $this->assertStringContainsString('uk-lon-01', (string) $build[0]->request, 'the product\'s data center, as the client chose none');
+
+        // Ubuntu 20.04 needs 50 GB: a 40 GB disk is refused before any build is requested.
+        $small = Fixtures::service(Fixtures::client(), $product, ['domain' => 'small.example.com']);
+        Fixtures::chooseOption($small, $option('Disk Template'), 'templates/ubuntu-20-04');
+        Fixtures::chooseOption($small, $option('Custom Disk Size (GB)'), 40);
+        $builds = count(array_filter(ModuleLog::entries(), fn ($e) => str_contains((string) $e->action, 'build')));
+        $said = WhmcsStandIn\Module::runModuleCommand('CreateAccount', (int) $small->id);
+        $this->assertStringContainsString('the chosen disk size (40 GB) is below the 50 GB the disk template needs', $said);
+        $this->assertCount($builds, array_filter(ModuleLog::entries(), fn ($e) => str_contains((string) $e->action, 'build')), 'no build requested');
     }
 
     /** Runs the cron until $done says so (or 30 s pass). */
@@ -483,8 +498,9 @@ final class KatapultInWhmcsTest extends TestCase
         $product = (int) Fixtures::product(['servertype' => 'katapult', 'welcomeemail' => $welcome, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
         $this->saveOtherTab($product, 'sim-token');
         Fixtures::server();
-        // The simulator fails builds whose hostname starts with "fail-" (from the domain).
-        $service = Fixtures::service(Fixtures::client(), $product, ['domain' => 'fail-first.example.com']);
+        // Katapult fails the next build (the simulator's control, never a hostname).
+        self::$sim->setFaults(['fail_builds' => 1]);
+        $service = Fixtures::service(Fixtures::client(), $product, ['domain' => 'first-try.example.com']);
         $built = 0;
         add_hook('KatapultVirtualMachineBuilt', 0, function () use (&$built) {
             $built++;

@@ -19,8 +19,14 @@ pub struct SimConfig {
     pub seed: u64,
     /// `X-Ratelimit-Permitted`: requests per token per minute (LIVE: 1000).
     pub rate_limit_per_minute: u32,
-    /// How many of the first accepted builds end in `failed` (see `Simulator::set_fail_builds`).
+    /// How many of the first accepted builds end in `failed` before their VM appears (see
+    /// `Simulator::set_fail_builds`).
     pub fail_builds: u32,
+    /// How many of the next accepted builds (after those) end in `failed` after their VM
+    /// appeared, leaving it (see `Simulator::set_fail_builds_after_vm`).
+    pub fail_builds_after_vm: u32,
+    /// Give VMs an IPv6 address as well as their IPv4 one (LIVE's recorded VMs have none).
+    pub ipv6: bool,
     /// Keep the whole simulator in this JSON file (see `Simulator::start`).
     pub state_file: Option<PathBuf>,
 }
@@ -36,6 +42,8 @@ impl Default for SimConfig {
             seed: rand::random(),
             rate_limit_per_minute: 1000,
             fail_builds: 0,
+            fail_builds_after_vm: 0,
+            ipv6: false,
             state_file: None,
         }
     }

@@ -3,7 +3,7 @@
 //! clock (or, for `BuildSpeed::OnPoll`, the poll counters) says has happened.
 
 use crate::config::{BuildSpeed, Timing};
-use crate::state::{unix_now, Disk, Installation, State, TaskKind, Vm};
+use crate::state::{unix_now, BuildFailure, Disk, Installation, State, TaskKind, Vm};
 use rand::Rng;
 use std::time::SystemTime;
 
@@ -42,6 +42,9 @@ pub fn phase(speed: BuildSpeed, timing: Timing, created: SystemTime, polls: u32)
         }
     }
 }
+
+/// How far into `building` (percent) the build's VM appears, `stopped`.
+const VM_APPEARS_AT: u8 = 50;
 
 impl State {
     pub fn advance(&mut self) {
@@ -89,6 +92,10 @@ impl State {
         }
     }
 
+    /// LIVE (VirtualMachine_basic): `pending`, then `building` with no VM, then `building` with
+    /// the VM already there and `stopped`, then `complete` with the VM `starting`. A build that
+    /// fails before its VM appeared ends without one; one that fails after leaves its VM,
+    /// `stopped` and annotated, in the organization.
     fn advance_builds(&mut self) {
         let timing = self.speed.build_timing();
         for i in 0..self.builds.len() {
@@ -96,12 +103,38 @@ impl State {
             if matches!(b.state, "complete" | "failed") {
                 continue;
             }
-            match phase(self.speed, timing, b.created, b.polls) {
-                Phase::Pending | Phase::Failed => {}
-                Phase::Running(_) => self.builds[i].state = "building",
-                Phase::Done if b.fails => self.builds[i].state = "failed",
-                Phase::Done => {
-                    let vm_id = self.create_vm(i);
+            let vm_made = b.vm_id.is_some();
+            match (phase(self.speed, timing, b.created, b.polls), b.failure) {
+                (Phase::Pending | Phase::Failed, _) => {}
+                (Phase::Running(p), failure) => {
+                    self.builds[i].state = "building";
+                    if p >= VM_APPEARS_AT && !vm_made && failure != Some(BuildFailure::BeforeVm) {
+                        let vm_id = self.create_vm(i);
+                        self.builds[i].vm_id = Some(vm_id);
+                    }
+                }
+                (Phase::Done, Some(failure)) => {
+                    if failure == BuildFailure::AfterVm && !vm_made {
+                        let vm_id = self.create_vm(i);
+                        self.builds[i].vm_id = Some(vm_id);
+                    }
+                    self.builds[i].state = "failed";
+                }
+                (Phase::Done, None) => {
+                    let vm_id = match self.builds[i].vm_id.clone() {
+                        Some(id) => id,
+                        None => self.create_vm(i),
+                    };
+                    let boots_at = match self.speed {
+                        BuildSpeed::OnPoll(_) => None,
+                        s => Some(SystemTime::now() + s.boot_time()),
+                    };
+                    if let Some(vm) = self.vm_mut(&vm_id) {
+                        if vm.trash_id.is_none() {
+                            vm.state = "starting";
+                            vm.boots_at = boots_at;
+                        }
+                    }
                     let b = &mut self.builds[i];
                     b.state = "complete";
                     b.vm_id = Some(vm_id);
@@ -119,10 +152,6 @@ impl State {
             .package("id", &b.package_id)
             .cloned()
             .unwrap_or_default();
-        let boots_at = match self.speed {
-            BuildSpeed::OnPoll(_) => None,
-            s => Some(SystemTime::now() + s.boot_time()),
-        };
         let vm = Vm {
             id: id.clone(),
             org_id: b.org_id.clone(),
@@ -130,14 +159,14 @@ impl State {
             hostname: b.hostname.clone(),
             created_at: unix_now(),
             root_password,
-            state: "starting",
+            state: "stopped",
             package_id: b.package_id.clone(),
             cpu_cores: pkg["cpu_cores"].as_u64().unwrap_or(1),
             memory_in_gb: pkg["memory_in_gb"].as_u64().unwrap_or(1),
             zone_id: b.zone_id.clone(),
             annotations: b.annotations.clone(),
             trash_id: None,
-            boots_at,
+            boots_at: None,
         };
         let org_id = b.org_id.clone();
         let network = self.cat.network("id", &b.network_id).cloned();
@@ -145,7 +174,8 @@ impl State {
         let fqdn = self.fqdn(&vm);
         self.vms.push(vm);
         if let Some(net) = network {
-            for version in [4, 6] {
+            let versions: &[u8] = if self.ipv6 { &[4, 6] } else { &[4] };
+            for &version in versions {
                 if let Some(i) = self.allocate_ip(&org_id, &net, version) {
                     self.ips[i].vm_id = Some(id.clone());
                     self.ips[i].reverse_dns = fqdn.clone();

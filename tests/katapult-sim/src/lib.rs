@@ -144,9 +144,8 @@ impl Simulator {
         lock(&self.shared.faults).clone()
     }
 
-    /// Makes the next `n` accepted builds end in `failed` without a VM (each
-    /// accepted build takes one off). Builds whose hostname starts with `fail-`
-    /// always fail. Also `fail_builds` in the `/_sim/faults` JSON.
+    /// Makes the next `n` accepted builds end in `failed` before their VM appears (each
+    /// accepted build takes one off). Also `fail_builds` in the `/_sim/faults` JSON.
     pub fn set_fail_builds(&self, n: u32) {
         self.shared.fail_builds.store(n, Ordering::SeqCst);
         self.shared.changed();
@@ -155,6 +154,26 @@ impl Simulator {
     /// How many of the next builds will still fail.
     pub fn fail_builds(&self) -> u32 {
         self.shared.fail_builds.load(Ordering::SeqCst)
+    }
+
+    /// Makes the next `n` accepted builds (once `fail_builds` is spent) end in `failed`
+    /// after their VM appeared: the VM stays, `stopped` and annotated. Also
+    /// `fail_builds_after_vm` in the `/_sim/faults` JSON.
+    pub fn set_fail_builds_after_vm(&self, n: u32) {
+        self.shared.fail_builds_after_vm.store(n, Ordering::SeqCst);
+        self.shared.changed();
+    }
+
+    /// Sets the clock the rate-limit minute and the `Date` header follow to `now` (seconds
+    /// since the Unix epoch); it runs on from there. Also `PUT /_sim/clock`.
+    pub fn set_clock(&self, now: f64) {
+        self.shared.set_clock(now);
+    }
+
+    /// Spends `requests` of `token`'s budget for the current minute, as another user of the
+    /// token would; returns what remains. Also `POST /_sim/rate_limit/spend`.
+    pub fn spend_rate_limit(&self, token: &str, requests: u32) -> u32 {
+        self.shared.spend_rate(token, requests)
     }
 
     pub fn stats(&self) -> Stats {

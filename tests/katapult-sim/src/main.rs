@@ -51,9 +51,16 @@ struct Cli {
     malformed_rate: f64,
     #[arg(long, default_value_t = 0.0)]
     reset_rate: f64,
-    /// The next N builds end in `failed` (hostnames starting `fail-` always do).
+    /// The next N builds end in `failed` before their VM appears.
     #[arg(long, default_value_t = 0)]
     fail_builds: u32,
+    /// The next N builds (after those of --fail-builds) end in `failed` after their VM
+    /// appeared, leaving it behind.
+    #[arg(long, default_value_t = 0)]
+    fail_builds_after_vm: u32,
+    /// Give VMs an IPv6 address as well (LIVE's recorded VMs have IPv4 only).
+    #[arg(long)]
+    ipv6: bool,
     /// Seed for ids and fault dice (default: random).
     #[arg(long)]
     seed: Option<u64>,
@@ -100,6 +107,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         faults,
         rate_limit_per_minute: cli.rate_limit,
         fail_builds: cli.fail_builds,
+        fail_builds_after_vm: cli.fail_builds_after_vm,
+        ipv6: cli.ipv6,
         state_file: cli.state_file,
         ..SimConfig::default()
     };

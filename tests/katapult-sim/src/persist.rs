@@ -30,6 +30,9 @@ pub struct Saved {
     pub stats: Stats,
     pub faults: Faults,
     pub fail_builds: u32,
+    /// Absent from files written before builds could fail after their VM appeared.
+    #[serde(default)]
+    pub fail_builds_after_vm: u32,
     pub fault_rng: ChaCha12Rng,
     /// Present once the simulator has served HTTPS.
     pub tls: Option<Identity>,
@@ -42,6 +45,7 @@ pub struct SavedRef<'a> {
     pub stats: &'a Stats,
     pub faults: &'a Faults,
     pub fail_builds: u32,
+    pub fail_builds_after_vm: u32,
     pub fault_rng: &'a ChaCha12Rng,
     pub tls: Option<&'a Identity>,
 }

@@ -104,7 +104,8 @@ impl State {
         })
     }
 
-    /// The org VM list item (summary: no state; zone without country).
+    /// The org VM list item, slimmer than a VM as LIVE's (`GetOrganizationVirtualMachines`):
+    /// no state, a zone without its country, `package: {name}`, `ip_addresses: [{address}]`.
     pub fn vm_summary_json(&self, vm: &Vm) -> Value {
         let zone = self.cat.zone("id", &vm.zone_id);
         let pkg = self.cat.package("id", &vm.package_id);
@@ -118,9 +119,9 @@ impl State {
                 "id": z["id"], "name": z["name"], "permalink": z["permalink"],
                 "data_center": self.cat.data_center_json(z["data_center"].as_str().unwrap_or_default(), false),
             })),
-            "package": pkg.map(|p| json!({"id": p["id"], "name": p["name"], "permalink": p["permalink"]})),
+            "package": pkg.map(|p| json!({"name": p["name"]})),
             "gpu_type": null,
-            "ip_addresses": self.vm_ips(&vm.id).map(|ip| json!({"id": ip.id, "address": ip.address})).collect::<Vec<_>>(),
+            "ip_addresses": self.vm_ips(&vm.id).map(|ip| json!({"address": ip.address})).collect::<Vec<_>>(),
         })
     }
 

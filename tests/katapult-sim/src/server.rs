@@ -168,10 +168,6 @@ fn error_response(shared: &Shared, status: u16, remaining: u32) -> Response<Body
         429 => ApiError::rate_limit_reached(shared.config.rate_limit_per_minute).into_response(),
         _ => ApiError::unhandled_exception().into_response(),
     };
-    common_headers(
-        resp.headers_mut(),
-        shared.config.rate_limit_per_minute,
-        remaining,
-    );
+    common_headers(resp.headers_mut(), shared, remaining);
     resp
 }

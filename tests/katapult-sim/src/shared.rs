@@ -4,16 +4,16 @@ use crate::config::SimConfig;
 use crate::errors::ApiError;
 use crate::faults::Faults;
 use crate::persist::{self, Saved, SavedRef};
-use crate::state::State;
+use crate::state::{BuildFailure, State};
 use crate::stats::Stats;
 use crate::tls::Identity;
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 use std::collections::HashMap;
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Locks are taken in field order (`state`, `stats`, `faults`, `fault_rng`) when more than
 /// one is held, as `to_json` holds them all.
@@ -24,11 +24,16 @@ pub struct Shared {
     /// Changed only through `stats_mut`, which marks the state file out of date.
     pub stats: Mutex<Stats>,
     pub faults: Mutex<Faults>,
-    /// How many of the next accepted builds end in `failed`.
+    /// How many of the next accepted builds end in `failed` before their VM appears.
     pub fail_builds: AtomicU32,
+    /// How many of the next accepted builds end in `failed` after their VM appeared.
+    pub fail_builds_after_vm: AtomicU32,
+    /// What the rate-limit clock (and the `Date` header) is ahead of the wall clock, in ms
+    /// (`/_sim/clock`): lets a test start just before a minute turns instead of waiting.
+    pub clock_offset_ms: AtomicI64,
     pub fault_rng: Mutex<ChaCha12Rng>,
-    /// Per token: start of the current one-minute window and requests in it.
-    rate: Mutex<HashMap<String, (Instant, u32)>>,
+    /// Per token: the wall-clock minute (Unix time / 60) counted in, and requests in it.
+    rate: Mutex<HashMap<String, (i64, u32)>>,
     /// The HTTPS identity, when serving HTTPS, kept for the state file.
     pub tls: Option<Identity>,
     /// Something saved in the state file may have changed since the last save.
@@ -50,15 +55,17 @@ impl Shared {
         saved: Option<Saved>,
     ) -> Shared {
         let saved = saved.unwrap_or_else(|| Saved {
-            state: State::new(config.build_speed, config.seed),
+            state: State::new(config.build_speed, config.ipv6, config.seed),
             stats: Stats::default(),
             faults: config.faults.clone(),
             fail_builds: config.fail_builds,
+            fail_builds_after_vm: config.fail_builds_after_vm,
             fault_rng: ChaCha12Rng::seed_from_u64(config.seed ^ 0x5eed_fa17),
             tls: None,
         });
         let state = State {
             speed: config.build_speed,
+            ipv6: config.ipv6,
             ..saved.state
         };
         Shared {
@@ -66,6 +73,8 @@ impl Shared {
             stats: Mutex::new(saved.stats),
             faults: Mutex::new(saved.faults),
             fail_builds: AtomicU32::new(saved.fail_builds),
+            fail_builds_after_vm: AtomicU32::new(saved.fail_builds_after_vm),
+            clock_offset_ms: AtomicI64::new(0),
             fault_rng: Mutex::new(saved.fault_rng),
             rate: Mutex::new(HashMap::new()),
             tls,
@@ -119,6 +128,7 @@ impl Shared {
             stats: &stats,
             faults: &faults,
             fail_builds: self.fail_builds.load(Ordering::SeqCst),
+            fail_builds_after_vm: self.fail_builds_after_vm.load(Ordering::SeqCst),
             fault_rng: &fault_rng,
             tls: self.tls.as_ref(),
         })
@@ -126,16 +136,26 @@ impl Shared {
 
     /// Back to the seeded catalogue; faults (`fail_builds` included) and stats are kept.
     pub fn reset(&self) {
-        *lock(&self.state) = State::new(self.config.build_speed, self.config.seed);
+        *lock(&self.state) =
+            State::new(self.config.build_speed, self.config.ipv6, self.config.seed);
         self.changed();
         lock(&self.rate).clear();
     }
 
-    /// Takes one off `fail_builds`; whether it was still positive.
-    pub fn take_failing_build(&self) -> bool {
-        self.fail_builds
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
+    /// How the next accepted build ends: it takes one off `fail_builds`, or else off
+    /// `fail_builds_after_vm`, while either is positive.
+    pub fn take_failing_build(&self) -> Option<BuildFailure> {
+        let take = |n: &AtomicU32| {
+            n.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        };
+        if take(&self.fail_builds) {
+            Some(BuildFailure::BeforeVm)
+        } else if take(&self.fail_builds_after_vm) {
+            Some(BuildFailure::AfterVm)
+        } else {
+            None
+        }
     }
 
     pub fn stats_mut(&self) -> MutexGuard<'_, Stats> {
@@ -144,14 +164,42 @@ impl Shared {
         stats
     }
 
-    /// Counts a request against the token's per-minute budget; returns what remains.
+    /// The simulator's wall clock: the real one plus the `/_sim/clock` offset.
+    pub fn now(&self) -> SystemTime {
+        let offset = self.clock_offset_ms.load(Ordering::SeqCst);
+        let magnitude = Duration::from_millis(offset.unsigned_abs());
+        if offset >= 0 {
+            SystemTime::now() + magnitude
+        } else {
+            SystemTime::now() - magnitude
+        }
+    }
+
+    /// Sets the simulator's wall clock to `now` (seconds since the Unix epoch).
+    pub fn set_clock(&self, now: f64) {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        let offset = ((now - real) * 1000.0).round() as i64;
+        self.clock_offset_ms.store(offset, Ordering::SeqCst);
+    }
+
+    /// The wall-clock minute the rate limit counts in: LIVE's window resets at :00.
+    fn minute(&self) -> i64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| (d.as_secs() / 60) as i64)
+    }
+
+    /// Counts a request against the token's budget for this minute; returns what remains.
     pub fn take_rate(&self, token: &str) -> Result<u32, ApiError> {
         let limit = self.config.rate_limit_per_minute;
+        let minute = self.minute();
         let mut rate = lock(&self.rate);
-        let now = Instant::now();
-        let entry = rate.entry(token.to_string()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= Duration::from_secs(60) {
-            *entry = (now, 0);
+        let entry = rate.entry(token.to_string()).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
         }
         if entry.1 >= limit {
             return Err(ApiError::rate_limit_reached(limit));
@@ -160,11 +208,26 @@ impl Shared {
         Ok(limit - entry.1)
     }
 
+    /// Spends `requests` of the token's budget for this minute, as another user of the same
+    /// token (another tool, another WHMCS node) would; returns what remains.
+    pub fn spend_rate(&self, token: &str, requests: u32) -> u32 {
+        let limit = self.config.rate_limit_per_minute;
+        let minute = self.minute();
+        let mut rate = lock(&self.rate);
+        let entry = rate.entry(token.to_string()).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        entry.1 = entry.1.saturating_add(requests).min(limit);
+        limit - entry.1
+    }
+
     pub fn rate_remaining(&self, token: &str) -> u32 {
         let limit = self.config.rate_limit_per_minute;
+        let minute = self.minute();
         lock(&self.rate)
             .get(token)
-            .filter(|(start, _)| start.elapsed() < Duration::from_secs(60))
+            .filter(|(counted_in, _)| *counted_in == minute)
             .map_or(limit, |(_, used)| limit.saturating_sub(*used))
     }
 }

@@ -32,6 +32,8 @@ pub struct Org {
     pub sub_domain: String,
     pub created_at: i64,
     pub managed: bool,
+    /// The organization a managed one was created under.
+    pub parent_id: Option<String>,
     pub annotations: Annotations,
 }
 
@@ -50,11 +52,19 @@ pub struct Build {
     pub polls: u32,
     #[serde(deserialize_with = "leak")]
     pub state: Label,
+    /// Set once the VM appears, while the build is still `building`.
     pub vm_id: Option<String>,
-    /// Ends in `failed` instead of `complete`, without a VM.
-    pub fails: bool,
+    /// Ends in `failed` instead of `complete`.
+    pub failure: Option<BuildFailure>,
     /// The disks the VM gets: the build's `disks[]`, or one system disk of the package's size.
     pub disks: Vec<DiskSpec>,
+}
+
+/// How a build asked to fail ends: before its VM appeared (no VM), or after (the VM stays).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BuildFailure {
+    BeforeVm,
+    AfterVm,
 }
 
 /// What Katapult calls a disk a build does not name (invented: never recorded).
@@ -233,6 +243,9 @@ pub struct State {
     /// Not saved: each run takes it from its own `SimConfig`.
     #[serde(skip)]
     pub speed: BuildSpeed,
+    /// Whether VMs get an IPv6 address as well (`SimConfig::ipv6`); not saved either.
+    #[serde(skip)]
+    pub ipv6: bool,
     pub orgs: Vec<Org>,
     pub builds: Vec<Build>,
     pub vms: Vec<Vm>,
@@ -253,7 +266,7 @@ pub fn unix_now() -> i64 {
 }
 
 impl State {
-    pub fn new(speed: BuildSpeed, seed: u64) -> State {
+    pub fn new(speed: BuildSpeed, ipv6: bool, seed: u64) -> State {
         let cat = Catalogue::shared();
         let p = &cat.parent_org;
         let parent = Org {
@@ -263,11 +276,13 @@ impl State {
             sub_domain: p["sub_domain"].as_str().unwrap_or_default().into(),
             created_at: p["created_at"].as_i64().unwrap_or_default(),
             managed: false,
+            parent_id: None,
             annotations: Vec::new(),
         };
         State {
             cat,
             speed,
+            ipv6,
             orgs: vec![parent],
             builds: Vec::new(),
             vms: Vec::new(),

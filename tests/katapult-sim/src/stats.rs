@@ -18,8 +18,8 @@ pub struct Stats {
     pub builds_by_whmcs_service_id: BTreeMap<String, u64>,
     /// Builds accepted (failing ones included).
     pub builds_created: u64,
-    /// Builds accepted that end in `failed` (by `fail_builds` or a `fail-`
-    /// hostname), counted when accepted.
+    /// Builds accepted that end in `failed` (by `fail_builds` or `fail_builds_after_vm`),
+    /// counted when accepted.
     pub builds_failed: u64,
     pub managed_organizations_created: u64,
 }

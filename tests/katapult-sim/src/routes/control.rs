@@ -7,9 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::UNIX_EPOCH;
 
 type Sim = State<Arc<Shared>>;
 
@@ -17,6 +19,7 @@ type Sim = State<Arc<Shared>>;
 fn faults_json(sim: &Shared) -> Value {
     let mut v = serde_json::to_value(lock(&sim.faults).clone()).unwrap_or_else(|_| json!({}));
     v["fail_builds"] = json!(sim.fail_builds.load(Ordering::SeqCst));
+    v["fail_builds_after_vm"] = json!(sim.fail_builds_after_vm.load(Ordering::SeqCst));
     v
 }
 
@@ -24,19 +27,22 @@ async fn get_faults(State(sim): Sim) -> Json<Value> {
     Json(faults_json(&sim))
 }
 
-/// `Faults` and `fail_builds` from one JSON object; missing fields take their defaults.
-fn parse_faults(body: &[u8]) -> Result<(Faults, u32), String> {
+/// `Faults`, `fail_builds` and `fail_builds_after_vm` from one JSON object; missing fields
+/// take their defaults.
+fn parse_faults(body: &[u8]) -> Result<(Faults, u32, u32), String> {
     let mut v: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    let fail_builds = match v.as_object_mut().and_then(|o| o.remove("fail_builds")) {
-        Some(n) => serde_json::from_value(n).map_err(|e| format!("fail_builds: {e}"))?,
-        None => 0,
+    let mut counter = |name: &str| match v.as_object_mut().and_then(|o| o.remove(name)) {
+        Some(n) => serde_json::from_value(n).map_err(|e| format!("{name}: {e}")),
+        None => Ok(0),
     };
+    let fail_builds = counter("fail_builds")?;
+    let fail_builds_after_vm = counter("fail_builds_after_vm")?;
     let faults = serde_json::from_value(v).map_err(|e| e.to_string())?;
-    Ok((faults, fail_builds))
+    Ok((faults, fail_builds, fail_builds_after_vm))
 }
 
 async fn put_faults(State(sim): Sim, body: axum::body::Bytes) -> Response {
-    let (faults, fail_builds) = match parse_faults(&body) {
+    let (faults, fail_builds, fail_builds_after_vm) = match parse_faults(&body) {
         Ok(parsed) => parsed,
         Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({ "error": e }))).into_response(),
     };
@@ -45,6 +51,8 @@ async fn put_faults(State(sim): Sim, body: axum::body::Bytes) -> Response {
     }
     *lock(&sim.faults) = faults;
     sim.fail_builds.store(fail_builds, Ordering::SeqCst);
+    sim.fail_builds_after_vm
+        .store(fail_builds_after_vm, Ordering::SeqCst);
     sim.changed();
     Json(faults_json(&sim)).into_response()
 }
@@ -58,9 +66,61 @@ async fn reset(State(sim): Sim) -> Json<serde_json::Value> {
     Json(json!({"reset": true}))
 }
 
+fn clock_json(sim: &Shared) -> Value {
+    let now = sim
+        .now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64();
+    json!({ "now": now })
+}
+
+async fn get_clock(State(sim): Sim) -> Json<Value> {
+    Json(clock_json(&sim))
+}
+
+#[derive(Deserialize)]
+struct SetClock {
+    /// Seconds since the Unix epoch.
+    now: f64,
+}
+
+async fn put_clock(State(sim): Sim, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<SetClock>(&body) {
+        Ok(SetClock { now }) if now.is_finite() && now >= 0.0 => {
+            sim.set_clock(now);
+            Json(clock_json(&sim)).into_response()
+        }
+        Ok(_) => bad_request("now must be a non-negative number of seconds".into()),
+        Err(e) => bad_request(e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct Spend {
+    token: String,
+    requests: u32,
+}
+
+async fn spend_rate_limit(State(sim): Sim, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<Spend>(&body) {
+        Ok(spend) => {
+            let remaining = sim.spend_rate(&spend.token, spend.requests);
+            Json(json!({ "remaining": remaining })).into_response()
+        }
+        Err(e) => bad_request(e.to_string()),
+    }
+}
+
+fn bad_request(error: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response()
+}
+
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/_sim/faults", get(get_faults).put(put_faults))
+        .route("/_sim/clock", get(get_clock).put(put_clock))
+        .route("/_sim/rate_limit/spend", post(spend_rate_limit))
         .route("/_sim/stats", get(stats))
         .route("/_sim/reset", post(reset))
 }

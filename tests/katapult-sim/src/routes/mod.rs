@@ -159,7 +159,7 @@ async fn api_layer(
                         .entry(Action::Forbid.kind())
                         .or_default() += 1;
                     let mut resp = error.into_response();
-                    common_headers(resp.headers_mut(), limit, sim.rate_remaining(t));
+                    common_headers(resp.headers_mut(), &sim, sim.rate_remaining(t));
                     return resp;
                 }
             }
@@ -180,7 +180,7 @@ async fn api_layer(
         .responses_by_status
         .entry(resp.status().as_u16())
         .or_default() += 1;
-    common_headers(resp.headers_mut(), limit, remaining);
+    common_headers(resp.headers_mut(), &sim, remaining);
     resp
 }
 
@@ -193,12 +193,17 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     Some(token.trim().to_string())
 }
 
-pub fn common_headers(h: &mut HeaderMap, permitted: u32, remaining: u32) {
+/// LIVE's headers: only `X-Ratelimit-Permitted` and `-Remaining` tell of the rate limit (no
+/// reset time, no Retry-After); `Date` follows the simulator's clock (`/_sim/clock`), as the
+/// window turns with it.
+pub fn common_headers(h: &mut HeaderMap, sim: &Shared, remaining: u32) {
+    let permitted = sim.config.rate_limit_per_minute;
     let mut set = |k: &'static str, v: String| {
         if let Ok(v) = HeaderValue::from_str(&v) {
             h.insert(k, v);
         }
     };
+    set("date", httpdate::fmt_http_date(sim.now()));
     set("x-request-id", uuid::Uuid::new_v4().to_string());
     set("x-ratelimit-permitted", permitted.to_string());
     set("x-ratelimit-remaining", remaining.to_string());

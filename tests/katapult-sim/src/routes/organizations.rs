@@ -45,13 +45,15 @@ fn managed_parent(st: &State, args: &Args) -> ApiResult<usize> {
 
 pub async fn list_managed(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
     let st = sim.state();
-    managed_parent(&st, &args)?;
+    let parent_id = st.orgs[managed_parent(&st, &args)?].id.clone();
     let filters = args.annotations()?;
     let page = args.page()?;
+    // LIVE lists the managed organizations of the parent asked for, not every one the token sees.
     let orgs: Vec<&Org> = st
         .orgs
         .iter()
-        .filter(|o| o.managed && annotations_match(&o.annotations, &filters))
+        .filter(|o| o.parent_id.as_deref() == Some(parent_id.as_str()))
+        .filter(|o| annotations_match(&o.annotations, &filters))
         .collect();
     let (pagination, items) = page.apply(&orgs);
     let items: Vec<Value> = items
@@ -77,7 +79,7 @@ fn valid_sub_domain(s: &str) -> bool {
 
 pub async fn create_managed(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
     let mut st = sim.state();
-    managed_parent(&st, &args)?;
+    let parent_id = st.orgs[managed_parent(&st, &args)?].id.clone();
     let name = args.require_string("name")?;
     let sub_domain = args.require_string("sub_domain")?;
     let notes = args.annotations()?;
@@ -100,6 +102,7 @@ pub async fn create_managed(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiRes
         sub_domain,
         created_at: unix_now(),
         managed: true,
+        parent_id: Some(parent_id),
         annotations: notes,
     };
     let body =

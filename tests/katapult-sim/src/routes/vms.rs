@@ -44,18 +44,52 @@ fn valid_hostname(h: &str) -> bool {
         && !h.ends_with('-')
 }
 
-/// Taken by a VM or by a build still running (a failed build frees its hostname).
+/// Taken by a VM out of the trash or by a build still running (a failed build without a VM
+/// frees its hostname).
 fn hostname_taken(st: &State, org_id: &str, hostname: &str) -> bool {
     st.vms
         .iter()
-        .any(|v| v.org_id == org_id && v.hostname == hostname)
+        .any(|v| v.org_id == org_id && v.hostname == hostname && v.trash_id.is_none())
         || st.builds.iter().any(|b| {
             b.vm_id.is_none() && b.state != "failed" && b.org_id == org_id && b.hostname == hostname
         })
 }
 
-/// Hostnames that always make a build fail.
-const FAILING_HOSTNAME_PREFIX: &str = "fail-";
+/// The template's smallest system disk (its `size_in_gb`), if `disks` are below it: LIVE refuses
+/// such a build with a 422 naming the template (the sentence katapult-whmcs quotes for Ubuntu 20.04).
+fn below_template_minimum(template: &Value, disks: &[DiskSpec]) -> Option<String> {
+    let min = template["size_in_gb"].as_u64()?;
+    let system = disks.iter().find(|d| d.system)?;
+    (system.size_in_gb < min).then(|| {
+        format!(
+            "First system disk must be greater than {min}GB (required for {})",
+            template["name"].as_str().unwrap_or_default()
+        )
+    })
+}
+
+/// A power action is refused while the VM has a task unfinished (its build included): the
+/// API cannot queue a second one.
+fn refuse_while_busy(st: &State, vm_id: &str) -> ApiResult<()> {
+    let building = st
+        .builds
+        .iter()
+        .any(|b| b.vm_id.as_deref() == Some(vm_id) && b.state == "building");
+    let task = st
+        .tasks
+        .iter()
+        .find(|t| t.finished_at.is_none() && t.kind.vm_id() == Some(vm_id));
+    match (building, task) {
+        (true, _) => Err(ApiError::task_queueing_error(
+            "The virtual machine is still being built".into(),
+        )),
+        (false, Some(t)) => Err(ApiError::task_queueing_error(format!(
+            "Another task is already running for this virtual machine ({})",
+            t.name
+        ))),
+        (false, None) => Ok(()),
+    }
+}
 
 /// `disks[]` of a build (`VirtualMachineBuildDiskArguments`), or, without it, one
 /// system disk of the package's `storage_in_gb`.
@@ -169,14 +203,16 @@ pub async fn build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
     let disks = build_disks(&args, package)?;
 
     let template_id = match args.optional_lookup("disk_template", &["id", "permalink"])? {
-        Some(l) => Some(
-            st.cat
+        Some(l) => {
+            let template = st
+                .cat
                 .disk_template(&l.key, &l.value)
-                .ok_or_else(|| ApiError::not_found("disk_template_not_found"))?["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        ),
+                .ok_or_else(|| ApiError::not_found("disk_template_not_found"))?;
+            if let Some(refusal) = below_template_minimum(template, &disks) {
+                return Err(ApiError::validation(vec![refusal]));
+            }
+            Some(template["id"].as_str().unwrap_or_default().to_string())
+        }
         None => None,
     };
 
@@ -209,9 +245,7 @@ pub async fn build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
         },
     };
 
-    // Every accepted build takes one off `fail_builds`, a `fail-` hostname or not.
-    let counted_failure = sim.take_failing_build();
-    let fails = counted_failure || hostname.starts_with(FAILING_HOSTNAME_PREFIX);
+    let failure = sim.take_failing_build();
     let build_id = st.new_id("vmbuild");
     let task_id = st.new_task(
         "Build virtual machine",
@@ -233,13 +267,13 @@ pub async fn build(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
         polls: 0,
         state: "pending",
         vm_id: None,
-        fails,
+        failure,
         disks,
     });
     // Counted before the state lock is released, so a saved state file always agrees.
     let mut stats = sim.stats_mut();
     stats.builds_created += 1;
-    stats.builds_failed += u64::from(fails);
+    stats.builds_failed += u64::from(failure.is_some());
     if let Some((_, v)) = notes.iter().find(|(k, _)| k == "whmcs_service_id") {
         *stats
             .builds_by_whmcs_service_id
@@ -327,6 +361,7 @@ async fn power(sim: Sim, args: Args, action: Power) -> ApiResult {
     let mut st = sim.state();
     let i = find_vm(&st, &args)?;
     let vm_id = st.vms[i].id.clone();
+    refuse_while_busy(&st, &vm_id)?;
     let id = st.new_task(action.task_name(), TaskKind::Power { vm_id, action });
     ok(json!({ "task": {"id": id, "name": action.task_name(), "status": "pending"} }))
 }

@@ -124,11 +124,13 @@ impl Api {
     /// `built_vm` with extra build arguments (e.g. `disks`).
     pub fn built_vm_with(&self, org_id: &str, hostname: &str, extra: Value) -> String {
         let (build, _) = self.start_build(org_id, hostname, extra);
+        // The VM appears while the build is still `building`: wait for `complete`.
         let vm_id = poll(|| {
             let b = self.get(&format!("/virtual_machines/builds/{build}"));
-            b.json["virtual_machine_build"]["virtual_machine"]["id"]
-                .as_str()
-                .map(str::to_string)
+            let b = &b.json["virtual_machine_build"];
+            (b["state"] == "complete")
+                .then(|| b["virtual_machine"]["id"].as_str().map(str::to_string))
+                .flatten()
         });
         poll(|| {
             let v = self.get(&format!("/virtual_machines/{vm_id}"));

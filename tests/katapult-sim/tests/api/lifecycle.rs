@@ -1,13 +1,18 @@
 //! The whole provisioning cycle a WHMCS module drives, step by step (OnPoll: deterministic).
 
 use crate::common::{Api, PARENT_ORG};
-use katapult_sim::BuildSpeed;
+use katapult_sim::{BuildSpeed, SimConfig};
 use serde_json::json;
 use std::net::Ipv4Addr;
 
 #[test]
 fn build_power_console_resize_delete_purge() {
-    let api = Api::start(BuildSpeed::OnPoll(3));
+    // With the IPv6 flag: a VM gets an IPv6 address only when asked for.
+    let api = Api::with_config(SimConfig {
+        build_speed: BuildSpeed::OnPoll(3),
+        ipv6: true,
+        ..SimConfig::default()
+    });
     let (org_id, sub) = api.managed_org("acme1234");
 
     // Sub domains are unique.

@@ -194,6 +194,8 @@ fn rate_limit_and_reset() {
         rate_limit_per_minute: 3,
         ..SimConfig::default()
     });
+    // Well inside one minute, so the window does not turn during the test.
+    api.sim.set_clock(minute_start() + 1.0);
     api.managed_org("rl123456");
     assert_eq!(
         api.get("/organizations").json["organizations"]
@@ -220,4 +222,70 @@ fn rate_limit_and_reset() {
             .len(),
         1
     );
+}
+
+/// The start of the current wall-clock minute, in seconds since the Unix epoch.
+fn minute_start() -> f64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    (now - now % 60) as f64
+}
+
+#[test]
+fn the_window_is_the_wall_clock_minute_shared_by_the_token() {
+    let api = Api::with_config(SimConfig {
+        rate_limit_per_minute: 10,
+        ..SimConfig::default()
+    });
+    let (status, clock) = api.control(
+        "PUT",
+        "/_sim/clock",
+        Some(json!({"now": minute_start() + 58.5})),
+    );
+    assert_eq!(status, 200, "{clock}");
+    let first = api.get("/zones");
+    assert_eq!(first.headers["x-ratelimit-remaining"], "9");
+    assert!(first.headers.get("x-ratelimit-reset").is_none());
+    assert!(first.headers.get("retry-after").is_none());
+    let date = httpdate_seconds(first.headers["date"].to_str().unwrap());
+    assert_eq!(date % 60, 58, "the Date header follows the clock");
+
+    // Another user of the token spends most of the budget.
+    let (status, spent) = api.control(
+        "POST",
+        "/_sim/rate_limit/spend",
+        Some(json!({"token": "sim-token", "requests": 8})),
+    );
+    assert_eq!((status, &spent["remaining"]), (200, &json!(1)));
+    assert_eq!(api.get("/zones").headers["x-ratelimit-remaining"], "0");
+    let refused = api.get("/zones");
+    assert_eq!(
+        (refused.status, refused.code()),
+        (429, "rate_limit_reached")
+    );
+    assert_eq!(refused.headers["x-ratelimit-remaining"], "0");
+
+    // The minute turns: the whole budget is back.
+    std::thread::sleep(std::time::Duration::from_millis(1600));
+    assert_eq!(api.get("/zones").headers["x-ratelimit-remaining"], "9");
+}
+
+fn httpdate_seconds(value: &str) -> u64 {
+    httpdate::parse_http_date(value)
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn managed_organizations_are_listed_for_their_parent() {
+    let api = Api::start(katapult_sim::BuildSpeed::Fast);
+    let (org_id, _) = api.managed_org("child001");
+    let parent = api.get("/organizations/_/managed?organization[sub_domain]=terraform-acc-test");
+    let listed = parent.json["organizations"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{}", parent.json);
+    assert_eq!(listed[0]["id"], org_id.as_str());
 }

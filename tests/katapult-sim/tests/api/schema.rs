@@ -459,13 +459,52 @@ fn responses_match_the_openapi_spec() {
         .as_str()
         .unwrap_or_default()
         .to_string();
+    // A template's smallest system disk: 422 with LIVE's sentence.
+    run.call(
+        "POST",
+        build_path,
+        "/organizations/_/virtual_machines/build",
+        Some(
+            json!({"organization": {"id": org_id}, "zone": {"permalink": "lon-zone-1"},
+                    "package": {"permalink": "rock-1"}, "disk_template": {"permalink": "templates/ubuntu-20-04"}}),
+        ),
+        422,
+    );
+    // A build that fails after its VM appeared: the build and its VM, left `stopped`.
+    // In an organization of its own: the VM it leaves would keep `org_id` from being deleted.
+    let (late_org_id, _) = run.api.managed_org("schemalate");
+    run.api.sim.set_fail_builds_after_vm(1);
+    let failing_late = run.call(
+        "POST",
+        build_path,
+        "/organizations/_/virtual_machines/build",
+        Some(
+            json!({"organization": {"id": late_org_id}, "zone": {"permalink": "lon-zone-1"},
+                    "package": {"permalink": "rock-1"}, "hostname": "fails-late"}),
+        ),
+        201,
+    );
+    let late_path = format!(
+        "/virtual_machines/builds/{}",
+        failing_late["virtual_machine_build"]["id"]
+            .as_str()
+            .unwrap_or_default()
+    );
+    run.call("GET", bpath, &late_path, None, 200);
+    let failed_late = run.call("GET", bpath, &late_path, None, 200);
+    assert_eq!(failed_late["virtual_machine_build"]["state"], "failed");
+    assert_eq!(
+        failed_late["virtual_machine_build"]["virtual_machine"]["state"], "stopped",
+        "{failed_late}"
+    );
+    run.api.sim.set_fail_builds(1);
     let failing = run.call(
         "POST",
         build_path,
         "/organizations/_/virtual_machines/build",
         Some(
             json!({"organization": {"id": org_id}, "zone": {"permalink": "lon-zone-1"},
-                    "package": {"permalink": "rock-1"}, "hostname": "fail-schema"}),
+                    "package": {"permalink": "rock-1"}, "hostname": "fails-early"}),
         ),
         201,
     );
@@ -540,6 +579,15 @@ fn responses_match_the_openapi_spec() {
             200,
         );
         last_task = t["task"]["id"].as_str().unwrap_or_default().to_string();
+        // Refused while that task runs.
+        run.call(
+            "POST",
+            &format!("/virtual_machines/virtual_machine/{action}"),
+            &format!("/virtual_machines/{vm_id}/{action}"),
+            Some(json!({})),
+            406,
+        );
+        run.api.wait_task(&last_task);
     }
     run.call(
         "GET",

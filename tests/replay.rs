@@ -1,0 +1,269 @@
+//! The recorded VM flows of the real API, replayed to the build sync: every
+//! `VirtualMachine_*.cassette.yaml` under the terraform cassettes is served by a small server on
+//! loopback, each route's responses in recorded order (the last repeating once they run out), and
+//! the sync must announce the VM once, at `complete`, with the recorded FQDN and addresses, and
+//! delete nothing. A new recording of a build dropped in beside them is replayed too.
+
+mod support;
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use katapult::service::build_sync::{sync_builds, HOOK_BUILT};
+use katapult::service::links::{ServiceLinks, VM_BUILD_ID, VM_BUILD_STARTED_AT};
+use katapult::store::{DataStore, Owner, Sql, SqlValue};
+use serde::Deserialize;
+use serde_json::Value;
+use support::{database, MemoryHost};
+
+#[derive(Deserialize)]
+struct Cassette {
+    interactions: Vec<Interaction>,
+}
+
+#[derive(Deserialize)]
+struct Interaction {
+    request: RecordedRequest,
+    response: RecordedResponse,
+}
+
+#[derive(Deserialize)]
+struct RecordedRequest {
+    url: String,
+    method: String,
+}
+
+#[derive(Deserialize)]
+struct RecordedResponse {
+    body: String,
+    code: u16,
+}
+
+/// The route of a recorded or replayed request: method and path below `/core/v1`, no query.
+fn route(method: &str, url: &str) -> Route {
+    let path = url.split('?').next().unwrap_or(url);
+    let below = path
+        .find("/core/v1")
+        .map_or(path, |at| &path[at + "/core/v1".len()..]);
+    (method.to_string(), below.to_string())
+}
+
+type Route = (String, String);
+type Queues = HashMap<Route, VecDeque<(u16, String)>>;
+/// The routes a replay server was asked for, in order.
+type Asked = Arc<Mutex<Vec<Route>>>;
+
+/// Serves the cassette's answers per route in recorded order; returns its base URL and the routes
+/// it was asked for, in order.
+fn replay_server(cassette: &Cassette) -> (String, Asked) {
+    let mut queues = Queues::new();
+    for i in &cassette.interactions {
+        queues
+            .entry(route(&i.request.method, &i.request.url))
+            .or_default()
+            .push_back((i.response.code, i.response.body.clone()));
+    }
+    let queues = Arc::new(Mutex::new(queues));
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let log = asked.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (queues, log) = (queues.clone(), log.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    let mut request_line = String::new();
+                    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut parts = request_line.split_whitespace();
+                    let key = route(parts.next().unwrap(), parts.next().unwrap());
+                    let mut length = 0;
+                    loop {
+                        let mut line = String::new();
+                        reader.read_line(&mut line).unwrap();
+                        let Some((name, value)) = line.trim_end().split_once(':') else {
+                            break;
+                        };
+                        if name.eq_ignore_ascii_case("content-length") {
+                            length = value.trim().parse().unwrap();
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    log.lock().unwrap().push(key.clone());
+                    let (status, body) = {
+                        let mut queues = queues.lock().unwrap();
+                        match queues.get_mut(&key) {
+                            Some(queue) if queue.len() > 1 => queue.pop_front().unwrap(),
+                            Some(queue) => queue.front().cloned().unwrap(),
+                            None => (404, format!("{{\"error\":{{\"code\":\"route_not_found\",\"description\":\"not recorded: {} {}\",\"detail\":{{}}}}}}", key.0, key.1)),
+                        }
+                    };
+                    write!(writer, "HTTP/1.1 {status} Replayed\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+                }
+            });
+        }
+    });
+    (format!("http://{address}/core/v1"), asked)
+}
+
+/// What the recording says the sync must write: the build id, and the VM the first VM answer
+/// after `complete` shows (its id, FQDN and addresses).
+struct Expected {
+    build_id: String,
+    vm_id: String,
+    fqdn: String,
+    addresses: Vec<String>,
+    /// Build answers up to and including the first `complete`.
+    polls_to_complete: usize,
+}
+
+fn expected(cassette: &Cassette) -> Expected {
+    let bodies = |method: &str, path: &str| -> Vec<Value> {
+        cassette
+            .interactions
+            .iter()
+            .filter(|i| route(&i.request.method, &i.request.url) == (method.into(), path.into()))
+            .map(|i| serde_json::from_str(&i.response.body).unwrap())
+            .collect()
+    };
+    let builds = bodies("GET", "/virtual_machines/builds/_");
+    let polls_to_complete = builds
+        .iter()
+        .position(|b| b["virtual_machine_build"]["state"] == "complete")
+        .expect("the recording completes its build")
+        + 1;
+    let build = &builds[polls_to_complete - 1]["virtual_machine_build"];
+    let vm = bodies("GET", "/virtual_machines/_").remove(0);
+    let vm = &vm["virtual_machine"];
+    assert_eq!(vm["id"], build["virtual_machine"]["id"]);
+    Expected {
+        build_id: build["id"].as_str().unwrap().into(),
+        vm_id: vm["id"].as_str().unwrap().into(),
+        fqdn: vm["fqdn"].as_str().unwrap().into(),
+        addresses: vm["ip_addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|ip| ip["address"].as_str().unwrap().to_string())
+            .collect(),
+        polls_to_complete,
+    }
+}
+
+fn recorded_flows() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/katapult-api/examples/terraform-cassettes/provider");
+    let mut flows: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("VirtualMachine_") && name.ends_with(".cassette.yaml")
+        })
+        .collect();
+    flows.sort();
+    flows
+}
+
+#[test]
+fn the_recorded_builds_are_announced_once_at_complete_with_the_recorded_vm() {
+    let flows = recorded_flows();
+    assert!(flows.len() >= 3, "{flows:?}");
+    for flow in flows {
+        let cassette: Cassette =
+            serde_yaml_ng::from_str(&std::fs::read_to_string(&flow).unwrap()).unwrap();
+        let want = expected(&cassette);
+        let (base_url, asked) = replay_server(&cassette);
+
+        let (db, host) = (database(), MemoryHost::new());
+        support::create_tblhosting(&db);
+        support::set_api_key(&db, &host, "replayed-token");
+        db.execute(
+            "INSERT INTO tblhosting (id, userid, domain) VALUES (1, 10, 'vm.example.com')",
+            &[],
+        )
+        .unwrap();
+        let store = DataStore::open(&db).unwrap();
+        let now = Utc::now();
+        store
+            .set_text(
+                Owner::Service(1),
+                VM_BUILD_ID,
+                &want.build_id,
+                Some(&want.build_id),
+                now,
+            )
+            .unwrap();
+        store
+            .set_time(Owner::Service(1), VM_BUILD_STARTED_AT, now, now)
+            .unwrap();
+
+        // One cron run per recorded build answer: nothing is announced before `complete`.
+        let ctx = support::context(&db, &host, &base_url);
+        for run in 1..=want.polls_to_complete {
+            let report = sync_builds(&ctx, 1, "replay").unwrap();
+            let announced = host
+                .hooks_fired
+                .borrow()
+                .iter()
+                .filter(|(hook, _)| hook == HOOK_BUILT)
+                .count();
+            let at_complete = run == want.polls_to_complete;
+            assert_eq!(
+                report.errors,
+                0,
+                "{}: run {run}: {report:?}",
+                flow.display()
+            );
+            assert_eq!(
+                announced,
+                usize::from(at_complete),
+                "{}: run {run}",
+                flow.display()
+            );
+        }
+        // Later runs have nothing left to do: announced once.
+        sync_builds(&ctx, 1, "replay").unwrap();
+        let links = ServiceLinks::read(&store, 1).unwrap();
+        assert_eq!(links.vm_id.as_deref(), Some(want.vm_id.as_str()));
+        let row = db
+            .query(
+                "SELECT domain, dedicatedip, assignedips FROM tblhosting WHERE id = ?",
+                &[SqlValue::Int(1)],
+            )
+            .unwrap()
+            .remove(0);
+        let text = |i: usize| row[i].as_text().unwrap_or_default().to_string();
+        assert_eq!(text(0), want.fqdn, "{}", flow.display());
+        assert_eq!(text(1), want.addresses[0], "{}", flow.display());
+        for other in &want.addresses[1..] {
+            assert!(
+                text(2).contains(other.as_str()),
+                "{}: {row:?}",
+                flow.display()
+            );
+        }
+        assert_eq!(
+            host.hooks_fired
+                .borrow()
+                .iter()
+                .filter(|(hook, _)| hook == HOOK_BUILT)
+                .count(),
+            1
+        );
+        let asked = asked.lock().unwrap();
+        assert!(
+            asked.iter().all(|(method, _)| method == "GET"),
+            "{}: only reads, nothing deleted: {asked:?}",
+            flow.display()
+        );
+    }
+}
