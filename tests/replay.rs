@@ -1,8 +1,14 @@
-//! The recorded VM flows of the real API, replayed to the build sync: every
+//! The recorded VM flows of the real API, replayed to the module: every
 //! `VirtualMachine_*.cassette.yaml` under the terraform cassettes is served by a small server on
-//! loopback, each route's responses in recorded order (the last repeating once they run out), and
-//! the sync must announce the VM once, at `complete`, with the recorded FQDN and addresses, and
-//! delete nothing. A new recording of a build dropped in beside them is replayed too.
+//! loopback, each route's responses in recorded order (the last repeating once they run out).
+//! - The build sync must announce the VM once, at `complete`, with the recorded FQDN and
+//!   addresses, and delete nothing.
+//! - A flow that changes the VM's package is replayed to ChangePackage from the VM as it was just
+//!   before the change; a flow that stops the VM, to the Stop button from the VM as it was then:
+//!   each must succeed with the calls the recording made, and delete nothing.
+//!
+//! A new recording dropped in beside them is replayed too. An id in a recorded path
+//! (`/tasks/task_…`) is the same route as the `_` lookup the client sends (`/tasks/_?task[id]=…`).
 
 mod support;
 
@@ -12,8 +18,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
+use katapult::api::virtual_machines::PowerAction;
+use katapult::module::change_package::change_package;
+use katapult::module::power_buttons::power;
 use katapult::service::build_sync::{sync_builds, HOOK_BUILT};
-use katapult::service::links::{ServiceLinks, VM_BUILD_ID, VM_BUILD_STARTED_AT};
+use katapult::service::links::{ServiceLinks, VM_BUILD_ID, VM_BUILD_STARTED_AT, VM_ID};
+use katapult::service::params::ServiceParams;
 use katapult::store::{DataStore, Owner, Sql, SqlValue};
 use serde::Deserialize;
 use serde_json::Value;
@@ -34,6 +44,8 @@ struct Interaction {
 struct RecordedRequest {
     url: String,
     method: String,
+    #[serde(default)]
+    body: String,
 }
 
 #[derive(Deserialize)]
@@ -42,13 +54,27 @@ struct RecordedResponse {
     code: u16,
 }
 
-/// The route of a recorded or replayed request: method and path below `/core/v1`, no query.
+/// The route of a recorded or replayed request: method and path below `/core/v1`, no query, an
+/// object id in the path (`task_` and 16 letters or digits) read as the `_` placeholder.
 fn route(method: &str, url: &str) -> Route {
     let path = url.split('?').next().unwrap_or(url);
     let below = path
         .find("/core/v1")
         .map_or(path, |at| &path[at + "/core/v1".len()..]);
-    (method.to_string(), below.to_string())
+    let is_id = |segment: &str| {
+        segment.split_once('_').is_some_and(|(kind, id)| {
+            !kind.is_empty()
+                && kind.chars().all(|c| c.is_ascii_lowercase())
+                && id.len() == 16
+                && id.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+    };
+    let below = below
+        .split('/')
+        .map(|segment| if is_id(segment) { "_" } else { segment })
+        .collect::<Vec<_>>()
+        .join("/");
+    (method.to_string(), below)
 }
 
 type Route = (String, String);
@@ -59,12 +85,40 @@ type Asked = Arc<Mutex<Vec<Route>>>;
 /// Serves the cassette's answers per route in recorded order; returns its base URL and the routes
 /// it was asked for, in order.
 fn replay_server(cassette: &Cassette) -> (String, Asked) {
+    replay_server_from(cassette, 0)
+}
+
+/// Serves the cassette as the API stood at interaction `start`: each route's answers from there on
+/// in recorded order, else the last one recorded before it; a package looked up by permalink
+/// that the recording never looked up is answered with that package as a recorded VM shows it
+/// (the same object in the recordings).
+fn replay_server_from(cassette: &Cassette, start: usize) -> (String, Asked) {
     let mut queues = Queues::new();
-    for i in &cassette.interactions {
+    for i in &cassette.interactions[start..] {
         queues
             .entry(route(&i.request.method, &i.request.url))
             .or_default()
             .push_back((i.response.code, i.response.body.clone()));
+    }
+    for i in cassette.interactions[..start].iter().rev() {
+        queues
+            .entry(route(&i.request.method, &i.request.url))
+            .or_insert_with(|| VecDeque::from([(i.response.code, i.response.body.clone())]));
+    }
+    let packages_route = ("GET".to_string(), "/virtual_machine_packages/_".to_string());
+    if !queues.contains_key(&packages_route) {
+        let package = cassette
+            .interactions
+            .iter()
+            .filter(|i| {
+                i.request.method == "PUT" && i.request.url.ends_with("/virtual_machines/_/package")
+            })
+            .filter_map(|i| recorded_package(cassette, &package_of_change(i)?))
+            .next();
+        if let Some(package) = package {
+            let body = serde_json::json!({ "virtual_machine_package": package }).to_string();
+            queues.insert(packages_route, VecDeque::from([(200, body)]));
+        }
     }
     let queues = Arc::new(Mutex::new(queues));
     let asked = Arc::new(Mutex::new(Vec::new()));
@@ -173,13 +227,166 @@ fn recorded_flows() -> Vec<PathBuf> {
     flows
 }
 
+/// The permalink a recorded `PUT /virtual_machines/_/package` moves the VM to.
+fn package_of_change(put: &Interaction) -> Option<String> {
+    let body: Value = serde_json::from_str(&put.request.body).ok()?;
+    body["virtual_machine_package"]["permalink"]
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The package `permalink` as a recorded VM answer shows it.
+fn recorded_package(cassette: &Cassette, permalink: &str) -> Option<Value> {
+    cassette.interactions.iter().find_map(|i| {
+        let body: Value = serde_json::from_str(&i.response.body).ok()?;
+        let package = &body["virtual_machine"]["package"];
+        (package["permalink"] == permalink).then(|| package.clone())
+    })
+}
+
+/// The index of the first interaction on `wanted`, and of the last VM read before it: the VM as
+/// it stood when the flow acted.
+fn acting_at(cassette: &Cassette, wanted: &Route) -> Option<(usize, usize)> {
+    let at = cassette
+        .interactions
+        .iter()
+        .position(|i| &route(&i.request.method, &i.request.url) == wanted)?;
+    let vm_read = ("GET".to_string(), "/virtual_machines/_".to_string());
+    let from = cassette.interactions[..at]
+        .iter()
+        .rposition(|i| route(&i.request.method, &i.request.url) == vm_read)?;
+    Some((at, from))
+}
+
+/// A service linked to the recorded VM, on a fresh database.
+fn service_of_vm(vm_id: &str) -> (support::Sqlite, MemoryHost) {
+    let (db, host) = (database(), MemoryHost::new());
+    support::create_tblhosting(&db);
+    support::set_api_key(&db, &host, "replayed-token");
+    db.execute(
+        "INSERT INTO tblhosting (id, userid, domain) VALUES (1, 10, 'vm.example.com')",
+        &[],
+    )
+    .unwrap();
+    DataStore::open(&db)
+        .unwrap()
+        .set_text(Owner::Service(1), VM_ID, vm_id, Some(vm_id), Utc::now())
+        .unwrap();
+    (db, host)
+}
+
+fn params(package: &str) -> ServiceParams {
+    ServiceParams {
+        service_id: 1,
+        client_id: 10,
+        config_options: vec![package.to_string()],
+        ..ServiceParams::default()
+    }
+}
+
+/// The routes asked that change something, in order.
+fn changes(asked: &Asked) -> Vec<Route> {
+    asked
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(method, _)| method != "GET")
+        .cloned()
+        .collect()
+}
+
+fn load(flow: &Path) -> Cassette {
+    serde_yaml_ng::from_str(&std::fs::read_to_string(flow).unwrap()).unwrap()
+}
+
+#[test]
+fn the_recorded_package_changes_replay_through_change_package() {
+    let change = ("PUT".to_string(), "/virtual_machines/_/package".to_string());
+    let mut replayed = 0;
+    for flow in recorded_flows() {
+        let cassette = load(&flow);
+        let Some((at, from)) = acting_at(&cassette, &change) else {
+            continue;
+        };
+        let target = package_of_change(&cassette.interactions[at]).unwrap();
+        let vm: Value = serde_json::from_str(&cassette.interactions[from].response.body).unwrap();
+        let (db, host) = service_of_vm(vm["virtual_machine"]["id"].as_str().unwrap());
+        let (base_url, asked) = replay_server_from(&cassette, from);
+        let ctx = support::context(&db, &host, &base_url);
+
+        let answer = change_package(&ctx, &params(&target), std::time::Duration::from_secs(10));
+        assert_eq!(
+            answer,
+            "success",
+            "{}: {:?}",
+            flow.display(),
+            asked.lock().unwrap()
+        );
+        assert_eq!(
+            changes(&asked),
+            vec![change.clone()],
+            "{}: the recorded change, and nothing else",
+            flow.display()
+        );
+        assert!(
+            host.activity
+                .borrow()
+                .iter()
+                .any(|(line, _)| line.contains(&format!("→ {target}"))),
+            "{}: {:?}",
+            flow.display(),
+            host.activity.borrow()
+        );
+        replayed += 1;
+    }
+    assert!(
+        replayed >= 2,
+        "the package-change recordings were replayed: {replayed}"
+    );
+}
+
+#[test]
+fn the_recorded_stops_replay_through_the_stop_button() {
+    let stop = ("POST".to_string(), "/virtual_machines/_/stop".to_string());
+    let mut replayed = 0;
+    for flow in recorded_flows() {
+        let cassette = load(&flow);
+        let Some((_, from)) = acting_at(&cassette, &stop) else {
+            continue;
+        };
+        let vm: Value = serde_json::from_str(&cassette.interactions[from].response.body).unwrap();
+        let (db, host) = service_of_vm(vm["virtual_machine"]["id"].as_str().unwrap());
+        let (base_url, asked) = replay_server_from(&cassette, from);
+        let ctx = support::context(&db, &host, &base_url);
+
+        let answer = power(&ctx, &params(""), PowerAction::Stop, None);
+        assert_eq!(
+            answer,
+            "success",
+            "{}: {:?}",
+            flow.display(),
+            asked.lock().unwrap()
+        );
+        assert_eq!(
+            changes(&asked),
+            vec![stop.clone()],
+            "{}: the recorded stop, and nothing else",
+            flow.display()
+        );
+        replayed += 1;
+    }
+    assert!(
+        replayed >= 2,
+        "the recordings that stop a VM were replayed: {replayed}"
+    );
+}
+
 #[test]
 fn the_recorded_builds_are_announced_once_at_complete_with_the_recorded_vm() {
     let flows = recorded_flows();
     assert!(flows.len() >= 3, "{flows:?}");
     for flow in flows {
-        let cassette: Cassette =
-            serde_yaml_ng::from_str(&std::fs::read_to_string(&flow).unwrap()).unwrap();
+        let cassette = load(&flow);
         let want = expected(&cassette);
         let (base_url, asked) = replay_server(&cassette);
 
