@@ -106,18 +106,17 @@ fn replay_server_from(cassette: &Cassette, start: usize) -> (String, Asked) {
             .or_insert_with(|| VecDeque::from([(i.response.code, i.response.body.clone())]));
     }
     let packages_route = ("GET".to_string(), "/virtual_machine_packages/_".to_string());
-    if !queues.contains_key(&packages_route) {
+    if let std::collections::hash_map::Entry::Vacant(lookups) = queues.entry(packages_route) {
         let package = cassette
             .interactions
             .iter()
             .filter(|i| {
                 i.request.method == "PUT" && i.request.url.ends_with("/virtual_machines/_/package")
             })
-            .filter_map(|i| recorded_package(cassette, &package_of_change(i)?))
-            .next();
+            .find_map(|i| recorded_package(cassette, &package_of_change(i)?));
         if let Some(package) = package {
             let body = serde_json::json!({ "virtual_machine_package": package }).to_string();
-            queues.insert(packages_route, VecDeque::from([(200, body)]));
+            lookups.insert(VecDeque::from([(200, body)]));
         }
     }
     let queues = Arc::new(Mutex::new(queues));
