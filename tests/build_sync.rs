@@ -800,11 +800,7 @@ fn the_cron_waits_a_429_out_and_completes_after_the_minute_turns() {
     world.order(1, 10);
     std::thread::sleep(Duration::from_secs(1));
     // Two seconds before the minute turns, another user of the token spends the budget.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let turn = (now - now % 60 + 60) as f64;
+    let turn = katapult_sim::minute_start() + 60.0;
     world.sim.set_clock(turn - 2.0);
     world.sim.spend_rate_limit("sim-token", 1000);
     let report = world.sync();
@@ -844,65 +840,31 @@ fn the_apis_own_sentence_reaches_the_admin_when_a_disk_is_below_the_templates_mi
 /// A proxy in front of the simulator that drops the annotation filter from the organization's VM
 /// list, as an API (or a proxy) that ignored it would; everything else passes through.
 fn filter_dropping_proxy(upstream_root: String) -> String {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let upstream_root = upstream_root.clone();
-            std::thread::spawn(move || {
-                let http = reqwest::blocking::Client::new();
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut writer = stream;
-                loop {
-                    let mut request_line = String::new();
-                    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let mut parts = request_line.split_whitespace();
-                    let (method, target) = (parts.next().unwrap(), parts.next().unwrap());
-                    let (mut length, mut headers) = (0, Vec::new());
-                    loop {
-                        let mut line = String::new();
-                        reader.read_line(&mut line).unwrap();
-                        let Some((name, value)) = line.trim_end().split_once(':') else {
-                            break;
-                        };
-                        let (name, value) = (name.to_ascii_lowercase(), value.trim().to_string());
-                        if name == "content-length" {
-                            length = value.parse().unwrap();
-                        }
-                        if matches!(name.as_str(), "authorization" | "content-type") {
-                            headers.push((name, value));
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    reader.read_exact(&mut body).unwrap();
-                    let target = match target.split_once('?') {
-                        Some((path, query)) if path.ends_with("/virtual_machines") => {
-                            let kept: Vec<_> = query
-                                .split('&')
-                                .filter(|p| !p.starts_with("annotations"))
-                                .collect();
-                            format!("{path}?{}", kept.join("&"))
-                        }
-                        _ => target.to_string(),
-                    };
-                    let mut forwarded =
-                        http.request(method.parse().unwrap(), format!("{upstream_root}{target}"));
-                    for (name, value) in headers {
-                        forwarded = forwarded.header(name, value);
-                    }
-                    let answer = forwarded.body(body).send().unwrap();
-                    let status = answer.status().as_u16();
-                    let bytes = answer.bytes().unwrap();
-                    write!(writer, "HTTP/1.1 {status} Answer\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", bytes.len()).unwrap();
-                    writer.write_all(&bytes).unwrap();
-                }
-            });
+    let http = reqwest::blocking::Client::new();
+    let root = support::loopback_http::serve(move |request| {
+        let target = match request.target.split_once('?') {
+            Some((path, query)) if path.ends_with("/virtual_machines") => {
+                let kept: Vec<_> = query
+                    .split('&')
+                    .filter(|p| !p.starts_with("annotations"))
+                    .collect();
+                format!("{path}?{}", kept.join("&"))
+            }
+            _ => request.target.clone(),
+        };
+        let mut forwarded = http.request(
+            request.method.parse().unwrap(),
+            format!("{upstream_root}{target}"),
+        );
+        for (name, value) in &request.headers {
+            if matches!(name.as_str(), "authorization" | "content-type") {
+                forwarded = forwarded.header(name, value);
+            }
         }
+        let answer = forwarded.body(request.body).send().unwrap();
+        (answer.status().as_u16(), answer.bytes().unwrap().to_vec())
     });
-    format!("http://{address}/core/v1")
+    format!("{root}/core/v1")
 }
 
 #[test]

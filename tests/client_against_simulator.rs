@@ -638,7 +638,7 @@ fn calls_slow_down_as_the_rate_limit_budget_runs_out() {
     })
     .unwrap();
     // Early in a minute, so the window does not turn during the test.
-    sim.set_clock(minute_start() + 1.0);
+    sim.set_clock(katapult_sim::minute_start() + 1.0);
     let mut settings = settings_for(&sim);
     // The cron's policy: pacing may pause up to its cap (a page's stops at a few hundred ms).
     settings.retry = settings.retry.for_cron();
@@ -744,15 +744,6 @@ fn an_answer_larger_than_the_cap_is_an_invalid_response_and_is_not_read_whole() 
     }
 }
 
-/// The start of the current wall-clock minute, in seconds since the Unix epoch.
-fn minute_start() -> f64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    (now - now % 60) as f64
-}
-
 /// The window is the API's wall-clock minute, shared with every other user of the token: a page
 /// meets a spent budget with the error at once, without waiting the minute out.
 #[test]
@@ -762,7 +753,7 @@ fn a_page_does_not_wait_out_a_spent_minute() {
         ..SimConfig::default()
     })
     .unwrap();
-    sim.set_clock(minute_start() + 30.0);
+    sim.set_clock(katapult_sim::minute_start() + 30.0);
     let client = Client::new(settings_for(&sim)).unwrap();
     client.data_centers().unwrap();
     // Another tool on the same token spends the rest of the minute's budget.

@@ -4,6 +4,8 @@
 //! recording dropped in is checked too. Endpoints a WHMCS module does not use are declared out of scope below and
 //! only checked to be JSON; a route in neither list fails the test, so nothing slips by unread.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use katapult::api::builds::{BuildResponse, BuildStarted};
@@ -23,7 +25,7 @@ use katapult::api::virtual_machines::{
 };
 use katapult::api::ErrorEnvelope;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use support::cassette::Cassette;
 
 type Decoder = fn(&str) -> Result<(), String>;
 
@@ -233,29 +235,6 @@ fn fixture_decoder(name: &str) -> Option<Decoder> {
         .filter(|(prefix, _)| name.starts_with(prefix))
         .max_by_key(|(prefix, _)| prefix.len())
         .map(|(_, d)| *d)
-}
-
-#[derive(Deserialize)]
-struct Cassette {
-    interactions: Vec<Interaction>,
-}
-
-#[derive(Deserialize)]
-struct Interaction {
-    request: RecordedRequest,
-    response: RecordedResponse,
-}
-
-#[derive(Deserialize)]
-struct RecordedRequest {
-    url: String,
-    method: String,
-}
-
-#[derive(Deserialize)]
-struct RecordedResponse {
-    body: String,
-    code: u16,
 }
 
 /// The path below `/core/v1`, without the query string.

@@ -13,7 +13,6 @@
 mod support;
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -25,34 +24,9 @@ use katapult::service::build_sync::{sync_builds, HOOK_BUILT};
 use katapult::service::links::{ServiceLinks, VM_BUILD_ID, VM_BUILD_STARTED_AT, VM_ID};
 use katapult::service::params::ServiceParams;
 use katapult::store::{DataStore, Owner, Sql, SqlValue};
-use serde::Deserialize;
 use serde_json::Value;
-use support::{database, MemoryHost};
-
-#[derive(Deserialize)]
-struct Cassette {
-    interactions: Vec<Interaction>,
-}
-
-#[derive(Deserialize)]
-struct Interaction {
-    request: RecordedRequest,
-    response: RecordedResponse,
-}
-
-#[derive(Deserialize)]
-struct RecordedRequest {
-    url: String,
-    method: String,
-    #[serde(default)]
-    body: String,
-}
-
-#[derive(Deserialize)]
-struct RecordedResponse {
-    body: String,
-    code: u16,
-}
+use support::cassette::{Cassette, Interaction};
+use support::{database, loopback_http, MemoryHost};
 
 /// The route of a recorded or replayed request: method and path below `/core/v1`, no query, an
 /// object id in the path (`task_` and 16 letters or digits) read as the `_` placeholder.
@@ -119,52 +93,21 @@ fn replay_server_from(cassette: &Cassette, start: usize) -> (String, Asked) {
             lookups.insert(VecDeque::from([(200, body)]));
         }
     }
-    let queues = Arc::new(Mutex::new(queues));
+    let queues = Mutex::new(queues);
     let asked = Arc::new(Mutex::new(Vec::new()));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
     let log = asked.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let (queues, log) = (queues.clone(), log.clone());
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut writer = stream;
-                loop {
-                    let mut request_line = String::new();
-                    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let mut parts = request_line.split_whitespace();
-                    let key = route(parts.next().unwrap(), parts.next().unwrap());
-                    let mut length = 0;
-                    loop {
-                        let mut line = String::new();
-                        reader.read_line(&mut line).unwrap();
-                        let Some((name, value)) = line.trim_end().split_once(':') else {
-                            break;
-                        };
-                        if name.eq_ignore_ascii_case("content-length") {
-                            length = value.trim().parse().unwrap();
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    reader.read_exact(&mut body).unwrap();
-                    log.lock().unwrap().push(key.clone());
-                    let (status, body) = {
-                        let mut queues = queues.lock().unwrap();
-                        match queues.get_mut(&key) {
-                            Some(queue) if queue.len() > 1 => queue.pop_front().unwrap(),
-                            Some(queue) => queue.front().cloned().unwrap(),
-                            None => (404, format!("{{\"error\":{{\"code\":\"route_not_found\",\"description\":\"not recorded: {} {}\",\"detail\":{{}}}}}}", key.0, key.1)),
-                        }
-                    };
-                    write!(writer, "HTTP/1.1 {status} Replayed\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-                }
-            });
-        }
+    let root = loopback_http::serve(move |request| {
+        let key = route(&request.method, &request.target);
+        log.lock().unwrap().push(key.clone());
+        let mut queues = queues.lock().unwrap();
+        let (status, body) = match queues.get_mut(&key) {
+            Some(queue) if queue.len() > 1 => queue.pop_front().unwrap(),
+            Some(queue) => queue.front().cloned().unwrap(),
+            None => (404, format!("{{\"error\":{{\"code\":\"route_not_found\",\"description\":\"not recorded: {} {}\",\"detail\":{{}}}}}}", key.0, key.1)),
+        };
+        (status, body.into_bytes())
     });
-    (format!("http://{address}/core/v1"), asked)
+    (format!("{root}/core/v1"), asked)
 }
 
 /// What the recording says the sync must write: the build id, and the VM the first VM answer
@@ -298,22 +241,27 @@ fn load(flow: &Path) -> Cassette {
     serde_yaml_ng::from_str(&std::fs::read_to_string(flow).unwrap()).unwrap()
 }
 
-#[test]
-fn the_recorded_package_changes_replay_through_change_package() {
-    let change = ("PUT".to_string(), "/virtual_machines/_/package".to_string());
+/// Replays every recorded flow that makes the request `wanted` to `act` (given the context, the
+/// recording and the index of that request), from the VM as it stood then: `act` must answer
+/// "success" having made that request and no other change. Returns the flows replayed.
+fn replay_each_flow_making(
+    wanted: (&str, &str),
+    act: impl Fn(&katapult::service::context::Context<'_>, &Cassette, usize) -> String,
+    check: impl Fn(&Path, &Cassette, usize, &MemoryHost),
+) -> usize {
+    let wanted: Route = (wanted.0.to_string(), wanted.1.to_string());
     let mut replayed = 0;
     for flow in recorded_flows() {
         let cassette = load(&flow);
-        let Some((at, from)) = acting_at(&cassette, &change) else {
+        let Some((at, from)) = acting_at(&cassette, &wanted) else {
             continue;
         };
-        let target = package_of_change(&cassette.interactions[at]).unwrap();
         let vm: Value = serde_json::from_str(&cassette.interactions[from].response.body).unwrap();
         let (db, host) = service_of_vm(vm["virtual_machine"]["id"].as_str().unwrap());
         let (base_url, asked) = replay_server_from(&cassette, from);
         let ctx = support::context(&db, &host, &base_url);
 
-        let answer = change_package(&ctx, &params(&target), std::time::Duration::from_secs(10));
+        let answer = act(&ctx, &cassette, at);
         assert_eq!(
             answer,
             "success",
@@ -323,21 +271,42 @@ fn the_recorded_package_changes_replay_through_change_package() {
         );
         assert_eq!(
             changes(&asked),
-            vec![change.clone()],
+            vec![wanted.clone()],
             "{}: the recorded change, and nothing else",
             flow.display()
         );
-        assert!(
-            host.activity
-                .borrow()
-                .iter()
-                .any(|(line, _)| line.contains(&format!("→ {target}"))),
-            "{}: {:?}",
-            flow.display(),
-            host.activity.borrow()
-        );
+        check(&flow, &cassette, at, &host);
         replayed += 1;
     }
+    replayed
+}
+
+#[test]
+fn the_recorded_package_changes_replay_through_change_package() {
+    let target =
+        |cassette: &Cassette, at: usize| package_of_change(&cassette.interactions[at]).unwrap();
+    let replayed = replay_each_flow_making(
+        ("PUT", "/virtual_machines/_/package"),
+        |ctx, cassette, at| {
+            change_package(
+                ctx,
+                &params(&target(cassette, at)),
+                std::time::Duration::from_secs(10),
+            )
+        },
+        |flow, cassette, at, host| {
+            let moved_to = format!("→ {}", target(cassette, at));
+            assert!(
+                host.activity
+                    .borrow()
+                    .iter()
+                    .any(|(line, _)| line.contains(&moved_to)),
+                "{}: {:?}",
+                flow.display(),
+                host.activity.borrow()
+            );
+        },
+    );
     assert!(
         replayed >= 2,
         "the package-change recordings were replayed: {replayed}"
@@ -346,34 +315,11 @@ fn the_recorded_package_changes_replay_through_change_package() {
 
 #[test]
 fn the_recorded_stops_replay_through_the_stop_button() {
-    let stop = ("POST".to_string(), "/virtual_machines/_/stop".to_string());
-    let mut replayed = 0;
-    for flow in recorded_flows() {
-        let cassette = load(&flow);
-        let Some((_, from)) = acting_at(&cassette, &stop) else {
-            continue;
-        };
-        let vm: Value = serde_json::from_str(&cassette.interactions[from].response.body).unwrap();
-        let (db, host) = service_of_vm(vm["virtual_machine"]["id"].as_str().unwrap());
-        let (base_url, asked) = replay_server_from(&cassette, from);
-        let ctx = support::context(&db, &host, &base_url);
-
-        let answer = power(&ctx, &params(""), PowerAction::Stop, None);
-        assert_eq!(
-            answer,
-            "success",
-            "{}: {:?}",
-            flow.display(),
-            asked.lock().unwrap()
-        );
-        assert_eq!(
-            changes(&asked),
-            vec![stop.clone()],
-            "{}: the recorded stop, and nothing else",
-            flow.display()
-        );
-        replayed += 1;
-    }
+    let replayed = replay_each_flow_making(
+        ("POST", "/virtual_machines/_/stop"),
+        |ctx, _, _| power(ctx, &params(""), PowerAction::Stop, None),
+        |_, _, _, _| {},
+    );
     assert!(
         replayed >= 2,
         "the recordings that stop a VM were replayed: {replayed}"

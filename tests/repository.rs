@@ -1,12 +1,12 @@
 //! The repository stands alone: no tracked file reads, cites or names a folder beside the checkout
-//! (`../shared`) or an absolute path of a development machine, since a user's clone has neither.
+//! (the shared folder of the development machines) or an absolute path of a development machine,
+//! since a user's clone has neither.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// What a file must not contain: the folder beside the checkout, and the roots of development
-/// machines' trees (this project's machines keep work under `/work/`). Written in pieces so that
-/// this file does not find itself.
+/// What a file must not contain: the folder beside the checkout, the usual roots of development
+/// machines' trees (this project's among them), and the folder that holds this checkout.
 fn forbidden() -> Vec<String> {
     let mut needles = vec![["..", "/shared"].concat()];
     for root in ["work", "home", "Users", "root"] {

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod cassette;
+pub mod loopback_http;
+
 use std::cell::RefCell;
 
 use std::time::Duration;

@@ -31,6 +31,17 @@ pub use faults::{ErrorRule, Faults};
 pub use stats::Stats;
 
 use shared::{lock, Shared};
+
+/// The start of the current wall-clock minute, in seconds since the Unix epoch: tests set the
+/// simulator's clock (`Simulator::set_clock`) relative to it, so that none waits for a real
+/// minute to turn.
+pub fn minute_start() -> f64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    (now - now % 60) as f64
+}
 use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};

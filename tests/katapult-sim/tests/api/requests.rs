@@ -195,7 +195,7 @@ fn rate_limit_and_reset() {
         ..SimConfig::default()
     });
     // Well inside one minute, so the window does not turn during the test.
-    api.sim.set_clock(minute_start() + 1.0);
+    api.sim.set_clock(katapult_sim::minute_start() + 1.0);
     api.managed_org("rl123456");
     assert_eq!(
         api.get("/organizations").json["organizations"]
@@ -224,15 +224,6 @@ fn rate_limit_and_reset() {
     );
 }
 
-/// The start of the current wall-clock minute, in seconds since the Unix epoch.
-fn minute_start() -> f64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    (now - now % 60) as f64
-}
-
 #[test]
 fn the_window_is_the_wall_clock_minute_shared_by_the_token() {
     let api = Api::with_config(SimConfig {
@@ -242,7 +233,7 @@ fn the_window_is_the_wall_clock_minute_shared_by_the_token() {
     let (status, clock) = api.control(
         "PUT",
         "/_sim/clock",
-        Some(json!({"now": minute_start() + 58.5})),
+        Some(json!({"now": katapult_sim::minute_start() + 58.5})),
     );
     assert_eq!(status, 200, "{clock}");
     let first = api.get("/zones");
