@@ -200,8 +200,8 @@ fn acting_at(cassette: &Cassette, wanted: &Route) -> Option<(usize, usize)> {
     Some((at, from))
 }
 
-/// A service linked to the recorded VM, on a fresh database.
-fn service_of_vm(vm_id: &str) -> (support::Sqlite, MemoryHost) {
+/// Service 1 of client 10 on a fresh database, with the API key set.
+fn a_service() -> (support::Sqlite, MemoryHost) {
     let (db, host) = (database(), MemoryHost::new());
     support::create_tblhosting(&db);
     support::set_api_key(&db, &host, "replayed-token");
@@ -210,6 +210,12 @@ fn service_of_vm(vm_id: &str) -> (support::Sqlite, MemoryHost) {
         &[],
     )
     .unwrap();
+    (db, host)
+}
+
+/// A service linked to the recorded VM, on a fresh database.
+fn service_of_vm(vm_id: &str) -> (support::Sqlite, MemoryHost) {
+    let (db, host) = a_service();
     DataStore::open(&db)
         .unwrap()
         .set_text(Owner::Service(1), VM_ID, vm_id, Some(vm_id), Utc::now())
@@ -335,14 +341,7 @@ fn the_recorded_builds_are_announced_once_at_complete_with_the_recorded_vm() {
         let want = expected(&cassette);
         let (base_url, asked) = replay_server(&cassette);
 
-        let (db, host) = (database(), MemoryHost::new());
-        support::create_tblhosting(&db);
-        support::set_api_key(&db, &host, "replayed-token");
-        db.execute(
-            "INSERT INTO tblhosting (id, userid, domain) VALUES (1, 10, 'vm.example.com')",
-            &[],
-        )
-        .unwrap();
+        let (db, host) = a_service();
         let store = DataStore::open(&db).unwrap();
         let now = Utc::now();
         store

@@ -246,6 +246,31 @@ impl Run {
             .insert((method.to_string(), spec_path.to_string(), r.status));
         r.json
     }
+
+    /// Builds `hostname` in `org_id` (the simulator told to fail it), polls it twice and returns
+    /// the build request's answer and the last poll's, each validated.
+    fn failing_build(&mut self, org_id: &str, hostname: &str) -> (Value, Value) {
+        let started = self.call(
+            "POST",
+            "/organizations/organization/virtual_machines/build",
+            "/organizations/_/virtual_machines/build",
+            Some(
+                json!({"organization": {"id": org_id}, "zone": {"permalink": "lon-zone-1"},
+                        "package": {"permalink": "rock-1"}, "hostname": hostname}),
+            ),
+            201,
+        );
+        let path = format!(
+            "/virtual_machines/builds/{}",
+            started["virtual_machine_build"]["id"]
+                .as_str()
+                .unwrap_or_default()
+        );
+        let spec_path = "/virtual_machines/builds/virtual_machine_build";
+        self.call("GET", spec_path, &path, None, 200);
+        let failed = self.call("GET", spec_path, &path, None, 200);
+        (started, failed)
+    }
 }
 
 #[test]
@@ -474,48 +499,14 @@ fn responses_match_the_openapi_spec() {
     // In an organization of its own: the VM it leaves would keep `org_id` from being deleted.
     let (late_org_id, _) = run.api.managed_org("schemalate");
     run.api.sim.set_fail_builds_after_vm(1);
-    let failing_late = run.call(
-        "POST",
-        build_path,
-        "/organizations/_/virtual_machines/build",
-        Some(
-            json!({"organization": {"id": late_org_id}, "zone": {"permalink": "lon-zone-1"},
-                    "package": {"permalink": "rock-1"}, "hostname": "fails-late"}),
-        ),
-        201,
-    );
-    let late_path = format!(
-        "/virtual_machines/builds/{}",
-        failing_late["virtual_machine_build"]["id"]
-            .as_str()
-            .unwrap_or_default()
-    );
-    run.call("GET", bpath, &late_path, None, 200);
-    let failed_late = run.call("GET", bpath, &late_path, None, 200);
+    let (_, failed_late) = run.failing_build(&late_org_id, "fails-late");
     assert_eq!(failed_late["virtual_machine_build"]["state"], "failed");
     assert_eq!(
         failed_late["virtual_machine_build"]["virtual_machine"]["state"], "stopped",
         "{failed_late}"
     );
     run.api.sim.set_fail_builds(1);
-    let failing = run.call(
-        "POST",
-        build_path,
-        "/organizations/_/virtual_machines/build",
-        Some(
-            json!({"organization": {"id": org_id}, "zone": {"permalink": "lon-zone-1"},
-                    "package": {"permalink": "rock-1"}, "hostname": "fails-early"}),
-        ),
-        201,
-    );
-    let failing_path = format!(
-        "/virtual_machines/builds/{}",
-        failing["virtual_machine_build"]["id"]
-            .as_str()
-            .unwrap_or_default()
-    );
-    run.call("GET", bpath, &failing_path, None, 200);
-    let failed = run.call("GET", bpath, &failing_path, None, 200);
+    let (failing, failed) = run.failing_build(&org_id, "fails-early");
     assert_eq!(
         failed["virtual_machine_build"]["state"], "failed",
         "{failed}"
