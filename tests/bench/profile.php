@@ -12,8 +12,9 @@ declare(strict_types=1);
 
 /** Piece => the symbols whose samples (callees included) it is; symbols of one piece never nest. */
 const PIECES = [
-    'the VM read from the API, all in' => ['katapult::api::virtual_machines::<impl katapult::api::client::Client>::virtual_machine'],
-    '  of which handing the exchange to the module log (logModuleCall)' => ['<katapult::service::context::ModuleLog as katapult::api::observer::Observer>::exchange'],
+    'the VM read (from Katapult, or its copy in the database while fresh), all in' => ['katapult::module::client_area::read_vm'],
+    '  of which the API call' => ['katapult::api::virtual_machines::<impl katapult::api::client::Client>::virtual_machine'],
+    '    of which handing the exchange to the module log (logModuleCall)' => ['<katapult::service::context::ModuleLog as katapult::api::observer::Observer>::exchange'],
     'SQL statements (the Sql port over WHMCS\'s PDO)' => ['<katapult::php::pdo::PdoSql as katapult::store::sql::Sql>::'],
     'templates (handlebars, the page and the overview)' => ['katapult::views::Views::render'],
     'action tokens (the token secret read and decrypted, tokens signed)' => ['katapult::service::action_tokens::ActionTokens::for_installation'],

@@ -295,7 +295,7 @@ if ($profile !== null) {
     $lines[] = sprintf('4. Profile: katapult_ClientArea %s times in one process, zero latency (perf, DWARF call graphs; %s samples, %s lost; the call is %s%% of the process)',
         $calls['ours_ClientArea']['n'] ?? '?', $profile['samples'] ?? '?', $profile['lost_samples'] ?? '?', fmt($profile['call_share_of_process'], 1));
     foreach ($profile['pieces'] as $piece) {
-        $lines[] = sprintf('   %-72s %5s%%', $piece['piece'], fmt($piece['share_of_call'], 1));
+        $lines[] = sprintf('   %-80s %5s%%', $piece['piece'], fmt($piece['share_of_call'], 1));
     }
     $lines[] = '   (share of the call, callees included; pieces can nest: the key\'s read includes its SQL)';
     $report['profile'] = $profile + ['calls' => $calls];

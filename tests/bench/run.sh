@@ -9,14 +9,14 @@
 #   3. footprint: PHP start-up with the extension (hyperfine), RSS a php-fpm worker gains, RSS growth
 #      over 10,000 page requests in one worker;
 #   4. the profile: where our page's own work goes (perf, DWARF call graphs, katapult_ClientArea
-#      1,000 times at zero latency); `make profile` runs this part alone.
+#      4,000 times at zero latency); `make profile` runs this part alone.
 # Prints every figure as a table and writes them as JSON to target/bench/ (latest.json, and one
 # file per run). Never fails on a timing; exits non-zero only when a step could not run.
 # See BENCHMARKS.md. Takes about 10 minutes on 2 cores.
 #
 # Env (all optional): BENCH_PAGE_SECONDS (4), BENCH_PAGE_REPS (3), BENCH_CONCURRENCY ("1 4 16"),
 # BENCH_SYNC_BUILDS (1000), BENCH_SYNC_REPS (3, ours' lifted runs), BENCH_LEAK_REQUESTS (10000),
-# BENCH_PROFILE_CALLS (1000), BENCH_SKIP ("page profile sync limited footprint": the parts to leave
+# BENCH_PROFILE_CALLS (4000), BENCH_SKIP ("page profile sync limited footprint": the parts to leave
 # out), BENCH_OUT (target/bench),
 # KATAPULT_EXT, KATAPULT_SIM.
 set -uo pipefail
@@ -32,7 +32,7 @@ CONCURRENCY=${BENCH_CONCURRENCY:-1 4 16}
 SYNC_BUILDS=${BENCH_SYNC_BUILDS:-1000}
 SYNC_REPS=${BENCH_SYNC_REPS:-3}
 LEAK_REQUESTS=${BENCH_LEAK_REQUESTS:-10000}
-PROFILE_CALLS=${BENCH_PROFILE_CALLS:-1000}
+PROFILE_CALLS=${BENCH_PROFILE_CALLS:-4000}
 SKIP=" ${BENCH_SKIP:-} "
 PAGE_LATENCY_MS=2
 SYNC_LATENCY_MS=50
