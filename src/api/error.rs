@@ -169,8 +169,9 @@ fn request_suffix(request_id: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-/// The detail shapes of the API's error envelope (`{"error":{"code","description","detail"}}`): `details` (a string), `errors` (a string or a
-/// list), and a few single facts; flattened into the message as katapult-whmcs does.
+/// The detail shapes of the API's error envelope (`{"error":{"code","description","detail"}}`):
+/// `details` (a string), `errors` (a string or a list), and a few single facts; flattened into
+/// the message as katapult-whmcs does.
 fn detail_suffix(detail: &Value) -> String {
     let mut parts = Vec::new();
     if let Some(details) = detail.get("details").and_then(Value::as_str) {

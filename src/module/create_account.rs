@@ -22,6 +22,7 @@ use crate::service::links::{
 };
 use crate::service::managed_organization;
 use crate::service::params::{hostname_from_domain, ServiceParams};
+use crate::service::vm_target::trash_vm;
 use crate::store::sql::transaction;
 use crate::store::Owner;
 
@@ -50,10 +51,9 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
                     // A build can fail after its VM appeared: that VM goes, or it would run beside
                     // the new one (and hold the hostname).
                     let left = match build.virtual_machine {
-                        Some(vm) => match client.delete_virtual_machine(&VirtualMachineRef::Id(vm.id.clone())) {
-                            Ok(_) => format!("; VM {} it left was moved to Katapult's trash", vm.id),
-                            Err(error) if error.is_not_found() || error.is_in_trash() => String::new(),
-                            Err(error) => return Err(error.into()),
+                        Some(vm) => match trash_vm(&client, &vm.id)? {
+                            Some(_) => format!("; VM {} it left was moved to Katapult's trash", vm.id),
+                            None => String::new(),
                         },
                         None => String::new(),
                     };

@@ -2,10 +2,10 @@
 //! purges it) and the service's links are cleared. A VM already gone counts as terminated.
 
 use crate::api::builds::{BuildRef, BuildState};
-use crate::api::virtual_machines::VirtualMachineRef;
 use crate::service::context::{Context, ModuleError};
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
+use crate::service::vm_target::trash_vm;
 use crate::store::Owner;
 
 pub fn terminate_account(ctx: &Context<'_>, params: &ServiceParams) -> String {
@@ -36,10 +36,9 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
             _ => None,
         };
         let outcome = match &vm_id {
-            Some(id) => match client.delete_virtual_machine(&VirtualMachineRef::Id(id.clone())) {
-                Ok(deleted) => format!("VM {id} moved to Katapult's trash ({})", deleted.trash_object.id),
-                Err(error) if error.is_not_found() || error.is_in_trash() => format!("VM {id} was already deleted"),
-                Err(error) => return Err(error.into()),
+            Some(id) => match trash_vm(&client, id)? {
+                Some(trash) => format!("VM {id} moved to Katapult's trash ({trash})"),
+                None => format!("VM {id} was already deleted"),
             },
             None => "no VM to delete".to_string(),
         };

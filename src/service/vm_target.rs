@@ -84,6 +84,16 @@ pub fn power_after_task(
     }
 }
 
+/// Moves VM `vm_id` to Katapult's trash: the trash object's id, or None when the VM was already
+/// gone (not found, or in the trash already).
+pub fn trash_vm(client: &Client, vm_id: &str) -> Result<Option<String>, ModuleError> {
+    match client.delete_virtual_machine(&VirtualMachineRef::Id(vm_id.to_string())) {
+        Ok(deleted) => Ok(Some(deleted.trash_object.id)),
+        Err(error) if error.is_not_found() || error.is_in_trash() => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// Waits for a task to finish; true when it completed within `timeout`.
 pub fn wait_for_task(client: &Client, task: &Task, timeout: Duration) -> Result<bool, ModuleError> {
     let deadline = Instant::now() + timeout;
