@@ -10,10 +10,8 @@ pub fn cc_encryption_hash(configuration: &str) -> Option<String> {
     let mut last = None;
     let mut rest = configuration;
     while let Some(c) = rest.chars().next() {
-        if rest.starts_with("//") || (c == '#' && !rest.starts_with("#[")) {
-            rest = skip_line_comment(rest);
-        } else if rest.starts_with("/*") {
-            rest = rest[2..].find("*/").map_or("", |end| &rest[2 + end + 2..]);
+        if let Some(after) = after_comment(rest) {
+            rest = after;
         } else if c == '\'' || c == '"' {
             rest = string_literal(rest).map_or("", |(_, after)| after);
         } else if rest.starts_with(NAME) && !continues_name(&rest[NAME.len()..]) {
@@ -39,26 +37,29 @@ fn continues_name(text: &str) -> bool {
         .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// After a `//` or `#` comment: at the line's end or at `?>`, as PHP ends it.
-fn skip_line_comment(text: &str) -> &str {
-    let end = [text.find('\n'), text.find("?>")]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(text.len());
-    &text[end..]
+/// What follows the comment `text` starts with (a `//` or `#` one ends at the line's end or at
+/// `?>`, as PHP ends it; `#[` is an attribute); None when it starts with no comment.
+fn after_comment(text: &str) -> Option<&str> {
+    if text.starts_with("//") || (text.starts_with('#') && !text.starts_with("#[")) {
+        let end = [text.find('\n'), text.find("?>")]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(text.len());
+        Some(&text[end..])
+    } else {
+        let comment = text.strip_prefix("/*")?;
+        Some(comment.find("*/").map_or("", |end| &comment[end + 2..]))
+    }
 }
 
 /// Whitespace and comments skipped.
 fn skip_space(mut text: &str) -> &str {
     loop {
         let trimmed = text.trim_start();
-        if trimmed.starts_with("//") || (trimmed.starts_with('#') && !trimmed.starts_with("#[")) {
-            text = skip_line_comment(trimmed);
-        } else if let Some(comment) = trimmed.strip_prefix("/*") {
-            text = comment.find("*/").map_or("", |end| &comment[end + 2..]);
-        } else {
-            return trimmed;
+        match after_comment(trimmed) {
+            Some(after) => text = after,
+            None => return trimmed,
         }
     }
 }
