@@ -507,18 +507,19 @@ pub fn module_email_pre_send(vars: &ZendHashTable) -> ZBox<ZendHashTable> {
             serde_json::json!({})
         }
     });
-    let answer = answer.unwrap_or_else(|(_, error)| {
+    // Where no service context could be had (the database, the settings, PHP's array).
+    let went_out_without_details = |error: &dyn std::fmt::Display| {
         WhmcsHost.log_activity(
             &format!("[Katapult] email \"{template}\" went out without the VM's details: {error}"),
             None,
         );
+    };
+    let answer = answer.unwrap_or_else(|(_, error)| {
+        went_out_without_details(&error);
         serde_json::json!({})
     });
     to_php_array(&answer).unwrap_or_else(|error| {
-        WhmcsHost.log_activity(
-            &format!("[Katapult] email \"{template}\" went out without the VM's details: {error}"),
-            None,
-        );
+        went_out_without_details(&error);
         ZendHashTable::new()
     })
 }
