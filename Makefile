@@ -6,12 +6,13 @@
 #   make fuzz     each fuzz target for FUZZ_SECONDS (default 60); report in target/fuzz-report.json
 #   make soak     500 services through faults, SIGKILLed crons and simulator restarts (RELIABILITY.md)
 #   make install  WHMCS_DIR=/path/to/whmcs: build, install the extension, copy the module
+#   make dist     the release tarball, the PIE asset and the .deb in target/dist/ (PHP_CONFIG= for another PHP)
 SHELL := /bin/bash
 EXT := target/release/libkatapult.so
 SIM := target/release/katapult-sim
 PHP_CONFIG ?= php-config
 
-.PHONY: all deps build test bench profile soak fuzz demo stubs install lint clean
+.PHONY: all deps build test bench profile soak fuzz demo stubs install dist lint clean
 
 all: build
 
@@ -69,6 +70,10 @@ install: build
 	mkdir -p "$(WHMCS_DIR)/modules/servers/katapult"
 	cp -RL module/. "$(WHMCS_DIR)/modules/servers/katapult/"
 	@echo "installed: restart PHP-FPM (or your web server), then check: php --ri katapult"
+
+# The release artefacts for the PHP that PHP_CONFIG names (packaging/dist.sh says what each holds).
+dist: build
+	@PHP_CONFIG=$(PHP_CONFIG) packaging/dist.sh
 
 clean:
 	cargo clean

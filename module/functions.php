@@ -154,13 +154,13 @@ function katapult_RefreshFromKatapult(array $params): string
 
 /**
  * The admin's service page: the VM (linked to Katapult), its state, the build, the managed
- * organization.
+ * organization, and the extension's version beside these module files' (katapult.php).
  *
  * @return array<string, string> label => HTML
  */
 function katapult_AdminServicesTabFields(array $params): array
 {
-    return \Katapult\Module\adminServicesTabFields($params);
+    return \Katapult\Module\adminServicesTabFields($params, KATAPULT_MODULE_VERSION);
 }
 
 /**

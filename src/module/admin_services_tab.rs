@@ -113,6 +113,28 @@ fn run(
     Ok(fields)
 }
 
+/// The installed extension's version beside the module files' (`KATAPULT_MODULE_VERSION` of the
+/// copy WHMCS loaded; `None` from module files older than that constant), with a warning when
+/// they differ: an upgrade replaced one and not the other (the .deb upgrades the extension, the
+/// module files in WHMCS are a copy).
+pub fn versions(extension: &str, module_files: Option<&str>) -> (String, String) {
+    let module_files_text = module_files.unwrap_or("unknown (older than 0.1.0)");
+    let text = format!("extension {extension}, module files {module_files_text}");
+    let html = if module_files == Some(extension) {
+        escape(&text)
+    } else {
+        format!(
+            r#"<span class="text-danger">{}</span>"#,
+            escape(&format!(
+                "{text}: they differ. Install both from the same release (copy the module files \
+                 into modules/servers/katapult again, or install the extension of their version), \
+                 then restart PHP-FPM."
+            ))
+        )
+    };
+    ("Katapult version".into(), html)
+}
+
 fn duration(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     let Some(since) = since else {
         return "an unknown time".into();
@@ -132,4 +154,36 @@ fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
         duration(Some(at), now),
         at.format("%Y-%m-%d %H:%M UTC")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::versions;
+
+    #[test]
+    fn the_versions_side_by_side_say_nothing_more_when_they_match() {
+        let (label, html) = versions("0.2.0", Some("0.2.0"));
+        assert_eq!(label, "Katapult version");
+        assert_eq!(html, "extension 0.2.0, module files 0.2.0");
+    }
+
+    #[test]
+    fn differing_versions_are_a_warning_naming_both() {
+        let (_, html) = versions("0.3.0", Some("0.2.0"));
+        assert!(html.starts_with(r#"<span class="text-danger">"#), "{html}");
+        assert!(
+            html.contains("extension 0.3.0, module files 0.2.0: they differ"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn module_files_that_do_not_say_their_version_are_older_and_warned_about() {
+        let (_, html) = versions("0.1.0", None);
+        assert!(html.contains("text-danger"), "{html}");
+        assert!(
+            html.contains("module files unknown (older than 0.1.0)"),
+            "{html}"
+        );
+    }
 }

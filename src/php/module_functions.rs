@@ -437,14 +437,22 @@ pub fn module_refresh_from_katapult(params: &ZendHashTable) -> String {
     for_service(params, refresh_from_katapult::refresh_from_katapult)
 }
 
-/// katapult_AdminServicesTabFields(): label => HTML for the admin's service page.
+/// katapult_AdminServicesTabFields(): label => HTML for the admin's service page, ending with the
+/// extension's version beside `$moduleVersion`, the module files' own.
 #[php_function]
 #[php(name = "Katapult\\Module\\adminServicesTabFields")]
-pub fn module_admin_services_tab_fields(params: &ZendHashTable) -> ArrayResult {
-    let fields = in_service_context(params, |ctx, params| {
+pub fn module_admin_services_tab_fields(
+    params: &ZendHashTable,
+    module_version: Option<String>,
+) -> ArrayResult {
+    let mut fields = in_service_context(params, |ctx, params| {
         admin_services_tab::fields(ctx, params, &ini::vm_link())
     })
     .unwrap_or_else(|error| vec![("Katapult".into(), crate::views::escape(&error))]);
+    fields.push(admin_services_tab::versions(
+        crate::build_info::VERSION,
+        module_version.as_deref(),
+    ));
     options(Ok(fields))
 }
 

@@ -989,7 +989,8 @@ final class ClientAreaTest extends TestCase
         $this->assertFalse(ini_set('katapult.vm_link', 'javascript:alert(1)//{vm}'), 'php.ini only: hook code cannot re-point the admin\'s link');
 
         $fields = katapult_AdminServicesTabFields(Module::buildParams($service));
-        $this->assertSame(['Katapult VM', 'VM state', 'Katapult build', 'Managed organization'], array_keys($fields));
+        $this->assertSame(['Katapult VM', 'VM state', 'Katapult build', 'Managed organization', 'Katapult version'], array_keys($fields));
+        $this->assertSame('extension ' . Katapult\version() . ', module files ' . KATAPULT_MODULE_VERSION, $fields['Katapult version'], 'the same release: no warning');
         $link = $this->xpath($fields['Katapult VM'])->query('//a')->item(0);
         $this->assertInstanceOf(DOMElement::class, $link);
         $this->assertSame(strtr($pattern, ['{organization}' => $org, '{vm}' => $vmId]), $link->getAttribute('href'));
@@ -1017,7 +1018,7 @@ final class ClientAreaTest extends TestCase
         [$service, $client] = $this->orderedService($this->provider());
         $build = (string) SalmonDataStore::get('service', $service, 'vm_build_id');
         $fields = katapult_AdminServicesTabFields(Module::buildParams($service));
-        $this->assertSame(['Katapult VM', 'Katapult build', 'Managed organization'], array_keys($fields));
+        $this->assertSame(['Katapult VM', 'Katapult build', 'Managed organization', 'Katapult version'], array_keys($fields));
         $this->assertSame('none yet', strip_tags($fields['Katapult VM']));
         $this->assertSame("$build building for less than a minute", strip_tags($fields['Katapult build']));
         $this->assertStringStartsWith('org_', strip_tags($fields['Managed organization']));
@@ -1032,6 +1033,13 @@ final class ClientAreaTest extends TestCase
         $fields = katapult_AdminServicesTabFields(Module::buildParams($fresh));
         $this->assertSame('none yet', strip_tags($fields['Katapult VM']));
         $this->assertStringStartsWith('none yet', strip_tags($fields['Managed organization']));
+
+        // Module files of another release (an upgrade that replaced only the extension): warned about.
+        $other = \Katapult\Module\adminServicesTabFields(Module::buildParams($fresh), '0.0.1')['Katapult version'];
+        $this->assertStringContainsString('text-danger', $other);
+        $this->assertStringStartsWith('extension ' . Katapult\version() . ', module files 0.0.1: they differ', strip_tags($other));
+        $unsaid = \Katapult\Module\adminServicesTabFields(Module::buildParams($fresh))['Katapult version'];
+        $this->assertStringContainsString('module files unknown (older than 0.1.0): they differ', strip_tags($unsaid), 'module files from before the version constant');
     }
 
     public function testRefreshFromKatapultPersistsACompletedBuild(): void
