@@ -198,6 +198,8 @@ if ((uninstall)); then
   if ((use_phpenmod)); then
     phpdismod -v "$php_xy" -s ALL katapult 2>/dev/null || true
     rm -f "$debian_mods/katapult.ini"
+    # phpdismod records the module as disabled by the admin: a later .deb would then stay off.
+    rm -f /var/lib/php/modules/"$php_xy"/*/*/katapult
   fi
   for dir in "${ini_dirs[@]}"; do rm -f "$dir/50-katapult.ini"; done
   rm -f "$extension_dir/katapult.so"
