@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Part 4 of tests/dist/run.sh: the release installed into the machine's own PHP, as a provider
-# would, and removed again: install.sh with its defaults (phpenmod), then the .deb with dpkg -i,
-# -r and -P; the demo on the installed extension; nothing left after each removal.
+# Parts 2-4 of tests/dist/run.sh, every install of the release: install.sh's refusals; the tarball
+# into a temporary WHMCS tree and private ini directories; then into the machine's own PHP, as a
+# provider would, with install.sh's defaults (phpenmod) and as the .deb (dpkg -i, -r, -P); the
+# demo on the installed extension; nothing left after each removal.
 #   system.sh [--overlay=DIR] RELEASE_DIR DEB WORK_DIR VERSION
 # With --overlay (run by unshare in a private mount namespace), /etc/php, /usr, /var/lib and
 # /var/log are first covered by overlays whose changes land in DIR and vanish with the
@@ -39,12 +40,50 @@ else
   trap 'dpkg --purge "$package" >/dev/null 2>&1; "$release/install.sh" --uninstall >/dev/null 2>&1' EXIT
 fi
 
+# --- 2. refusals --------------------------------------------------------------------------------
+other=$work/other-php
+cp -R "$release" "$other"
+sed -i 's/^php=.*/php=7.4/; s/^php_api=.*/php_api=20190902/' "$other/BUILD-INFO"
+(cd "$other" && find . -type f ! -name SHA256SUMS | LC_ALL=C sort | sed 's|^\./||' | xargs sha256sum > SHA256SUMS)
+refusal=$("$other/install.sh" --extension-dir="$work/never" --ini-dir="$work/never" "$work/whmcs-never" 2>&1)
+check "install.sh refuses another PHP, naming the PHP it needs and the one it found" \
+  bash -c "[[ ! -e '$work/never' ]] && grep -q 'built for PHP 7.4 (PHP API 20190902' <<<\"\$1\" && grep -q 'PHP $php_xy' <<<\"\$1\"" _ "$refusal"
+printf 'x' >> "$other/katapult.so"
+refusal=$("$other/install.sh" --extension-dir="$work/never" --ini-dir="$work/never" 2>&1)
+check "install.sh refuses a damaged download" bash -c "[[ ! -e '$work/never' ]] && grep -q 'do not match SHA256SUMS' <<<\"\$1\"" _ "$refusal"
+
+# --- 3. the tarball into a temporary WHMCS tree -------------------------------------------------
+whmcs=$work/whmcs
+module=$whmcs/modules/servers/katapult
+mkdir -p "$module/overrides/views/client/virtual_machines"
+echo '{{! the provider own overview }}' > "$module/overrides/views/client/virtual_machines/overview.hbs"
+ext_dir=$work/extensions
+check "install.sh installs into a private extension dir, ini dirs and WHMCS tree" \
+  "$release/install.sh" --extension-dir="$ext_dir" --ini-dir="$work/cli.d" --ini-dir="$work/fpm.d" "$whmcs"
+check "the extension is in place, enabled by both ini files by its path" \
+  bash -c "cmp '$release/katapult.so' '$ext_dir/katapult.so' && grep -qx 'extension=$ext_dir/katapult.so' '$work/cli.d/50-katapult.ini' '$work/fpm.d/50-katapult.ini'"
+check "the module files are the release's, the provider's override kept" \
+  bash -c "diff -r -x overrides '$release/module' '$module' && grep -q 'provider own' '$module/overrides/views/client/virtual_machines/overview.hbs'"
+cli_scan_dir=$(php --ini | sed -n 's/^Scan for additional .ini files in: //p')
+check "the demo runs on the extension the private CLI ini loads, with the installed module files" \
+  env PHP_INI_SCAN_DIR="$cli_scan_dir:$work/cli.d" bash -c "source tests/dist/checks.sh; version=$version; demo_on_installed '$module'"
+fpm=/usr/sbin/php-fpm$php_xy
+if [[ -x $fpm ]]; then
+  check "PHP-FPM loads it through its ini" \
+    bash -c "PHP_INI_SCAN_DIR=\$('$fpm' -i | sed -n 's/^Scan this dir for additional .ini files => //p'):$work/fpm.d '$fpm' -m | grep -qx katapult"
+fi
+check "install.sh --uninstall removes it all but the provider's override" \
+  "$release/install.sh" --uninstall --extension-dir="$ext_dir" --ini-dir="$work/cli.d" --ini-dir="$work/fpm.d" "$whmcs"
+check "nothing of the release is left in the tree" \
+  bash -c "[[ \$(cd '$work' && find extensions cli.d fpm.d whmcs -type f) == whmcs/modules/servers/katapult/overrides/views/client/virtual_machines/overview.hbs ]]"
+
+# --- 4. the machine's own PHP: install.sh's defaults and the .deb --------------------------------
 loads_katapult() { php -m | grep -qx katapult; }
 fpm_loads_katapult() { [[ ! -x $fpm ]] || "$fpm" -m | grep -qx katapult; }
 not() { ! "$@"; }
 
 # install.sh with its defaults: Debian's PHP, so phpenmod, every SAPI.
-whmcs=$work/whmcs
+whmcs=$work/whmcs-system
 mkdir -p "$whmcs/modules/servers"
 check "install.sh, defaults: installs into this PHP and a WHMCS tree" "$release/install.sh" "$whmcs"
 check "install.sh, defaults: the CLI and PHP-FPM load it with no -d" bash -c "$(declare -f loads_katapult fpm_loads_katapult); fpm=$fpm; loads_katapult && fpm_loads_katapult"
