@@ -134,7 +134,8 @@ if [[ -n $php ]]; then
   candidates=("$php")
 else
   xy_digits=${php_xy//./}
-  candidates=("php$php_xy" php "php$xy_digits" "/opt/cpanel/ea-php$xy_digits/root/usr/bin/php"
+  cpanel_prefix=/opt/cpanel/ea-php$xy_digits/root # cPanel's EasyApache PHP lives under this prefix
+  candidates=("php$php_xy" php "php$xy_digits" "$cpanel_prefix/usr/bin/php"
     "/opt/alt/php$xy_digits/usr/bin/php" "/opt/plesk/php/$php_xy/bin/php" "/usr/local/bin/php")
 fi
 found=()
