@@ -108,7 +108,7 @@ namespace Katapult\Module {
 
     function refreshFromKatapult(array $params): string {}
 
-    function adminServicesTabFields(array $params): array {}
+    function adminServicesTabFields(array $params, ?string $module_version = null): array {}
 
     function clientArea(array $params, array $client): string {}
 
