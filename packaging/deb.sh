@@ -22,8 +22,6 @@ case ${target%%-*} in
   aarch64) deb_arch=arm64 ;;
   *) echo "deb: no Debian architecture for $target" >&2; exit 1 ;;
 esac
-# The newest glibc symbol the extension uses is the oldest libc6 it runs on.
-glibc=$(objdump -T "$stage/katapult.so" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -47,7 +45,7 @@ find "$root" -type f ! -path '*/install.sh' -exec chmod 0644 {} +
 mkdir -p "$root/DEBIAN"
 fill() {
   sed -e "s|@PHP@|$php_xy|g" -e "s|@VERSION@|$version|g" -e "s|@ARCH@|$deb_arch|g" \
-    -e "s|@PHP_API@|$(build php_api)|g" -e "s|@LIBC@|libc6 (>= $glibc)|g" \
+    -e "s|@PHP_API@|$(build php_api)|g" -e "s|@LIBC@|libc6 (>= $(build glibc))|g" \
     -e "s|@SIZE@|$(du -sk --exclude=DEBIAN "$root" | cut -f1)|g" "$templates/$1"
 }
 fill control > "$root/DEBIAN/control"

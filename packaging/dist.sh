@@ -50,6 +50,10 @@ debug_suffix=""
 [[ $debug == yes ]] && debug_suffix=-debug
 pie_name=php_katapult-${version}_php$php_xy-$pie_arch-linux-$libc$debug_suffix-$ts.tgz
 
+# The newest glibc symbol version the extension uses: the oldest glibc it loads with.
+glibc=""
+[[ $libc == musl ]] || glibc=$(objdump -T "$ext" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
+
 rm -rf "$out"
 stage=$out/stage/$name
 mkdir -p "$stage"
@@ -67,6 +71,7 @@ php packaging/third-party-notices.php > "$stage/THIRD-PARTY-NOTICES"
   echo "thread_safety=$thread_safety"
   echo "debug=$debug"
   echo "target=$target"
+  echo "glibc=$glibc"
 } > "$stage/BUILD-INFO"
 (cd "$stage" && find . -type f ! -name SHA256SUMS | LC_ALL=C sort | sed 's|^\./||' | xargs sha256sum > SHA256SUMS)
 

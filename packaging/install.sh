@@ -122,6 +122,12 @@ machine_arch=$(uname -m)
 machine_libc=$(ldd --version 2>&1 | grep -qi musl && echo musl || echo glibc)
 [[ $machine_libc == "$libc" ]] \
   || die "this release is built for $libc, this machine uses $machine_libc: download the $machine_libc release"
+glibc_needed=$(build glibc)
+if [[ $libc == glibc && -n $glibc_needed ]]; then
+  glibc_here=$(getconf GNU_LIBC_VERSION | cut -d' ' -f2)
+  [[ $(printf '%s\n' "$glibc_needed" "$glibc_here" | sort -V | head -1) == "$glibc_needed" ]] \
+    || die "this release needs glibc $glibc_needed or later, this machine has $glibc_here: build from source on it (README: building from source)"
+fi
 
 # "8.2 20220829 NTS no" for a PHP binary.
 describe_php() {

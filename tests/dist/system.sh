@@ -41,16 +41,27 @@ else
 fi
 
 # --- 2. refusals --------------------------------------------------------------------------------
-other=$work/other-php
-cp -R "$release" "$other"
-sed -i 's/^php=.*/php=7.4/; s/^php_api=.*/php_api=20190902/' "$other/BUILD-INFO"
-(cd "$other" && find . -type f ! -name SHA256SUMS | LC_ALL=C sort | sed 's|^\./||' | xargs sha256sum > SHA256SUMS)
-refusal=$("$other/install.sh" --extension-dir="$work/never" --ini-dir="$work/never" "$work/whmcs-never" 2>&1)
+# A copy of the release whose BUILD-INFO says what sed makes it say, summed again as a real
+# build of that kind would be.
+release_built_for() {
+  local copy=$work/$1
+  cp -R "$release" "$copy"
+  sed -i "$2" "$copy/BUILD-INFO"
+  (cd "$copy" && find . -type f ! -name SHA256SUMS | LC_ALL=C sort | sed 's|^\./||' | xargs sha256sum > SHA256SUMS)
+  echo "$copy"
+}
+# Every refused install is pointed at private directories: a refusal that failed installs nowhere.
+refused() { "$1/install.sh" --extension-dir="$work/never" --ini-dir="$work/never" "$work/whmcs-never" 2>&1; }
+
+other=$(release_built_for other-php 's/^php=.*/php=7.4/; s/^php_api=.*/php_api=20190902/')
 check "install.sh refuses another PHP, naming the PHP it needs and the one it found" \
-  bash -c "[[ ! -e '$work/never' ]] && grep -q 'built for PHP 7.4 (PHP API 20190902' <<<\"\$1\" && grep -q 'PHP $php_xy' <<<\"\$1\"" _ "$refusal"
+  bash -c "[[ ! -e '$work/never' ]] && grep -q 'built for PHP 7.4 (PHP API 20190902' <<<\"\$1\" && grep -q 'PHP $php_xy' <<<\"\$1\"" _ "$(refused "$other")"
+newer=$(release_built_for newer-glibc 's/^glibc=.*/glibc=9.99/')
+check "install.sh refuses a glibc older than the build's, naming both" \
+  bash -c "[[ ! -e '$work/never' ]] && grep -q 'needs glibc 9.99 or later, this machine has [0-9]' <<<\"\$1\"" _ "$(refused "$newer")"
 printf 'x' >> "$other/katapult.so"
-refusal=$("$other/install.sh" --extension-dir="$work/never" --ini-dir="$work/never" 2>&1)
-check "install.sh refuses a damaged download" bash -c "[[ ! -e '$work/never' ]] && grep -q 'do not match SHA256SUMS' <<<\"\$1\"" _ "$refusal"
+check "install.sh refuses a damaged download" \
+  bash -c "[[ ! -e '$work/never' ]] && grep -q 'do not match SHA256SUMS' <<<\"\$1\"" _ "$(refused "$other")"
 
 # --- 3. the tarball into a temporary WHMCS tree -------------------------------------------------
 whmcs=$work/whmcs
