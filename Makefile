@@ -5,7 +5,7 @@
 #   make profile  where our client-area call's own work goes (perf; part 4 of make bench alone)
 #   make fuzz     each fuzz target for FUZZ_SECONDS (default 60); report in target/fuzz-report.json
 #   make soak     500 services through faults, SIGKILLed crons and simulator restarts (RELIABILITY.md)
-#   make install  WHMCS_DIR=/path/to/whmcs: build, install the extension, copy the module
+#   make install  [WHMCS_DIR=/path/to/whmcs]: build, then the release's install.sh (extension, module)
 #   make dist     the release tarball, the PIE asset and the .deb in target/dist/ (PHP_CONFIG= for another PHP)
 SHELL := /bin/bash
 EXT := target/release/libkatapult.so
@@ -55,21 +55,12 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --features katapult/php -- -D warnings
 
-# Installs into the PHP that php-config names and into a WHMCS installation.
-install: build
-	@test -n "$(WHMCS_DIR)" || { echo "usage: make install WHMCS_DIR=/path/to/whmcs [PHP_CONFIG=php-config8.2]"; exit 2; }
-	@test -d "$(WHMCS_DIR)/modules/servers" || { echo "$(WHMCS_DIR) is not a WHMCS installation (no modules/servers)"; exit 2; }
-	install -m 0644 $(EXT) "$$($(PHP_CONFIG) --extension-dir)/katapult.so"
-	@ini_dir="$$(php --ini | sed -n 's/^Scan for additional .ini files in: //p')"; \
-	  if [ -d /etc/php/$$($(PHP_CONFIG) --version | cut -d. -f1,2)/mods-available ] && command -v phpenmod >/dev/null; then \
-	    printf 'extension=katapult\n' > /etc/php/$$($(PHP_CONFIG) --version | cut -d. -f1,2)/mods-available/katapult.ini; \
-	    phpenmod katapult; \
-	  elif [ -n "$$ini_dir" ] && [ -d "$$ini_dir" ]; then \
-	    printf 'extension=katapult\n' > "$$ini_dir/50-katapult.ini"; \
-	  else echo "add extension=katapult to your php.ini"; fi
-	mkdir -p "$(WHMCS_DIR)/modules/servers/katapult"
-	cp -RL module/. "$(WHMCS_DIR)/modules/servers/katapult/"
-	@echo "installed: restart PHP-FPM (or your web server), then check: php --ri katapult"
+# Installs into the PHP that php-config names, and into a WHMCS installation when WHMCS_DIR is
+# given: the release make dist makes, by its own install.sh, as a provider installs it.
+install: dist
+	@rm -rf target/dist/unpacked && mkdir target/dist/unpacked
+	tar xzf target/dist/katapult-whmcs-*.tar.gz -C target/dist/unpacked
+	target/dist/unpacked/katapult-whmcs-*/install.sh --php="$$($(PHP_CONFIG) --php-binary)" $(WHMCS_DIR)
 
 # The release artefacts for the PHP that PHP_CONFIG names (packaging/dist.sh says what each holds).
 dist: build
