@@ -73,7 +73,7 @@ php packaging/third-party-notices.php > "$stage/THIRD-PARTY-NOTICES"
   echo "target=$target"
   echo "glibc=$glibc"
 } > "$stage/BUILD-INFO"
-(cd "$stage" && find . -type f ! -name SHA256SUMS | LC_ALL=C sort | sed 's|^\./||' | xargs sha256sum > SHA256SUMS)
+packaging/sums.sh "$stage"
 
 # Same input, same archive: names sorted, owner root, times the commit's.
 epoch=$(git log -1 --format=%ct 2>/dev/null || date +%s)

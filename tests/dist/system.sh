@@ -47,7 +47,7 @@ release_built_for() {
   local copy=$work/$1
   cp -R "$release" "$copy"
   sed -i "$2" "$copy/BUILD-INFO"
-  (cd "$copy" && find . -type f ! -name SHA256SUMS | LC_ALL=C sort | sed 's|^\./||' | xargs sha256sum > SHA256SUMS)
+  packaging/sums.sh "$copy"
   echo "$copy"
 }
 # Every refused install is pointed at private directories: a refusal that failed installs nowhere.
