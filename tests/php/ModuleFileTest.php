@@ -63,7 +63,8 @@ final class ModuleFileTest extends TestCase
         // gather what a client-area request carries. The panel's JSON answers end the request.
         preg_match_all('/function (katapult_[A-Z]\w+)\(([^)]*)\)[^{]*\{(.*?)\n\}/s', $source, $functions, PREG_SET_ORDER);
         $this->assertGreaterThan(15, count($functions));
-        $argument = '(\$params|\'\w+\'|katapult_client_request\(\)( \?\? \[\])?)';
+        // Arguments: WHMCS's $params, a literal, the client-area request, the module files' version.
+        $argument = '(\$params|\'\w+\'|KATAPULT_MODULE_VERSION|katapult_client_request\(\)( \?\? \[\])?)';
         foreach ($functions as [, $name, , $body]) {
             if (in_array($name, ['katapult_LiveState', 'katapult_RevealPassword'], true)) {
                 $function = substr($name, strlen('katapult_'));
