@@ -38,20 +38,26 @@ impl<'a> LiveReads<'a> {
         let [vm, spent] = create_tables(sql.dialect());
         ensure_table(sql, VM_TABLE, &[vm])?;
         ensure_table(sql, SPENT_TABLE, &[spent])?;
-        Ok(Self { sql })
+        Ok(Self::checked(sql))
     }
 
-    /// The last read of this service's VM `vm_id`, if any.
-    pub fn last(&self, service_id: u64, vm_id: &str) -> Result<Option<VmRead>, SqlError> {
+    /// Over a connection whose tables `open` (or a statement reading them) made sure of.
+    pub fn checked(sql: &'a dyn Sql) -> Self {
+        Self { sql }
+    }
+
+    /// The last read of this service's VM, if any, with the VM's id.
+    pub fn last(&self, service_id: u64) -> Result<Option<(String, VmRead)>, SqlError> {
         let rows = self.sql.query(
-            &format!("SELECT vm, read_at FROM {VM_TABLE} WHERE service_id = ? AND vm_id = ?"),
-            &[SqlValue::Int(service_id as i64), vm_id.into()],
+            &format!("SELECT vm_id, vm, read_at FROM {VM_TABLE} WHERE service_id = ?"),
+            &[SqlValue::Int(service_id as i64)],
         )?;
         Ok(rows.first().and_then(|row| {
-            Some(VmRead {
-                vm_json: row.first()?.as_text()?.to_string(),
-                read_at: Utc.timestamp_opt(row.get(1)?.as_int()?, 0).single()?,
-            })
+            let read = VmRead {
+                vm_json: row.get(1)?.as_text()?.to_string(),
+                read_at: Utc.timestamp_opt(row.get(2)?.as_int()?, 0).single()?,
+            };
+            Some((row.first()?.as_text()?.to_string(), read))
         }))
     }
 
