@@ -319,18 +319,22 @@ if ($rounds !== [] || $rss !== null) {
     $report['footprint'] = $foot;
 }
 
-// ---- 4. the profile of our page's own work
-$profile = load("$dir/profile.json");
-if ($profile !== null) {
-    $calls = load("$dir/profile-calls.json");
+// ---- 4. the profile of our page's own work: from the VM as last read, and reading it live
+foreach (['cached' => 'from the VM as last read', 'live' => 'each reading its VM from Katapult'] as $kind => $what) {
+    $profile = load("$dir/profile-$kind.json");
+    if ($profile === null) {
+        continue;
+    }
+    $calls = load("$dir/profile-$kind-calls.json");
     $lines[] = '';
-    $lines[] = sprintf('4. Profile: katapult_ClientArea %s times in one process, zero latency (perf, DWARF call graphs; %s samples, %s lost; the call is %s%% of the process)',
-        $calls['ours_ClientArea']['n'] ?? '?', $profile['samples'] ?? '?', $profile['lost_samples'] ?? '?', fmt($profile['call_share_of_process'], 1));
+    $lines[] = sprintf('4%s. Profile: katapult_ClientArea %s times in one process, %s, zero latency (perf, DWARF call graphs; %s samples, %s lost; the call is %s%% of the process; p50 %s ms a call)',
+        $kind === 'cached' ? 'a' : 'b', $calls['ours_ClientArea']['n'] ?? '?', $what, $profile['samples'] ?? '?', $profile['lost_samples'] ?? '?',
+        fmt($profile['call_share_of_process'], 1), fmt($calls['ours_ClientArea']['p50_ms'] ?? null, 3));
     foreach ($profile['pieces'] as $piece) {
         $lines[] = sprintf('   %-80s %5s%%', $piece['piece'], fmt($piece['share_of_call'], 1));
     }
     $lines[] = '   (share of the call, callees included; pieces can nest: the key\'s read includes its SQL)';
-    $report['profile'] = $profile + ['calls' => $calls];
+    $report['profile'][$kind] = $profile + ['calls' => $calls];
 }
 
 echo implode("\n", $lines), "\n";

@@ -376,17 +376,23 @@ phase "page"
 # The profile of our page's own work (make profile runs this part alone)
 # =====================================================================================
 if ! skipped profile; then
-  log "profile: katapult_ClientArea $PROFILE_CALLS times in one process at zero latency, perf with DWARF call graphs"
   set_latency 0
-  # -F 4999: enough samples for shares of a few percent; 32 KB of stack per sample reaches from
-  # PHP's executor down through the extension; 16 MB of buffer keeps lost samples few.
-  timeout 600 perf record -q -F 4999 -m 4096 --call-graph dwarf,32768 -o "$work/perf.data" -- \
-    php "${php_ext[@]}" -d opcache.enable_cli=1 tests/bench/inproc.php "$res/setup.json" "$PROFILE_CALLS" ours \
-    > "$res/profile-calls.json" 2> "$work/logs/perf-record.log" || die "perf record failed" "$work/logs/perf-record.log"
-  perf report -i "$work/perf.data" --children --stdio --no-header -g none --percent-limit 0.5 --sort symbol \
-    > "$work/logs/perf-report.txt" 2> "$work/logs/perf-report.log" || die "perf report failed" "$work/logs/perf-report.log"
-  php tests/bench/profile.php "$work/logs/perf-report.txt" > "$res/profile.json" 2>> "$work/logs/perf-report.log" \
-    || die "tests/bench/profile.php could not read the profile" "$work/logs/perf-report.log"
+  # Twice: the page as most views and polls get it (from the VM as last read), and the page that
+  # reads the VM from Katapult (the copy aged before each call, untimed).
+  for kind in cached live; do
+    log "profile ($kind): katapult_ClientArea $PROFILE_CALLS times in one process at zero latency, perf with DWARF call graphs"
+    live=0
+    [[ $kind == live ]] && live=1
+    # -F 4999: enough samples for shares of a few percent; 32 KB of stack per sample reaches from
+    # PHP's executor down through the extension; 16 MB of buffer keeps lost samples few.
+    BENCH_LIVE=$live timeout 600 perf record -q -F 4999 -m 4096 --call-graph dwarf,32768 -o "$work/perf-$kind.data" -- \
+      php "${php_ext[@]}" -d opcache.enable_cli=1 tests/bench/inproc.php "$res/setup.json" "$PROFILE_CALLS" ours \
+      > "$res/profile-$kind-calls.json" 2> "$work/logs/perf-record.log" || die "perf record failed" "$work/logs/perf-record.log"
+    perf report -i "$work/perf-$kind.data" --children --stdio --no-header -g none --percent-limit 0.5 --sort symbol \
+      > "$work/logs/perf-report-$kind.txt" 2> "$work/logs/perf-report.log" || die "perf report failed" "$work/logs/perf-report.log"
+    php tests/bench/profile.php "$work/logs/perf-report-$kind.txt" > "$res/profile-$kind.json" 2>> "$work/logs/perf-report.log" \
+      || die "tests/bench/profile.php could not read the profile" "$work/logs/perf-report.log"
+  done
   set_latency "$PAGE_LATENCY_MS"
   phase "profile"
 fi
