@@ -16,8 +16,8 @@
 #
 # Env (all optional): BENCH_PAGE_SECONDS (4), BENCH_PAGE_REPS (3), BENCH_CONCURRENCY ("1 4 16"),
 # BENCH_SYNC_BUILDS (1000), BENCH_SYNC_REPS (3, ours' lifted runs), BENCH_LEAK_REQUESTS (10000),
-# BENCH_PROFILE_CALLS (4000), BENCH_LIVE_REQUESTS (300, each rep of the page reading its VM live), BENCH_SKIP ("page profile sync limited footprint": the parts to leave
-# out), BENCH_OUT (target/bench),
+# BENCH_PROFILE_CALLS (4000), BENCH_OWN_COST_ROUNDS (200 a rep; see own-cost.php),
+# BENCH_SKIP ("page profile sync limited footprint": the parts to leave out), BENCH_OUT (target/bench),
 # KATAPULT_EXT, KATAPULT_SIM.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,7 +33,7 @@ SYNC_BUILDS=${BENCH_SYNC_BUILDS:-1000}
 SYNC_REPS=${BENCH_SYNC_REPS:-3}
 LEAK_REQUESTS=${BENCH_LEAK_REQUESTS:-10000}
 PROFILE_CALLS=${BENCH_PROFILE_CALLS:-4000}
-LIVE_REQUESTS=${BENCH_LIVE_REQUESTS:-300}
+OWN_COST_ROUNDS=${BENCH_OWN_COST_ROUNDS:-200}
 SKIP=" ${BENCH_SKIP:-} "
 PAGE_LATENCY_MS=2
 SYNC_LATENCY_MS=50
@@ -274,10 +274,9 @@ wrk_page() {
     || die "wrk failed on $url" "$work/logs/wrk.log"
 }
 
-# N page requests one after another on one kept-alive connection: page_requests OUT_JSON URL N [DSN]
-# (with the DSN, the client area's copy of the VM is dropped before each: see requests.php)
+# N page requests one after another on one kept-alive connection: page_requests OUT_JSON URL N
 page_requests() {
-  timeout 900 php tests/bench/requests.php "$2" "$(head -n 1 "$work/cookies.txt")" "$3" ${4:+"$4"} > "$1" 2>> "$work/logs/requests.log" \
+  timeout 900 php tests/bench/requests.php "$2" "$(head -n 1 "$work/cookies.txt")" "$3" > "$1" 2>> "$work/logs/requests.log" \
     || die "requests to $2 failed" "$1"
 }
 
@@ -351,19 +350,15 @@ if ! skipped page; then
       wrk_page "$res/page-nothing-c$c-r$r.json" "$url_nothing" "$c" "$PAGE_SECONDS" "$marker_nothing"
     done
   done
-  # The pages above are served from the VM as last read (fresh for a few seconds): these read it
-  # from Katapult every time, against the do-nothing module's page and the simulator's GET of the
-  # same run.
-  log "client area: a page reading its VM from Katapult each time, $LIVE_REQUESTS requests x $PAGE_REPS"
-  sim_requests() { curl -sf --cacert "$CA" "$sim_root/_sim/stats" | php -r 'echo json_decode(stream_get_contents(STDIN), true)["total_requests"];'; }
+  # The pages above are served from the VM as last read (fresh for a few seconds). Our page
+  # reading its VM, the do-nothing module's page, the simulator's GET and our page from the copy,
+  # taken in turn, round after round (own-cost.php).
+  log "client area: the module's own cost in a page, $OWN_COST_ROUNDS rounds x $PAGE_REPS"
   for r in $(seq 1 "$PAGE_REPS"); do
-    before=$(sim_requests)
-    BENCH_MARKER=$marker_ours page_requests "$res/live-ours-r$r.json" "$url_ours" "$LIVE_REQUESTS" "$WHMCS_DB_DSN"
-    echo "{\"pages\": $LIVE_REQUESTS, \"api_requests\": $(( $(sim_requests) - before ))}" > "$res/live-api-r$r.json"
-    BENCH_MARKER=$marker_nothing page_requests "$res/live-nothing-r$r.json" "$url_nothing" "$LIVE_REQUESTS" "$WHMCS_DB_DSN"
-    BENCH_TOKEN=sim-token BENCH_OUT="$res/live-sim-r$r.json" timeout 60 \
-      wrk -t1 -c1 -d2s -s tests/bench/wrk/api.lua "$api_url/virtual_machines/_?virtual_machine%5Bid%5D=$vm_ours" > /dev/null 2>> "$work/logs/wrk.log" \
-      || die "wrk failed on the simulator" "$work/logs/wrk.log"
+    timeout 900 php tests/bench/own-cost.php "$OWN_COST_ROUNDS" "$url_ours" "$marker_ours" "$url_nothing" "$marker_nothing" \
+      "$(head -n 1 "$work/cookies.txt")" "$api_url/virtual_machines/_?virtual_machine%5Bid%5D=$vm_ours" sim-token "$CA" \
+      "$WHMCS_DB_DSN" "$sim_root/_sim/stats" > "$res/own-cost-r$r.json" 2> "$work/logs/own-cost.log" \
+      || die "tests/bench/own-cost.php failed" "$work/logs/own-cost.log"
   done
   log "client area: the module functions alone, in one process"
   timeout 120 php "${php_ext[@]}" -d opcache.enable_cli=1 tests/bench/inproc.php "$res/setup.json" 300 > "$res/inproc.json" 2> "$work/logs/inproc.log" \
