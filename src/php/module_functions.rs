@@ -216,7 +216,7 @@ fn for_service(
 ) -> String {
     in_service_context(params, |ctx, params| {
         let outcome = work(ctx, params);
-        crate::module::after_action(ctx, params);
+        crate::module::after_action(ctx, params.service_id, params.client_id);
         outcome
     })
     .unwrap_or_else(|message| message)

@@ -366,6 +366,11 @@ final class ClientAreaTest extends TestCase
         Capsule::table('tblhosting')->where('id', $service)->update(['packageid' => $bigger]);
         $this->assertSame('success', Module::runModuleCommand('ChangePackage', $service));
         $this->assertStringStartsWith('ROCK-6 ', $package($this->page($service)), 'the page right after ChangePackage');
+
+        // And hook code's, through the documented service class.
+        \WHMCS\Module\Server\Katapult\WHMCS\Service\VirtualMachine::findOrFail($service)->vm->stop();
+        $this->waitForState($vmId, 'stopped');
+        $this->assertSame('stopped', $state($this->page($service)), 'the page right after a hook stopped the VM');
     }
 
     public function testAReplayedTokenDoesNothingAndSaysTheLinkExpired(): void
