@@ -15,12 +15,12 @@ use serde_json::{json, Value};
 use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef, VirtualMachineState};
 use crate::service::action_tokens::ActionTokens;
 use crate::service::build_sync;
-use crate::service::client_request::{service_status, ClientRequest, Denied};
+use crate::service::client_request::{ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
-use crate::store::live_reads::{LiveReads, VmRead};
+use crate::store::live_reads::VmRead;
 use crate::store::{DataStore, SqlValue};
 use crate::views::Views;
 
@@ -182,19 +182,20 @@ fn panel_model(
     if request.viewer_client_id != params.client_id {
         return Err(Problem::Told("katapult_not_yours"));
     }
+    // Everything the page reads, in one statement.
+    let service = ctx.read_service(params.service_id)?;
     // WHMCS shows the module's output only for an Active service and throws it away otherwise:
     // no API call and no build check for a page nobody sees.
-    if service_status(ctx, params.service_id)?.as_deref() != Some("Active") {
+    if service.status.as_deref() != Some("Active") {
         return Err(Problem::Told("katapult_not_active"));
     }
     let store = ctx.store()?;
     let mut links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
     let was_building = links.build_pending();
-    let reads = LiveReads::open(ctx.sql).map_err(ModuleError::from)?;
     if was_building {
         // Checked now while the client has live reads left; else it stays "being built" until
         // then (or the cron's next run).
-        if spend_live_read(ctx, &reads, params)? {
+        if spend_live_read(ctx, params)? {
             build_sync::sync_service(
                 ctx,
                 params.service_id,
@@ -213,7 +214,7 @@ fn panel_model(
         }
         Err(_) => return Err(Problem::Told("katapult_not_provisioned")),
     };
-    let vm = read_vm(ctx, &store, &reads, params, &vm_ref)?;
+    let vm = read_vm(ctx, &store, service.vm_read, params, &vm_ref)?;
     let tokens = ActionTokens::for_installation(ctx.sql, &store, ctx.host, ctx.now)
         .map_err(|e| ModuleError::Product(e.to_string()))?;
     // WHMCS made $params before the build was written into the service: its credentials are
@@ -238,29 +239,29 @@ fn panel_model(
 fn read_vm(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
-    reads: &LiveReads<'_>,
+    last_read: Option<(String, VmRead)>,
     params: &ServiceParams,
     vm_ref: &VirtualMachineRef,
 ) -> Result<VirtualMachine, Problem> {
     let VirtualMachineRef::Id(vm_id) = vm_ref else {
         return Err(ModuleError::Product("the service's VM has no id".into()).into());
     };
-    let last = reads
-        .last(params.service_id, vm_id)
-        .map_err(ModuleError::from)?
-        .and_then(|read| {
+    let last = last_read
+        .filter(|(read_vm_id, _)| read_vm_id == vm_id)
+        .and_then(|(_, read)| {
             let vm = serde_json::from_str::<VirtualMachine>(&read.vm_json).ok()?;
             Some((vm, read.read_at))
         });
     match last {
         Some((vm, read_at)) if ctx.now - read_at < VM_READ_FRESH => return Ok(vm),
-        Some((vm, _)) if !spend_live_read(ctx, reads, params)? => return Ok(vm),
+        Some((vm, _)) if !spend_live_read(ctx, params)? => return Ok(vm),
         Some(_) => {}
         // Never read: read now, but it counts against the client's reads all the same.
         None => {
-            spend_live_read(ctx, reads, params)?;
+            spend_live_read(ctx, params)?;
         }
     }
+    let reads = ctx.live_reads()?;
     let client = ctx.client(store)?;
     let vm = match ctx.logged(&client, || client.virtual_machine(vm_ref)) {
         Ok(response) => response.virtual_machine,
@@ -288,12 +289,8 @@ fn read_vm(
 }
 
 /// Spends one of the client's live reads; false when the window's are spent.
-fn spend_live_read(
-    ctx: &Context<'_>,
-    reads: &LiveReads<'_>,
-    params: &ServiceParams,
-) -> Result<bool, Problem> {
-    reads
+fn spend_live_read(ctx: &Context<'_>, params: &ServiceParams) -> Result<bool, Problem> {
+    ctx.live_reads()?
         .spend(
             params.client_id,
             ctx.now,

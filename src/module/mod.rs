@@ -17,7 +17,7 @@ pub mod test_connection;
 pub mod unsuspend_account;
 
 use crate::service::client_request::ClientRequest;
-use crate::service::context::ModuleError;
+use crate::service::context::{Context, ModuleError};
 use crate::views::without_markup;
 
 /// What WHMCS shows for a module function's outcome: its own text (`success`, or why nothing was
@@ -33,5 +33,22 @@ fn told(client: Option<&ClientRequest>, key: &str, text: &str) -> String {
     match client {
         Some(request) => request.lang.text(key),
         None => without_markup(text),
+    }
+}
+
+/// After any action on a service (power, package change, suspension, termination, a build, a
+/// refresh; from WHMCS, the client area or hook code), whether it succeeded or not: the client
+/// area's last read of the VM is forgotten, so the next page or poll reads the VM afresh instead
+/// of showing it as it was.
+pub fn after_action(ctx: &Context<'_>, service_id: u64, client_id: u64) {
+    let forgotten = ctx
+        .live_reads()
+        .and_then(|reads| Ok(reads.forget(service_id)?));
+    if let Err(error) = forgotten {
+        ctx.log_for_service(
+            service_id,
+            Some(client_id),
+            &format!("the client area may show the VM as it was for a few seconds: {error}"),
+        );
     }
 }

@@ -8,7 +8,6 @@ use crate::service::client_request::{ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::{power_for_client, service_vm, ServiceVm};
-use crate::store::live_reads::LiveReads;
 
 /// Button label → the function suffix WHMCS calls (`katapult_<suffix>`).
 pub const BUTTONS: [(&str, &str, PowerAction); 4] = [
@@ -71,8 +70,6 @@ fn run(
         Err(reason) => return Ok(Err(reason)),
     };
     let task = ctx.logged(&client, || power_for_client(&client, &vm, action))?;
-    // The panel's next poll reads the VM afresh, to show the change under way.
-    LiveReads::open(ctx.sql)?.forget(params.service_id)?;
     Ok(Ok(task.id))
 }
 

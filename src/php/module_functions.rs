@@ -209,12 +209,17 @@ fn in_service_context<T>(
     in_context(|ctx| work(ctx, &params)).map_err(|(_, message)| format!("Katapult: {message}"))
 }
 
-/// A module function whose outcome is the string WHMCS shows.
+/// A module function acting on a service, whose outcome is the string WHMCS shows.
 fn for_service(
     params: &ZendHashTable,
     work: impl FnOnce(&Context<'_>, &ServiceParams) -> String,
 ) -> String {
-    in_service_context(params, work).unwrap_or_else(|message| message)
+    in_service_context(params, |ctx, params| {
+        let outcome = work(ctx, params);
+        crate::module::after_action(ctx, params.service_id, params.client_id);
+        outcome
+    })
+    .unwrap_or_else(|message| message)
 }
 
 /// `for_service` for the functions that may wait for a VM to shut down (katapult.suspend_grace).

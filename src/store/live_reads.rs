@@ -38,20 +38,26 @@ impl<'a> LiveReads<'a> {
         let [vm, spent] = create_tables(sql.dialect());
         ensure_table(sql, VM_TABLE, &[vm])?;
         ensure_table(sql, SPENT_TABLE, &[spent])?;
-        Ok(Self { sql })
+        Ok(Self::checked(sql))
     }
 
-    /// The last read of this service's VM `vm_id`, if any.
-    pub fn last(&self, service_id: u64, vm_id: &str) -> Result<Option<VmRead>, SqlError> {
+    /// Over a connection whose tables `open` (or a statement reading them) made sure of.
+    pub fn checked(sql: &'a dyn Sql) -> Self {
+        Self { sql }
+    }
+
+    /// The last read of this service's VM, if any, with the VM's id.
+    pub fn last(&self, service_id: u64) -> Result<Option<(String, VmRead)>, SqlError> {
         let rows = self.sql.query(
-            &format!("SELECT vm, read_at FROM {VM_TABLE} WHERE service_id = ? AND vm_id = ?"),
-            &[SqlValue::Int(service_id as i64), vm_id.into()],
+            &format!("SELECT vm_id, vm, read_at FROM {VM_TABLE} WHERE service_id = ?"),
+            &[SqlValue::Int(service_id as i64)],
         )?;
         Ok(rows.first().and_then(|row| {
-            Some(VmRead {
-                vm_json: row.first()?.as_text()?.to_string(),
-                read_at: Utc.timestamp_opt(row.get(1)?.as_int()?, 0).single()?,
-            })
+            let read = VmRead {
+                vm_json: row.get(1)?.as_text()?.to_string(),
+                read_at: Utc.timestamp_opt(row.get(2)?.as_int()?, 0).single()?,
+            };
+            Some((row.first()?.as_text()?.to_string(), read))
         }))
     }
 
@@ -90,7 +96,8 @@ impl<'a> LiveReads<'a> {
     }
 
     /// Spends one of the client's `per_window` live reads in the window that began at most
-    /// `window` ago (a new one begins when it is over); false when none is left.
+    /// `window` ago (a new one begins when it is over); false when none is left. One statement
+    /// when the client has read before and has reads left (a live read's page pays for it).
     pub fn spend(
         &self,
         client_id: u64,
@@ -98,31 +105,41 @@ impl<'a> LiveReads<'a> {
         per_window: u32,
         window: Duration,
     ) -> Result<bool, SqlError> {
+        if per_window == 0 {
+            return Ok(false);
+        }
         let client = SqlValue::Int(client_id as i64);
         let now = now.timestamp();
-        self.sql.execute(
+        let over = SqlValue::Int(now - window.num_seconds());
+        // `spent` is set before `window_start`: MySQL's assignments see those made before them.
+        let spend = || {
+            self.sql.execute(
+                &format!(
+                    "UPDATE {SPENT_TABLE} SET spent = CASE WHEN window_start <= ? THEN 1 ELSE spent + 1 END, \
+                     window_start = CASE WHEN window_start <= ? THEN ? ELSE window_start END \
+                     WHERE client_id = ? AND (window_start <= ? OR spent < ?)"
+                ),
+                &[
+                    over.clone(),
+                    over.clone(),
+                    SqlValue::Int(now),
+                    client.clone(),
+                    over.clone(),
+                    SqlValue::Int(i64::from(per_window)),
+                ],
+            )
+        };
+        if spend()? == 1 {
+            return Ok(true);
+        }
+        // The client's first read; or none left, or another worker made the row just now.
+        let made = self.sql.execute(
             &format!(
-                "UPDATE {SPENT_TABLE} SET window_start = ?, spent = 0 WHERE client_id = ? AND window_start <= ?"
-            ),
-            &[
-                SqlValue::Int(now),
-                client.clone(),
-                SqlValue::Int(now - window.num_seconds()),
-            ],
-        )?;
-        self.sql.execute(
-            &format!(
-                "{} INTO {SPENT_TABLE} (client_id, window_start, spent) VALUES (?, ?, 0)",
+                "{} INTO {SPENT_TABLE} (client_id, window_start, spent) VALUES (?, ?, 1)",
                 self.sql.dialect().insert_ignore()
             ),
             &[client.clone(), SqlValue::Int(now)],
         )?;
-        let spent = self.sql.execute(
-            &format!(
-                "UPDATE {SPENT_TABLE} SET spent = spent + 1 WHERE client_id = ? AND spent < ?"
-            ),
-            &[client, SqlValue::Int(i64::from(per_window))],
-        )?;
-        Ok(spent == 1)
+        Ok(made == 1 || spend()? == 1)
     }
 }

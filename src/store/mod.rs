@@ -7,6 +7,7 @@ pub mod locks;
 pub mod nonces;
 pub mod php_value;
 pub mod secrets;
+pub mod service_reads;
 pub mod sql;
 
 pub use datastore::{DataStore, Owner, StoreError};

@@ -335,6 +335,44 @@ final class ClientAreaTest extends TestCase
         $this->assertStringContainsString("[Katapult] Service ID $service: stop requested by the client (task task_", $this->log());
     }
 
+    /**
+     * A page is served from the VM as last read while that read is a few seconds old; an action
+     * forgets it, so the page right after shows what the action did, not what was.
+     */
+    public function testAPageRightAfterAnActionShowsItsOutcomeNotTheLastRead(): void
+    {
+        [$service, $client, $vmId] = $this->builtService();
+        $this->inClientArea($client);
+        $state = fn (string $page) => $this->xpath($page)->evaluate('string(//*[contains(@class,"katapult-vm-state")]/@data-state)');
+        $package = fn (string $page) => $this->xpath($page)->evaluate('string(//dd[contains(., "vCPU")])');
+        $page = $this->page($service);
+        $this->assertSame('started', $state($page));
+        $before = $this->sim->stats()['total_requests'];
+        $this->assertSame('started', $state($this->page($service)));
+        $this->assertSame($before, $this->sim->stats()['total_requests'], 'a page within seconds of the last read costs no API call');
+
+        $this->assertSame('success', $this->submit($service, $this->forms($page)['StopVm']));
+        $this->waitForState($vmId, 'stopped');
+        $this->assertSame('stopped', $state($this->page($service)), 'the page right after Stop');
+
+        $this->assertSame('success', $this->submit($service, $this->forms($this->page($service))['StartVm']));
+        $this->waitForState($vmId, 'started');
+        $page = $this->page($service);
+        $this->assertSame('started', $state($page), 'the page right after Start');
+        $this->assertStringStartsWith('ROCK-3 ', $package($page));
+
+        // WHMCS's own actions too: here a package change.
+        $bigger = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-6', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        Capsule::table('tblhosting')->where('id', $service)->update(['packageid' => $bigger]);
+        $this->assertSame('success', Module::runModuleCommand('ChangePackage', $service));
+        $this->assertStringStartsWith('ROCK-6 ', $package($this->page($service)), 'the page right after ChangePackage');
+
+        // And hook code's, through the documented service class.
+        \WHMCS\Module\Server\Katapult\WHMCS\Service\VirtualMachine::findOrFail($service)->vm->stop();
+        $this->waitForState($vmId, 'stopped');
+        $this->assertSame('stopped', $state($this->page($service)), 'the page right after a hook stopped the VM');
+    }
+
     public function testAReplayedTokenDoesNothingAndSaysTheLinkExpired(): void
     {
         [$service, $client] = $this->builtService();
