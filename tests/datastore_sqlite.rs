@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 use chrono::{TimeZone, Utc};
 use katapult::store::datastore::carbon;
 use katapult::store::locks::{owner_label, Locks};
+use katapult::store::nonces::UsedNonces;
 use katapult::store::sql::transaction;
 use katapult::store::{
     DataStore, Dialect, Owner, PhpValue, Row, Sql, SqlError, SqlValue, StoreError,
@@ -572,5 +573,45 @@ fn deadlocks_and_busy_databases_are_worth_another_try() {
     let deadlock = "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction";
     assert!(SqlError(deadlock.into()).is_transient());
     assert!(SqlError("SQLSTATE[HY000]: General error: 5 database is locked".into()).is_transient());
+    // A Galera node joining the cluster, or cut off from it, until it is synced again.
+    let joining = "SQLSTATE[08S01]: Communication link failure: 1047 WSREP has not yet prepared node for application use";
+    assert!(SqlError(joining.into()).is_transient());
     assert!(!SqlError("SQLSTATE[42S02]: Base table or view not found".into()).is_transient());
+}
+
+/// On Galera a claim's or a nonce's `INSERT IGNORE` succeeds on each node until commit, where the
+/// loser fails certification: each is its own transaction, taken again whole after a failed
+/// commit, and then decides on the winner's row.
+#[test]
+fn a_claim_or_a_used_token_whose_commit_fails_is_taken_again_whole() {
+    let db = Faulty::new(false, 0);
+    let ttl = chrono::Duration::minutes(5);
+    let (cron, other) = (
+        Locks::open(&db, "cron").unwrap(),
+        Locks::open(&db, "other").unwrap(),
+    );
+    let nonces = UsedNonces::open(&db).unwrap();
+    let expires = (now() + ttl).timestamp();
+    let taken_on_the_second_run = |what: &str, take: &dyn Fn() -> Result<bool, SqlError>| {
+        db.calls.borrow_mut().clear();
+        db.busy_commits.set(1);
+        assert!(take().unwrap(), "the {what} is taken on the second run");
+        assert_eq!(
+            *db.calls.borrow(),
+            ["begin", "commit", "rollback", "begin", "commit"],
+            "the {what}'s transaction, run again whole after its failed commit"
+        );
+    };
+    taken_on_the_second_run("claim", &|| {
+        cron.try_claim_at("build-sync:service:1", now(), ttl)
+    });
+    taken_on_the_second_run("token", &|| {
+        nonces.use_once("nonce-1", expires, now().timestamp())
+    });
+    assert!(!other
+        .try_claim_at("build-sync:service:1", now(), ttl)
+        .unwrap());
+    assert!(!nonces
+        .use_once("nonce-1", expires, now().timestamp())
+        .unwrap());
 }

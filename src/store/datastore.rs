@@ -244,15 +244,14 @@ impl<'a> DataStore<'a> {
             "DELETE FROM {TABLE} WHERE {condition} AND {} = ?",
             quote_key(self.sql.dialect())
         );
-        Ok(self.sql.execute(&sql, &params)?)
+        Ok(transaction(self.sql, || self.sql.execute(&sql, &params))?)
     }
 
     /// Every item of the owner (a terminated service's links).
     pub fn delete_all(&self, owner: Owner) -> Result<u64, StoreError> {
         let (condition, params) = owner.condition();
-        Ok(self
-            .sql
-            .execute(&format!("DELETE FROM {TABLE} WHERE {condition}"), &params)?)
+        let sql = format!("DELETE FROM {TABLE} WHERE {condition}");
+        Ok(transaction(self.sql, || self.sql.execute(&sql, &params))?)
     }
 
     /// The ids of the owners of a kind that hold `key` (e.g. every service with a build id).

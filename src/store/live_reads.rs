@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::sql::{ensure_table, Dialect, Sql, SqlError, SqlValue};
+use super::sql::{ensure_table, transaction, Dialect, Sql, SqlError, SqlValue};
 
 pub const VM_TABLE: &str = "mod_katapult_vm_reads";
 pub const SPENT_TABLE: &str = "mod_katapult_live_reads";
@@ -63,30 +63,35 @@ impl<'a> LiveReads<'a> {
             SqlValue::Int(read.read_at.timestamp()),
             SqlValue::Int(service_id as i64),
         ];
-        let updated = self.sql.execute(
-            &format!("UPDATE {VM_TABLE} SET vm_id = ?, vm = ?, read_at = ? WHERE service_id = ?"),
-            &params,
-        )?;
-        if updated == 0 {
-            self.sql.execute(
+        transaction(self.sql, || {
+            let updated = self.sql.execute(
                 &format!(
-                    "{} INTO {VM_TABLE} (vm_id, vm, read_at, service_id) VALUES (?, ?, ?, ?)",
-                    self.sql.dialect().insert_ignore()
+                    "UPDATE {VM_TABLE} SET vm_id = ?, vm = ?, read_at = ? WHERE service_id = ?"
                 ),
                 &params,
             )?;
-        }
-        Ok(())
+            if updated == 0 {
+                self.sql.execute(
+                    &format!(
+                        "{} INTO {VM_TABLE} (vm_id, vm, read_at, service_id) VALUES (?, ?, ?, ?)",
+                        self.sql.dialect().insert_ignore()
+                    ),
+                    &params,
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Forgets the service's last read (its VM was just told to change).
     pub fn forget(&self, service_id: u64) -> Result<(), SqlError> {
-        self.sql
-            .execute(
+        transaction(self.sql, || {
+            self.sql.execute(
                 &format!("DELETE FROM {VM_TABLE} WHERE service_id = ?"),
                 &[SqlValue::Int(service_id as i64)],
             )
-            .map(|_| ())
+        })
+        .map(|_| ())
     }
 
     /// Spends one of the client's `per_window` live reads in the window that began at most
@@ -100,29 +105,31 @@ impl<'a> LiveReads<'a> {
     ) -> Result<bool, SqlError> {
         let client = SqlValue::Int(client_id as i64);
         let now = now.timestamp();
-        self.sql.execute(
-            &format!(
-                "UPDATE {SPENT_TABLE} SET window_start = ?, spent = 0 WHERE client_id = ? AND window_start <= ?"
-            ),
-            &[
-                SqlValue::Int(now),
-                client.clone(),
-                SqlValue::Int(now - window.num_seconds()),
-            ],
-        )?;
-        self.sql.execute(
-            &format!(
-                "{} INTO {SPENT_TABLE} (client_id, window_start, spent) VALUES (?, ?, 0)",
-                self.sql.dialect().insert_ignore()
-            ),
-            &[client.clone(), SqlValue::Int(now)],
-        )?;
-        let spent = self.sql.execute(
-            &format!(
-                "UPDATE {SPENT_TABLE} SET spent = spent + 1 WHERE client_id = ? AND spent < ?"
-            ),
-            &[client, SqlValue::Int(i64::from(per_window))],
-        )?;
-        Ok(spent == 1)
+        transaction(self.sql, || {
+            self.sql.execute(
+                &format!(
+                    "UPDATE {SPENT_TABLE} SET window_start = ?, spent = 0 WHERE client_id = ? AND window_start <= ?"
+                ),
+                &[
+                    SqlValue::Int(now),
+                    client.clone(),
+                    SqlValue::Int(now - window.num_seconds()),
+                ],
+            )?;
+            self.sql.execute(
+                &format!(
+                    "{} INTO {SPENT_TABLE} (client_id, window_start, spent) VALUES (?, ?, 0)",
+                    self.sql.dialect().insert_ignore()
+                ),
+                &[client.clone(), SqlValue::Int(now)],
+            )?;
+            let spent = self.sql.execute(
+                &format!(
+                    "UPDATE {SPENT_TABLE} SET spent = spent + 1 WHERE client_id = ? AND spent < ?"
+                ),
+                &[client.clone(), SqlValue::Int(i64::from(per_window))],
+            )?;
+            Ok(spent == 1)
+        })
     }
 }

@@ -78,13 +78,17 @@ pub struct SqlError(pub String);
 
 impl SqlError {
     /// A deadlock or lock wait the database asks to retry (InnoDB's SQLSTATE 40001 and its lock
-    /// wait time-out 1205; SQLite's busy database): the work, done again, may well succeed. The
-    /// signs are whole phrases, not bare numbers a value quoted in the message could hold.
+    /// wait time-out 1205; SQLite's busy database), or a Galera node's "not now": a
+    /// certification failure at commit comes as the same 1213 deadlock (SQLSTATE 40001), and a
+    /// node that is joining or has lost its cluster answers 1047 until it is synced. The work,
+    /// done again, may well succeed. The signs are whole phrases, not bare numbers a value
+    /// quoted in the message could hold.
     pub fn is_transient(&self) -> bool {
         [
             "SQLSTATE[40001]",
             "1205 Lock wait timeout",
             "database is locked",
+            "1047 WSREP has not yet prepared node",
         ]
         .iter()
         .any(|sign| self.0.contains(sign))
@@ -139,6 +143,11 @@ const TRANSACTION_ATTEMPTS: u32 = 4;
 /// is rolled back and `work` runs again whole, a few times, after a short pause: its writes,
 /// those of the hooks it runs included, then happen once. Inside a transaction someone else
 /// opened, the error goes to them: only the outermost transaction can be run again.
+///
+/// On a multi-primary Galera cluster a row lock or an `INSERT IGNORE` holds only on its own node
+/// until commit, where the loser of a conflict fails certification: every write the module
+/// makes, a single statement included, goes through here, so a lost certification is run again
+/// and decides on what the winner wrote.
 pub fn transaction<T, E: From<SqlError> + MaybeTransient>(
     sql: &dyn Sql,
     mut work: impl FnMut() -> Result<T, E>,
