@@ -327,6 +327,9 @@ impl Sql for Faulty {
         self.calls.borrow_mut().push("begin");
         self.inner.begin()
     }
+    fn in_transaction(&self) -> Result<bool, SqlError> {
+        self.inner.in_transaction()
+    }
     fn commit(&self) -> Result<(), SqlError> {
         self.calls.borrow_mut().push("commit");
         if self.busy_commits.get() > 0 {
@@ -577,6 +580,29 @@ fn deadlocks_and_busy_databases_are_worth_another_try() {
     let joining = "SQLSTATE[08S01]: Communication link failure: 1047 WSREP has not yet prepared node for application use";
     assert!(SqlError(joining.into()).is_transient());
     assert!(!SqlError("SQLSTATE[42S02]: Base table or view not found".into()).is_transient());
+}
+
+/// A conflict (a deadlock, a lost Galera certification) ends the transaction in the database; when
+/// the code that met it swallows the error (a provider's hook, WHMCS's mailer), what follows runs
+/// outside any transaction. The commit finds the transaction gone and the work runs again whole.
+#[test]
+fn a_transaction_ended_under_code_that_swallowed_the_error_runs_again_whole() {
+    let db = Faulty::new(false, 0);
+    let store = DataStore::open(&db).unwrap();
+    let runs = Cell::new(0);
+    transaction(&db, || {
+        runs.set(runs.get() + 1);
+        store.set_text(Owner::Service(1), "vm_id", "vm_1", None, now())?;
+        if runs.get() == 1 {
+            db.inner.execute("ROLLBACK", &[]).unwrap();
+        }
+        store.set_text(Owner::Service(1), "announced", "yes", None, now())?;
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    assert_eq!(runs.get(), 2, "run again whole, not committed in pieces");
+    let texts = ["vm_id", "announced"].map(|key| store.get_text(Owner::Service(1), key).unwrap());
+    assert_eq!(texts, [Some("vm_1".into()), Some("yes".into())]);
 }
 
 /// On Galera a claim's or a nonce's `INSERT IGNORE` succeeds on each node until commit, where the

@@ -186,17 +186,29 @@ impl Sql for PdoSql {
     }
 
     fn begin(&self) -> Result<bool, SqlError> {
-        if call(self.pdo(), "inTransaction", vec![])?.is_true() {
+        if self.in_transaction()? {
             return Ok(false);
         }
         call(self.connection(), "beginTransaction", vec![]).map(|_| true)
+    }
+
+    /// PDO's word, which (since PHP 8) is the server's status from its last answer.
+    fn in_transaction(&self) -> Result<bool, SqlError> {
+        Ok(call(self.pdo(), "inTransaction", vec![])?.is_true())
     }
 
     fn commit(&self) -> Result<(), SqlError> {
         call(self.connection(), "commit", vec![]).map(|_| ())
     }
 
+    /// Laravel counts its transaction levels itself, and PDO refuses to roll back what the
+    /// database already ended (a deadlock, a lost certification): its level would stay open, and
+    /// the connection's next transactions would be savepoints outside any transaction. So an
+    /// ended transaction is opened again in PDO for Laravel's rollback to close.
     fn rollback(&self) -> Result<(), SqlError> {
+        if !self.in_transaction()? {
+            call(self.pdo(), "beginTransaction", vec![])?;
+        }
         call(self.connection(), "rollBack", vec![]).map(|_| ())
     }
 }

@@ -89,11 +89,15 @@ impl SqlError {
             "1205 Lock wait timeout",
             "database is locked",
             "1047 WSREP has not yet prepared node",
+            TRANSACTION_ENDED,
         ]
         .iter()
         .any(|sign| self.0.contains(sign))
     }
 }
+
+/// What `transaction` says of a transaction the database ended before its commit.
+const TRANSACTION_ENDED: &str = "the database ended the transaction before its commit";
 
 pub trait Sql {
     fn dialect(&self) -> Dialect;
@@ -104,6 +108,8 @@ pub trait Sql {
     fn insert(&self, sql: &str, params: &[SqlValue]) -> Result<i64, SqlError>;
     /// Opens a transaction; false when one is already open (then the outer one decides).
     fn begin(&self) -> Result<bool, SqlError>;
+    /// Whether a transaction is open on the connection, as the database last said.
+    fn in_transaction(&self) -> Result<bool, SqlError>;
     fn commit(&self) -> Result<(), SqlError>;
     fn rollback(&self) -> Result<(), SqlError>;
 }
@@ -147,7 +153,10 @@ const TRANSACTION_ATTEMPTS: u32 = 4;
 /// On a multi-primary Galera cluster a row lock or an `INSERT IGNORE` holds only on its own node
 /// until commit, where the loser of a conflict fails certification: every write the module
 /// makes, a single statement included, goes through here, so a lost certification is run again
-/// and decides on what the winner wrote.
+/// and decides on what the winner wrote. A conflict can also end the transaction under code
+/// that swallows the error (a provider's hook, WHMCS's mailer), and what follows then runs
+/// outside it: a transaction found ended before its commit is run again whole too, never
+/// committed in pieces.
 pub fn transaction<T, E: From<SqlError> + MaybeTransient>(
     sql: &dyn Sql,
     mut work: impl FnMut() -> Result<T, E>,
@@ -157,6 +166,9 @@ pub fn transaction<T, E: From<SqlError> + MaybeTransient>(
         let opened = sql.begin()?;
         let outcome = work().and_then(|value| {
             if opened {
+                if !sql.in_transaction()? {
+                    return Err(SqlError(TRANSACTION_ENDED.into()).into());
+                }
                 sql.commit()?;
             }
             Ok(value)

@@ -158,8 +158,10 @@ while (unfinished($life) > 0 && microtime(true) - $lastProgress < 90) {
         }
     }
     $tickCrons($killing);
-    if ($rejoin !== null && !proc_get_status($rejoin)['running']) {
-        $figures['galera_rejoin_status'] = proc_close($rejoin);
+    if ($rejoin !== null && !($status = proc_get_status($rejoin))['running']) {
+        // proc_get_status() reaped it: its exit code is there, not in proc_close()'s answer.
+        $figures['galera_rejoin_status'] = $status['exitcode'];
+        proc_close($rejoin);
         $rejoin = null;
     }
     if (array_column($life, 'state') !== $before) {
