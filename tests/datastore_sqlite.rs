@@ -605,6 +605,32 @@ fn a_transaction_ended_under_code_that_swallowed_the_error_runs_again_whole() {
     assert_eq!(texts, [Some("vm_1".into()), Some("yes".into())]);
 }
 
+/// On Galera a conflict can leave the database saying a transaction is open after it ended it (a
+/// brute-force abort): a conflict met by a nested transaction, whose error the code between
+/// swallowed (WHMCS's mailer around the EmailPreSend hook), has the outer one run again whole.
+#[test]
+fn a_conflict_swallowed_inside_a_transaction_has_it_run_again_whole() {
+    let db = Faulty::new(false, 0);
+    let store = DataStore::open(&db).unwrap();
+    let runs = Cell::new(0);
+    let deadlock = "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction";
+    transaction(&db, || {
+        runs.set(runs.get() + 1);
+        store.set_text(Owner::Service(1), "vm_id", "vm_1", None, now())?;
+        if runs.get() == 1 {
+            let swallowed = transaction(&db, || Err::<(), _>(SqlError(deadlock.into())));
+            assert!(swallowed.is_err());
+        }
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    assert_eq!(
+        runs.get(),
+        2,
+        "run again whole after the swallowed conflict"
+    );
+}
+
 /// On Galera a claim's or a nonce's `INSERT IGNORE` succeeds on each node until commit, where the
 /// loser fails certification: each is its own transaction, taken again whole after a failed
 /// commit, and then decides on the winner's row.

@@ -144,6 +144,22 @@ impl MaybeTransient for SqlError {
 /// How often a transaction that meets a transient conflict is run in all.
 const TRANSACTION_ATTEMPTS: u32 = 4;
 
+thread_local! {
+    /// Set when a conflict was met inside a transaction this thread has open: by a nested
+    /// `transaction`, whose error goes to code that may swallow it (WHMCS's mailer), or through
+    /// `conflict_met` (a provider's hook whose error is logged). The database ended the
+    /// transaction then, and may still say one is open (Galera, after a brute-force abort).
+    static CONFLICT_MET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the open transaction as ended by a conflict when `error` is one, for the transaction's
+/// owner to run it again whole however the error was handled on the way.
+pub fn conflict_met(error: &impl MaybeTransient) {
+    if error.is_transient() {
+        CONFLICT_MET.set(true);
+    }
+}
+
 /// Runs `work` in a transaction: all of its changes land, or none do. When this call opened the
 /// transaction and it meets a deadlock or a busy database (in the work or at commit), everything
 /// is rolled back and `work` runs again whole, a few times, after a short pause: its writes,
@@ -164,9 +180,12 @@ pub fn transaction<T, E: From<SqlError> + MaybeTransient>(
     let mut attempt = 1;
     loop {
         let opened = sql.begin()?;
+        if opened {
+            CONFLICT_MET.set(false);
+        }
         let outcome = work().and_then(|value| {
             if opened {
-                if !sql.in_transaction()? {
+                if CONFLICT_MET.take() || !sql.in_transaction()? {
                     return Err(SqlError(TRANSACTION_ENDED.into()).into());
                 }
                 sql.commit()?;
@@ -176,6 +195,9 @@ pub fn transaction<T, E: From<SqlError> + MaybeTransient>(
         match outcome {
             Ok(value) => return Ok(value),
             Err(error) => {
+                if !opened {
+                    conflict_met(&error);
+                }
                 if opened {
                     // The work's error is the one worth reporting; a failed rollback ends the
                     // transaction anyway when the connection drops it.

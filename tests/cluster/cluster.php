@@ -278,6 +278,11 @@ $figures['conflicts_reaching_whmcs_examples'] = array_slice(array_values($surfac
 $figures['seconds'] = round(microtime(true) - $started, 1);
 $violations = $invariants->violations;
 $figures['invariant_violations'] = count($violations);
+$figures['last_command_failures'] = array_slice($failures, -20);
+// WHMCS's activity log (the module's lines among it), for reading a violation's story.
+$entries = ActivityLog::entries();
+usort($entries, fn ($a, $b) => [$a->date, $a->id] <=> [$b->date, $b->id]);
+file_put_contents("$work/activity.log", implode('', array_map(fn ($e) => "$e->date $e->description\n", $entries)));
 
 foreach ($nodes as $node) {
     $node['admin']->stop();
