@@ -258,6 +258,9 @@ $figures['claim_races'] = $claimRaces;
 Capsule::connection()->statement('SET SESSION wsrep_sync_wait = 1');
 $invariants->check($life);
 $invariants->failuresHaveReasons($failures);
+foreach (WebNode::$leftOpen as $answer) {
+    $violate('a request ended with a transaction open: ' . substr(json_encode($answer), 0, 300));
+}
 $figures += $invariants->figures;
 
 // What Galera met: certification failures (a commit that lost to another node's) and
@@ -278,7 +281,7 @@ $figures['conflicts_reaching_whmcs_examples'] = array_slice(array_values($surfac
 $figures['seconds'] = round(microtime(true) - $started, 1);
 $violations = $invariants->violations;
 $figures['invariant_violations'] = count($violations);
-$figures['last_command_failures'] = array_slice($failures, -20);
+file_put_contents("$work/failures.json", json_encode($failures, JSON_PRETTY_PRINT) . "\n");
 // WHMCS's activity log (the module's lines among it), for reading a violation's story.
 $entries = ActivityLog::entries();
 usort($entries, fn ($a, $b) => [$a->date, $a->id] <=> [$b->date, $b->id]);
@@ -413,8 +416,15 @@ final class WebNode
         if ($line === false) {
             throw new RuntimeException('a web node process ended; see its .err file in target/cluster/logs');
         }
-        return json_decode($line, true, 512, JSON_THROW_ON_ERROR);
+        $answer = json_decode($line, true, 512, JSON_THROW_ON_ERROR);
+        if (isset($answer['left_open'])) {
+            self::$leftOpen[] = $answer;
+        }
+        return $answer;
     }
+
+    /** @var list<array<string, mixed>> answers of requests that ended with a transaction open */
+    public static array $leftOpen = [];
 
     /** @return array<string, mixed> */
     public function ask(array $job): array

@@ -52,6 +52,15 @@ while (($line = fgets(STDIN)) !== false) {
     } catch (Throwable $e) {
         $answer = ['error' => get_class($e) . ': ' . $e->getMessage()];
     }
+    // A request that ends with a transaction open loses its writes when the connection goes.
+    try {
+        $level = Capsule::connection()->transactionLevel();
+        if ($level > 0 || Capsule::connection()->getPdo()->inTransaction()) {
+            $answer['left_open'] = "Laravel level $level, PDO " . (Capsule::connection()->getPdo()->inTransaction() ? 'in a transaction' : 'not in one');
+        }
+    } catch (Throwable) {
+        // The node is gone: the next request reconnects.
+    }
     echo json_encode($answer, JSON_INVALID_UTF8_SUBSTITUTE), "\n";
 }
 
