@@ -12,7 +12,7 @@ use crate::api::observer::{observe, Exchange, Observer};
 use crate::api::organizations::OrganizationRef;
 use crate::api::scrub::without_secrets;
 use crate::api::{ApiError, ApiSettings, Client};
-use crate::store::{DataStore, Sql, SqlError, StoreError};
+use crate::store::{DataStore, Sql, StoreError};
 
 /// Why a module function could not do its job, each with what the provider can do about it.
 #[derive(Debug, thiserror::Error)]
@@ -101,8 +101,6 @@ impl<'a> Context<'a> {
     /// Fires a custom hook with the service's object; hook code failing is logged, never fatal.
     pub fn fire_hook(&self, hook: &str, service_id: u64, client_id: Option<u64>) {
         if let Err(error) = self.host.fire_hook(hook, service_id) {
-            // A conflict in the hook's own writes ended the transaction it runs in.
-            crate::store::sql::conflict_met(&SqlError(error.to_string()));
             self.log_for_service(
                 service_id,
                 client_id,
