@@ -25,6 +25,7 @@ declare(strict_types=1);
 
 use Katapult\Tests\Soak\CronRunner;
 use Katapult\Tests\Soak\Invariants;
+use Katapult\Tests\Soak\Lives;
 use Katapult\Tests\Support\Simulator;
 use WHMCS\Database\Capsule;
 use WhmcsStandIn\ActivityLog;
@@ -37,6 +38,7 @@ require dirname(__DIR__) . '/whmcs/bootstrap.php';
 require dirname(__DIR__) . '/php/support/Simulator.php';
 require dirname(__DIR__) . '/soak/lib/Invariants.php';
 require dirname(__DIR__) . '/soak/lib/CronRunner.php';
+require dirname(__DIR__) . '/soak/lib/Lives.php';
 
 $options = getopt('', ['services:', 'seed:', 'node-kill', 'races:', 'report:']);
 $serviceCount = max(2, (int) ($options['services'] ?? 300));
@@ -55,6 +57,7 @@ const KILLED_NODE = 2;
 const KILL_ROUND = 1;
 const NEXT_COMMAND = ['ordered' => 'accept', 'built' => 'SuspendAccount', 'suspended' => 'UnsuspendAccount'];
 const STATE_AFTER = ['accept' => 'requested', 'SuspendAccount' => 'suspended', 'UnsuspendAccount' => 'active', 'TerminateAccount' => 'terminated'];
+$lives = new Lives(NEXT_COMMAND);
 
 $started = microtime(true);
 foreach ([1, 2, 3] as $n) {
@@ -116,7 +119,7 @@ $tickCrons = function (bool $killing) use ($nodes): void {
 // 1. The lives: each round, every service's next command, two at a time (one on each node, at
 // once), the crons of both nodes running beside them.
 $lastProgress = microtime(true);
-while (unfinished($life) > 0 && microtime(true) - $lastProgress < 90) {
+while ($lives->unfinished($life) > 0 && microtime(true) - $lastProgress < 90) {
     $before = array_column($life, 'state');
     $round = $figures['rounds']++;
     $killing = $round < KILLING_ROUNDS;
@@ -126,7 +129,7 @@ while (unfinished($life) > 0 && microtime(true) - $lastProgress < 90) {
         }
     }
     unset($service);
-    $due = array_filter(array_map(fn (array $s) => nextCommand($s), $life));
+    $due = array_filter(array_map(fn (array $s) => $lives->nextCommand($s), $life));
     $pairs = array_chunk(array_keys($due), 2);
     foreach ($pairs as $p => $pair) {
         if ($nodeKill && $round === KILL_ROUND && $p === 0) {
@@ -181,7 +184,7 @@ $figures['lives_seconds'] = round(microtime(true) - $started, 1);
 
 $invariants = new Invariants($sim, WELCOME_TEMPLATE);
 $violate = $invariants->violate(...);
-if (($left = unfinished($life)) > 0) {
+if (($left = $lives->unfinished($life)) > 0) {
     $violate("$left services did not reach the end of their life");
 }
 if ($nodeKill && ($figures['galera_rejoin_status'] ?? -1) !== 0) {
@@ -300,26 +303,7 @@ printf("  rounds %d, module commands %d (%d failed and retried), cron runs %d (%
 printf("  builds %d; Built hooks %d; welcome emails %d; datastore rows %d\n", $figures['builds'], $figures['built_hooks'], $figures['welcome_emails'], $figures['datastore_rows']);
 printf("  token races %d: one won %d, both won %d, none won %d; claim races %d\n", $tokenRaces['rounds'], $tokenRaces['one_won'], $tokenRaces['both_won'], $tokenRaces['none_won'], $claimRaces['rounds']);
 printf("  Galera certification failures %d, brute-force aborts %d; conflicts reaching WHMCS as errors %d\n", $counters['wsrep_local_cert_failures'], $counters['wsrep_local_bf_aborts'], $figures['conflicts_reaching_whmcs']);
-printf("  invariant violations: %d\n", count($violations));
-foreach (array_slice($violations, 0, 20) as $violation) {
-    echo "    - $violation\n";
-}
-exit($violations === [] ? 0 : 1);
-
-/** @param array<int, array{state: string, terminate: bool}> $life */
-function unfinished(array $life): int
-{
-    return count(array_filter($life, fn (array $s) => nextCommand($s) !== null || $s['state'] === 'requested'));
-}
-
-/** @param array{state: string, terminate: bool} $service */
-function nextCommand(array $service): ?string
-{
-    if ($service['state'] === 'active') {
-        return $service['terminate'] ? 'TerminateAccount' : null;
-    }
-    return NEXT_COMMAND[$service['state']] ?? null;
-}
+exit($invariants->printViolations());
 
 /**
  * The same request to both web nodes' `$role` processes, to start at the same moment.

@@ -19,6 +19,7 @@ declare(strict_types=1);
 
 use Katapult\Tests\Soak\CronRunner;
 use Katapult\Tests\Soak\Invariants;
+use Katapult\Tests\Soak\Lives;
 use Katapult\Tests\Support\Simulator;
 use WhmcsStandIn\ActivityLog;
 use WhmcsStandIn\Environment;
@@ -31,6 +32,7 @@ require dirname(__DIR__) . '/whmcs/bootstrap.php';
 require dirname(__DIR__) . '/php/support/Simulator.php';
 require __DIR__ . '/lib/Invariants.php';
 require __DIR__ . '/lib/CronRunner.php';
+require __DIR__ . '/lib/Lives.php';
 
 $options = getopt('', ['services:', 'seed:', 'fault-rounds:', 'report:']);
 $serviceCount = max(1, (int) ($options['services'] ?? 50));
@@ -57,6 +59,7 @@ const FAULTS = [
 const KILL_CHANCE = 0.5;
 /** Each service's life, one module command a round; every fifth service ends terminated. */
 const NEXT_COMMAND = ['ordered' => 'CreateAccount', 'built' => 'SuspendAccount', 'suspended' => 'UnsuspendAccount'];
+$lives = new Lives(NEXT_COMMAND);
 
 $started = microtime(true);
 $work = ROOTDIR . '/soak';
@@ -101,7 +104,7 @@ $failures = [];
 $sim->setFaults(FAULTS);
 $cron = new CronRunner($cronCommand, "$work/cron.err", KILL_CHANCE);
 $lastProgress = microtime(true);
-while (unfinished($life) > 0 && microtime(true) - $lastProgress < 60) {
+while ($lives->unfinished($life) > 0 && microtime(true) - $lastProgress < 60) {
     $before = array_column($life, 'state');
     $faulty = $figures['rounds'] < $faultRounds;
     if ($figures['rounds'] === $faultRounds) {
@@ -120,7 +123,7 @@ while (unfinished($life) > 0 && microtime(true) - $lastProgress < 60) {
             $service['state'] = 'built';
             $service['vm_id'] = (string) $vmId;
         }
-        $command = nextCommand($service);
+        $command = $lives->nextCommand($service);
         if ($command === null) {
             continue;
         }
@@ -148,7 +151,7 @@ $figures['seconds'] = round(microtime(true) - $started, 1);
 // The invariants.
 $invariants = new Invariants($sim, WELCOME_TEMPLATE);
 $violate = $invariants->violate(...);
-if (($left = unfinished($life)) > 0) {
+if (($left = $lives->unfinished($life)) > 0) {
     $violate("$left services did not reach the end of their life");
 }
 $invariants->check($life);
@@ -198,26 +201,7 @@ printf("soak: %d services on %s, seed %d, %.1f s\n", $serviceCount, Environment:
 printf("  rounds %d, cron runs %d (%d killed with SIGKILL), simulator restarts %d\n", $figures['rounds'], $figures['cron_runs'], $figures['cron_kills'], $figures['simulator_restarts']);
 printf("  API requests %d, faults injected %d (%s)\n", $figures['api_requests'], array_sum($figures['faults_injected']), implode(', ', array_map(fn ($k, $v) => "$k $v", array_keys($figures['faults_injected']), $figures['faults_injected'])));
 printf("  module commands failed and retried %d; builds %d; Built hooks %d; welcome emails %d; datastore rows %d\n", $figures['command_failures'], $figures['builds'], $figures['built_hooks'], $figures['welcome_emails'], $figures['datastore_rows']);
-printf("  invariant violations: %d\n", count($violations));
-foreach (array_slice($violations, 0, 20) as $violation) {
-    echo "    - $violation\n";
-}
-exit($violations === [] ? 0 : 1);
-
-/** @param array<int, array{state: string, terminate: bool}> $life */
-function unfinished(array $life): int
-{
-    return count(array_filter($life, fn (array $s) => nextCommand($s) !== null || $s['state'] === 'requested'));
-}
-
-/** @param array{state: string, terminate: bool} $service */
-function nextCommand(array $service): ?string
-{
-    if ($service['state'] === 'active') {
-        return $service['terminate'] ? 'TerminateAccount' : null;
-    }
-    return NEXT_COMMAND[$service['state']] ?? null;
-}
+exit($invariants->printViolations());
 
 /** The extension and the katapult ini settings of this process, for the cron runs it starts. */
 function phpFlags(): array

@@ -50,6 +50,16 @@ final class Invariants
         require_once ROOTDIR . '/includes/hooks/soak.php';
     }
 
+    /** Prints the violations (the first 20); the run's exit status. */
+    public function printViolations(): int
+    {
+        printf("  invariant violations: %d\n", count($this->violations));
+        foreach (array_slice($this->violations, 0, 20) as $violation) {
+            echo "    - $violation\n";
+        }
+        return $this->violations === [] ? 0 : 1;
+    }
+
     public function violate(string $what): void
     {
         $this->violations[] = $what;
