@@ -31,7 +31,6 @@ use WHMCS\Database\Capsule;
 use WhmcsStandIn\ActivityLog;
 use WhmcsStandIn\Environment;
 use WhmcsStandIn\Fixtures;
-use WhmcsStandIn\Module;
 use WhmcsStandIn\SalmonDataStore;
 
 require dirname(__DIR__) . '/whmcs/bootstrap.php';
@@ -75,20 +74,7 @@ $sim = new Simulator(['--seed', (string) $seed, '--rate-limit', '100000'], liste
 // WHMCS, set up from node 3: one Katapult product whose welcome email waits for the VM, the
 // services of the lives and those of the claim races.
 Environment::reset();
-Invariants::installHooks();
-Module::load(dirname(__DIR__, 2) . '/module');
-$welcome = Fixtures::emailTemplate(WELCOME_TEMPLATE, ['message' => 'Your VM {$katapult_vm_hostname} is at {$katapult_vm_ip}.']);
-$product = (int) Fixtures::product(['servertype' => 'katapult', 'welcomeemail' => $welcome, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
-$_POST = ['katapult_api_key' => 'sim-token', 'katapult_parent_organization' => ''];
-run_hook('AdminProductConfigFieldsSave', ['pid' => $product]);
-$_POST = [];
-Fixtures::server();
-$clients = array_map(fn () => (int) Fixtures::client()->id, range(1, max(1, intdiv($serviceCount, 5))));
-$life = [];
-foreach (range(0, $serviceCount - 1) as $i) {
-    $id = (int) Fixtures::service($clients[$i % count($clients)], $product, ['domain' => "cluster$i.example.com"])->id;
-    $life[$id] = ['state' => 'ordered', 'terminate' => $i % 5 === 4, 'vm_id' => null];
-}
+['product' => $product, 'clients' => $clients, 'life' => $life] = Lives::setUp(WELCOME_TEMPLATE, $serviceCount, 'cluster');
 $raceServices = [];
 foreach (range(0, $races - 1) as $i) {
     $raceServices[] = (int) Fixtures::service($clients[$i % count($clients)], $product, ['domain' => "race$i.example.com"])->id;

@@ -23,7 +23,6 @@ use Katapult\Tests\Soak\Lives;
 use Katapult\Tests\Support\Simulator;
 use WhmcsStandIn\ActivityLog;
 use WhmcsStandIn\Environment;
-use WhmcsStandIn\Fixtures;
 use WhmcsStandIn\Module;
 use WhmcsStandIn\Orders;
 use WhmcsStandIn\SalmonDataStore;
@@ -80,20 +79,7 @@ Environment::reset();
 // Module debug logging on, as a provider chasing a problem has it: every API exchange, retried
 // attempts included, goes to the module log (and the secrets test reads it).
 WhmcsStandIn\ModuleLog::enable();
-Invariants::installHooks();
-Module::load(dirname(__DIR__, 2) . '/module');
-$welcome = Fixtures::emailTemplate(WELCOME_TEMPLATE, ['message' => 'Your VM {$katapult_vm_hostname} is at {$katapult_vm_ip}.']);
-$product = (int) Fixtures::product(['servertype' => 'katapult', 'welcomeemail' => $welcome, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
-$_POST = ['katapult_api_key' => 'sim-token', 'katapult_parent_organization' => ''];
-run_hook('AdminProductConfigFieldsSave', ['pid' => $product]);
-$_POST = [];
-Fixtures::server();
-$clients = array_map(fn () => (int) Fixtures::client()->id, range(1, max(1, intdiv($serviceCount, 5))));
-$life = [];
-foreach (range(0, $serviceCount - 1) as $i) {
-    $id = (int) Fixtures::service($clients[$i % count($clients)], $product, ['domain' => "soak$i.example.com"])->id;
-    $life[$id] = ['state' => 'ordered', 'terminate' => $i % 5 === 4, 'vm_id' => null];
-}
+['life' => $life] = Lives::setUp(WELCOME_TEMPLATE, $serviceCount, 'soak');
 
 // The rounds: each service's next module command, while cron runs go on beside them as WHMCS's
 // cron does (each may be SIGKILLed at a random moment) and the simulator may restart under
