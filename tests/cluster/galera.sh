@@ -17,9 +17,8 @@ set -euo pipefail
 
 STATE=${GALERA_STATE:-/tmp/katapult-whmcs-galera.$(id -u).env}
 NODES=3
-DB=whmcs
-DB_USER=whmcs
-DB_PASS=whmcs-standin
+# shellcheck source=tests/whmcs/standin-database.sh
+. "$(dirname "$0")/../whmcs/standin-database.sh"
 PROVIDER=/usr/lib/galera/libgalera_smm.so
 # As root the nodes run as Debian's mysql user: the rsync daemon of a state transfer started by
 # root switches to nobody, who cannot write a root-owned data directory.
@@ -106,13 +105,7 @@ start() {
     --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; exit 1; }
   launch 1 --wsrep-new-cluster
   wait_synced 1
-  client 1 <<SQL
-CREATE DATABASE IF NOT EXISTS \`$DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASS';
-CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
-GRANT ALL ON \`$DB\`.* TO '$DB_USER'@'127.0.0.1';
-GRANT ALL ON \`$DB\`.* TO '$DB_USER'@'localhost';
-SQL
+  standin_database_sql | client 1
   local pid=$PID_1
   admin 1 shutdown
   while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
