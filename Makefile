@@ -5,6 +5,7 @@
 #   make profile  where our client-area call's own work goes (perf; part 4 of make bench alone)
 #   make fuzz     each fuzz target for FUZZ_SECONDS (default 60); report in target/fuzz-report.json
 #   make soak     500 services through faults, SIGKILLed crons and simulator restarts (RELIABILITY.md)
+#   make cluster  300 services through two web nodes on a 3-node MariaDB Galera cluster (RELIABILITY.md)
 #   make install  [WHMCS_DIR=/path/to/whmcs]: build, then the release's install.sh (extension, module)
 #   make dist     the release tarball, the PIE asset and the .deb in target/dist/ (PHP_CONFIG= for another PHP)
 SHELL := /bin/bash
@@ -12,7 +13,7 @@ EXT := target/release/libkatapult.so
 SIM := target/release/katapult-sim
 PHP_CONFIG ?= php-config
 
-.PHONY: all deps build test bench profile soak fuzz demo stubs install dist lint clean
+.PHONY: all deps build test bench profile soak cluster fuzz demo stubs install dist lint clean
 
 all: build
 
@@ -41,6 +42,11 @@ profile: build
 # The fault-and-crash soak at full size (RELIABILITY.md): 500 services on MariaDB.
 soak: build
 	@tests/soak/run.sh --mariadb --services=500 --fault-rounds=4
+
+# Scale-out (RELIABILITY.md): two web nodes and their crons on a private three-node Galera cluster,
+# one Galera node killed and rejoined; the report in target/cluster/report.json.
+cluster: build
+	@tests/cluster/run.sh --services=300 --node-kill --races=100
 
 # Coverage-guided fuzzing (cargo fuzz, libFuzzer; installs cargo-fuzz when missing), not in
 # `make test`: its corpus replays there (tests/fuzz_regressions.rs). FUZZ_SECONDS per target.

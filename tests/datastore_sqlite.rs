@@ -8,6 +8,7 @@ use chrono::{TimeZone, Utc};
 use katapult::store::datastore::carbon;
 use katapult::store::live_reads::{LiveReads, VmRead};
 use katapult::store::locks::{owner_label, Locks};
+use katapult::store::nonces::UsedNonces;
 use katapult::store::service_reads::ServiceReads;
 use katapult::store::sql::transaction;
 use katapult::store::{
@@ -328,6 +329,9 @@ impl Sql for Faulty {
         self.calls.borrow_mut().push("begin");
         self.inner.begin()
     }
+    fn in_transaction(&self) -> Result<bool, SqlError> {
+        self.inner.in_transaction()
+    }
     fn commit(&self) -> Result<(), SqlError> {
         self.calls.borrow_mut().push("commit");
         if self.busy_commits.get() > 0 {
@@ -574,6 +578,9 @@ fn deadlocks_and_busy_databases_are_worth_another_try() {
     let deadlock = "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction";
     assert!(SqlError(deadlock.into()).is_transient());
     assert!(SqlError("SQLSTATE[HY000]: General error: 5 database is locked".into()).is_transient());
+    // A Galera node joining the cluster, or cut off from it, until it is synced again.
+    let joining = "SQLSTATE[08S01]: Communication link failure: 1047 WSREP has not yet prepared node for application use";
+    assert!(SqlError(joining.into()).is_transient());
     assert!(!SqlError("SQLSTATE[42S02]: Base table or view not found".into()).is_transient());
 }
 
@@ -601,6 +608,9 @@ impl Sql for Counted<'_> {
     }
     fn begin(&self) -> Result<bool, SqlError> {
         self.db.begin()
+    }
+    fn in_transaction(&self) -> Result<bool, SqlError> {
+        self.db.in_transaction()
     }
     fn commit(&self) -> Result<(), SqlError> {
         self.db.commit()
@@ -784,4 +794,90 @@ fn a_clients_live_reads_are_budgeted_per_window() {
         !reads.spend(3, now(), 0, window).unwrap(),
         "no reads at all"
     );
+}
+
+/// A conflict (a deadlock, a lost Galera certification) ends the transaction in the database; when
+/// the code that met it swallows the error (a provider's hook, WHMCS's mailer), what follows runs
+/// outside any transaction. The commit finds the transaction gone and the work runs again whole.
+#[test]
+fn a_transaction_ended_under_code_that_swallowed_the_error_runs_again_whole() {
+    let db = Faulty::new(false, 0);
+    let store = DataStore::open(&db).unwrap();
+    let runs = Cell::new(0);
+    transaction(&db, || {
+        runs.set(runs.get() + 1);
+        store.set_text(Owner::Service(1), "vm_id", "vm_1", None, now())?;
+        if runs.get() == 1 {
+            db.inner.execute("ROLLBACK", &[]).unwrap();
+        }
+        store.set_text(Owner::Service(1), "announced", "yes", None, now())?;
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    assert_eq!(runs.get(), 2, "run again whole, not committed in pieces");
+    let texts = ["vm_id", "announced"].map(|key| store.get_text(Owner::Service(1), key).unwrap());
+    assert_eq!(texts, [Some("vm_1".into()), Some("yes".into())]);
+}
+
+/// On Galera a conflict can leave the database saying a transaction is open after it ended it (a
+/// brute-force abort): a conflict met by a nested transaction, whose error the code between
+/// swallowed (WHMCS's mailer around the EmailPreSend hook), has the outer one run again whole.
+#[test]
+fn a_conflict_swallowed_inside_a_transaction_has_it_run_again_whole() {
+    let db = Faulty::new(false, 0);
+    let store = DataStore::open(&db).unwrap();
+    let runs = Cell::new(0);
+    let deadlock = "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction";
+    transaction(&db, || {
+        runs.set(runs.get() + 1);
+        store.set_text(Owner::Service(1), "vm_id", "vm_1", None, now())?;
+        if runs.get() == 1 {
+            let swallowed = transaction(&db, || Err::<(), _>(SqlError(deadlock.into())));
+            assert!(swallowed.is_err());
+        }
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    assert_eq!(
+        runs.get(),
+        2,
+        "run again whole after the swallowed conflict"
+    );
+}
+
+/// On Galera a claim's or a nonce's `INSERT IGNORE` succeeds on each node until commit, where the
+/// loser fails certification: each is its own transaction, taken again whole after a failed
+/// commit, and then decides on the winner's row.
+#[test]
+fn a_claim_or_a_used_token_whose_commit_fails_is_taken_again_whole() {
+    let db = Faulty::new(false, 0);
+    let ttl = chrono::Duration::minutes(5);
+    let (cron, other) = (
+        Locks::open(&db, "cron").unwrap(),
+        Locks::open(&db, "other").unwrap(),
+    );
+    let nonces = UsedNonces::open(&db).unwrap();
+    let expires = (now() + ttl).timestamp();
+    let taken_on_the_second_run = |what: &str, take: &dyn Fn() -> Result<bool, SqlError>| {
+        db.calls.borrow_mut().clear();
+        db.busy_commits.set(1);
+        assert!(take().unwrap(), "the {what} is taken on the second run");
+        assert_eq!(
+            *db.calls.borrow(),
+            ["begin", "commit", "rollback", "begin", "commit"],
+            "the {what}'s transaction, run again whole after its failed commit"
+        );
+    };
+    taken_on_the_second_run("claim", &|| {
+        cron.try_claim_at("build-sync:service:1", now(), ttl)
+    });
+    taken_on_the_second_run("token", &|| {
+        nonces.use_once("nonce-1", expires, now().timestamp())
+    });
+    assert!(!other
+        .try_claim_at("build-sync:service:1", now(), ttl)
+        .unwrap());
+    assert!(!nonces
+        .use_once("nonce-1", expires, now().timestamp())
+        .unwrap());
 }

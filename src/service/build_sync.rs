@@ -27,7 +27,7 @@ use crate::api::observer::{observe, RecordedExchange, Recorder};
 use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef};
 use crate::api::{ApiError, Client, RateLimit};
 use crate::store::locks::Locks;
-use crate::store::sql::transaction;
+use crate::store::sql::{transaction, MaybeTransient};
 use crate::store::{DataStore, Owner, SqlValue, StoreError};
 
 pub const HOOK_BUILT: &str = "KatapultVirtualMachineBuilt";
@@ -534,6 +534,8 @@ fn announce_built(
                 "the welcome email was sent, now with the VM's details",
             ),
             Ok(false) => {}
+            // A conflict ended this transaction: it runs again whole.
+            Err(error) if error.is_transient() => return Err(error),
             Err(error) => log(ctx, item, &error.to_string()),
         }
         store.delete(Owner::Service(item.service_id), VM_BUILT_ANNOUNCEMENT_DUE)?;

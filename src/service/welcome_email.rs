@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 
 use super::context::{Context, ModuleError};
 use super::links::{ServiceLinks, WELCOME_EMAIL_HELD};
-use crate::store::sql::transaction;
-use crate::store::{Owner, SqlValue};
+use crate::store::sql::{transaction, MaybeTransient};
+use crate::store::{Owner, SqlError, SqlValue, StoreError};
 
 /// configoption4: send the welcome email at once, as WHMCS does by default (empty: it waits).
 pub const SEND_AT_ONCE_OPTION: usize = 4;
@@ -31,8 +31,24 @@ pub struct Email<'a> {
 /// What the hook returns to WHMCS: nothing, extra merge fields, or `abortsend`. In a transaction
 /// of its own (or the build sync's, when it sends a held email), so a deadlock with a cron run
 /// writing beside it is tried again whole: otherwise the email would go out before the VM exists.
+/// Inside the build sync's, a conflict has ended that transaction, which runs again whole and
+/// sends the email then: this send is stopped, or the email would go out twice.
 pub fn email_pre_send(ctx: &Context<'_>, email: &Email<'_>) -> Result<Value, ModuleError> {
-    transaction(ctx.sql, || hold_or_fill(ctx, email))
+    let nested = ctx
+        .sql
+        .in_transaction()
+        .map_err(crate::store::StoreError::from)?;
+    match transaction(ctx.sql, || hold_or_fill(ctx, email)) {
+        Err(error) if nested && error.is_transient() => {
+            ctx.log_for_service(
+                email.related_id,
+                email.client_id,
+                &format!("email \"{}\" was stopped, to be sent when the transaction it is part of runs again: {error}", email.template),
+            );
+            Ok(json!({"abortsend": true}))
+        }
+        answer => answer,
+    }
 }
 
 fn hold_or_fill(ctx: &Context<'_>, email: &Email<'_>) -> Result<Value, ModuleError> {
@@ -69,7 +85,8 @@ fn hold_or_fill(ctx: &Context<'_>, email: &Email<'_>) -> Result<Value, ModuleErr
     merge_fields(ctx, service_id)
 }
 
-/// Sends a held welcome email (called once the VM is in the service).
+/// Sends a held welcome email (called once the VM is in the service). A database conflict met
+/// while WHMCS sends it is the caller's transaction's to run again, not a failure to log.
 pub fn send_held(ctx: &Context<'_>, service_id: u64) -> Result<bool, ModuleError> {
     let store = ctx.store()?;
     let Some(template) = store.get_text(Owner::Service(service_id), WELCOME_EMAIL_HELD)? else {
@@ -77,9 +94,11 @@ pub fn send_held(ctx: &Context<'_>, service_id: u64) -> Result<bool, ModuleError
     };
     store.delete(Owner::Service(service_id), WELCOME_EMAIL_HELD)?;
     ctx.host.send_email(&template, service_id).map_err(|e| {
-        ModuleError::Product(format!(
-            "the welcome email \"{template}\" could not be sent: {e}"
-        ))
+        let said = format!("the welcome email \"{template}\" could not be sent: {e}");
+        match SqlError(said) {
+            conflict if conflict.is_transient() => StoreError::Sql(conflict).into(),
+            SqlError(said) => ModuleError::Product(said),
+        }
     })?;
     Ok(true)
 }

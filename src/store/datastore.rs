@@ -336,16 +336,15 @@ impl<'a> DataStore<'a> {
             quote_key(self.sql.dialect())
         );
         self.writing();
-        Ok(self.sql.execute(&sql, &params)?)
+        Ok(transaction(self.sql, || self.sql.execute(&sql, &params))?)
     }
 
     /// Every item of the owner (a terminated service's links).
     pub fn delete_all(&self, owner: Owner) -> Result<u64, StoreError> {
         let (condition, params) = owner.condition();
         self.writing();
-        Ok(self
-            .sql
-            .execute(&format!("DELETE FROM {TABLE} WHERE {condition}"), &params)?)
+        let sql = format!("DELETE FROM {TABLE} WHERE {condition}");
+        Ok(transaction(self.sql, || self.sql.execute(&sql, &params))?)
     }
 
     /// The ids of the owners of a kind that hold `key` (e.g. every service with a build id).

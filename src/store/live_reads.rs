@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::sql::{ensure_table, Dialect, Sql, SqlError, SqlValue};
+use super::sql::{ensure_table, transaction, Dialect, Sql, SqlError, SqlValue};
 
 pub const VM_TABLE: &str = "mod_katapult_vm_reads";
 pub const SPENT_TABLE: &str = "mod_katapult_live_reads";
@@ -69,30 +69,35 @@ impl<'a> LiveReads<'a> {
             SqlValue::Int(read.read_at.timestamp()),
             SqlValue::Int(service_id as i64),
         ];
-        let updated = self.sql.execute(
-            &format!("UPDATE {VM_TABLE} SET vm_id = ?, vm = ?, read_at = ? WHERE service_id = ?"),
-            &params,
-        )?;
-        if updated == 0 {
-            self.sql.execute(
+        transaction(self.sql, || {
+            let updated = self.sql.execute(
                 &format!(
-                    "{} INTO {VM_TABLE} (vm_id, vm, read_at, service_id) VALUES (?, ?, ?, ?)",
-                    self.sql.dialect().insert_ignore()
+                    "UPDATE {VM_TABLE} SET vm_id = ?, vm = ?, read_at = ? WHERE service_id = ?"
                 ),
                 &params,
             )?;
-        }
-        Ok(())
+            if updated == 0 {
+                self.sql.execute(
+                    &format!(
+                        "{} INTO {VM_TABLE} (vm_id, vm, read_at, service_id) VALUES (?, ?, ?, ?)",
+                        self.sql.dialect().insert_ignore()
+                    ),
+                    &params,
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Forgets the service's last read (its VM was just told to change).
     pub fn forget(&self, service_id: u64) -> Result<(), SqlError> {
-        self.sql
-            .execute(
+        transaction(self.sql, || {
+            self.sql.execute(
                 &format!("DELETE FROM {VM_TABLE} WHERE service_id = ?"),
                 &[SqlValue::Int(service_id as i64)],
             )
-            .map(|_| ())
+        })
+        .map(|_| ())
     }
 
     /// Spends one of the client's `per_window` live reads in the window that began at most
@@ -111,35 +116,38 @@ impl<'a> LiveReads<'a> {
         let client = SqlValue::Int(client_id as i64);
         let now = now.timestamp();
         let over = SqlValue::Int(now - window.num_seconds());
-        // `spent` is set before `window_start`: MySQL's assignments see those made before them.
-        let spend = || {
-            self.sql.execute(
+        // In a transaction, as every write: on Galera a conflict fails at commit and is run again.
+        transaction(self.sql, || {
+            // `spent` is set before `window_start`: MySQL's assignments see those made before them.
+            let spend = || {
+                self.sql.execute(
+                    &format!(
+                        "UPDATE {SPENT_TABLE} SET spent = CASE WHEN window_start <= ? THEN 1 ELSE spent + 1 END, \
+                         window_start = CASE WHEN window_start <= ? THEN ? ELSE window_start END \
+                         WHERE client_id = ? AND (window_start <= ? OR spent < ?)"
+                    ),
+                    &[
+                        over.clone(),
+                        over.clone(),
+                        SqlValue::Int(now),
+                        client.clone(),
+                        over.clone(),
+                        SqlValue::Int(i64::from(per_window)),
+                    ],
+                )
+            };
+            if spend()? == 1 {
+                return Ok(true);
+            }
+            // The client's first read; or none left, or another worker made the row just now.
+            let made = self.sql.execute(
                 &format!(
-                    "UPDATE {SPENT_TABLE} SET spent = CASE WHEN window_start <= ? THEN 1 ELSE spent + 1 END, \
-                     window_start = CASE WHEN window_start <= ? THEN ? ELSE window_start END \
-                     WHERE client_id = ? AND (window_start <= ? OR spent < ?)"
+                    "{} INTO {SPENT_TABLE} (client_id, window_start, spent) VALUES (?, ?, 1)",
+                    self.sql.dialect().insert_ignore()
                 ),
-                &[
-                    over.clone(),
-                    over.clone(),
-                    SqlValue::Int(now),
-                    client.clone(),
-                    over.clone(),
-                    SqlValue::Int(i64::from(per_window)),
-                ],
-            )
-        };
-        if spend()? == 1 {
-            return Ok(true);
-        }
-        // The client's first read; or none left, or another worker made the row just now.
-        let made = self.sql.execute(
-            &format!(
-                "{} INTO {SPENT_TABLE} (client_id, window_start, spent) VALUES (?, ?, 1)",
-                self.sql.dialect().insert_ignore()
-            ),
-            &[client.clone(), SqlValue::Int(now)],
-        )?;
-        Ok(made == 1 || spend()? == 1)
+                &[client.clone(), SqlValue::Int(now)],
+            )?;
+            Ok(made == 1 || spend()? == 1)
+        })
     }
 }

@@ -94,6 +94,8 @@ WHMCS_DB_DSN="sqlite:$sqlite_db/module.sqlite" KATAPULT_API_URL=$module_api_url 
 rm -rf "$sqlite_db"
 # The fault-and-crash soak, short: 50 services (make soak runs 500 on MariaDB).
 run_check "soak (50 services)" tests/soak/run.sh --services=50
+# Scale-out, short: 20 services on the Galera cluster, no node kill (make cluster runs 300 with one).
+run_check "cluster (20 services, Galera)" tests/cluster/run.sh --services=20 --races=30
 if mariadb_env=$(tests/whmcs/mariadb.sh start); then
   eval "$mariadb_env"
   run_phpunit "whmcs-standin (MariaDB)" --colors=never -c tests/whmcs/tests/phpunit.xml
