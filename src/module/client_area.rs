@@ -17,6 +17,7 @@ use crate::service::action_tokens::ActionTokens;
 use crate::service::build_sync;
 use crate::service::client_request::{service_status, ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
+use crate::service::imported_vm;
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
@@ -188,7 +189,7 @@ fn panel_model(
         return Err(Problem::Told("katapult_not_active"));
     }
     let store = ctx.store()?;
-    let mut links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
+    let mut links = imported_vm::links(ctx, &store, params)?;
     let was_building = links.build_pending();
     let reads = LiveReads::open(ctx.sql).map_err(ModuleError::from)?;
     if was_building {
