@@ -18,8 +18,8 @@ use crate::service::build_sync::HostingFields;
 use crate::service::client_request::service_status;
 use crate::service::context::{Context, ModuleError};
 use crate::service::imported_vm::{self, Claim};
-use crate::service::settings::ModuleSettings;
 use crate::service::links::VM_ID;
+use crate::service::settings::ModuleSettings;
 use crate::store::{DataStore, Owner, SqlValue};
 
 /// One account, in the keys WHMCS documents for ListAccounts.
@@ -63,10 +63,7 @@ pub fn list_accounts(ctx: &Context<'_>) -> Result<Vec<Account>, ModuleError> {
                     username: "root".into(),
                     unique_identifier: fields.domain.clone(),
                     domain: fields.domain,
-                    product: vm
-                        .package
-                        .and_then(|p| p.permalink)
-                        .unwrap_or_default(),
+                    product: vm.package.and_then(|p| p.permalink).unwrap_or_default(),
                     primaryip: fields.dedicated_ip,
                     created: vm
                         .created_at
