@@ -20,7 +20,7 @@ use crate::api::{Annotation, Client};
 use crate::module::create_account::SERVICE_ANNOTATION;
 use crate::service::build_sync::HostingFields;
 use crate::store::sql::transaction;
-use crate::store::{DataStore, Owner, SqlValue, StoreError};
+use crate::store::{DataStore, Owner, StoreError};
 
 /// Whose a VM is, by its `whmcs_service_id` annotation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,15 +156,7 @@ fn link(
                 ctx.now,
             )?;
         }
-        ctx.sql.execute(
-            "UPDATE tblhosting SET domain = ?, dedicatedip = ?, assignedips = ? WHERE id = ?",
-            &[
-                fields.domain.as_str().into(),
-                fields.dedicated_ip.as_str().into(),
-                fields.assigned_ips.as_str().into(),
-                SqlValue::Int(params.service_id as i64),
-            ],
-        )?;
+        fields.write(ctx.sql, params.service_id)?;
         Ok::<_, StoreError>(())
     })?;
     ctx.log_for_service(

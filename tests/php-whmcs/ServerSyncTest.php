@@ -42,11 +42,7 @@ final class ServerSyncTest extends TestCase
     public function testAVmMadeOutsideWhmcsIsListedImportedAndThenBehavesAsAnyOther(): void
     {
         $welcome = Fixtures::emailTemplate('Katapult Server Ready', ['subject' => 'Your server', 'message' => 'Server {$katapult_vm_hostname} at {$katapult_vm_ip}']);
-        $product = (int) Fixtures::product(['servertype' => 'katapult', 'welcomeemail' => $welcome, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
-        $_POST = ['katapult_api_key' => 'sim-token', 'katapult_parent_organization' => ''];
-        run_hook('AdminProductConfigFieldsSave', ['pid' => $product]);
-        $_POST = [];
-        $server = Fixtures::server();
+        [$product, $server] = $this->provider(['welcomeemail' => $welcome]);
         $client = Fixtures::client(['email' => 'grace@example.test']);
 
         // A service the module built: its client's managed organization, and a VM WHMCS knows.
@@ -105,11 +101,7 @@ final class ServerSyncTest extends TestCase
 
     public function testAnUnlinkedServiceIsNeverLinkedToAVmAnotherServiceOrInstallationHas(): void
     {
-        $product = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
-        $_POST = ['katapult_api_key' => 'sim-token', 'katapult_parent_organization' => ''];
-        run_hook('AdminProductConfigFieldsSave', ['pid' => $product]);
-        $_POST = [];
-        Fixtures::server();
+        [$product] = $this->provider();
         $client = Fixtures::client();
         $built = (int) Fixtures::service($client, $product, ['domain' => 'first.example.com'])->id;
         $this->assertSame('success', Module::runModuleCommand('CreateAccount', $built));
@@ -125,6 +117,20 @@ final class ServerSyncTest extends TestCase
             $this->assertNull(VirtualMachineService::findOrFail($copy)->vm_id);
         }
         $this->assertSame('Active', Capsule::table('tblhosting')->where('id', $built)->value('domainstatus'));
+    }
+
+    /**
+     * A Katapult product (the key saved on its Other tab) and a Katapult server.
+     *
+     * @return array{0: int, 1: int} product id, server id
+     */
+    private function provider(array $product = []): array
+    {
+        $id = (int) Fixtures::product($product + ['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        $_POST = ['katapult_api_key' => 'sim-token', 'katapult_parent_organization' => ''];
+        run_hook('AdminProductConfigFieldsSave', ['pid' => $id]);
+        $_POST = [];
+        return [$id, Fixtures::server()];
     }
 
     /** @return array<string, mixed> the built VM, as Katapult shows it */

@@ -134,22 +134,7 @@ final class Router
             self::redirect('login.php');
             return;
         }
-        try {
-            ob_start();
-            $handler();
-            ob_end_flush();
-        } catch (\Throwable $e) {
-            ob_end_clean();
-            error_log('[whmcs stand-in] ' . $handler[0] . '::' . $handler[1] . ' threw: ' . $e);
-            http_response_code(500);
-            header_remove('Location');
-            echo Theme::page([
-                'title' => 'Oops!',
-                'client' => null,
-                'content' => Theme::alert('error', 'Oops! Something went wrong and we couldn\'t process your request. '
-                    . 'Please go back to the previous page and try again.', 'alertInternalError'),
-            ]);
-        }
+        self::runPage(implode('::', $handler), $handler, static fn (string $oops) => Theme::page(['title' => 'Oops!', 'client' => null, 'content' => $oops]));
     }
 
     /** @param array{0: class-string, 1: string} $handler */
@@ -161,18 +146,31 @@ final class Router
         self::startSession();
         $GLOBALS['CONFIG'] = ['Language' => 'english'] + Capsule::table('tblconfiguration')->pluck('value', 'setting')->all();
         header('Content-Type: text/html; charset=utf-8');
+        self::runPage(implode('::', $handler), static function () use ($handler): void {
+            \WhmcsStandIn\AddonModules::loadActiveHooks();
+            $handler();
+        }, static fn (string $oops) => Admin\AdminArea::page('Oops!', $oops, null));
+    }
+
+    /**
+     * Runs a page; an exception escaping it gives WHMCS's generic "Oops" page (HTTP 500) in the
+     * area's frame, and goes to the server's error log.
+     *
+     * @param callable(string): string $frame the frame around the Oops alert
+     */
+    private static function runPage(string $name, callable $handler, callable $frame): void
+    {
         ob_start();
         try {
-            \WhmcsStandIn\AddonModules::loadActiveHooks();
             $handler();
             ob_end_flush();
         } catch (\Throwable $e) {
             ob_end_clean();
-            error_log('[whmcs stand-in] ' . $handler[0] . '::' . $handler[1] . ' threw: ' . $e);
+            error_log("[whmcs stand-in] $name threw: $e");
             http_response_code(500);
             header_remove('Location');
-            echo Admin\AdminArea::page('Oops!', Theme::alert('error', 'Oops! Something went wrong and we couldn\'t process your request. '
-                . 'Please go back to the previous page and try again.', 'alertInternalError'), null);
+            echo $frame(Theme::alert('error', 'Oops! Something went wrong and we couldn\'t process your request. '
+                . 'Please go back to the previous page and try again.', 'alertInternalError'));
         }
     }
 
