@@ -46,7 +46,9 @@ final class ServerSync
     public static function available(int $serverId): bool
     {
         $module = self::moduleOf($serverId);
-        return Module::includeInstalled($module) && function_exists($module . '_ListAccounts');
+        // A module this process loaded already (from wherever) is not included a second time.
+        $present = isset(Module::loaded()[$module]) || Module::includeInstalled($module);
+        return $present && function_exists($module . '_ListAccounts');
     }
 
     /**
