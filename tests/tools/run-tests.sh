@@ -8,9 +8,6 @@ cd "$(dirname "$0")/../.."
 export KATAPULT_EXT="${KATAPULT_EXT:-$PWD/target/release/libkatapult.so}"
 EXT=$KATAPULT_EXT
 log_dir=$(mktemp -d)
-# The stand-in's installation root, this run's own: the default one in the temp folder is shared
-# with every other checkout testing on the machine, whose modules would be loaded beside ours.
-export WHMCS_ROOTDIR="${WHMCS_ROOTDIR:-$log_dir/whmcs-root}"
 passed=0
 failed=0
 skipped=0
