@@ -296,6 +296,18 @@ function katapult_lang(): array
 }
 
 /**
+ * WHMCS's server sync tool (Setup > Servers > Sync Accounts): the VMs in the Katapult
+ * organizations, matched with services by FQDN (MetaData's ListAccounts keys). An imported
+ * service is linked to its VM the first time a module function needs it.
+ *
+ * @return array{success: bool, accounts?: list<array<string, string>>, error?: string}
+ */
+function katapult_ListAccounts(array $params): array
+{
+    return \Katapult\Module\listAccounts($params);
+}
+
+/**
  * Called by the "Test Connection" button of a Katapult server. Checks the stored API key, the
  * parent organization and access to managed organizations.
  *

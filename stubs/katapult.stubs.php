@@ -92,6 +92,8 @@ namespace Katapult\Module {
 
     function testConnection(?array $params = null): array {}
 
+    function listAccounts(?array $params = null): array {}
+
     function createAccount(array $params): string {}
 
     function suspendAccount(array $params): string {}

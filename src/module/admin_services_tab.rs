@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::api::virtual_machines::VirtualMachineRef;
 use crate::service::context::{Context, ModuleError};
-use crate::service::links::{ServiceLinks, MANAGED_ORG_ID};
+use crate::service::imported_vm;
+use crate::service::links::MANAGED_ORG_ID;
 use crate::service::module_hooks;
 use crate::service::params::ServiceParams;
 use crate::store::Owner;
@@ -28,7 +29,7 @@ fn run(
     vm_link: &str,
 ) -> Result<Vec<(String, String)>, ModuleError> {
     let store = ctx.store()?;
-    let links = ServiceLinks::read(&store, params.service_id)?;
+    let links = imported_vm::links(ctx, &store, params)?;
     let organization = store.get_text(Owner::Client(params.client_id), MANAGED_ORG_ID)?;
     let mut fields = Vec::new();
     if !module_hooks::loaded(ctx)? {

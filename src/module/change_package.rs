@@ -36,7 +36,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<Str
             "the product names no VM package (Module Settings)".into(),
         ));
     };
-    let ServiceVm { store, client, vm } = match service_vm(ctx, params.service_id)? {
+    let ServiceVm { store, client, vm } = match service_vm(ctx, params)? {
         Ok(target) => target,
         Err(reason) => return Ok(reason),
     };

@@ -17,6 +17,7 @@ use crate::service::action_tokens::ActionTokens;
 use crate::service::build_sync;
 use crate::service::client_request::{ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
+use crate::service::imported_vm;
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
@@ -190,7 +191,7 @@ fn panel_model(
         return Err(Problem::Told("katapult_not_active"));
     }
     let store = ctx.store()?;
-    let mut links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
+    let mut links = imported_vm::links(ctx, &store, params)?;
     let was_building = links.build_pending();
     if was_building {
         // Checked now while the client has live reads left; else it stays "being built" until

@@ -6,6 +6,7 @@ pub mod change_package;
 pub mod client_area;
 pub mod config_options;
 pub mod create_account;
+pub mod list_accounts;
 pub mod meta_data;
 pub mod power_buttons;
 pub mod product_settings_pane;

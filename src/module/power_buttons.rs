@@ -65,7 +65,7 @@ fn run(
     params: &ServiceParams,
     action: PowerAction,
 ) -> Result<Result<String, String>, ModuleError> {
-    let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
+    let ServiceVm { client, vm, .. } = match service_vm(ctx, params)? {
         Ok(target) => target,
         Err(reason) => return Ok(Err(reason)),
     };

@@ -15,9 +15,9 @@ use super::ini;
 use super::pdo::PdoSql;
 use super::whmcs_host::WhmcsHost;
 use crate::module::{
-    admin_services_tab, change_package, client_area, config_options, create_account, meta_data,
-    power_buttons, product_settings_pane, refresh_from_katapult, single_sign_on, suspend_account,
-    terminate_account, test_connection, unsuspend_account,
+    admin_services_tab, change_package, client_area, config_options, create_account, list_accounts,
+    meta_data, power_buttons, product_settings_pane, refresh_from_katapult, single_sign_on,
+    suspend_account, terminate_account, test_connection, unsuspend_account,
 };
 use crate::service::client_request::{ClientRequest, Lang};
 use crate::service::context::{Context, ModuleError};
@@ -117,6 +117,21 @@ pub fn module_test_connection(params: Option<&ZendHashTable>) -> ArrayResult {
         .insert("error", result.error)
         .map_err(|e| failure("module", e.to_string()))?;
     Ok(table)
+}
+
+/// katapult_ListAccounts(): `['success' => true, 'accounts' => [...]]` for WHMCS's server sync
+/// tool, or `['success' => false, 'error' => …]`.
+#[php_function]
+#[php(name = "Katapult\\Module\\listAccounts")]
+pub fn module_list_accounts(params: Option<&ZendHashTable>) -> ArrayResult {
+    let _ = params; // the server's fields: the module's key and organizations are its own
+                    // Every failure is the documented answer, which the sync tool shows the admin.
+    let answer = match in_context(list_accounts::list_accounts) {
+        Ok(Ok(accounts)) => serde_json::json!({"success": true, "accounts": accounts}),
+        Ok(Err(error)) => serde_json::json!({"success": false, "error": error.to_string()}),
+        Err((_, message)) => serde_json::json!({"success": false, "error": message}),
+    };
+    to_php_array(&answer).map_err(|e| failure("module", e))
 }
 
 /// An integer entry of a hook's `$vars` (`pid`), also when WHMCS passes it as a string.
@@ -608,6 +623,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_load_data_centers))
         .function(wrap_function!(module_load_disk_templates))
         .function(wrap_function!(module_test_connection))
+        .function(wrap_function!(module_list_accounts))
         .function(wrap_function!(module_create_account))
         .function(wrap_function!(module_suspend_account))
         .function(wrap_function!(module_change_package))

@@ -28,7 +28,7 @@ use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef};
 use crate::api::{ApiError, Client, RateLimit};
 use crate::store::locks::Locks;
 use crate::store::sql::{transaction, MaybeTransient};
-use crate::store::{DataStore, Owner, SqlValue, StoreError};
+use crate::store::{DataStore, Owner, Sql, SqlError, SqlValue, StoreError};
 
 pub const HOOK_BUILT: &str = "KatapultVirtualMachineBuilt";
 pub const HOOK_TIMED_OUT: &str = "KatapultVirtualMachineBuildTimedOut";
@@ -553,6 +553,20 @@ pub struct HostingFields {
 }
 
 impl HostingFields {
+    /// Writes them into the service's row (domain, dedicated IP, assigned IPs).
+    pub fn write(&self, sql: &dyn Sql, service_id: u64) -> Result<(), SqlError> {
+        sql.execute(
+            "UPDATE tblhosting SET domain = ?, dedicatedip = ?, assignedips = ? WHERE id = ?",
+            &[
+                self.domain.as_str().into(),
+                self.dedicated_ip.as_str().into(),
+                self.assigned_ips.as_str().into(),
+                SqlValue::Int(service_id as i64),
+            ],
+        )?;
+        Ok(())
+    }
+
     pub fn of(vm: &VirtualMachine) -> Self {
         let mut addresses: Vec<&str> = vm
             .ip_addresses

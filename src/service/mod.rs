@@ -8,6 +8,7 @@ pub mod chosen_options;
 pub mod client_request;
 pub mod context;
 pub mod host;
+pub mod imported_vm;
 pub mod links;
 pub mod managed_organization;
 pub mod module_hooks;

@@ -11,7 +11,9 @@
 use serde_json::{json, Value};
 
 use super::context::{Context, ModuleError};
-use super::links::{ServiceLinks, WELCOME_EMAIL_HELD};
+use super::imported_vm;
+use super::links::WELCOME_EMAIL_HELD;
+use super::params::ServiceParams;
 use crate::store::sql::{transaction, MaybeTransient};
 use crate::store::{Owner, SqlError, SqlValue, StoreError};
 
@@ -63,7 +65,15 @@ fn hold_or_fill(ctx: &Context<'_>, email: &Email<'_>) -> Result<Value, ModuleErr
         return Ok(json!({}));
     }
     let store = ctx.store()?;
-    let links = ServiceLinks::read(&store, service_id)?;
+    // A service WHMCS's server sync tool imported gets its welcome email at once: linked to its
+    // VM here, it is sent with the VM's details.
+    let service = ServiceParams {
+        service_id,
+        client_id: product.client_id.unwrap_or_default(),
+        domain: product.domain.clone(),
+        ..ServiceParams::default()
+    };
+    let links = imported_vm::links(ctx, &store, &service)?;
     if links.vm_id.is_none()
         && !product.send_at_once
         && product.welcome_template.as_deref() == Some(template)
@@ -149,6 +159,8 @@ fn is_product_template(ctx: &Context<'_>, template: &str) -> Result<bool, Module
 
 struct Product {
     client_id: Option<u64>,
+    /// The service's domain.
+    domain: String,
     welcome_template: Option<String>,
     send_at_once: bool,
 }
@@ -157,7 +169,7 @@ struct Product {
 fn katapult_product_of(ctx: &Context<'_>, service_id: u64) -> Result<Option<Product>, ModuleError> {
     let column = format!("p.configoption{SEND_AT_ONCE_OPTION}");
     let sql = format!(
-        "SELECT h.userid, p.servertype, t.name, {column} FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid LEFT JOIN tblemailtemplates t ON t.id = p.welcomeemail WHERE h.id = ?"
+        "SELECT h.userid, p.servertype, t.name, {column}, h.domain FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid LEFT JOIN tblemailtemplates t ON t.id = p.welcomeemail WHERE h.id = ?"
     );
     let rows = ctx
         .sql
@@ -179,5 +191,10 @@ fn katapult_product_of(ctx: &Context<'_>, service_id: u64) -> Result<Option<Prod
             .get(3)
             .and_then(SqlValue::as_text)
             .is_some_and(|v| v == "on"),
+        domain: row
+            .get(4)
+            .and_then(SqlValue::as_text)
+            .unwrap_or_default()
+            .to_string(),
     }))
 }

@@ -360,6 +360,27 @@ impl<'a> DataStore<'a> {
             .filter_map(|id| u64::try_from(id).ok())
             .collect())
     }
+
+    /// The owner of a kind whose `key` holds `index` as its searchable copy (the service linked
+    /// to a VM id), if any.
+    pub fn owner_with_index(
+        &self,
+        rel_type: &str,
+        key: &str,
+        index: &str,
+    ) -> Result<Option<u64>, StoreError> {
+        let sql = format!(
+            "SELECT rel_id FROM {TABLE} WHERE rel_type = ? AND {} = ? AND value_index = ? ORDER BY rel_id",
+            quote_key(self.sql.dialect())
+        );
+        let rows = self
+            .sql
+            .query(&sql, &[rel_type.into(), key.into(), index.into()])?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| row.first()?.as_int())
+            .find_map(|id| u64::try_from(id).ok()))
+    }
 }
 
 /// A text item's value (ids, permalinks): strings, and integers as text.

@@ -99,7 +99,7 @@ if [[ ! -f tests/browser/node_modules/playwright-core/package.json || ! -f tests
     || { cat "$work/npm.log" >&2; setup_failed "npm ci failed"; }
 fi
 mkdir -p "$OUT"
-rm -f "$OUT"/*.png "$OUT"/failure.html
+rm -f "$OUT"/*.png "$OUT"/failure*.html
 
 # ---- the Katapult simulator (HTTPS with its own CA)
 source tests/tools/simulator.sh
@@ -146,7 +146,7 @@ cron_pid=$!
 
 # ---- the browser
 BROWSER_BASE_URL="$base_url" BROWSER_SERVICE_ID="$service_id" BROWSER_CLIENT_EMAIL="$email" \
-BROWSER_CLIENT_PASSWORD="$password" KATAPULT_SIM_ROOT="$sim_root" BROWSER_OUT="$OUT" \
+BROWSER_CLIENT_PASSWORD="$password" KATAPULT_SIM_ROOT="$sim_root" BROWSER_OUT="$OUT" BROWSER_SETUP="$setup_json" \
 BROWSER_RESULT="$work/result.txt" timeout 900 node tests/browser/test.js
 node_status=$?
 

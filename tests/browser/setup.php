@@ -6,7 +6,10 @@
  *
  * Env: WHMCS_DB_DSN, WHMCS_ROOTDIR (scratch), WHMCS_MODULE_DIR (default: the repository's module/),
  * BROWSER_BASE_URL (the web front, saved as WHMCS's SystemURL), BROWSER_CLIENT_EMAIL,
- * BROWSER_CLIENT_PASSWORD. Prints one JSON line: {"serviceId", "clientId", "email", "password"}.
+ * BROWSER_CLIENT_PASSWORD. Prints one JSON line: {"serviceId", "clientId", "email", "password",
+ * "productId", "adminUsername", "adminPassword"}. For the admin steps: an admin with a known
+ * password, and the stand-in's test-only addon module (tests/whmcs/tests/fixtures/addons/probe,
+ * with a dashboard widget) installed, not yet activated.
  * Product settings are those `make demo` uses (tests/demo/provision.php): package rock-3, data
  * center uk-lon-01 (the simulator's London), disk template templates/ubuntu-22-04, API key
  * sim-token saved through the product's Other tab hook.
@@ -50,9 +53,16 @@ $service = Fixtures::service($client, $product, [
     'billingcycle' => 'Monthly',
 ]);
 
+$adminUsername = 'grace';
+$adminPassword = 'admin-' . bin2hex(random_bytes(6));
+Fixtures::admin($adminUsername, $adminPassword);
+@mkdir(ROOTDIR . '/modules/addons', 0777, true);
+@symlink(dirname(__DIR__) . '/whmcs/tests/fixtures/addons/probe', ROOTDIR . '/modules/addons/probe');
+
 $result = Orders::acceptOrder((int) $service->id);
 if ($result !== 'success') {
     fwrite(STDERR, "CreateAccount failed: $result\n");
     exit(1);
 }
-echo json_encode(['serviceId' => (int) $service->id, 'clientId' => (int) $client->id, 'email' => $email, 'password' => $password]), "\n";
+echo json_encode(['serviceId' => (int) $service->id, 'clientId' => (int) $client->id, 'email' => $email, 'password' => $password,
+    'productId' => (int) $product->id, 'adminUsername' => $adminUsername, 'adminPassword' => $adminPassword]), "\n";

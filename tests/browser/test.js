@@ -45,6 +45,9 @@ const BUILD_TIMEOUT = Number(process.env.BROWSER_BUILD_TIMEOUT_MS || 180000);
 const STATE_TIMEOUT = Number(process.env.BROWSER_STATE_TIMEOUT_MS || 120000);
 
 const productUrl = `${BASE}/clientarea.php?action=productdetails&id=${SERVICE}`;
+// What setup.php made for the admin steps: the product, the client, an admin's login.
+const SETUP = JSON.parse(env('BROWSER_SETUP'));
+const ADMIN = `${BASE}/admin`;
 const STOP_ROUTE = 'POST /virtual_machines/:virtual_machine/stop';
 const started = Date.now();
 let passed = 0;
@@ -120,6 +123,128 @@ async function expectMarker(page, marker, what) {
 
 async function stateLabel(page) {
   return (await page.locator('.katapult-vm-state').first().innerText()).trim();
+}
+
+/**
+ * The admin area (the stand-in's admin web front, in its own browser context): login, an addon
+ * module activated and its page, the dashboard with the widget its hook returns, the product's
+ * Module Settings (live dropdowns, a setting saved) and Other tab (the key pane saved), and the
+ * client's service page (the module's fields, a module button pressed).
+ */
+async function adminSteps(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const admin = await context.newPage();
+  admin.setDefaultTimeout(15000);
+  admin.on('pageerror', (error) => {
+    pageErrors.push(`${admin.url()}: ${error.message}`);
+    log(`     page error: ${error.message}`);
+  });
+  const text = async (selector) => (await admin.locator(selector).first().innerText()).trim();
+  try {
+    await adminPages(admin, text);
+  } catch (error) {
+    await screenshot(admin, 'failure-admin.png').catch(() => {});
+    fs.writeFileSync(path.join(OUT, 'failure-admin.html'), await admin.content().catch(() => ''));
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
+
+async function adminPages(admin, text) {
+
+  await step('the admin area asks for a login, refuses a wrong password, and opens the dashboard', async () => {
+    await admin.goto(`${ADMIN}/index.php`);
+    await admin.waitForURL(/\/admin\/login\.php/);
+    await admin.fill('#inputUsername', SETUP.adminUsername);
+    await admin.fill('#inputPassword', `${SETUP.adminPassword}-wrong`);
+    await admin.click('#login');
+    await admin.locator('#alertLoginFailed').waitFor();
+    await admin.fill('#inputPassword', SETUP.adminPassword);
+    await Promise.all([admin.waitForURL(/\/admin\/index\.php/), admin.click('#login')]);
+    await admin.locator('body#dashboard').waitFor({ state: 'attached' });
+    await admin.locator('#adminLogout').waitFor();
+  });
+
+  await step('an addon module is activated, and its page shows what WHMCS hands it', async () => {
+    await admin.goto(`${ADMIN}/configaddonmods.php`);
+    await admin.locator('tr[data-addon="probe"] button[value="activate"]').click();
+    await admin.locator('#addonActivated').waitFor();
+    expect((await text('#addonActivated')).includes('The probe is ready.'), 'the activation\'s description is not shown');
+    await admin.locator('tr[data-addon="probe"] a', { hasText: 'Open' }).click();
+    await admin.locator('#probeOutput').waitFor();
+    expect((await text('#pageTitle')) === 'Stand-in Probe', `the addon page's title is "${await text('#pageTitle')}"`);
+    expect((await text('#probe-modulelink')) === 'addonmodules.php?module=probe', `modulelink is "${await text('#probe-modulelink')}"`);
+    expect((await text('#probe-version')) === '1.2', 'the version is not passed');
+    expect((await text('#probeGreeting')) === 'Hello from the probe', 'the field\'s default is not passed');
+    expect((await text('#probe-lang')).includes('English'), 'the language strings (_lang) are not passed');
+    await admin.locator('#probeSidebar').waitFor();
+    await screenshot(admin, 'admin-addon.png');
+  });
+
+  await step('the dashboard shows the widget the AdminHomeWidgets hook returns', async () => {
+    await admin.goto(`${ADMIN}/index.php`);
+    const widget = admin.locator('.widget[data-widget="ProbeWidget"]');
+    await widget.waitFor();
+    expect((await widget.locator('.widget-title').innerText()).trim() === 'Probe Widget', 'the widget has no title');
+    expect((await text('#probeWidgetCount')) === '1', `the widget counted ${await text('#probeWidgetCount')} services, not 1`);
+    await screenshot(admin, 'admin-dashboard.png');
+  });
+
+  const productPage = `${ADMIN}/configproducts.php?action=edit&id=${SETUP.productId}`;
+  await step('Module Settings: the dropdowns are filled from Katapult, and a setting is saved', async () => {
+    await admin.goto(`${productPage}&tab=3`);
+    await admin.locator('#tab3.active #moduleSettings').waitFor();
+    const packages = await admin.locator('#configoption1 option').evaluateAll((os) => os.map((o) => o.value));
+    expect(packages.length > 5 && packages.includes('rock-3'), `the package dropdown holds ${packages.join(', ')}`);
+    expect((await admin.locator('#configoption1').inputValue()) === 'rock-3', 'rock-3 is not the selected package');
+    const dataCenters = await admin.locator('#configoption2 option').evaluateAll((os) => os.map((o) => o.value));
+    expect(dataCenters.includes('uk-lon-01'), `the data center dropdown holds ${dataCenters.join(', ')}`);
+    const templates = await admin.locator('#configoption3 option').evaluateAll((os) => os.map((o) => o.value));
+    const other = templates.find((v) => v !== '' && v !== 'templates/ubuntu-22-04');
+    expect(templates.includes('templates/ubuntu-22-04') && other, `the disk template dropdown holds ${templates.join(', ')}`);
+    log(`     ${packages.length} packages, ${dataCenters.length} data center and ${templates.length} disk template choices; saving ${other}`);
+    await admin.selectOption('#configoption3', other);
+    await Promise.all([admin.waitForURL(/success=true/), admin.click('#btnSaveProduct')]);
+    await admin.locator('#alertSaved').waitFor();
+    expect(/[?&]tab=3(&|$)/.test(admin.url()), `the save came back on ${admin.url()}, not the Module Settings tab`);
+    expect((await admin.locator('#configoption3').inputValue()) === other, 'the saved disk template is not selected after the save');
+    await screenshot(admin, 'admin-module-settings.png');
+  });
+
+  await step('Other tab: the Katapult key pane refuses a wrong key and saves the right one', async () => {
+    await admin.goto(`${productPage}&tab=9`);
+    const pane = admin.locator('#tab9.active #otherTabFields');
+    await pane.waitFor();
+    await admin.fill('#tab9 input[name="katapult_api_key"]', 'not-a-katapult-key');
+    await Promise.all([admin.waitForURL(/success=true/), admin.click('#btnSaveProduct')]);
+    await admin.locator('#tab9.active #otherTabFields').waitFor();
+    expect((await text('#otherTabFields')).includes('Katapult refused it'), 'the pane does not say the wrong key was refused');
+    await admin.fill('#tab9 input[name="katapult_api_key"]', 'sim-token');
+    await Promise.all([admin.waitForURL(/success=true/), admin.click('#btnSaveProduct')]);
+    const saved = await text('#otherTabFields');
+    expect(saved.includes('An API key is set.') && !saved.includes('Katapult refused it'), `the pane after saving the right key: ${saved.slice(0, 200)}`);
+    expect(!(await admin.content()).includes('sim-token'), 'the page shows the key');
+    await screenshot(admin, 'admin-other-tab.png');
+  });
+
+  await step('the service page shows the module\'s fields, and a module button pressed shows its result', async () => {
+    const servicePage = `${ADMIN}/clientsservices.php?userid=${SETUP.clientId}&id=${SERVICE}`;
+    await admin.goto(servicePage);
+    const fields = await admin.locator('#serviceFields .module-field th').allInnerTexts();
+    expect(fields.includes('Katapult VM') && fields.includes('VM state'), `the module's fields: ${fields.join(', ')}`);
+    const before = await text('.katapult-vm-state');
+    log(`     VM state on the tab: ${before}`);
+    await Promise.all([admin.waitForLoadState('load'), admin.locator('[data-module-command="StartVm"]').click()]);
+    await admin.locator('#alertModuleSuccess').waitFor();
+    await screenshot(admin, 'admin-service.png');
+    const deadline = Date.now() + STATE_TIMEOUT;
+    while ((await text('.katapult-vm-state')) !== 'started' && Date.now() < deadline) {
+      await admin.waitForTimeout(1000);
+      await admin.goto(servicePage);
+    }
+    expect((await text('.katapult-vm-state')) === 'started', `the VM state after Start VM is "${await text('.katapult-vm-state')}"`);
+  });
 }
 
 async function main() {
@@ -316,6 +441,8 @@ async function main() {
       await screenshot(page, 'german.png');
       await page.goto(`${productUrl}&language=english`);
     });
+
+    await adminSteps(browser);
 
     await step('no uncaught JavaScript errors on the pages', async () => {
       expect(pageErrors.length === 0, `${pageErrors.length} page error(s): ${pageErrors.join(' | ')}`);

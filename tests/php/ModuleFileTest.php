@@ -28,6 +28,8 @@ final class ModuleFileTest extends TestCase
         $this->assertSame('1.1', $meta['APIVersion']);
         $this->assertTrue($meta['RequiresServer']);
         $this->assertSame('Open Console', $meta['ServiceSingleSignOnLabel']);
+        // The server sync tool matches VMs by FQDN (the service's domain) and products by package.
+        $this->assertSame(['Hostname (FQDN)', 'domain', 'configoption1'], [$meta['ListAccountsUniqueIdentifierDisplayName'], $meta['ListAccountsUniqueIdentifierField'], $meta['ListAccountsProductField']]);
     }
 
     public function testConfigOptionsAreFieldDefinitionsWithLoaders(): void
@@ -54,6 +56,9 @@ final class ModuleFileTest extends TestCase
         }
         $result = katapult_TestConnection([]);
         $this->assertSame(['success' => false, 'error' => 'The module could not reach WHMCS\'s database.'], $result);
+        $accounts = katapult_ListAccounts([]);
+        $this->assertFalse($accounts['success'], 'the server sync tool gets its documented failure, never an exception');
+        $this->assertStringContainsString('is this running inside WHMCS?', $accounts['error']);
     }
 
     public function testEveryFunctionIsADelegation(): void
