@@ -142,6 +142,29 @@ impl ApiError {
     pub fn is_in_trash(&self) -> bool {
         self.code() == Some("object_in_trash")
     }
+
+    /// True when an address to allocate is allocated already (to this VM after a lost answer,
+    /// or to another).
+    pub fn is_already_allocated(&self) -> bool {
+        self.code() == Some("ip_already_allocated")
+    }
+
+    /// What Katapult found wrong with a value it was sent (`validation_error`'s
+    /// `detail.errors`); empty for any other failure.
+    pub fn validation_errors(&self) -> Vec<String> {
+        if self.code() != Some("validation_error") {
+            return Vec::new();
+        }
+        self.detail()["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// The API's code for a path it has no route for.
