@@ -4,21 +4,16 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use super::client_budget::ClientBudget;
 use super::sql::{ensure_table, Dialect, Sql, SqlError, SqlValue};
 
 pub const VM_TABLE: &str = "mod_katapult_vm_reads";
 pub const SPENT_TABLE: &str = "mod_katapult_live_reads";
 
-fn create_tables(dialect: Dialect) -> [&'static str; 2] {
+fn create_vm_table(dialect: Dialect) -> &'static str {
     match dialect {
-        Dialect::MySql => [
-            "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id BIGINT NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm MEDIUMTEXT NOT NULL, read_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-            "CREATE TABLE IF NOT EXISTS mod_katapult_live_reads (client_id BIGINT NOT NULL PRIMARY KEY, window_start BIGINT NOT NULL, spent INT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        ],
-        Dialect::Sqlite => [
-            "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id INTEGER NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm TEXT NOT NULL, read_at INTEGER NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS mod_katapult_live_reads (client_id INTEGER NOT NULL PRIMARY KEY, window_start INTEGER NOT NULL, spent INTEGER NOT NULL)",
-        ],
+        Dialect::MySql => "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id BIGINT NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm MEDIUMTEXT NOT NULL, read_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        Dialect::Sqlite => "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id INTEGER NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm TEXT NOT NULL, read_at INTEGER NOT NULL)",
     }
 }
 
@@ -35,9 +30,8 @@ pub struct LiveReads<'a> {
 
 impl<'a> LiveReads<'a> {
     pub fn open(sql: &'a dyn Sql) -> Result<Self, SqlError> {
-        let [vm, spent] = create_tables(sql.dialect());
-        ensure_table(sql, VM_TABLE, &[vm])?;
-        ensure_table(sql, SPENT_TABLE, &[spent])?;
+        ensure_table(sql, VM_TABLE, &[create_vm_table(sql.dialect())])?;
+        ClientBudget::open(sql, SPENT_TABLE)?;
         Ok(Self { sql })
     }
 
@@ -98,31 +92,6 @@ impl<'a> LiveReads<'a> {
         per_window: u32,
         window: Duration,
     ) -> Result<bool, SqlError> {
-        let client = SqlValue::Int(client_id as i64);
-        let now = now.timestamp();
-        self.sql.execute(
-            &format!(
-                "UPDATE {SPENT_TABLE} SET window_start = ?, spent = 0 WHERE client_id = ? AND window_start <= ?"
-            ),
-            &[
-                SqlValue::Int(now),
-                client.clone(),
-                SqlValue::Int(now - window.num_seconds()),
-            ],
-        )?;
-        self.sql.execute(
-            &format!(
-                "{} INTO {SPENT_TABLE} (client_id, window_start, spent) VALUES (?, ?, 0)",
-                self.sql.dialect().insert_ignore()
-            ),
-            &[client.clone(), SqlValue::Int(now)],
-        )?;
-        let spent = self.sql.execute(
-            &format!(
-                "UPDATE {SPENT_TABLE} SET spent = spent + 1 WHERE client_id = ? AND spent < ?"
-            ),
-            &[client, SqlValue::Int(i64::from(per_window))],
-        )?;
-        Ok(spent == 1)
+        ClientBudget::open(self.sql, SPENT_TABLE)?.spend(client_id, now, per_window, window)
     }
 }

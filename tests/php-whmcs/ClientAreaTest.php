@@ -26,9 +26,7 @@ use WhmcsStandIn\Session;
  * So every test here runs in its own PHP process (@runTestsInSeparateProcesses), like a WHMCS web
  * request, and defines CLIENTAREA itself, only when it plays a client-area request
  * (inClientArea()); the admin-area tests never define it, so they take the real admin path.
- * PHPUnit starts those processes with PHP_BINARY and none of the parent's -d flags, so while this
- * class runs, PHP_INI_SCAN_DIR gains a folder whose ini loads the extension (setUpBeforeClass,
- * undone in tearDownAfterClass, so later classes and their child processes are as before).
+ * Those processes load the extension through ExtensionInTestProcesses.
  *
  * Token expiry is not tested here (that would mean faking the clock): the Rust unit tests in
  * src/service/action_tokens.rs check that a token is refused one second after its lifetime.
@@ -38,6 +36,8 @@ use WhmcsStandIn\Session;
  */
 final class ClientAreaTest extends TestCase
 {
+    use ExtensionInTestProcesses;
+
     private const STOP = 'POST /virtual_machines/:virtual_machine/stop';
     private const START = 'POST /virtual_machines/:virtual_machine/start';
     private const CONSOLE = 'POST /virtual_machines/:virtual_machine/console_sessions';
@@ -49,43 +49,6 @@ final class ClientAreaTest extends TestCase
     private array $made = [];
     /** @var list<resource> processes to stop in tearDown (a fake API) */
     private array $helpers = [];
-
-    private const INI_FOLDER = 'katapult-clientarea-ini-';
-    private static ?string $scanDirBefore = null;
-    private static ?string $iniFolder = null;
-
-    /** Runs in PHPUnit's own process (and again in each test's, where it finds the folder set). */
-    public static function setUpBeforeClass(): void
-    {
-        $current = getenv('PHP_INI_SCAN_DIR');
-        if ($current !== false && str_contains($current, self::INI_FOLDER)) {
-            return; // a test's own process: the extension came from there
-        }
-        self::$iniFolder = sys_get_temp_dir() . '/' . self::INI_FOLDER . getmypid();
-        if (!is_dir(self::$iniFolder)) {
-            mkdir(self::$iniFolder);
-        }
-        file_put_contents(self::$iniFolder . '/katapult.ini', 'extension=' . self::extensionPath() . "\n");
-        self::$scanDirBefore = $current === false ? null : $current;
-        // A leading ':' keeps PHP's own scan folder (pdo_sqlite, pdo_mysql, …).
-        putenv('PHP_INI_SCAN_DIR=' . ($current === false ? '' : $current) . ':' . self::$iniFolder);
-    }
-
-    public static function tearDownAfterClass(): void
-    {
-        if (self::$iniFolder === null) {
-            return;
-        }
-        putenv(self::$scanDirBefore === null ? 'PHP_INI_SCAN_DIR' : 'PHP_INI_SCAN_DIR=' . self::$scanDirBefore);
-        @unlink(self::$iniFolder . '/katapult.ini');
-        @rmdir(self::$iniFolder);
-        self::$iniFolder = null;
-    }
-
-    private static function extensionPath(): string
-    {
-        return getenv('KATAPULT_EXT') ?: dirname(__DIR__, 2) . '/target/release/libkatapult.so';
-    }
 
     protected function setUp(): void
     {
@@ -583,7 +546,7 @@ final class ClientAreaTest extends TestCase
 
     public function testTheClientMayCallOnlyThePanelsFunctions(): void
     {
-        $this->assertSame(['StartVm', 'ShutdownVm', 'StopVm', 'ResetVm', 'LiveState', 'RevealPassword'], katapult_ClientAreaAllowedFunctions());
+        $this->assertSame(['StartVm', 'ShutdownVm', 'StopVm', 'ResetVm', 'LiveState', 'RevealPassword', 'SetReverseDns', 'RenameVm'], katapult_ClientAreaAllowedFunctions());
         $this->assertFalse(function_exists('katapult_ClientAreaCustomButtonArray'), 'WHMCS would render those as plain links without tokens');
         $this->assertNotContains('RefreshFromKatapult', katapult_ClientAreaAllowedFunctions());
     }
@@ -989,7 +952,7 @@ final class ClientAreaTest extends TestCase
         $this->assertFalse(ini_set('katapult.vm_link', 'javascript:alert(1)//{vm}'), 'php.ini only: hook code cannot re-point the admin\'s link');
 
         $fields = katapult_AdminServicesTabFields(Module::buildParams($service));
-        $this->assertSame(['Katapult VM', 'VM state', 'Katapult build', 'Managed organization'], array_keys($fields));
+        $this->assertSame(['Katapult VM', 'VM state', 'Reverse DNS', 'Katapult build', 'Managed organization'], array_keys($fields));
         $link = $this->xpath($fields['Katapult VM'])->query('//a')->item(0);
         $this->assertInstanceOf(DOMElement::class, $link);
         $this->assertSame(strtr($pattern, ['{organization}' => $org, '{vm}' => $vmId]), $link->getAttribute('href'));
@@ -1193,14 +1156,15 @@ final class ClientAreaTest extends TestCase
     }
 
     /**
-     * The panel's forms, by the function they post to ('Console' for the console).
+     * The panel's action forms (its footer's buttons; the Manage section's forms are
+     * SelfServiceTest's), by the function they post to ('Console' for the console).
      *
      * @return array<string, array{url: string, method: string, target: string, csrf: string, token: string, confirm: string}>
      */
     private function forms(string $html): array
     {
         $forms = [];
-        foreach ($this->xpath($html)->query('//form') as $form) {
+        foreach ($this->xpath($html)->query('//*[contains(@class,"katapult-actions")]//form') as $form) {
             assert($form instanceof DOMElement);
             $url = $form->getAttribute('action');
             parse_str((string) parse_url($url, PHP_URL_QUERY), $query);

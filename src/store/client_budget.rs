@@ -1,0 +1,63 @@
+//! How much of something each client may do in a window of time (live reads of their panel,
+//! reverse-DNS writes): a counter per client that starts again when its window is over. In the
+//! database, so that it holds across PHP-FPM workers and web nodes.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::sql::{ensure_table, Dialect, Sql, SqlError, SqlValue};
+
+pub struct ClientBudget<'a> {
+    sql: &'a dyn Sql,
+    table: &'static str,
+}
+
+fn create_table(dialect: Dialect, table: &str) -> String {
+    match dialect {
+        Dialect::MySql => format!("CREATE TABLE IF NOT EXISTS {table} (client_id BIGINT NOT NULL PRIMARY KEY, window_start BIGINT NOT NULL, spent INT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"),
+        Dialect::Sqlite => format!("CREATE TABLE IF NOT EXISTS {table} (client_id INTEGER NOT NULL PRIMARY KEY, window_start INTEGER NOT NULL, spent INTEGER NOT NULL)"),
+    }
+}
+
+impl<'a> ClientBudget<'a> {
+    /// The budget kept in `table`, made when missing.
+    pub fn open(sql: &'a dyn Sql, table: &'static str) -> Result<Self, SqlError> {
+        ensure_table(sql, table, &[&create_table(sql.dialect(), table)])?;
+        Ok(Self { sql, table })
+    }
+
+    /// Spends one of the client's `per_window` in the window that began at most `window` ago
+    /// (a new one begins when it is over); false when none is left.
+    pub fn spend(
+        &self,
+        client_id: u64,
+        now: DateTime<Utc>,
+        per_window: u32,
+        window: Duration,
+    ) -> Result<bool, SqlError> {
+        let table = self.table;
+        let client = SqlValue::Int(client_id as i64);
+        let now = now.timestamp();
+        self.sql.execute(
+            &format!(
+                "UPDATE {table} SET window_start = ?, spent = 0 WHERE client_id = ? AND window_start <= ?"
+            ),
+            &[
+                SqlValue::Int(now),
+                client.clone(),
+                SqlValue::Int(now - window.num_seconds()),
+            ],
+        )?;
+        self.sql.execute(
+            &format!(
+                "{} INTO {table} (client_id, window_start, spent) VALUES (?, ?, 0)",
+                self.sql.dialect().insert_ignore()
+            ),
+            &[client.clone(), SqlValue::Int(now)],
+        )?;
+        let spent = self.sql.execute(
+            &format!("UPDATE {table} SET spent = spent + 1 WHERE client_id = ? AND spent < ?"),
+            &[client, SqlValue::Int(i64::from(per_window))],
+        )?;
+        Ok(spent == 1)
+    }
+}
