@@ -68,7 +68,7 @@ mod tests {
         }
         let long_label = format!("{}.com", "a".repeat(64));
         assert_eq!(reverse_dns_name(&long_label), None);
-        let long_name = format!("{}.com", ["a".repeat(60); 5].join("."));
+        let long_name = format!("{}.com", vec!["a".repeat(60); 5].join("."));
         assert_eq!(reverse_dns_name(&long_name), None, "over 253 characters");
     }
 
