@@ -295,6 +295,27 @@ final class SelfServiceTest extends TestCase
         $this->assertSame(1, $this->sim->requests('POST /organizations/:organization/ip_addresses'), 'made once, at the build');
     }
 
+    public function testAnAddressWhoseMakingWentUnansweredIsNotLeftPaidForAndUnused(): void
+    {
+        [$service, , $vmId] = $this->builtService(extraIpv4: 1);
+        $vm = $this->vm($vmId);
+        // Katapult made an address, but its answer never arrived (the request is not sent twice).
+        $this->katapult('POST', '/organizations/_/ip_addresses', ['organization' => ['id' => $vm['organization']['id']], 'network' => ['id' => $vm['ip_addresses'][0]['network']['id']], 'version' => 'ipv4']);
+        $this->assertCount(3, $this->organizationAddresses($vmId));
+
+        $this->assertSame('success', Module::runModuleCommand('ChangePackage', $service));
+        $this->assertCount(2, $this->organizationAddresses($vmId), 'the stray address was released');
+        $this->assertCount(2, $this->vm($vmId)['ip_addresses'], "the service's own extra address stays");
+
+        // Had the client wanted one more, the stray address would have been taken, not a new one made.
+        $this->katapult('POST', '/organizations/_/ip_addresses', ['organization' => ['id' => $vm['organization']['id']], 'network' => ['id' => $vm['ip_addresses'][0]['network']['id']], 'version' => 'ipv4']);
+        $made = $this->sim->requests('POST /organizations/:organization/ip_addresses');
+        $this->choose($service, 2);
+        $this->assertSame('success', Module::runModuleCommand('ChangePackage', $service));
+        $this->assertCount(3, $this->vm($vmId)['ip_addresses']);
+        $this->assertSame($made, $this->sim->requests('POST /organizations/:organization/ip_addresses'), 'none made');
+    }
+
     public function testTheOptionSyncAddsExtraIpv4WithoutTouchingWhatTheProviderSet(): void
     {
         $this->product();
@@ -307,7 +328,9 @@ final class SelfServiceTest extends TestCase
         Capsule::table('tblproductconfigoptions')->where('id', $disk->id)->update(['optionname' => 'Disk (GB)', 'hidden' => 1]);
         $before = Capsule::table('tblproductconfigoptions')->orderBy('id')->get()->toArray();
 
-        Cron::run(daily: true);
+        // The daily cron's hook (the whole daily run would load the module's main file from
+        // ROOTDIR, a copy other than the one this test process loaded).
+        run_hook('DailyCronJob', []);
 
         $after = Capsule::table('tblproductconfigoptions')->orderBy('id')->get()->toArray();
         $this->assertEquals($before, array_slice($after, 0, count($before)), 'the existing options are as they were');

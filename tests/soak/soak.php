@@ -1,7 +1,8 @@
 <?php
 /**
  * The soak: services driven through their whole life (order accepted: CreateAccount, the cron's build
- * sync, Suspend, Unsuspend, and for every fifth Terminate) against the simulator while faults
+ * sync, Suspend, Unsuspend, for every third a ChangePackage of its extra IPv4 addresses, and for
+ * every fifth Terminate) against the simulator while faults
  * are injected at random (5xx, 429, hangs past the time-out, malformed JSON, connection resets),
  * cron runs are killed with SIGKILL at random moments and the simulator is restarted under them.
  * Then the faults stop, everything is driven to its end, and the invariants are checked and
@@ -99,10 +100,16 @@ run_hook('AdminProductConfigFieldsSave', ['pid' => $product]);
 $_POST = [];
 Fixtures::server();
 $clients = array_map(fn () => (int) Fixtures::client()->id, range(1, max(1, intdiv($serviceCount, 5))));
+// Every third service orders 1 or 2 extra IPv4 addresses and later changes to 2 or 0.
+$extraIpv4Option = (int) Capsule::table('tblproductconfigoptions')->where('optionname', 'Extra IPv4 Addresses')->value('id');
 $life = [];
 foreach (range(0, $serviceCount - 1) as $i) {
     $id = (int) Fixtures::service($clients[$i % count($clients)], $product, ['domain' => "soak$i.example.com"])->id;
-    $life[$id] = ['state' => 'ordered', 'terminate' => $i % 5 === 4, 'vm_id' => null];
+    $extra = $i % 3 === 1 ? ['ordered' => 1 + intdiv($i, 3) % 2, 'changed_to' => intdiv($i, 3) % 2 === 0 ? 2 : 0] : null;
+    if ($extra !== null) {
+        Fixtures::chooseOption($id, $extraIpv4Option, $extra['ordered']);
+    }
+    $life[$id] = ['state' => 'ordered', 'terminate' => $i % 5 === 4, 'vm_id' => null, 'extra_ipv4' => $extra];
 }
 
 // The rounds: each service's next module command, while cron runs go on beside them as WHMCS's
@@ -138,10 +145,13 @@ while (unfinished($life) > 0 && microtime(true) - $lastProgress < 60) {
             continue;
         }
         // An order is set up by accepting it (which sends the welcome email); a failed accept
-        // leaves the order pending, to be accepted again.
+        // leaves the order pending, to be accepted again. An upgrade of the option is paid.
+        if ($command === 'ChangePackage') {
+            Fixtures::chooseOption($id, $extraIpv4Option, $service['extra_ipv4']['changed_to']);
+        }
         $result = $command === 'CreateAccount' ? Orders::acceptOrder($id) : Module::runModuleCommand($command, $id);
         if ($result === 'success') {
-            $service['state'] = ['CreateAccount' => 'requested', 'SuspendAccount' => 'suspended', 'UnsuspendAccount' => 'active', 'TerminateAccount' => 'terminated'][$command];
+            $service['state'] = ['CreateAccount' => 'requested', 'SuspendAccount' => 'suspended', 'UnsuspendAccount' => 'active', 'ChangePackage' => 'changed', 'TerminateAccount' => 'terminated'][$command];
         } else {
             $figures['command_failures']++;
             $failures[] = ['service' => $id, 'command' => $command, 'message' => $result];
@@ -237,10 +247,38 @@ foreach ($life as $id => $service) {
         continue;
     }
     $ipv4 = array_values(array_filter(array_column($vm['ip_addresses'] ?? [], 'address'), fn ($ip) => filter_var($ip, FILTER_VALIDATE_IP, FILTER_FLAG_IPV4)));
+    // Extra IPv4: as many as the option now says, and WHMCS's assigned IPs are the VM's others.
+    $wantedExtra = $service['extra_ipv4']['changed_to'] ?? 0;
+    if (count($ipv4) !== 1 + $wantedExtra) {
+        $violate(sprintf('service %d: its VM has %d IPv4 addresses, the option says 1 + %d', $id, count($ipv4), $wantedExtra));
+    }
+    if ((string) $hosting->assignedips !== implode("\n", array_slice($ipv4, 1))) {
+        $violate("service $id: WHMCS's assigned IPs " . json_encode($hosting->assignedips) . ' are not the VM\'s others ' . json_encode(array_slice($ipv4, 1)));
+    }
     $expected = ['domain' => $vm['fqdn'] ?? '', 'dedicatedip' => $ipv4[0] ?? '', 'username' => 'root', 'password' => $vm['initial_root_password'] ?? ''];
     $actual = ['domain' => $hosting->domain, 'dedicatedip' => $hosting->dedicatedip, 'username' => $hosting->username, 'password' => decrypt((string) $hosting->password)];
     if ($expected !== $actual || $expected['password'] === '') {
         $violate("service $id: WHMCS holds " . json_encode(array_diff_assoc($actual, $expected)) . ' where Katapult has ' . json_encode(array_diff_assoc($expected, $actual)));
+    }
+}
+
+// No address leaked or doubled: in every client's managed organization each address is
+// allocated (an extra one left unallocated is paid for and unused), and none is on two VMs.
+$figures['extra_ipv4_changes'] = count(array_filter($life, fn (array $s) => $s['state'] === 'changed' || ($s['extra_ipv4'] !== null && $s['state'] === 'terminated')));
+foreach ($clients as $client) {
+    $org = SalmonDataStore::get('client', $client, 'managed_org_id');
+    if ($org === null) {
+        continue;
+    }
+    $addresses = $api->ipAddresses((string) $org);
+    foreach ($addresses as $ip) {
+        if (($ip['allocation_id'] ?? null) === null) {
+            $violate("client $client: address {$ip['address']} is left unallocated in its organization");
+        }
+    }
+    $all = array_column($addresses, 'address');
+    if (count($all) !== count(array_unique($all))) {
+        $violate("client $client: an address is listed twice");
     }
 }
 
@@ -306,7 +344,10 @@ function unfinished(array $life): int
 /** @param array{state: string, terminate: bool} $service */
 function nextCommand(array $service): ?string
 {
-    if ($service['state'] === 'active') {
+    if ($service['state'] === 'active' && $service['extra_ipv4'] !== null) {
+        return 'ChangePackage';
+    }
+    if ($service['state'] === 'active' || $service['state'] === 'changed') {
         return $service['terminate'] ? 'TerminateAccount' : null;
     }
     return NEXT_COMMAND[$service['state']] ?? null;
