@@ -301,6 +301,7 @@ fn spend_live_read(
     params: &ServiceParams,
 ) -> Result<bool, Problem> {
     reads
+        .spent()
         .spend(
             params.client_id,
             ctx.now,

@@ -3,6 +3,7 @@
 
 pub mod admin_services_tab;
 pub mod admin_services_tab_save;
+mod asked;
 pub mod change_package;
 pub mod client_area;
 pub mod config_options;
@@ -37,31 +38,5 @@ fn told(client: Option<&ClientRequest>, key: &str, text: &str) -> String {
     match client {
         Some(request) => request.lang.text(key),
         None => without_markup(text),
-    }
-}
-
-/// A request that failed on the way (Katapult, the database): the reason goes to the activity
-/// log as "<what> by <who> failed: …"; a client gets their language's plain sentence, an admin
-/// what was not done and why.
-fn failed(
-    ctx: &crate::service::context::Context<'_>,
-    params: &crate::service::params::ServiceParams,
-    client: Option<&ClientRequest>,
-    (what, not_done): (&str, &str),
-    error: ModuleError,
-) -> String {
-    let who = if client.is_some() {
-        "the client"
-    } else {
-        "an admin"
-    };
-    ctx.log_for_service(
-        params.service_id,
-        Some(params.client_id),
-        &format!("{what} by {who} failed: {error}"),
-    );
-    match client {
-        Some(request) => request.lang.text("katapult_action_failed"),
-        None => said(Err(error), not_done),
     }
 }

@@ -10,18 +10,17 @@
 
 use crate::api::virtual_machines::VirtualMachineChanges;
 use crate::service::build_sync::HostingFields;
-use crate::service::client_request::{ClientRequest, Denied};
+use crate::service::client_request::ClientRequest;
 use crate::service::context::{Context, ModuleError};
 use crate::service::dns_names::{display_name, vm_hostname, DISPLAY_NAME_MAX};
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::{service_vm, ServiceVm};
 use crate::store::live_reads::LiveReads;
 
+use super::asked::Asked;
 use super::config_options::HOSTNAME_CHANGES;
 
 pub const FUNCTION: &str = "RenameVm";
-/// How a failure is logged, and what an admin is told was not done.
-const FAILED: (&str, &str) = ("rename", "the VM was not renamed");
 /// The posted fields of the panel's form.
 pub const NAME_FIELD: &str = "katapult_name";
 pub const HOSTNAME_FIELD: &str = "katapult_hostname";
@@ -39,28 +38,18 @@ pub fn rename_vm(
     name: &str,
     hostname: &str,
 ) -> String {
-    let who = if client.is_some() {
-        "the client"
-    } else {
-        "an admin"
+    let asked = Asked {
+        ctx,
+        params,
+        client,
+        what: "rename",
+        not_done: "the VM was not renamed",
     };
-    let refuse = |reason: &str, key: &str| {
-        ctx.log_for_service(
-            params.service_id,
-            Some(params.client_id),
-            &format!("{who}'s rename request was refused: {reason}"),
-        );
-        super::told(client, key, &format!("The VM was not renamed: {reason}."))
-    };
-    if let Some(request) = client {
-        match request.authorize(ctx, params, FUNCTION) {
-            Ok(()) => {}
-            Err(Denied::Told(text)) => return text,
-            Err(Denied::Failed(error)) => return super::failed(ctx, params, client, FAILED, error),
-        }
+    if let Err(answer) = asked.authorized(FUNCTION) {
+        return answer;
     }
     let Some(name) = display_name(name) else {
-        return refuse(
+        return asked.refused(
             &format!("a name is 1 to {DISPLAY_NAME_MAX} characters of plain text"),
             "katapult_rename_bad_name",
         );
@@ -71,13 +60,13 @@ pub fn rename_vm(
     };
     if !hostname.trim().is_empty() {
         if !hostname_changes_allowed(params) {
-            return refuse(
+            return asked.refused(
                 "the product does not let clients change the hostname",
                 "katapult_hostname_not_offered",
             );
         }
         let Some(hostname) = vm_hostname(hostname) else {
-            return refuse(
+            return asked.refused(
                 &format!(
                     "\"{}\" is not a hostname (letters, digits and hyphens, at most 63)",
                     hostname.trim()
@@ -89,27 +78,24 @@ pub fn rename_vm(
     }
     match run(ctx, params, &changes) {
         Ok(Renamed::Done(fqdn)) => {
-            ctx.log_for_service(
-                params.service_id,
-                Some(params.client_id),
-                &format!(
-                    "VM renamed by {who} to \"{}\"{}",
-                    changes.name.as_deref().unwrap_or_default(),
-                    match &changes.hostname {
-                        Some(hostname) =>
-                            format!(", hostname {hostname} (the service's domain is now {fqdn})"),
-                        None => String::new(),
-                    }
-                ),
-            );
+            asked.log(&format!(
+                "VM renamed by {} to \"{}\"{}",
+                asked.who(),
+                changes.name.as_deref().unwrap_or_default(),
+                match &changes.hostname {
+                    Some(hostname) =>
+                        format!(", hostname {hostname} (the service's domain is now {fqdn})"),
+                    None => String::new(),
+                }
+            ));
             "success".into()
         }
         Ok(Renamed::NoVm(reason)) => super::told(client, "katapult_action_failed", &reason),
-        Ok(Renamed::Refused(reasons)) => refuse(
+        Ok(Renamed::Refused(reasons)) => asked.refused(
             &format!("Katapult refused it: {reasons}"),
             "katapult_rename_refused",
         ),
-        Err(error) => super::failed(ctx, params, client, FAILED, error),
+        Err(error) => asked.failed(error),
     }
 }
 

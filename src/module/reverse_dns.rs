@@ -11,7 +11,7 @@
 use chrono::Duration;
 
 use crate::api::ip_addresses::IpAddressRef;
-use crate::service::client_request::{ClientRequest, Denied};
+use crate::service::client_request::ClientRequest;
 use crate::service::context::{Context, ModuleError};
 use crate::service::dns_names::reverse_dns_name;
 use crate::service::params::ServiceParams;
@@ -19,9 +19,9 @@ use crate::service::vm_target::{service_vm, ServiceVm};
 use crate::store::client_budget::ClientBudget;
 use crate::store::live_reads::LiveReads;
 
+use super::asked::Asked;
+
 pub const FUNCTION: &str = "SetReverseDns";
-/// How a failure is logged, and what an admin is told was not done.
-const FAILED: (&str, &str) = ("reverse DNS change", "the reverse DNS was not set");
 /// The posted fields of the panel's form: the address's id and the name typed.
 pub const IP_FIELD: &str = "katapult_ip";
 pub const NAME_FIELD: &str = "katapult_reverse_dns";
@@ -39,28 +39,18 @@ pub fn set_reverse_dns(
     ip_id: &str,
     name: &str,
 ) -> String {
-    let who = if client.is_some() {
-        "the client"
-    } else {
-        "an admin"
+    let asked = Asked {
+        ctx,
+        params,
+        client,
+        what: "reverse DNS",
+        not_done: "the reverse DNS was not set",
     };
-    let refuse = |reason: &str, key: &str| {
-        ctx.log_for_service(
-            params.service_id,
-            Some(params.client_id),
-            &format!("{who}'s reverse DNS request was refused: {reason}"),
-        );
-        super::told(client, key, &format!("Reverse DNS not set: {reason}."))
-    };
-    if let Some(request) = client {
-        match request.authorize(ctx, params, FUNCTION) {
-            Ok(()) => {}
-            Err(Denied::Told(text)) => return text,
-            Err(Denied::Failed(error)) => return super::failed(ctx, params, client, FAILED, error),
-        }
+    if let Err(answer) = asked.authorized(FUNCTION) {
+        return answer;
     }
     let Some(name) = reverse_dns_name(name) else {
-        return refuse(
+        return asked.refused(
             &format!("\"{}\" is not a hostname", name.trim()),
             "katapult_rdns_invalid",
         );
@@ -69,7 +59,7 @@ pub fn set_reverse_dns(
         match spend_write(ctx, request) {
             Ok(true) => {}
             Ok(false) => {
-                return refuse(
+                return asked.refused(
                     &format!(
                         "more than {WRITES_PER_WINDOW} changes in {} minutes",
                         WRITES_WINDOW.num_minutes()
@@ -77,7 +67,7 @@ pub fn set_reverse_dns(
                     "katapult_rdns_too_many",
                 )
             }
-            Err(error) => return super::failed(ctx, params, client, FAILED, error),
+            Err(error) => return asked.failed(error),
         }
     }
     match run(ctx, params, ip_id, &name) {
@@ -87,23 +77,22 @@ pub fn set_reverse_dns(
             } else {
                 name
             };
-            ctx.log_for_service(
-                params.service_id,
-                Some(params.client_id),
-                &format!("reverse DNS of {address} set to {shown} by {who}"),
-            );
+            asked.log(&format!(
+                "reverse DNS of {address} set to {shown} by {}",
+                asked.who()
+            ));
             "success".into()
         }
         Ok(Set::NoVm(reason)) => super::told(client, "katapult_action_failed", &reason),
-        Ok(Set::NotTheVms) => refuse(
+        Ok(Set::NotTheVms) => asked.refused(
             &format!("address {ip_id} is not one of this service's VM"),
             "katapult_rdns_not_yours",
         ),
-        Ok(Set::Refused(errors)) => refuse(
+        Ok(Set::Refused(errors)) => asked.refused(
             &format!("Katapult refused the name: {errors}"),
             "katapult_rdns_refused",
         ),
-        Err(error) => super::failed(ctx, params, client, FAILED, error),
+        Err(error) => asked.failed(error),
     }
 }
 

@@ -322,10 +322,20 @@ pub fn module_power(
             "Katapult: `{action}` is not a power action (start, stop, shutdown, reset)"
         );
     };
+    for_service_asked_by(params, client, |ctx, params, request| {
+        power_buttons::power(ctx, params, *action, request)
+    })
+}
+
+/// `for_service` for a custom function a client calls from the panel (`$client`, the
+/// client-area request) or an admin from the admin area (`$client` null).
+fn for_service_asked_by(
+    params: &ZendHashTable,
+    client: Option<&ZendHashTable>,
+    work: impl FnOnce(&Context<'_>, &ServiceParams, Option<&ClientRequest>) -> String,
+) -> String {
     match client_request(client) {
-        Ok(request) => for_service(params, |ctx, params| {
-            power_buttons::power(ctx, params, *action, request.as_ref())
-        }),
+        Ok(request) => for_service(params, |ctx, params| work(ctx, params, request.as_ref())),
         Err(error) => format!("Katapult: {error}"),
     }
 }
@@ -351,12 +361,9 @@ pub fn module_set_reverse_dns(
         posted_text(post, reverse_dns::IP_FIELD),
         posted_text(post, reverse_dns::NAME_FIELD),
     );
-    match client_request(client) {
-        Ok(request) => for_service(params, |ctx, params| {
-            reverse_dns::set_reverse_dns(ctx, params, request.as_ref(), &ip, &name)
-        }),
-        Err(error) => format!("Katapult: {error}"),
-    }
+    for_service_asked_by(params, client, |ctx, params, request| {
+        reverse_dns::set_reverse_dns(ctx, params, request, &ip, &name)
+    })
 }
 
 /// katapult_RenameVm(): the VM's display name and, where the product allows, hostname
@@ -372,12 +379,9 @@ pub fn module_rename_vm(
         posted_text(post, rename_vm::NAME_FIELD),
         posted_text(post, rename_vm::HOSTNAME_FIELD),
     );
-    match client_request(client) {
-        Ok(request) => for_service(params, |ctx, params| {
-            rename_vm::rename_vm(ctx, params, request.as_ref(), &name, &hostname)
-        }),
-        Err(error) => format!("Katapult: {error}"),
-    }
+    for_service_asked_by(params, client, |ctx, params, request| {
+        rename_vm::rename_vm(ctx, params, request, &name, &hostname)
+    })
 }
 
 /// katapult_AdminServicesTabFieldsSave(): sets the reverse DNS names edited in the service tab.

@@ -22,7 +22,12 @@ impl<'a> ClientBudget<'a> {
     /// The budget kept in `table`, made when missing.
     pub fn open(sql: &'a dyn Sql, table: &'static str) -> Result<Self, SqlError> {
         ensure_table(sql, table, &[&create_table(sql.dialect(), table)])?;
-        Ok(Self { sql, table })
+        Ok(Self::new(sql, table))
+    }
+
+    /// The budget kept in `table`, which the caller has made sure of.
+    pub(super) fn new(sql: &'a dyn Sql, table: &'static str) -> Self {
+        Self { sql, table }
     }
 
     /// Spends one of the client's `per_window` in the window that began at most `window` ago

@@ -2,7 +2,7 @@
 //! client area last read it, per service, and the live reads each client has spent in the
 //! current window. In the database, so that they hold across PHP-FPM workers and web nodes.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 
 use super::client_budget::ClientBudget;
 use super::sql::{ensure_table, Dialect, Sql, SqlError, SqlValue};
@@ -83,15 +83,8 @@ impl<'a> LiveReads<'a> {
             .map(|_| ())
     }
 
-    /// Spends one of the client's `per_window` live reads in the window that began at most
-    /// `window` ago (a new one begins when it is over); false when none is left.
-    pub fn spend(
-        &self,
-        client_id: u64,
-        now: DateTime<Utc>,
-        per_window: u32,
-        window: Duration,
-    ) -> Result<bool, SqlError> {
-        ClientBudget::open(self.sql, SPENT_TABLE)?.spend(client_id, now, per_window, window)
+    /// The live reads each client has spent in the current window.
+    pub fn spent(&self) -> ClientBudget<'a> {
+        ClientBudget::new(self.sql, SPENT_TABLE)
     }
 }

@@ -37,6 +37,7 @@ use WhmcsStandIn\Session;
 final class ClientAreaTest extends TestCase
 {
     use ExtensionInTestProcesses;
+    use ClientAreaPages;
 
     private const STOP = 'POST /virtual_machines/:virtual_machine/stop';
     private const START = 'POST /virtual_machines/:virtual_machine/start';
@@ -1135,26 +1136,6 @@ final class ClientAreaTest extends TestCase
         Capsule::table('mod_katapult_vm_reads')->update(['read_at' => time() - 60]);
     }
 
-    /** The request is now a client-area one, by this client, in this language. */
-    private function inClientArea(int $client, string $language = 'english'): void
-    {
-        if (!defined('CLIENTAREA')) {
-            define('CLIENTAREA', true);
-        }
-        Session::asClient($client); // $_SESSION['uid']
-        $_SESSION['Language'] = $language;
-    }
-
-    /** The product page's module output, as clientarea.php?action=productdetails&id=N renders it. */
-    private function page(int $service): string
-    {
-        $_GET = ['action' => 'productdetails', 'id' => (string) $service];
-        $_POST = [];
-        $html = Module::call('ClientArea', $service);
-        $this->assertIsString($html);
-        return $html;
-    }
-
     /**
      * The panel's action forms (its footer's buttons; the Manage section's forms are
      * SelfServiceTest's), by the function they post to ('Console' for the console).
@@ -1241,16 +1222,6 @@ final class ClientAreaTest extends TestCase
         return $details;
     }
 
-    private function xpath(string $html): DOMXPath
-    {
-        $document = new DOMDocument();
-        $previous = libxml_use_internal_errors(true);
-        $document->loadHTML('<?xml encoding="UTF-8"><html><body>' . $html . '</body></html>', LIBXML_NONET);
-        libxml_clear_errors();
-        libxml_use_internal_errors($previous);
-        return new DOMXPath($document);
-    }
-
     /** No markup came through: the page's only script is the module's own, and no handler attributes. */
     private function assertSafe(string $page): void
     {
@@ -1272,14 +1243,6 @@ final class ClientAreaTest extends TestCase
     private function log(): string
     {
         return implode("\n", ActivityLog::descriptions());
-    }
-
-    /** @return array<string, string> a module language file's strings */
-    private static function lang(string $language = 'english'): array
-    {
-        $_LANG = [];
-        include dirname(__DIR__, 2) . "/module/lang/$language.php";
-        return $_LANG;
     }
 
     // --- Another PHP process on the same database: a second web node, or a cron run ---------

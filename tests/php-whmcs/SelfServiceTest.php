@@ -10,7 +10,6 @@ use WhmcsStandIn\Environment;
 use WhmcsStandIn\Fixtures;
 use WhmcsStandIn\Module;
 use WhmcsStandIn\SalmonDataStore;
-use WhmcsStandIn\Session;
 
 /**
  * What a client does for themselves beyond power and console: the reverse DNS of each address,
@@ -29,6 +28,7 @@ use WhmcsStandIn\Session;
 final class SelfServiceTest extends TestCase
 {
     use ExtensionInTestProcesses;
+    use ClientAreaPages;
 
     private const PATCH_IP = 'PATCH /ip_addresses/:ip_address';
     private const PATCH_VM = 'PATCH /virtual_machines/:virtual_machine';
@@ -435,26 +435,6 @@ final class SelfServiceTest extends TestCase
         return array_map(fn ($ip) => $ip['address'], $this->api()->ipAddresses($org));
     }
 
-    /** The request is now a client-area one, by this client. */
-    private function inClientArea(int $client): void
-    {
-        if (!defined('CLIENTAREA')) {
-            define('CLIENTAREA', true);
-        }
-        Session::asClient($client);
-        $_SESSION['Language'] = 'english';
-    }
-
-    /** The product page's module output. */
-    private function page(int $service): string
-    {
-        $_GET = ['action' => 'productdetails', 'id' => (string) $service];
-        $_POST = [];
-        $html = Module::call('ClientArea', $service);
-        $this->assertIsString($html);
-        return $html;
-    }
-
     /**
      * The panel's forms that post to `$function`, each with its URL and fields.
      *
@@ -493,26 +473,8 @@ final class SelfServiceTest extends TestCase
         }
     }
 
-    private function xpath(string $html): DOMXPath
-    {
-        $document = new DOMDocument();
-        $previous = libxml_use_internal_errors(true);
-        $document->loadHTML('<?xml encoding="UTF-8"><html><body>' . $html . '</body></html>', LIBXML_NONET);
-        libxml_clear_errors();
-        libxml_use_internal_errors($previous);
-        return new DOMXPath($document);
-    }
-
     private function log(): string
     {
         return implode("\n", ActivityLog::descriptions());
-    }
-
-    /** @return array<string, string> the module's English strings */
-    private static function lang(): array
-    {
-        $_LANG = [];
-        include dirname(__DIR__, 2) . '/module/lang/english.php';
-        return $_LANG;
     }
 }
