@@ -166,10 +166,12 @@ function katapult_AdminServicesTabFields(array $params): array
 /**
  * Saving the admin's service page: sets the reverse DNS names edited in the tab's "Reverse DNS"
  * field in Katapult. WHMCS shows nothing this returns; each outcome is in the activity log.
+ *
+ * @return null
  */
-function katapult_AdminServicesTabFieldsSave(array $params): void
+function katapult_AdminServicesTabFieldsSave(array $params)
 {
-    \Katapult\Module\adminServicesTabSave($params, $_POST);
+    return \Katapult\Module\adminServicesTabSave($params, $_POST);
 }
 
 /**

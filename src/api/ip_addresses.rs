@@ -45,6 +45,10 @@ pub struct IpNetwork {
 
 page_of!(IpAddressesPage, ip_addresses: IpAddress);
 
+/// What unallocating or releasing an address answers: an empty object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmptyAnswer {}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IpAddressResponse {
     pub ip_address: IpAddress,
@@ -123,7 +127,7 @@ impl Client {
 
     /// Takes the address off whatever it is allocated to; it stays the organization's.
     pub fn unallocate_ip(&self, ip: &IpAddressRef) -> Result<(), ApiError> {
-        self.write::<serde_json::Value>(
+        self.write::<EmptyAnswer>(
             Method::POST,
             "/ip_addresses/_/unallocate",
             body(&[ip], json!({})),
@@ -134,7 +138,7 @@ impl Client {
 
     /// Gives the address back to Katapult. Harmless to repeat: once released, a repeat answers 404.
     pub fn release_ip_address(&self, ip: &IpAddressRef) -> Result<(), ApiError> {
-        self.write::<serde_json::Value>(
+        self.write::<EmptyAnswer>(
             Method::DELETE,
             "/ip_addresses/_",
             body(&[ip], json!({})),
