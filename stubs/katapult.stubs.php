@@ -112,6 +112,12 @@ namespace Katapult\Module {
 
     function adminServicesTabFields(array $params, ?string $module_version = null): array {}
 
+    function adminServicesTabSave(array $params, array $post): void {}
+
+    function setReverseDns(array $params, ?array $client, array $post): string {}
+
+    function renameVm(array $params, ?array $client, array $post): string {}
+
     function clientArea(array $params, array $client): string {}
 
     function liveState(array $params, array $client): string {}

@@ -767,7 +767,7 @@ fn a_clients_live_reads_are_budgeted_per_window() {
     let db = database();
     let reads = LiveReads::open(&db).unwrap();
     let window = chrono::Duration::minutes(1);
-    let spend = |client, at| reads.spend(client, at, 3, window).unwrap();
+    let spend = |client, at| reads.spent().spend(client, at, 3, window).unwrap();
     assert_eq!(
         [
             spend(1, now()),
@@ -791,7 +791,7 @@ fn a_clients_live_reads_are_budgeted_per_window() {
         [true, true, true, false]
     );
     assert!(
-        !reads.spend(3, now(), 0, window).unwrap(),
+        !reads.spent().spend(3, now(), 0, window).unwrap(),
         "no reads at all"
     );
 }

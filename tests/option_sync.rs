@@ -200,7 +200,7 @@ fn the_first_sync_builds_the_group_shown_and_at_zero_price() {
         .map(|(line, _)| line)
         .filter(|line| line.contains("Configurable options"))
         .collect();
-    assert_eq!(synced, vec!["[Katapult] Configurable options synced: created the \"Katapult Virtual Machines\" group, linked to 2 Katapult product(s); created the \"Data Center\" option, the \"Disk Template\" option, the \"Custom Disk Size (GB)\" option; Data Center choices added: uk-lon-01 (zero price, shown); Disk Template choices added: 12 new (zero price, shown); Custom Disk Size (GB) choices added: price-per-gb (zero price, shown)"]);
+    assert_eq!(synced, vec!["[Katapult] Configurable options synced: created the \"Katapult Virtual Machines\" group, linked to 2 Katapult product(s); created the \"Data Center\" option, the \"Disk Template\" option, the \"Custom Disk Size (GB)\" option, the \"Extra IPv4 Addresses\" option; Data Center choices added: uk-lon-01 (zero price, shown); Disk Template choices added: 12 new (zero price, shown); Custom Disk Size (GB) choices added: price-per-gb (zero price, shown); Extra IPv4 Addresses choices added: price-per-address (zero price, shown)"]);
 }
 
 #[test]
@@ -304,10 +304,13 @@ fn the_php_modules_group_carries_on() {
 
     let report = world.sync(SyncMode::Daily);
     assert!(!report.group_created);
-    // v1 data had no custom disk size: it is made, in the PHP module's group.
+    // v1 data had no custom disk size (nor extra IPv4): made, in the PHP module's group.
     assert_eq!(
         report.options_created,
-        vec!["the \"Custom Disk Size (GB)\" option".to_string()]
+        vec![
+            "the \"Custom Disk Size (GB)\" option".to_string(),
+            "the \"Extra IPv4 Addresses\" option".to_string()
+        ]
     );
     assert_eq!(
         world.ints(
@@ -381,7 +384,7 @@ fn what_the_provider_deleted_stays_deleted_until_a_resync_is_asked_for() {
     );
     let report = world.sync(SyncMode::Requested);
     assert!(
-        report.group_created && report.options_created.len() == 3,
+        report.group_created && report.options_created.len() == 4,
         "{report:?}"
     );
 }
@@ -440,16 +443,17 @@ fn a_service_reads_its_choices_through_the_synced_ids_even_when_renamed() {
     let data_center = world.option_id("Data Center");
     let templates = world.option_id("Disk Template");
     let disk_size = world.option_id("Custom Disk Size (GB)");
+    let extra_ipv4 = world.option_id("Extra IPv4 Addresses");
     // The provider renamed the options; WHMCS then passes them under the new names.
     world.exec(
         "UPDATE tblproductconfigoptions SET optionname = 'Location' WHERE id = ?",
         &[SqlValue::Int(data_center)],
     );
     let ubuntu = world.choice_id(templates, "templates/ubuntu-22-04");
-    world.exec("INSERT INTO tblhostingconfigoptions (relid, configid, optionid, qty) VALUES (7, ?, ?, 0), (7, ?, ?, 0), (7, ?, 0, 60)", &[
+    world.exec("INSERT INTO tblhostingconfigoptions (relid, configid, optionid, qty) VALUES (7, ?, ?, 0), (7, ?, ?, 0), (7, ?, 0, 60), (7, ?, 0, 2)", &[
         SqlValue::Int(data_center), SqlValue::Int(world.choice_id(data_center, "uk-lon-01")),
         SqlValue::Int(templates), SqlValue::Int(ubuntu),
-        SqlValue::Int(disk_size),
+        SqlValue::Int(disk_size), SqlValue::Int(extra_ipv4),
     ]);
     let params = ServiceParams {
         service_id: 7,
@@ -463,6 +467,7 @@ fn a_service_reads_its_choices_through_the_synced_ids_even_when_renamed() {
             data_center: Some("uk-lon-01".into()),
             disk_template: Some("templates/ubuntu-22-04".into()),
             disk_size_gb: Some(60),
+            extra_ipv4: 2,
         }
     );
 

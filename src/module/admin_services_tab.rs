@@ -1,6 +1,6 @@
 //! `katapult_AdminServicesTabFields()`: what the admin sees of the VM on the service page: the
-//! VM (linked to Katapult), its live state, the build and how long it has run, the managed
-//! organization. Read-only and quick: a Katapult failure shows in the field, never breaks the
+//! VM (linked to Katapult), its live state and its addresses' reverse DNS (editable, saved by
+//! `admin_services_tab_save`), the build and how long it has run, the managed organization. Read-only and quick: a Katapult failure shows in the field, never breaks the
 //! page. The "Refresh from Katapult" button (`refresh_from_katapult`) does the writing.
 
 use chrono::{DateTime, Utc};
@@ -14,6 +14,8 @@ use crate::service::params::ServiceParams;
 use crate::store::Owner;
 
 use crate::views::escape;
+
+use super::admin_services_tab_save;
 
 /// Label → HTML, in order. `vm_link` is the admin's link pattern with `{organization}` and `{vm}`.
 pub fn fields(ctx: &Context<'_>, params: &ServiceParams, vm_link: &str) -> Vec<(String, String)> {
@@ -59,19 +61,25 @@ fn run(
     ));
 
     if let Some(vm) = &links.vm_id {
-        let state = ctx
-            .client(&store)
-            .and_then(|client| {
-                ctx.logged(&client, || {
-                    client.virtual_machine(&VirtualMachineRef::Id(vm.clone()))
-                })
-                .map_err(ModuleError::from)
+        let read = ctx.client(&store).and_then(|client| {
+            ctx.logged(&client, || {
+                client.virtual_machine(&VirtualMachineRef::Id(vm.clone()))
             })
+            .map_err(ModuleError::from)
+        });
+        let state = read
+            .as_ref()
             .map(|response| response.virtual_machine.state.as_str().replace('_', " "));
         fields.push(("VM state".into(), match state {
             Ok(state) => format!(r#"<span class="label label-default badge badge-secondary katapult-vm-state">{}</span>"#, escape(&state)),
             Err(error) => format!(r#"<span class="text-danger">unknown: {}</span>"#, escape(&error.to_string())),
         }));
+        if let Ok(response) = &read {
+            fields.push((
+                "Reverse DNS".into(),
+                admin_services_tab_save::reverse_dns_field(&response.virtual_machine),
+            ));
+        }
     }
 
     if let Some(build) = &links.vm_build_id {

@@ -6,7 +6,8 @@
 //! state, addresses, SSH command, credentials, package and data center, and the power actions
 //! and console that make sense in that state, each with its own single-use token. When Katapult
 //! cannot be reached or the VM is gone, a readable message in the panel; the page around it
-//! always renders. The root password is never in the page: Show fetches it
+//! always renders. Below the details, the "Manage" section (`self_service_panel`): reverse DNS
+//! and rename. The root password is never in the page: Show fetches it
 //! (`katapult_RevealPassword`) with its own single-use token, and the fetch is logged.
 
 use chrono::{DateTime, Utc};
@@ -26,6 +27,7 @@ use crate::store::{DataStore, SqlValue};
 use crate::views::Views;
 
 use super::power_buttons::BUTTONS;
+use super::self_service_panel;
 
 pub const PAGE_TEMPLATE: &str = "views/client/virtual_machines/page.hbs";
 pub const OVERVIEW_TEMPLATE: &str = "views/client/virtual_machines/overview.hbs";
@@ -145,6 +147,9 @@ fn panel_html(
         "urls": { "poll": custom_url(params.service_id, LIVE_STATE_FUNCTION) },
     });
     merge(&mut data, common);
+    if let Err(error) = self_service_panel::render_into(&views, &mut data) {
+        log_view_problem(ctx, params, &error.to_string());
+    }
     let version = data["version"].as_str().unwrap_or_default().to_string();
     let poll_after_ms = data["poll_after_ms"].as_u64().unwrap_or(POLL_PROBLEM_MS);
     let html = views.render(template, &data).unwrap_or_else(|error| {
@@ -227,10 +232,12 @@ fn panel_model(
     } else {
         params
     };
-    Ok((
-        OVERVIEW_TEMPLATE,
-        overview_model(params, request, &vm, &tokens, ctx.now),
-    ))
+    let mut overview = overview_model(params, request, &vm, &tokens, ctx.now);
+    merge(
+        &mut overview,
+        self_service_panel::model(params, request, &vm, &tokens, ctx.now),
+    );
+    Ok((OVERVIEW_TEMPLATE, overview))
 }
 
 /// The VM as the panel shows it: the last read while it is fresh; a new read while the client
@@ -292,6 +299,7 @@ fn read_vm(
 /// Spends one of the client's live reads; false when the window's are spent.
 fn spend_live_read(ctx: &Context<'_>, params: &ServiceParams) -> Result<bool, Problem> {
     ctx.live_reads()?
+        .spent()
         .spend(
             params.client_id,
             ctx.now,
@@ -519,7 +527,7 @@ pub fn unavailable_panel(request: &ClientRequest, service_id: u64) -> String {
 }
 
 /// `clientarea.php?…&modop=custom&a=<function>`: how WHMCS routes a client's custom action.
-fn custom_url(service_id: u64, function: &str) -> String {
+pub(super) fn custom_url(service_id: u64, function: &str) -> String {
     format!("clientarea.php?action=productdetails&id={service_id}&modop=custom&a={function}")
 }
 

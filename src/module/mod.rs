@@ -2,6 +2,8 @@
 //! They return plain data; `php/` hands it to WHMCS in the shape WHMCS expects.
 
 pub mod admin_services_tab;
+pub mod admin_services_tab_save;
+mod asked;
 pub mod change_package;
 pub mod client_area;
 pub mod config_options;
@@ -11,6 +13,9 @@ pub mod meta_data;
 pub mod power_buttons;
 pub mod product_settings_pane;
 pub mod refresh_from_katapult;
+pub mod rename_vm;
+pub mod reverse_dns;
+pub mod self_service_panel;
 pub mod single_sign_on;
 pub mod suspend_account;
 pub mod terminate_account;

@@ -15,9 +15,10 @@ use super::ini;
 use super::pdo::PdoSql;
 use super::whmcs_host::WhmcsHost;
 use crate::module::{
-    admin_services_tab, change_package, client_area, config_options, create_account, list_accounts,
-    meta_data, power_buttons, product_settings_pane, refresh_from_katapult, single_sign_on,
-    suspend_account, terminate_account, test_connection, unsuspend_account,
+    admin_services_tab, admin_services_tab_save, change_package, client_area, config_options,
+    create_account, list_accounts, meta_data, power_buttons, product_settings_pane,
+    refresh_from_katapult, rename_vm, reverse_dns, single_sign_on, suspend_account,
+    terminate_account, test_connection, unsuspend_account,
 };
 use crate::service::client_request::{ClientRequest, Lang};
 use crate::service::context::{Context, ModuleError};
@@ -341,11 +342,81 @@ pub fn module_power(
             "Katapult: `{action}` is not a power action (start, stop, shutdown, reset)"
         );
     };
+    for_service_asked_by(params, client, |ctx, params, request| {
+        power_buttons::power(ctx, params, *action, request)
+    })
+}
+
+/// `for_service` for a custom function a client calls from the panel (`$client`, the
+/// client-area request) or an admin from the admin area (`$client` null).
+fn for_service_asked_by(
+    params: &ZendHashTable,
+    client: Option<&ZendHashTable>,
+    work: impl FnOnce(&Context<'_>, &ServiceParams, Option<&ClientRequest>) -> String,
+) -> String {
     match client_request(client) {
-        Ok(request) => for_service(params, |ctx, params| {
-            power_buttons::power(ctx, params, *action, request.as_ref())
-        }),
+        Ok(request) => for_service(params, |ctx, params| work(ctx, params, request.as_ref())),
         Err(error) => format!("Katapult: {error}"),
+    }
+}
+
+/// The posted form (`$_POST`) as JSON; an empty one when it cannot be read.
+fn posted_form(post: &ZendHashTable) -> serde_json::Map<String, serde_json::Value> {
+    match table_to_json(post, 0, Objects::Skip) {
+        Ok(serde_json::Value::Object(fields)) => fields,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// katapult_SetReverseDns(): the reverse DNS of one of the VM's addresses (`katapult_ip`,
+/// `katapult_reverse_dns` in `$post`); `$client` the client-area request, null from the admin area.
+#[php_function]
+#[php(name = "Katapult\\Module\\setReverseDns")]
+pub fn module_set_reverse_dns(
+    params: &ZendHashTable,
+    client: Option<&ZendHashTable>,
+    post: &ZendHashTable,
+) -> String {
+    let (ip, name) = (
+        posted_text(post, reverse_dns::IP_FIELD),
+        posted_text(post, reverse_dns::NAME_FIELD),
+    );
+    for_service_asked_by(params, client, |ctx, params, request| {
+        reverse_dns::set_reverse_dns(ctx, params, request, &ip, &name)
+    })
+}
+
+/// katapult_RenameVm(): the VM's display name and, where the product allows, hostname
+/// (`katapult_name`, `katapult_hostname` in `$post`).
+#[php_function]
+#[php(name = "Katapult\\Module\\renameVm")]
+pub fn module_rename_vm(
+    params: &ZendHashTable,
+    client: Option<&ZendHashTable>,
+    post: &ZendHashTable,
+) -> String {
+    let (name, hostname) = (
+        posted_text(post, rename_vm::NAME_FIELD),
+        posted_text(post, rename_vm::HOSTNAME_FIELD),
+    );
+    for_service_asked_by(params, client, |ctx, params, request| {
+        rename_vm::rename_vm(ctx, params, request, &name, &hostname)
+    })
+}
+
+/// katapult_AdminServicesTabFieldsSave(): sets the reverse DNS names edited in the service tab.
+/// Returns nothing (WHMCS shows nothing): what kept it from running goes to the activity log.
+#[php_function]
+#[php(name = "Katapult\\Module\\adminServicesTabSave")]
+pub fn module_admin_services_tab_save(params: &ZendHashTable, post: &ZendHashTable) {
+    let posted = posted_form(post);
+    if let Err(problem) = in_service_context(params, |ctx, params| {
+        admin_services_tab_save::save(ctx, params, &posted)
+    }) {
+        WhmcsHost.log_activity(
+            &format!("[Katapult] The service tab's changes were not saved: {problem}"),
+            None,
+        );
     }
 }
 
@@ -419,7 +490,8 @@ fn log_client_area_failure(service_id: u64, problem: &str) {
     );
 }
 
-/// ClientAreaAllowedFunctions: the power actions, the panel's poll and its password fetch.
+/// ClientAreaAllowedFunctions: the power actions, the panel's poll, its password fetch, and its
+/// reverse DNS and rename forms.
 #[php_function]
 #[php(name = "Katapult\\Module\\clientAreaFunctions")]
 pub fn module_client_area_functions() -> Vec<String> {
@@ -430,6 +502,8 @@ pub fn module_client_area_functions() -> Vec<String> {
             [
                 client_area::LIVE_STATE_FUNCTION,
                 client_area::REVEAL_PASSWORD_FUNCTION,
+                reverse_dns::FUNCTION,
+                rename_vm::FUNCTION,
             ]
             .map(str::to_string),
         )
@@ -633,6 +707,9 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_admin_buttons))
         .function(wrap_function!(module_refresh_from_katapult))
         .function(wrap_function!(module_admin_services_tab_fields))
+        .function(wrap_function!(module_admin_services_tab_save))
+        .function(wrap_function!(module_set_reverse_dns))
+        .function(wrap_function!(module_rename_vm))
         .function(wrap_function!(module_client_area))
         .function(wrap_function!(module_live_state))
         .function(wrap_function!(module_reveal_password))

@@ -17,7 +17,9 @@ use std::sync::{mpsc, OnceLock};
 
 use chrono::Duration;
 
+use super::chosen_options::ChosenOptions;
 use super::context::{Context, ModuleError};
+use super::extra_ipv4::{self, ExtraIpv4Change};
 use super::links::{
     ServiceLinks, VM_BUILD_FAILED_AT, VM_BUILD_ID, VM_BUILD_TIMEOUT_REACHED_AT,
     VM_BUILT_ANNOUNCEMENT_DUE, VM_ID,
@@ -514,7 +516,33 @@ fn persist(
             vm.fqdn.as_deref().unwrap_or_default()
         ),
     );
+    add_extra_ipv4(ctx, store, item, vm);
     announce_built(ctx, store, item)
+}
+
+/// The extra IPv4 addresses the client paid for, on the VM just built. A failure is logged, not
+/// the build's: the VM is there all the same, and ChangePackage adds what is missing.
+fn add_extra_ipv4(ctx: &Context<'_>, store: &DataStore<'_>, item: &Pending, vm: &VirtualMachine) {
+    let added = (|| {
+        let wanted = ChosenOptions::extra_ipv4_of(ctx.sql, store, item.service_id)?;
+        if wanted == 0 {
+            return Ok(ExtraIpv4Change::default());
+        }
+        let client = ctx.client(store)?;
+        let vm_ref = VirtualMachineRef::Id(vm.id.clone());
+        ctx.logged(&client, || {
+            extra_ipv4::bring_to(ctx, store, &client, item.service_id, &vm_ref, wanted)
+        })
+    })();
+    match added {
+        Ok(change) if change.is_empty() => {}
+        Ok(change) => log(ctx, item, &change.summary()),
+        Err(error) => log(
+            ctx,
+            item,
+            &format!("the extra IPv4 addresses were not all added: {error} (ChangePackage adds what is missing)"),
+        ),
+    }
 }
 
 /// The Built hook and the held welcome email, committed with the removal of the announcement

@@ -7,6 +7,8 @@ pub mod catalogue;
 pub mod chosen_options;
 pub mod client_request;
 pub mod context;
+pub mod dns_names;
+pub mod extra_ipv4;
 pub mod host;
 pub mod imported_vm;
 pub mod links;

@@ -1,6 +1,6 @@
 //! The "Katapult Virtual Machines" configurable-option group, kept in step with Katapult by the
-//! daily cron (and when a new API key is saved): a Data Center and a Disk Template dropdown, and a
-//! Custom Disk Size (GB) quantity.
+//! daily cron (and when a new API key is saved): a Data Center and a Disk Template dropdown, and
+//! the Custom Disk Size (GB) and Extra IPv4 Addresses quantities.
 //!
 //! It keeps its ids under the PHP module's datastore keys, so a group that module made carries
 //! on. Rules, for a provider's peace of mind: a new data center or template goes in hidden, with
@@ -47,8 +47,15 @@ pub const CUSTOM_DISK_SIZE: OptionSpec = OptionSpec {
     kind: QUANTITY,
 };
 
-/// The quantity option's one priced unit, as the PHP module names it.
+pub const EXTRA_IPV4: OptionSpec = OptionSpec {
+    key: "vm_config_option_extra_ipv4_id",
+    name: "Extra IPv4 Addresses",
+    kind: QUANTITY,
+};
+
+/// The quantity options' one priced unit each (the disk's as the PHP module names it).
 const PRICE_PER_GB: (&str, &str) = ("price-per-gb", "Price Per GB");
+const PRICE_PER_ADDRESS: (&str, &str) = ("price-per-address", "Price Per Address");
 
 /// Two daily crons at once (two web nodes) must not build two groups.
 const LOCK: &str = "configurable_option_sync";
@@ -100,7 +107,12 @@ impl OptionSyncReport {
         if !self.options_created.is_empty() {
             parts.push(format!("created {}", self.options_created.join(", ")));
         }
-        for option in [DATA_CENTER.name, DISK_TEMPLATE.name, CUSTOM_DISK_SIZE.name] {
+        for option in [
+            DATA_CENTER.name,
+            DISK_TEMPLATE.name,
+            CUSTOM_DISK_SIZE.name,
+            EXTRA_IPV4.name,
+        ] {
             let added: Vec<&AddedChoice> = self
                 .choices_added
                 .iter()
@@ -148,11 +160,12 @@ pub fn sync_configurable_options(
             catalogue::disk_templates(ctx, &store, &client)?,
         ))
     })?;
-    let price_per_gb = vec![(PRICE_PER_GB.0.to_string(), PRICE_PER_GB.1.to_string())];
+    let unit = |(value, name): (&str, &str)| vec![(value.to_string(), name.to_string())];
     let wanted = [
         (&DATA_CENTER, data_centers),
         (&DISK_TEMPLATE, disk_templates),
-        (&CUSTOM_DISK_SIZE, price_per_gb),
+        (&CUSTOM_DISK_SIZE, unit(PRICE_PER_GB)),
+        (&EXTRA_IPV4, unit(PRICE_PER_ADDRESS)),
     ];
 
     let locks = Locks::open(ctx.sql, "option-sync")?;

@@ -2,23 +2,18 @@
 //! client area last read it, per service, and the live reads each client has spent in the
 //! current window. In the database, so that they hold across PHP-FPM workers and web nodes.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 
+use super::client_budget::ClientBudget;
 use super::sql::{ensure_table, transaction, Dialect, Sql, SqlError, SqlValue};
 
 pub const VM_TABLE: &str = "mod_katapult_vm_reads";
 pub const SPENT_TABLE: &str = "mod_katapult_live_reads";
 
-fn create_tables(dialect: Dialect) -> [&'static str; 2] {
+fn create_vm_table(dialect: Dialect) -> &'static str {
     match dialect {
-        Dialect::MySql => [
-            "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id BIGINT NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm MEDIUMTEXT NOT NULL, read_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-            "CREATE TABLE IF NOT EXISTS mod_katapult_live_reads (client_id BIGINT NOT NULL PRIMARY KEY, window_start BIGINT NOT NULL, spent INT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        ],
-        Dialect::Sqlite => [
-            "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id INTEGER NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm TEXT NOT NULL, read_at INTEGER NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS mod_katapult_live_reads (client_id INTEGER NOT NULL PRIMARY KEY, window_start INTEGER NOT NULL, spent INTEGER NOT NULL)",
-        ],
+        Dialect::MySql => "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id BIGINT NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm MEDIUMTEXT NOT NULL, read_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        Dialect::Sqlite => "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id INTEGER NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm TEXT NOT NULL, read_at INTEGER NOT NULL)",
     }
 }
 
@@ -35,9 +30,8 @@ pub struct LiveReads<'a> {
 
 impl<'a> LiveReads<'a> {
     pub fn open(sql: &'a dyn Sql) -> Result<Self, SqlError> {
-        let [vm, spent] = create_tables(sql.dialect());
-        ensure_table(sql, VM_TABLE, &[vm])?;
-        ensure_table(sql, SPENT_TABLE, &[spent])?;
+        ensure_table(sql, VM_TABLE, &[create_vm_table(sql.dialect())])?;
+        ClientBudget::open(sql, SPENT_TABLE)?;
         Ok(Self::checked(sql))
     }
 
@@ -100,54 +94,8 @@ impl<'a> LiveReads<'a> {
         .map(|_| ())
     }
 
-    /// Spends one of the client's `per_window` live reads in the window that began at most
-    /// `window` ago (a new one begins when it is over); false when none is left. One statement
-    /// when the client has read before and has reads left (a live read's page pays for it).
-    pub fn spend(
-        &self,
-        client_id: u64,
-        now: DateTime<Utc>,
-        per_window: u32,
-        window: Duration,
-    ) -> Result<bool, SqlError> {
-        if per_window == 0 {
-            return Ok(false);
-        }
-        let client = SqlValue::Int(client_id as i64);
-        let now = now.timestamp();
-        let over = SqlValue::Int(now - window.num_seconds());
-        // In a transaction, as every write: on Galera a conflict fails at commit and is run again.
-        transaction(self.sql, || {
-            // `spent` is set before `window_start`: MySQL's assignments see those made before them.
-            let spend = || {
-                self.sql.execute(
-                    &format!(
-                        "UPDATE {SPENT_TABLE} SET spent = CASE WHEN window_start <= ? THEN 1 ELSE spent + 1 END, \
-                         window_start = CASE WHEN window_start <= ? THEN ? ELSE window_start END \
-                         WHERE client_id = ? AND (window_start <= ? OR spent < ?)"
-                    ),
-                    &[
-                        over.clone(),
-                        over.clone(),
-                        SqlValue::Int(now),
-                        client.clone(),
-                        over.clone(),
-                        SqlValue::Int(i64::from(per_window)),
-                    ],
-                )
-            };
-            if spend()? == 1 {
-                return Ok(true);
-            }
-            // The client's first read; or none left, or another worker made the row just now.
-            let made = self.sql.execute(
-                &format!(
-                    "{} INTO {SPENT_TABLE} (client_id, window_start, spent) VALUES (?, ?, 1)",
-                    self.sql.dialect().insert_ignore()
-                ),
-                &[client.clone(), SqlValue::Int(now)],
-            )?;
-            Ok(made == 1 || spend()? == 1)
-        })
+    /// The live reads each client has spent in the current window.
+    pub fn spent(&self) -> ClientBudget<'a> {
+        ClientBudget::new(self.sql, SPENT_TABLE)
     }
 }

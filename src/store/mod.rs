@@ -1,6 +1,7 @@
 //! State the module keeps between requests, in the WHMCS database: the key/value datastore the
 //! PHP module also uses, and the secrets in it. It speaks SQL only through the `Sql` port.
 
+pub mod client_budget;
 pub mod datastore;
 pub mod live_reads;
 pub mod locks;

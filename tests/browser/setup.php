@@ -12,7 +12,8 @@
  * with a dashboard widget) installed, not yet activated.
  * Product settings are those `make demo` uses (tests/demo/provision.php): package rock-3, data
  * center uk-lon-01 (the simulator's London), disk template templates/ubuntu-22-04, API key
- * sim-token saved through the product's Other tab hook.
+ * sim-token saved through the product's Other tab hook; clients may change the hostname, and the
+ * client ordered one extra IPv4 address (the synced "Extra IPv4 Addresses" option).
  */
 
 declare(strict_types=1);
@@ -37,6 +38,7 @@ $product = Fixtures::product([
     'configoption1' => 'rock-3',
     'configoption2' => 'uk-lon-01',
     'configoption3' => 'templates/ubuntu-22-04',
+    'configoption5' => 'on',
 ]);
 Fixtures::server();
 // The provider's API key, saved as the admin does on the product's Other tab (a no-op for a
@@ -58,6 +60,10 @@ $adminPassword = 'admin-' . bin2hex(random_bytes(6));
 Fixtures::admin($adminUsername, $adminPassword);
 @mkdir(ROOTDIR . '/modules/addons', 0777, true);
 @symlink(dirname(__DIR__) . '/whmcs/tests/fixtures/addons/probe', ROOTDIR . '/modules/addons/probe');
+$extraIpv4 = (int) WHMCS\Database\Capsule::table('tblproductconfigoptions')->where('optionname', 'Extra IPv4 Addresses')->value('id');
+if ($extraIpv4 > 0) { // a module without the option: the browser test says what is missing
+    Fixtures::chooseOption($service, $extraIpv4, 1);
+}
 
 $result = Orders::acceptOrder((int) $service->id);
 if ($result !== 'success') {

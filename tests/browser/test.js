@@ -11,7 +11,10 @@
  * `[data-katapult-action=StartVm|StopVm|ShutdownVm|ResetVm]`, destructive ones behind
  * window.confirm(); a replayed action does nothing and says "expired"; the console is a POST form
  * with target=_blank to `&dosinglesignon=1`, button `[data-katapult-action=console]`; the label of
- * `stopped` is "Stopped" in English and "Gestoppt" in German.
+ * `stopped` is "Stopped" in English and "Gestoppt" in German; the Manage section `.katapult-manage`
+ * has one `.katapult-rdns-form` per address (input `.katapult-rdns-name`, button
+ * `[data-katapult-action=SetReverseDns]`) and a `.katapult-rename-form` (inputs `katapult_name`,
+ * `katapult_hostname`, button `[data-katapult-action=RenameVm]`).
  *
  * Steps run in order and stop at the first failure (later steps depend on earlier ones); the
  * counts go to $BROWSER_RESULT as "passed failed" for run.sh's summary line.
@@ -49,6 +52,7 @@ const productUrl = `${BASE}/clientarea.php?action=productdetails&id=${SERVICE}`;
 const SETUP = JSON.parse(env('BROWSER_SETUP'));
 const ADMIN = `${BASE}/admin`;
 const STOP_ROUTE = 'POST /virtual_machines/:virtual_machine/stop';
+const RDNS_ROUTE = 'PATCH /ip_addresses/:ip_address';
 const started = Date.now();
 let passed = 0;
 let failed = 0;
@@ -431,6 +435,60 @@ async function main() {
       const stops = stats.requests[STOP_ROUTE] || 0;
       log(`     simulator: ${stops} stop request(s)`);
       expect(stops === 1, `the simulator saw ${stops} stop requests, expected exactly 1`);
+    });
+
+    await step('the Manage section lists every address with its reverse DNS, the extra IPv4 one too', async () => {
+      const forms = page.locator('.katapult .katapult-rdns-form');
+      const count = await forms.count();
+      expect(count === 2, `${count} reverse DNS form(s), expected 2 (the VM's address and one extra)`);
+      const names = await page.locator('.katapult .katapult-rdns-name').evaluateAll((inputs) => inputs.map((i) => i.value));
+      expect(names.every((n) => n.endsWith('.katapult.cloud')), `the default names are not the VM's FQDN: ${names.join(', ')}`);
+      await page.locator('.katapult-manage').first().scrollIntoViewIfNeeded();
+      await screenshot(page, 'manage.png');
+    });
+
+    await step('the client sets the reverse DNS of an address', async () => {
+      const box = page.locator('.katapult .katapult-rdns-name').first();
+      await box.fill('mail.example.com');
+      await Promise.all([
+        page.waitForRequest((r) => r.method() === 'POST' && /[?&]a=SetReverseDns(&|$)/.test(r.url())),
+        page.locator('.katapult [data-katapult-action="SetReverseDns"]').first().click(),
+      ]);
+      await page.waitForLoadState('load');
+      await page.locator('.alert-success', { hasText: 'Action Completed Successfully' }).first().waitFor({ state: 'visible' });
+      const shown = await page.locator('.katapult .katapult-rdns-name').first().inputValue();
+      expect(shown === 'mail.example.com', `the panel shows "${shown}" after the change`);
+      await page.locator('.katapult-manage').first().scrollIntoViewIfNeeded();
+      await screenshot(page, 'reverse-dns.png');
+    });
+
+    await step('a name that is no hostname is refused with a sentence, and nothing reaches Katapult', async () => {
+      const before = (await simStats()).requests[RDNS_ROUTE] || 0;
+      await page.locator('.katapult .katapult-rdns-name').first().fill('not a hostname!');
+      await Promise.all([
+        page.waitForRequest((r) => r.method() === 'POST' && /[?&]a=SetReverseDns(&|$)/.test(r.url())),
+        page.locator('.katapult [data-katapult-action="SetReverseDns"]').first().click(),
+      ]);
+      await page.waitForLoadState('load');
+      await page.locator('.alert-danger', { hasText: 'That is not a hostname' }).first().waitFor({ state: 'visible' });
+      const after = (await simStats()).requests[RDNS_ROUTE] || 0;
+      expect(after === before, `the refused name still reached Katapult (${after - before} request(s))`);
+      await screenshot(page, 'reverse-dns-refused.png');
+    });
+
+    await step('the client renames the VM and its hostname; the hostname shown follows', async () => {
+      await page.locator('.katapult .katapult-rename-form input[name="katapult_name"]').fill('Analytical Engine');
+      await page.locator('.katapult .katapult-rename-form input[name="katapult_hostname"]').fill('engine-2');
+      await Promise.all([
+        page.waitForRequest((r) => r.method() === 'POST' && /[?&]a=RenameVm(&|$)/.test(r.url())),
+        page.locator('.katapult [data-katapult-action="RenameVm"]').first().click(),
+      ]);
+      await page.waitForLoadState('load');
+      await page.locator('.alert-success', { hasText: 'Action Completed Successfully' }).first().waitFor({ state: 'visible' });
+      const details = await page.locator('.katapult .katapult-details').first().innerText();
+      expect(/engine-2\./.test(details), `the overview does not show the new hostname: ${details.slice(0, 200)}`);
+      await page.locator('.katapult-manage').first().scrollIntoViewIfNeeded();
+      await screenshot(page, 'rename.png');
     });
 
     await step('in German the panel says "Gestoppt"', async () => {

@@ -26,9 +26,7 @@ use WhmcsStandIn\Session;
  * So every test here runs in its own PHP process (@runTestsInSeparateProcesses), like a WHMCS web
  * request, and defines CLIENTAREA itself, only when it plays a client-area request
  * (inClientArea()); the admin-area tests never define it, so they take the real admin path.
- * PHPUnit starts those processes with PHP_BINARY and none of the parent's -d flags, so while this
- * class runs, PHP_INI_SCAN_DIR gains a folder whose ini loads the extension (setUpBeforeClass,
- * undone in tearDownAfterClass, so later classes and their child processes are as before).
+ * Those processes load the extension through ExtensionInTestProcesses.
  *
  * Token expiry is not tested here (that would mean faking the clock): the Rust unit tests in
  * src/service/action_tokens.rs check that a token is refused one second after its lifetime.
@@ -38,6 +36,9 @@ use WhmcsStandIn\Session;
  */
 final class ClientAreaTest extends TestCase
 {
+    use ExtensionInTestProcesses;
+    use ClientAreaPages;
+
     private const STOP = 'POST /virtual_machines/:virtual_machine/stop';
     private const START = 'POST /virtual_machines/:virtual_machine/start';
     private const CONSOLE = 'POST /virtual_machines/:virtual_machine/console_sessions';
@@ -49,43 +50,6 @@ final class ClientAreaTest extends TestCase
     private array $made = [];
     /** @var list<resource> processes to stop in tearDown (a fake API) */
     private array $helpers = [];
-
-    private const INI_FOLDER = 'katapult-clientarea-ini-';
-    private static ?string $scanDirBefore = null;
-    private static ?string $iniFolder = null;
-
-    /** Runs in PHPUnit's own process (and again in each test's, where it finds the folder set). */
-    public static function setUpBeforeClass(): void
-    {
-        $current = getenv('PHP_INI_SCAN_DIR');
-        if ($current !== false && str_contains($current, self::INI_FOLDER)) {
-            return; // a test's own process: the extension came from there
-        }
-        self::$iniFolder = sys_get_temp_dir() . '/' . self::INI_FOLDER . getmypid();
-        if (!is_dir(self::$iniFolder)) {
-            mkdir(self::$iniFolder);
-        }
-        file_put_contents(self::$iniFolder . '/katapult.ini', 'extension=' . self::extensionPath() . "\n");
-        self::$scanDirBefore = $current === false ? null : $current;
-        // A leading ':' keeps PHP's own scan folder (pdo_sqlite, pdo_mysql, …).
-        putenv('PHP_INI_SCAN_DIR=' . ($current === false ? '' : $current) . ':' . self::$iniFolder);
-    }
-
-    public static function tearDownAfterClass(): void
-    {
-        if (self::$iniFolder === null) {
-            return;
-        }
-        putenv(self::$scanDirBefore === null ? 'PHP_INI_SCAN_DIR' : 'PHP_INI_SCAN_DIR=' . self::$scanDirBefore);
-        @unlink(self::$iniFolder . '/katapult.ini');
-        @rmdir(self::$iniFolder);
-        self::$iniFolder = null;
-    }
-
-    private static function extensionPath(): string
-    {
-        return getenv('KATAPULT_EXT') ?: dirname(__DIR__, 2) . '/target/release/libkatapult.so';
-    }
 
     protected function setUp(): void
     {
@@ -621,7 +585,7 @@ final class ClientAreaTest extends TestCase
 
     public function testTheClientMayCallOnlyThePanelsFunctions(): void
     {
-        $this->assertSame(['StartVm', 'ShutdownVm', 'StopVm', 'ResetVm', 'LiveState', 'RevealPassword'], katapult_ClientAreaAllowedFunctions());
+        $this->assertSame(['StartVm', 'ShutdownVm', 'StopVm', 'ResetVm', 'LiveState', 'RevealPassword', 'SetReverseDns', 'RenameVm'], katapult_ClientAreaAllowedFunctions());
         $this->assertFalse(function_exists('katapult_ClientAreaCustomButtonArray'), 'WHMCS would render those as plain links without tokens');
         $this->assertNotContains('RefreshFromKatapult', katapult_ClientAreaAllowedFunctions());
     }
@@ -1027,7 +991,7 @@ final class ClientAreaTest extends TestCase
         $this->assertFalse(ini_set('katapult.vm_link', 'javascript:alert(1)//{vm}'), 'php.ini only: hook code cannot re-point the admin\'s link');
 
         $fields = katapult_AdminServicesTabFields(Module::buildParams($service));
-        $this->assertSame(['Katapult VM', 'VM state', 'Katapult build', 'Managed organization', 'Katapult version'], array_keys($fields));
+        $this->assertSame(['Katapult VM', 'VM state', 'Reverse DNS', 'Katapult build', 'Managed organization', 'Katapult version'], array_keys($fields));
         $this->assertSame('extension ' . Katapult\version() . ', module files ' . KATAPULT_MODULE_VERSION, $fields['Katapult version'], 'the same release: no warning');
         $link = $this->xpath($fields['Katapult VM'])->query('//a')->item(0);
         $this->assertInstanceOf(DOMElement::class, $link);
@@ -1218,35 +1182,16 @@ final class ClientAreaTest extends TestCase
         Capsule::table('mod_katapult_vm_reads')->update(['read_at' => time() - 60]);
     }
 
-    /** The request is now a client-area one, by this client, in this language. */
-    private function inClientArea(int $client, string $language = 'english'): void
-    {
-        if (!defined('CLIENTAREA')) {
-            define('CLIENTAREA', true);
-        }
-        Session::asClient($client); // $_SESSION['uid']
-        $_SESSION['Language'] = $language;
-    }
-
-    /** The product page's module output, as clientarea.php?action=productdetails&id=N renders it. */
-    private function page(int $service): string
-    {
-        $_GET = ['action' => 'productdetails', 'id' => (string) $service];
-        $_POST = [];
-        $html = Module::call('ClientArea', $service);
-        $this->assertIsString($html);
-        return $html;
-    }
-
     /**
-     * The panel's forms, by the function they post to ('Console' for the console).
+     * The panel's action forms (its footer's buttons; the Manage section's forms are
+     * SelfServiceTest's), by the function they post to ('Console' for the console).
      *
      * @return array<string, array{url: string, method: string, target: string, csrf: string, token: string, confirm: string}>
      */
     private function forms(string $html): array
     {
         $forms = [];
-        foreach ($this->xpath($html)->query('//form') as $form) {
+        foreach ($this->xpath($html)->query('//*[contains(@class,"katapult-actions")]//form') as $form) {
             assert($form instanceof DOMElement);
             $url = $form->getAttribute('action');
             parse_str((string) parse_url($url, PHP_URL_QUERY), $query);
@@ -1323,16 +1268,6 @@ final class ClientAreaTest extends TestCase
         return $details;
     }
 
-    private function xpath(string $html): DOMXPath
-    {
-        $document = new DOMDocument();
-        $previous = libxml_use_internal_errors(true);
-        $document->loadHTML('<?xml encoding="UTF-8"><html><body>' . $html . '</body></html>', LIBXML_NONET);
-        libxml_clear_errors();
-        libxml_use_internal_errors($previous);
-        return new DOMXPath($document);
-    }
-
     /** No markup came through: the page's only script is the module's own, and no handler attributes. */
     private function assertSafe(string $page): void
     {
@@ -1354,14 +1289,6 @@ final class ClientAreaTest extends TestCase
     private function log(): string
     {
         return implode("\n", ActivityLog::descriptions());
-    }
-
-    /** @return array<string, string> a module language file's strings */
-    private static function lang(string $language = 'english'): array
-    {
-        $_LANG = [];
-        include dirname(__DIR__, 2) . "/module/lang/$language.php";
-        return $_LANG;
     }
 
     // --- Another PHP process on the same database: a second web node, or a cron run ---------

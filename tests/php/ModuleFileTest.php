@@ -35,7 +35,7 @@ final class ModuleFileTest extends TestCase
     public function testConfigOptionsAreFieldDefinitionsWithLoaders(): void
     {
         $options = katapult_ConfigOptions();
-        $this->assertSame(['Package', 'Data Center', 'Disk Template', 'Welcome Email At Once'], array_keys($options), 'configoption1..4, in order');
+        $this->assertSame(['Package', 'Data Center', 'Disk Template', 'Welcome Email At Once', 'Hostname Changes'], array_keys($options), 'configoption1..5, in order');
         foreach ($options as $field) {
             $this->assertContains($field['Type'], ['text', 'password', 'yesno', 'dropdown', 'radio', 'textarea']);
             $this->assertIsString($field['FriendlyName']);
@@ -68,8 +68,9 @@ final class ModuleFileTest extends TestCase
         // gather what a client-area request carries. The panel's JSON answers end the request.
         preg_match_all('/function (katapult_[A-Z]\w+)\(([^)]*)\)[^{]*\{(.*?)\n\}/s', $source, $functions, PREG_SET_ORDER);
         $this->assertGreaterThan(15, count($functions));
-        // Arguments: WHMCS's $params, a literal, the client-area request, the module files' version.
-        $argument = '(\$params|\'\w+\'|KATAPULT_MODULE_VERSION|katapult_client_request\(\)( \?\? \[\])?)';
+        // Arguments: WHMCS's $params, $_POST (the posted form, for the functions behind the panel's
+        // and the service tab's forms), a literal, the client-area request, the module files' version.
+        $argument = '(\$params|\$_POST|\'\w+\'|KATAPULT_MODULE_VERSION|katapult_client_request\(\)( \?\? \[\])?)';
         foreach ($functions as [, $name, , $body]) {
             if (in_array($name, ['katapult_LiveState', 'katapult_RevealPassword'], true)) {
                 $function = substr($name, strlen('katapult_'));

@@ -1,7 +1,8 @@
 <?php
 /**
  * The soak: services driven through their whole life (order accepted: CreateAccount, the cron's build
- * sync, Suspend, Unsuspend, and for every fifth Terminate) against the simulator while faults
+ * sync, Suspend, Unsuspend, for every third a ChangePackage of its extra IPv4 addresses, and for
+ * every fifth Terminate) against the simulator while faults
  * are injected at random (5xx, 429, hangs past the time-out, malformed JSON, connection resets),
  * cron runs are killed with SIGKILL at random moments and the simulator is restarted under them.
  * Then the faults stop, everything is driven to its end, and the invariants are checked and
@@ -79,7 +80,8 @@ Environment::reset();
 // Module debug logging on, as a provider chasing a problem has it: every API exchange, retried
 // attempts included, goes to the module log (and the secrets test reads it).
 WhmcsStandIn\ModuleLog::enable();
-['life' => $life] = Lives::setUp(WELCOME_TEMPLATE, $serviceCount, 'soak');
+// Every third service orders 1 or 2 extra IPv4 addresses and later changes to 2 or 0.
+['life' => $life, 'clients' => $clients, 'extraIpv4Option' => $extraIpv4Option] = Lives::setUp(WELCOME_TEMPLATE, $serviceCount, 'soak', extraIpv4: true);
 
 // The rounds: each service's next module command, while cron runs go on beside them as WHMCS's
 // cron does (each may be SIGKILLed at a random moment) and the simulator may restart under
@@ -114,10 +116,13 @@ while ($lives->unfinished($life) > 0 && microtime(true) - $lastProgress < 60) {
             continue;
         }
         // An order is set up by accepting it (which sends the welcome email); a failed accept
-        // leaves the order pending, to be accepted again.
+        // leaves the order pending, to be accepted again. An upgrade of the option is paid.
+        if ($command === 'ChangePackage') {
+            Fixtures::chooseOption($id, $extraIpv4Option, $service['extra_ipv4']['changed_to']);
+        }
         $result = $command === 'CreateAccount' ? Orders::acceptOrder($id) : Module::runModuleCommand($command, $id);
         if ($result === 'success') {
-            $service['state'] = ['CreateAccount' => 'requested', 'SuspendAccount' => 'suspended', 'UnsuspendAccount' => 'active', 'TerminateAccount' => 'terminated'][$command];
+            $service['state'] = ['CreateAccount' => 'requested', 'SuspendAccount' => 'suspended', 'UnsuspendAccount' => 'active', 'ChangePackage' => 'changed', 'TerminateAccount' => 'terminated'][$command];
         } else {
             $figures['command_failures']++;
             $failures[] = ['service' => $id, 'command' => $command, 'message' => $result];
@@ -143,6 +148,9 @@ if (($left = $lives->unfinished($life)) > 0) {
 $invariants->check($life);
 $figures += $invariants->figures;
 $figures['faults_injected'] = $sim->stats()['faults'] ?? [];
+
+$figures['extra_ipv4_changes'] = count(array_filter($life, fn (array $s) => $s['state'] === 'changed' || ($s['extra_ipv4'] !== null && $s['state'] === 'terminated')));
+$invariants->extraAddressesAllocated($clients);
 
 // Every failure visible in the logs with a reason: each failed command is in the activity log
 // with its message, and each kind of fault injected left its own mark in the module log, where

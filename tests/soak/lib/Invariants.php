@@ -123,7 +123,34 @@ final class Invariants
                 $this->checkGone($api, $id, (string) $service['vm_id']);
                 continue;
             }
-            $this->checkEqual($api, $id, (string) $service['vm_id']);
+            $this->checkEqual($api, $id, $service);
+        }
+    }
+
+    /**
+     * No address leaked or doubled: in every client's managed organization each address is
+     * allocated (an extra one left unallocated is paid for and unused), and none is listed twice.
+     *
+     * @param list<int> $clients
+     */
+    public function extraAddressesAllocated(array $clients): void
+    {
+        $api = new \Katapult\ApiClient('sim-token', $this->sim->baseUrl);
+        foreach ($clients as $client) {
+            $org = SalmonDataStore::get('client', $client, 'managed_org_id');
+            if ($org === null) {
+                continue;
+            }
+            $addresses = $api->ipAddresses((string) $org);
+            foreach ($addresses as $ip) {
+                if (($ip['allocation_id'] ?? null) === null) {
+                    $this->violate("client $client: address {$ip['address']} is left unallocated in its organization");
+                }
+            }
+            $all = array_column($addresses, 'address');
+            if (count($all) !== count(array_unique($all))) {
+                $this->violate("client $client: an address is listed twice");
+            }
         }
     }
 
@@ -160,9 +187,15 @@ final class Invariants
         }
     }
 
-    /** A live service: WHMCS holds its VM's FQDN, first IPv4, `root` and initial root password. */
-    private function checkEqual(\Katapult\ApiClient $api, int $id, string $vmId): void
+    /**
+     * A live service: WHMCS holds its VM's FQDN, first IPv4, `root` and initial root password; the
+     * VM has as many extra IPv4 addresses as the option now says, and they are WHMCS's assigned IPs.
+     *
+     * @param array{vm_id: ?string, extra_ipv4?: ?array{changed_to: int}} $service
+     */
+    private function checkEqual(\Katapult\ApiClient $api, int $id, array $service): void
     {
+        $vmId = (string) $service['vm_id'];
         $hosting = Capsule::table('tblhosting')->where('id', $id)->first();
         try {
             $vm = $api->virtualMachine($vmId)['virtual_machine'] ?? [];
@@ -171,6 +204,13 @@ final class Invariants
             return;
         }
         $ipv4 = array_values(array_filter(array_column($vm['ip_addresses'] ?? [], 'address'), fn ($ip) => filter_var($ip, FILTER_VALIDATE_IP, FILTER_FLAG_IPV4)));
+        $wantedExtra = $service['extra_ipv4']['changed_to'] ?? 0;
+        if (count($ipv4) !== 1 + $wantedExtra) {
+            $this->violate(sprintf('service %d: its VM has %d IPv4 addresses, the option says 1 + %d', $id, count($ipv4), $wantedExtra));
+        }
+        if ((string) $hosting->assignedips !== implode("\n", array_slice($ipv4, 1))) {
+            $this->violate("service $id: WHMCS's assigned IPs " . json_encode($hosting->assignedips) . ' are not the VM\'s others ' . json_encode(array_slice($ipv4, 1)));
+        }
         $expected = ['domain' => $vm['fqdn'] ?? '', 'dedicatedip' => $ipv4[0] ?? '', 'username' => 'root', 'password' => $vm['initial_root_password'] ?? ''];
         $actual = ['domain' => $hosting->domain, 'dedicatedip' => $hosting->dedicatedip, 'username' => $hosting->username, 'password' => decrypt((string) $hosting->password)];
         if ($expected !== $actual || $expected['password'] === '') {
