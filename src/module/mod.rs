@@ -1,11 +1,14 @@
 //! One file per WHMCS module function, each a short story told with the service layer.
 //! They return plain data; `php/` hands it to WHMCS in the shape WHMCS expects.
 
+pub mod addon_page;
 pub mod admin_services_tab;
 pub mod change_package;
 pub mod client_area;
 pub mod config_options;
 pub mod create_account;
+pub mod dashboard_widget;
+pub mod drift_check;
 pub mod meta_data;
 pub mod power_buttons;
 pub mod product_settings_pane;

@@ -8,7 +8,6 @@ use crate::service::context::{Context, ModuleError};
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
-use crate::store::SqlValue;
 
 pub const FUNCTION: &str = "RefreshFromKatapult";
 pub const LABEL: &str = "Refresh from Katapult";
@@ -45,15 +44,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         .logged(&client, || client.virtual_machine(&vm_ref))?
         .virtual_machine;
     let fields = HostingFields::of(&vm);
-    ctx.sql.execute(
-        "UPDATE tblhosting SET domain = ?, dedicatedip = ?, assignedips = ? WHERE id = ?",
-        &[
-            fields.domain.as_str().into(),
-            fields.dedicated_ip.as_str().into(),
-            fields.assigned_ips.as_str().into(),
-            SqlValue::Int(params.service_id as i64),
-        ],
-    )?;
+    fields.write(ctx.sql, params.service_id)?;
     ctx.log_for_service(
         params.service_id,
         Some(params.client_id),

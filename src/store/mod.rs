@@ -2,6 +2,7 @@
 //! PHP module also uses, and the secrets in it. It speaks SQL only through the `Sql` port.
 
 pub mod datastore;
+pub mod findings;
 pub mod live_reads;
 pub mod locks;
 pub mod nonces;
