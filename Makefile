@@ -5,7 +5,7 @@
 #   make profile  where our client-area call's own work goes (perf; part 4 of make bench alone)
 #   make fuzz     each fuzz target for FUZZ_SECONDS (default 60); report in target/fuzz-report.json
 #   make soak     500 services through faults, SIGKILLed crons and simulator restarts (RELIABILITY.md)
-#   make install  WHMCS_DIR=/path/to/whmcs: build, install the extension, copy the module
+#   make install  WHMCS_DIR=/path/to/whmcs: build, install the extension, copy the module and its addon
 SHELL := /bin/bash
 EXT := target/release/libkatapult.so
 SIM := target/release/katapult-sim
@@ -68,6 +68,8 @@ install: build
 	  else echo "add extension=katapult to your php.ini"; fi
 	mkdir -p "$(WHMCS_DIR)/modules/servers/katapult"
 	cp -RL module/. "$(WHMCS_DIR)/modules/servers/katapult/"
+	mkdir -p "$(WHMCS_DIR)/modules/addons/katapult"
+	cp -RL addon/. "$(WHMCS_DIR)/modules/addons/katapult/"
 	@echo "installed: restart PHP-FPM (or your web server), then check: php --ri katapult"
 
 clean:
