@@ -185,6 +185,8 @@ fn carry_out(ctx: &Context<'_>, finding: &Finding, repair: Repair) -> Result<Str
             };
             let client = ctx.client(&store)?;
             ctx.logged(&client, || client.power(&vm, action))?;
+            // Stopped for long counts from the next time a pass sees it stopped, if it does.
+            store.delete(Owner::Service(service_id), drift::VM_STOPPED_SEEN_AT)?;
             Ok(format!("Katapult was asked to {} VM {}", action.as_str(), finding.vm_id))
         }
         Repair::ChangePackage => {
