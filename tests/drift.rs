@@ -50,7 +50,13 @@ fn a_pass_over_1000_services_stays_under_the_rate_limit_and_survives_a_sigkill()
         let (path, url) = child.split_once('|').unwrap();
         let db = open(Path::new(path));
         let host = MemoryHost::new();
-        drift::run(&support::context(&db, &host, url), "child", true, Pacing::Wait).unwrap();
+        drift::run(
+            &support::context(&db, &host, url),
+            "child",
+            true,
+            Pacing::Wait,
+        )
+        .unwrap();
         return;
     }
     let sim = Simulator::start(SimConfig {
@@ -100,7 +106,10 @@ fn a_pass_over_1000_services_stays_under_the_rate_limit_and_survives_a_sigkill()
     };
     let after = sim.stats();
     let vm_reads_by_parent = vm_reads(&after) - vm_reads(&before) - vm_reads_by_child;
-    assert_eq!(last.services_checked, SERVICES, "every service checked once, across the two");
+    assert_eq!(
+        last.services_checked, SERVICES,
+        "every service checked once, across the two"
+    );
     assert_eq!(last.errors, 0);
     assert!(
         vm_reads_by_parent <= SERVICES - state_at_kill.services_checked + 2 + planted.orphans,
@@ -134,8 +143,14 @@ fn a_pass_over_1000_services_stays_under_the_rate_limit_and_survives_a_sigkill()
         1000
     );
     assert_eq!(refused, 0, "no request over the limit");
-    assert!(peak <= 750, "the pass keeps a quarter of each minute: {peak}");
-    assert!(per_minute.len() >= 2, "the pass waited for the minute to turn");
+    assert!(
+        peak <= 750,
+        "the pass keeps a quarter of each minute: {peak}"
+    );
+    assert!(
+        per_minute.len() >= 2,
+        "the pass waited for the minute to turn"
+    );
     let _ = std::fs::remove_dir_all(&folder);
 }
 
@@ -149,8 +164,14 @@ fn wait_for_progress(db: &Sqlite, child: &mut std::process::Child, services: u64
         if let Some(state) = state.filter(|s| s.services_checked >= services) {
             return state.services_checked;
         }
-        assert!(child.try_wait().unwrap().is_none(), "the child ended before it was killed");
-        assert!(Instant::now() < deadline, "the child's pass made no progress");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child ended before it was killed"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "the child's pass made no progress"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -166,7 +187,9 @@ fn vm_reads(stats: &katapult_sim::Stats) -> u64 {
     stats
         .requests
         .iter()
-        .filter(|(route, _)| route.starts_with("GET /virtual_machines/") && !route.contains("build"))
+        .filter(|(route, _)| {
+            route.starts_with("GET /virtual_machines/") && !route.contains("build")
+        })
         .map(|(_, count)| count)
         .sum()
 }
@@ -196,7 +219,11 @@ struct Planted {
 fn seed(db: &Sqlite, host: &MemoryHost, url: &str) -> Planted {
     db.execute("CREATE TABLE tblproducts (id INTEGER PRIMARY KEY, servertype TEXT NOT NULL, configoption1 TEXT NOT NULL DEFAULT '')", &[]).unwrap();
     db.execute("CREATE TABLE tblhosting (id INTEGER PRIMARY KEY, userid INTEGER NOT NULL, packageid INTEGER NOT NULL, domainstatus TEXT NOT NULL, domain TEXT NOT NULL DEFAULT '', dedicatedip TEXT NOT NULL DEFAULT '', assignedips TEXT NOT NULL DEFAULT '', username TEXT NOT NULL DEFAULT '', password TEXT NOT NULL DEFAULT '')", &[]).unwrap();
-    db.execute("INSERT INTO tblproducts (id, servertype, configoption1) VALUES (1, 'katapult', 'rock-3')", &[]).unwrap();
+    db.execute(
+        "INSERT INTO tblproducts (id, servertype, configoption1) VALUES (1, 'katapult', 'rock-3')",
+        &[],
+    )
+    .unwrap();
     support::set_api_key(db, host, "sim-token");
     let store = DataStore::open(db).unwrap();
     let installation = ModuleSettings::new(&store, host)
@@ -219,7 +246,13 @@ fn seed(db: &Sqlite, host: &MemoryHost, url: &str) -> Planted {
                 )
                 .unwrap();
             store
-                .set_text(Owner::Client(client), "managed_org_id", &organization.id, Some(&organization.id), chrono::Utc::now())
+                .set_text(
+                    Owner::Client(client),
+                    "managed_org_id",
+                    &organization.id,
+                    Some(&organization.id),
+                    chrono::Utc::now(),
+                )
                 .unwrap();
             organization.id
         })
@@ -244,15 +277,32 @@ fn seed(db: &Sqlite, host: &MemoryHost, url: &str) -> Planted {
         .map(|service| {
             let seeder = &seeders[service as usize % SEED_TOKENS];
             let organization = &organizations[(service % CLIENTS) as usize];
-            (service, build(seeder, organization, format!("svc-{service}"), format!("{installation}/{service}")))
+            (
+                service,
+                build(
+                    seeder,
+                    organization,
+                    format!("svc-{service}"),
+                    format!("{installation}/{service}"),
+                ),
+            )
         })
         .collect();
-    let theirs_build = build(&seeders[0], &organizations[0], "theirs".into(), "another-installation/7".into());
+    let theirs_build = build(
+        &seeders[0],
+        &organizations[0],
+        "theirs".into(),
+        "another-installation/7".into(),
+    );
     let vm_of_build = |seeder: &Client, build_id: &str| {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let build = seeder.virtual_machine_build(&BuildRef::Id(build_id.to_string())).unwrap();
-            if let (katapult::api::builds::BuildState::Complete, Some(vm)) = (build.state, build.virtual_machine) {
+            let build = seeder
+                .virtual_machine_build(&BuildRef::Id(build_id.to_string()))
+                .unwrap();
+            if let (katapult::api::builds::BuildState::Complete, Some(vm)) =
+                (build.state, build.virtual_machine)
+            {
                 return vm.id;
             }
             assert!(Instant::now() < deadline, "build {build_id} did not finish");
@@ -272,18 +322,35 @@ fn seed(db: &Sqlite, host: &MemoryHost, url: &str) -> Planted {
         )
         .unwrap();
         store
-            .set_text(Owner::Service(*service), "vm_id", &vm.id, Some(&vm.id), chrono::Utc::now())
+            .set_text(
+                Owner::Service(*service),
+                "vm_id",
+                &vm.id,
+                Some(&vm.id),
+                chrono::Utc::now(),
+            )
             .unwrap();
     }
     let theirs = vm_of_build(&seeders[0], &theirs_build);
-    let vm = |service: u64| store.get_text(Owner::Service(service), "vm_id").unwrap().unwrap();
+    let vm = |service: u64| {
+        store
+            .get_text(Owner::Service(service), "vm_id")
+            .unwrap()
+            .unwrap()
+    };
     let mut findings = Vec::new();
     for service in [10, 200, 420, 777, 999] {
-        seeders[1].delete_virtual_machine(&VirtualMachineRef::Id(vm(service))).unwrap();
+        seeders[1]
+            .delete_virtual_machine(&VirtualMachineRef::Id(vm(service)))
+            .unwrap();
         findings.push((drift::VM_MISSING.to_string(), vm(service)));
     }
     for service in [3, 333, 901] {
-        db.execute("UPDATE tblhosting SET domainstatus = 'Suspended' WHERE id = ?", &[SqlValue::Int(service)]).unwrap();
+        db.execute(
+            "UPDATE tblhosting SET domainstatus = 'Suspended' WHERE id = ?",
+            &[SqlValue::Int(service)],
+        )
+        .unwrap();
         findings.push((drift::VM_RUNNING.to_string(), vm(service as u64)));
     }
     for service in [50, 650] {

@@ -93,8 +93,8 @@ pub fn output(ctx: &Context<'_>, request: &AddonRequest) -> String {
 
 fn run(ctx: &Context<'_>, request: &AddonRequest) -> Result<String, ModuleError> {
     let store = ctx.store()?;
-    let tokens = ActionTokens::for_installation(ctx.sql, &store, ctx.host, ctx.now)
-        .map_err(token_error)?;
+    let tokens =
+        ActionTokens::for_installation(ctx.sql, &store, ctx.host, ctx.now).map_err(token_error)?;
     let page = Page {
         ctx,
         request,
@@ -145,15 +145,25 @@ impl Page<'_, '_> {
                 return Ok(Acted::Said(EXPIRED.into(), false));
             }
             let run_id = format!("admin-{}", self.request.admin.id);
-            return Ok(Acted::Said(drift_check::check_now(self.ctx, &run_id)?, true));
+            return Ok(Acted::Said(
+                drift_check::check_now(self.ctx, &run_id)?,
+                true,
+            ));
         }
         let Some(repair) = Repair::parse(&post.repair) else {
-            return Ok(Acted::Said("Unknown repair: nothing was done.".into(), false));
+            return Ok(Acted::Said(
+                "Unknown repair: nothing was done.".into(),
+                false,
+            ));
         };
         let binding = self.binding(post.finding_id, repair.as_str());
         if repair.needs_confirmation() && !post.confirmed {
             // Checked, not used up: the confirmation page carries a token of its own.
-            if self.tokens.check(&post.token, &binding, self.ctx.now).is_err() {
+            if self
+                .tokens
+                .check(&post.token, &binding, self.ctx.now)
+                .is_err()
+            {
                 return Ok(Acted::Said(EXPIRED.into(), false));
             }
             let findings = Findings::open(self.ctx.sql).map_err(StoreError::from)?;
@@ -175,7 +185,10 @@ impl Page<'_, '_> {
 
     /// Uses the token up: Err(()) when it is refused (the refusal is logged with the admin).
     fn redeem(&self, token: &str, binding: &Binding) -> Result<Result<(), ()>, ModuleError> {
-        match self.tokens.redeem(self.ctx.sql, token, binding, self.ctx.now) {
+        match self
+            .tokens
+            .redeem(self.ctx.sql, token, binding, self.ctx.now)
+        {
             Ok(()) => Ok(Ok(())),
             Err(TokenError::Refused(refusal)) => {
                 self.ctx.host.log_activity(
@@ -258,7 +271,11 @@ impl Page<'_, '_> {
         }))
     }
 
-    fn render_confirmation(&self, finding: &Finding, repair: Repair) -> Result<String, ModuleError> {
+    fn render_confirmation(
+        &self,
+        finding: &Finding,
+        repair: Repair,
+    ) -> Result<String, ModuleError> {
         self.render(json!({
             "module_link": self.request.module_link,
             "whmcs_token": self.request.whmcs_token,

@@ -94,9 +94,7 @@ fn budget(ctx: &Context<'_>) -> Result<Value, ModuleError> {
 
 fn drift_findings(ctx: &Context<'_>) -> Result<Value, ModuleError> {
     let store = ctx.store()?;
-    let count = Findings::open(ctx.sql)
-        .map_err(StoreError::from)?
-        .count()?;
+    let count = Findings::open(ctx.sql).map_err(StoreError::from)?.count()?;
     let last = drift::last_pass(&store)?;
     Ok(json!({
         "count": count,

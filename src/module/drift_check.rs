@@ -62,7 +62,9 @@ fn log_summary_once_a_day(ctx: &Context<'_>, last: &LastPass) -> Result<(), Modu
     if store.get_text(Owner::Module, SUMMARY_LOGGED_ON)?.as_deref() == Some(today.as_str()) {
         return Ok(());
     }
-    let findings = Findings::open(ctx.sql).map_err(StoreError::from)?.list(None)?;
+    let findings = Findings::open(ctx.sql)
+        .map_err(StoreError::from)?
+        .list(None)?;
     let by_kind: Vec<String> = KINDS
         .iter()
         .filter_map(|(kind, label)| {

@@ -80,7 +80,10 @@ pub fn module_dashboard_widget_data() -> PhpResult<ext_php_rs::boxed::ZBox<ZendH
 /// The dashboard widget's generateOutput($data); `$moduleDir` is where its views are.
 #[php_function]
 #[php(name = "Katapult\\Module\\dashboardWidgetOutput")]
-pub fn module_dashboard_widget_output(data: &ZendHashTable, module_dir: String) -> PhpResult<String> {
+pub fn module_dashboard_widget_output(
+    data: &ZendHashTable,
+    module_dir: String,
+) -> PhpResult<String> {
     let data = table_to_json(data, 0, Objects::Refuse).map_err(|e| failure("module", e))?;
     Ok(dashboard_widget::render(
         std::path::Path::new(&module_dir),

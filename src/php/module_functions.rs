@@ -32,7 +32,9 @@ type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
 /// stored key, filled in later) and the time; or says, as (kind, message), what kept it from
 /// running. PHP code that `work` calls and that ends in a fatal error ends the request here,
 /// once `work` has unwound (`bailout`).
-pub(super) fn in_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> Result<T, (&'static str, String)> {
+pub(super) fn in_context<T>(
+    work: impl FnOnce(&Context<'_>) -> T,
+) -> Result<T, (&'static str, String)> {
     or_resume_bailout(run_in_context(work))
 }
 

@@ -63,8 +63,11 @@ impl Host for WhmcsHost {
     }
 
     fn send_email(&self, template: &str, service_id: u64) -> Result<(), HostError> {
-        local_api("SendEmail", &[("messagename", template.into()), ("id", service_id.into())])
-            .map_err(|HostError(message)| HostError(format!("SendEmail: {message}")))
+        local_api(
+            "SendEmail",
+            &[("messagename", template.into()), ("id", service_id.into())],
+        )
+        .map_err(|HostError(message)| HostError(format!("SendEmail: {message}")))
     }
 
     fn module_command(&self, command: &str, service_id: u64) -> Result<(), HostError> {

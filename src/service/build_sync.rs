@@ -556,7 +556,11 @@ pub struct HostingFields {
 
 impl HostingFields {
     /// Writes them into the service's row.
-    pub fn write(&self, sql: &dyn crate::store::Sql, service_id: u64) -> Result<(), crate::store::SqlError> {
+    pub fn write(
+        &self,
+        sql: &dyn crate::store::Sql,
+        service_id: u64,
+    ) -> Result<(), crate::store::SqlError> {
         sql.execute(
             "UPDATE tblhosting SET domain = ?, dedicatedip = ?, assignedips = ? WHERE id = ?",
             &[

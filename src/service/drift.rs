@@ -206,7 +206,8 @@ impl<'c, 'a> Pass<'c, 'a> {
 
     fn go_on(&self, mut state: PassState) -> Result<Outcome, ModuleError> {
         let ctx = self.ctx;
-        self.store.set_json(Owner::Module, PASS_ITEM, &state, ctx.now)?;
+        self.store
+            .set_json(Owner::Module, PASS_ITEM, &state, ctx.now)?;
         loop {
             let services = self.services_after(state.after_service)?;
             if services.is_empty() {
@@ -227,7 +228,8 @@ impl<'c, 'a> Pass<'c, 'a> {
                         Ok(seen) => self.findings.replace(&subject, seen, ctx.now)?,
                         Err(_) => self.findings.keep(&subject, ctx.now)?,
                     }
-                    self.store.set_json(Owner::Module, PASS_ITEM, &state, ctx.now)
+                    self.store
+                        .set_json(Owner::Module, PASS_ITEM, &state, ctx.now)
                 })?;
                 if let Err(error) = seen {
                     state.errors += 1;
@@ -263,7 +265,8 @@ impl<'c, 'a> Pass<'c, 'a> {
                     }
                 }
                 state.organizations_done += 1;
-                self.store.set_json(Owner::Module, PASS_ITEM, &state, ctx.now)?;
+                self.store
+                    .set_json(Owner::Module, PASS_ITEM, &state, ctx.now)?;
             }
         }
         self.finish(state)
@@ -281,7 +284,8 @@ impl<'c, 'a> Pass<'c, 'a> {
                 findings: self.findings.count()?,
                 errors: state.errors,
             };
-            self.store.set_json(Owner::Module, LAST_PASS_ITEM, &last, ctx.now)?;
+            self.store
+                .set_json(Owner::Module, LAST_PASS_ITEM, &last, ctx.now)?;
             self.store.delete(Owner::Module, PASS_ITEM)?;
             Ok::<_, StoreError>(last)
         })?;
@@ -330,9 +334,17 @@ impl<'c, 'a> Pass<'c, 'a> {
         if links.vm_id.is_none() {
             if let Some(build) = &links.vm_build_id {
                 if links.vm_build_failed_at.is_some() {
-                    found.push(seen(BUILD_FAILED, "", format!("Katapult reports build {build} failed")));
+                    found.push(seen(
+                        BUILD_FAILED,
+                        "",
+                        format!("Katapult reports build {build} failed"),
+                    ));
                 } else if links.vm_build_timeout_reached_at.is_some() {
-                    found.push(seen(BUILD_TIMED_OUT, "", format!("build {build} has not finished in time")));
+                    found.push(seen(
+                        BUILD_TIMED_OUT,
+                        "",
+                        format!("build {build} has not finished in time"),
+                    ));
                 }
             }
             return Ok(found);
@@ -346,7 +358,11 @@ impl<'c, 'a> Pass<'c, 'a> {
             Ok(response) => response.virtual_machine,
             Err(error) if error.is_not_found() || error.is_in_trash() => {
                 if status == "Active" {
-                    let place = if error.is_in_trash() { "is in Katapult's trash" } else { "no longer exists in Katapult" };
+                    let place = if error.is_in_trash() {
+                        "is in Katapult's trash"
+                    } else {
+                        "no longer exists in Katapult"
+                    };
                     found.push(seen(VM_MISSING, vm_id, format!("VM {vm_id} {place}")));
                 }
                 return Ok(found);
@@ -358,11 +374,25 @@ impl<'c, 'a> Pass<'c, 'a> {
             VirtualMachineState::Started | VirtualMachineState::Starting
         );
         if running && matches!(status, "Suspended" | "Terminated") {
-            found.push(seen(VM_RUNNING, vm_id, format!("VM {vm_id} is {} while the service is {status}", vm.state.as_str())));
+            found.push(seen(
+                VM_RUNNING,
+                vm_id,
+                format!(
+                    "VM {vm_id} is {} while the service is {status}",
+                    vm.state.as_str()
+                ),
+            ));
         }
         if let Some(since) = self.stopped_since(service, &vm)? {
             if self.ctx.now - since >= STOPPED_LONG {
-                found.push(seen(VM_STOPPED_LONG, vm_id, format!("VM {vm_id} has been stopped since at least {} while the service is Active", since.format("%Y-%m-%d %H:%M UTC"))));
+                found.push(seen(
+                    VM_STOPPED_LONG,
+                    vm_id,
+                    format!(
+                        "VM {vm_id} has been stopped since at least {} while the service is Active",
+                        since.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                ));
             }
         }
         if matches!(status, "Active" | "Suspended") {
@@ -511,7 +541,10 @@ impl<'c, 'a> Pass<'c, 'a> {
     /// Keeps the orphans found earlier in an organization the pass could not list.
     fn keep_orphans_of(&self, organization: &str) -> Result<(), ModuleError> {
         for finding in self.findings.list(Some(ORPHAN))? {
-            if finding.detail.contains(&format!(" in organization {organization} ")) {
+            if finding
+                .detail
+                .contains(&format!(" in organization {organization} "))
+            {
                 self.findings.keep(&finding.subject, self.ctx.now)?;
             }
         }
@@ -556,12 +589,22 @@ fn details_difference(vm: &VirtualMachine, service: &ServiceRow) -> Option<Strin
     if katapult.dedicated_ip != service.dedicated_ip.trim()
         || words(&katapult.assigned_ips) != words(&service.assigned_ips)
     {
-        let katapult_ips = words(&format!("{} {}", katapult.dedicated_ip, katapult.assigned_ips));
-        let whmcs_ips = words(&format!("{} {}", service.dedicated_ip, service.assigned_ips));
+        let katapult_ips = words(&format!(
+            "{} {}",
+            katapult.dedicated_ip, katapult.assigned_ips
+        ));
+        let whmcs_ips = words(&format!(
+            "{} {}",
+            service.dedicated_ip, service.assigned_ips
+        ));
         differences.push(format!(
             "IPs {} in Katapult, {} in WHMCS",
             katapult_ips.join(", "),
-            if whmcs_ips.is_empty() { "none".into() } else { whmcs_ips.join(", ") }
+            if whmcs_ips.is_empty() {
+                "none".into()
+            } else {
+                whmcs_ips.join(", ")
+            }
         ));
     }
     (!differences.is_empty()).then(|| differences.join("; "))

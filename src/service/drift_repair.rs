@@ -167,7 +167,9 @@ fn carry_out(ctx: &Context<'_>, finding: &Finding, repair: Repair) -> Result<Str
     match repair {
         Repair::WriteDetails => {
             let client = ctx.client(&store)?;
-            let vm = ctx.logged(&client, || client.virtual_machine(&vm))?.virtual_machine;
+            let vm = ctx
+                .logged(&client, || client.virtual_machine(&vm))?
+                .virtual_machine;
             let fields = HostingFields::of(&vm);
             fields.write(ctx.sql, service_id)?;
             Ok(format!(
@@ -187,11 +189,17 @@ fn carry_out(ctx: &Context<'_>, finding: &Finding, repair: Repair) -> Result<Str
             ctx.logged(&client, || client.power(&vm, action))?;
             // Stopped for long counts from the next time a pass sees it stopped, if it does.
             store.delete(Owner::Service(service_id), drift::VM_STOPPED_SEEN_AT)?;
-            Ok(format!("Katapult was asked to {} VM {}", action.as_str(), finding.vm_id))
+            Ok(format!(
+                "Katapult was asked to {} VM {}",
+                action.as_str(),
+                finding.vm_id
+            ))
         }
         Repair::ChangePackage => {
             module_command(ctx, "ModuleChangePackage", service_id)?;
-            Ok(format!("service {service_id}'s VM was moved to the product's package"))
+            Ok(format!(
+                "service {service_id}'s VM was moved to the product's package"
+            ))
         }
         Repair::BuildAgain => {
             if finding.kind == drift::VM_MISSING {
@@ -208,7 +216,9 @@ fn carry_out(ctx: &Context<'_>, finding: &Finding, repair: Repair) -> Result<Str
                 &format!("drift-repair-{}", std::process::id()),
             )?;
             if report.built == 1 || report.failed == 1 {
-                Ok(format!("service {service_id}'s build was checked and written down"))
+                Ok(format!(
+                    "service {service_id}'s build was checked and written down"
+                ))
             } else {
                 Err(ModuleError::Product(format!(
                     "Katapult still reports service {service_id}'s build as under way"
@@ -217,14 +227,25 @@ fn carry_out(ctx: &Context<'_>, finding: &Finding, repair: Repair) -> Result<Str
         }
         Repair::Relink => {
             let client = ctx.client(&store)?;
-            let vm = ctx.logged(&client, || client.virtual_machine(&vm))?.virtual_machine;
+            let vm = ctx
+                .logged(&client, || client.virtual_machine(&vm))?
+                .virtual_machine;
             let fields = HostingFields::of(&vm);
             transaction(ctx.sql, || {
-                store.set_text(Owner::Service(service_id), VM_ID, &vm.id, Some(&vm.id), ctx.now)?;
+                store.set_text(
+                    Owner::Service(service_id),
+                    VM_ID,
+                    &vm.id,
+                    Some(&vm.id),
+                    ctx.now,
+                )?;
                 fields.write(ctx.sql, service_id)?;
                 Ok::<_, StoreError>(())
             })?;
-            Ok(format!("VM {} is service {service_id}'s again ({})", vm.id, fields.domain))
+            Ok(format!(
+                "VM {} is service {service_id}'s again ({})",
+                vm.id, fields.domain
+            ))
         }
         Repair::DeleteOrphan => {
             let client = ctx.client(&store)?;
