@@ -8,10 +8,10 @@ use super::drift;
 use super::host::HostError;
 use super::links::{ServiceLinks, VM_ID};
 use super::vm_target::trash_vm;
-use crate::api::virtual_machines::{PowerAction, VirtualMachineRef};
+use crate::api::virtual_machines::{PowerAction, VirtualMachine, VirtualMachineRef};
 use crate::store::findings::{Finding, Findings};
 use crate::store::sql::transaction;
-use crate::store::{Owner, SqlValue, StoreError};
+use crate::store::{DataStore, Owner, SqlValue, StoreError};
 
 /// A repair, as its button names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,11 +166,7 @@ fn carry_out(ctx: &Context<'_>, finding: &Finding, repair: Repair) -> Result<Str
     let vm = VirtualMachineRef::Id(finding.vm_id.clone());
     match repair {
         Repair::WriteDetails => {
-            let client = ctx.client(&store)?;
-            let vm = ctx
-                .logged(&client, || client.virtual_machine(&vm))?
-                .virtual_machine;
-            let fields = HostingFields::of(&vm);
+            let (_, fields) = as_katapult_has_it(ctx, &store, &vm)?;
             fields.write(ctx.sql, service_id)?;
             Ok(format!(
                 "service {service_id} now has {} {} {}",
@@ -226,11 +222,7 @@ fn carry_out(ctx: &Context<'_>, finding: &Finding, repair: Repair) -> Result<Str
             }
         }
         Repair::Relink => {
-            let client = ctx.client(&store)?;
-            let vm = ctx
-                .logged(&client, || client.virtual_machine(&vm))?
-                .virtual_machine;
-            let fields = HostingFields::of(&vm);
+            let (vm, fields) = as_katapult_has_it(ctx, &store, &vm)?;
             transaction(ctx.sql, || {
                 store.set_text(
                     Owner::Service(service_id),
@@ -256,6 +248,20 @@ fn carry_out(ctx: &Context<'_>, finding: &Finding, repair: Repair) -> Result<Str
             })
         }
     }
+}
+
+/// The VM as Katapult has it now, and what WHMCS's service row would show of it.
+fn as_katapult_has_it(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    vm: &VirtualMachineRef,
+) -> Result<(VirtualMachine, HostingFields), ModuleError> {
+    let client = ctx.client(store)?;
+    let vm = ctx
+        .logged(&client, || client.virtual_machine(vm))?
+        .virtual_machine;
+    let fields = HostingFields::of(&vm);
+    Ok((vm, fields))
 }
 
 /// One of WHMCS's own module commands (`localAPI`), so WHMCS records it as it would its button.
