@@ -6,7 +6,7 @@
 #   make fuzz     each fuzz target for FUZZ_SECONDS (default 60); report in target/fuzz-report.json
 #   make soak     500 services through faults, SIGKILLed crons and simulator restarts (RELIABILITY.md)
 #   make cluster  300 services through two web nodes on a 3-node MariaDB Galera cluster (RELIABILITY.md)
-#   make install  [WHMCS_DIR=/path/to/whmcs]: build, then the release's install.sh (extension, module)
+#   make install  [WHMCS_DIR=/path/to/whmcs]: build, then the release's install.sh (extension, module, addon)
 #   make dist     the release tarball, the PIE asset and the .deb in target/dist/ (PHP_CONFIG= for another PHP)
 SHELL := /bin/bash
 EXT := target/release/libkatapult.so

@@ -55,6 +55,35 @@ add_hook('AfterCronJob', 1, function (): void {
 });
 
 /**
+ * Every cron run: finishes a drift check a stopped run left (a SIGKILL, a check the admin
+ * started that paused for the API's rate limit).
+ */
+add_hook('AfterCronJob', 2, function (): void {
+    try {
+        \Katapult\Module\driftCheck(false);
+    } catch (\Throwable $e) {
+        logActivity('[Katapult] Drift check failed: ' . $e->getMessage());
+    }
+});
+
+/**
+ * Every day: compares every Katapult service with Katapult (paced under the API's rate limit)
+ * and keeps what differs for the addon page; one line a day in the activity log.
+ */
+add_hook('DailyCronJob', 2, function (): void {
+    try {
+        \Katapult\Module\driftCheck(true);
+    } catch (\Throwable $e) {
+        logActivity('[Katapult] Drift check failed: ' . $e->getMessage());
+    }
+});
+
+/** The admin dashboard widget: builds, the last cron sync, the API budget, drift findings. */
+add_hook('AdminHomeWidgets', 1, function (): \WHMCS\Module\Server\Katapult\Widget\KatapultWidget {
+    return new \WHMCS\Module\Server\Katapult\Widget\KatapultWidget();
+});
+
+/**
  * Every day: keeps the "Katapult Virtual Machines" configurable options in step with Katapult.
  * New data centers and disk templates are added hidden and at zero price; nothing the provider
  * set is renamed, repriced or deleted.

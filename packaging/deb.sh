@@ -3,6 +3,7 @@
 #   <extension dir>/katapult.so
 #   /etc/php/<X.Y>/mods-available/katapult.ini   a configuration file, enabled by postinst
 #   /usr/share/katapult-whmcs/module/            the WHMCS module files
+#   /usr/share/katapult-whmcs/addon/             the addon module of the drift check
 #   /usr/share/katapult-whmcs/install.sh         --module-only copies them into a WHMCS directory
 #   /usr/share/doc/php<X.Y>-katapult/            copyright, third-party notices
 # Usage (from packaging/dist.sh): deb.sh STAGE_DIR OUT_DIR EXTENSION_DIR
@@ -29,6 +30,7 @@ install -D -m 0644 "$stage/katapult.so" "$root$extension_dir/katapult.so"
 install -D -m 0644 "$templates/katapult.ini" "$root/etc/php/$php_xy/mods-available/katapult.ini"
 mkdir -p "$root/usr/share/katapult-whmcs"
 cp -R "$stage/module" "$root/usr/share/katapult-whmcs/module"
+cp -R "$stage/addon" "$root/usr/share/katapult-whmcs/addon"
 install -m 0755 "$stage/install.sh" "$root/usr/share/katapult-whmcs/install.sh"
 doc=$root/usr/share/doc/$package
 mkdir -p "$doc"

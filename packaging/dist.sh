@@ -58,8 +58,9 @@ rm -rf "$out"
 stage=$out/stage/$name
 mkdir -p "$stage"
 install -m 0644 "$ext" "$stage/katapult.so"
-# module/ links views, assets and overrides from the top level: the release holds real files.
+# module/ and addon/ link views, assets and overrides from the top level: the release holds real files.
 cp -RL module "$stage/module"
+cp -RL addon "$stage/addon"
 install -m 0755 packaging/install.sh "$stage/install.sh"
 cp LICENSE "$stage/LICENSE"
 php packaging/third-party-notices.php > "$stage/THIRD-PARTY-NOTICES"

@@ -48,44 +48,55 @@ done
 
 # --- the module files ---------------------------------------------------------------------------
 
-# Everything shipped in module/ replaces its old copy; overrides/ is the provider's and only gains
-# the files it lacks.
+# The server module (module/ into modules/servers/katapult) and the addon module of the drift check
+# (addon/ into modules/addons/katapult). Everything shipped replaces its old copy; overrides/ is the
+# provider's and only gains the files it lacks.
 install_module() {
   [[ -d $whmcs_dir/modules/servers ]] \
     || die "$whmcs_dir is not a WHMCS installation (it has no modules/servers)"
-  [[ -d $here/module ]] || die "no module/ folder beside install.sh (in $here)"
-  local dest=$whmcs_dir/modules/servers/katapult item name
+  install_folder module "$whmcs_dir/modules/servers/katapult"
+  install_folder addon "$whmcs_dir/modules/addons/katapult"
+}
+
+install_folder() {
+  local source=$here/$1 dest=$2 item name
+  [[ -d $source ]] || die "no $1/ folder beside install.sh (in $here)"
   mkdir -p "$dest/overrides"
-  for item in "$here"/module/* "$here"/module/.[!.]*; do
+  for item in "$source"/* "$source"/.[!.]*; do
     [[ -e $item ]] || continue
     name=$(basename "$item")
     [[ $name == overrides ]] && continue
     rm -rf "${dest:?}/$name"
     cp -R "$item" "$dest/$name"
   done
-  cp -Rn "$here/module/overrides/." "$dest/overrides/"
-  # The web server reads these files: give them the owner of WHMCS's own module folder.
+  cp -Rn "$source/overrides/." "$dest/overrides/"
+  # The web server reads these files: give them the owner of WHMCS's own module folders.
   chown -R --reference="$whmcs_dir/modules/servers" "$dest" 2>/dev/null || true
-  echo "module files: $dest (overrides/ kept)"
+  echo "$1 files: $dest (overrides/ kept)"
 }
 
 uninstall_module() {
-  local dest=$whmcs_dir/modules/servers/katapult item name
-  [[ -d $dest ]] || { echo "module files: none in $whmcs_dir"; return; }
-  for item in "$here"/module/* "$here"/module/.[!.]*; do
+  uninstall_folder module "$whmcs_dir/modules/servers/katapult"
+  uninstall_folder addon "$whmcs_dir/modules/addons/katapult"
+}
+
+uninstall_folder() {
+  local source=$here/$1 dest=$2 item name
+  [[ -d $dest ]] || { echo "$1 files: none in $whmcs_dir"; return; }
+  for item in "$source"/* "$source"/.[!.]*; do
     [[ -e $item ]] || continue
     name=$(basename "$item")
     [[ $name == overrides ]] || rm -rf "${dest:?}/$name"
   done
   # Of overrides/, only the files shipped unchanged go; the provider's own stay.
-  (cd "$here/module/overrides" && find . -type f) | while read -r file; do
-    cmp -s "$here/module/overrides/$file" "$dest/overrides/$file" && rm -f "$dest/overrides/$file"
+  (cd "$source/overrides" && find . -type f) | while read -r file; do
+    cmp -s "$source/overrides/$file" "$dest/overrides/$file" && rm -f "$dest/overrides/$file"
   done
   find "$dest" -depth -type d -empty -delete
   if [[ -d $dest ]]; then
-    echo "module files removed; kept your files in $dest/overrides"
+    echo "$1 files removed; kept your files in $dest/overrides"
   else
-    echo "module files removed from $whmcs_dir"
+    echo "$1 files removed from $dest"
   fi
 }
 

@@ -137,6 +137,18 @@ namespace Katapult\Module {
     function productSettingsFields(array $vars): array {}
 
     function saveProductSettings(array $vars, array $post): void {}
+
+    function addonConfig(): array {}
+
+    function addonActivate(): array {}
+
+    function addonOutput(array $vars, array $get, array $post, int $admin_id, string $module_dir, string $whmcs_token): string {}
+
+    function dashboardWidgetData(): array {}
+
+    function dashboardWidgetOutput(array $data, string $module_dir): string {}
+
+    function driftCheck(bool $daily): string {}
 }
 
 namespace Krystal\Katapult\API\RestfulKatapultApiV1\Resources\Organization {

@@ -281,6 +281,9 @@ impl Host for FreshRunDuringBuilt<'_> {
     fn send_email(&self, template: &str, service_id: u64) -> Result<(), HostError> {
         self.world.host.send_email(template, service_id)
     }
+    fn module_command(&self, command: &str, service_id: u64) -> Result<(), HostError> {
+        self.world.host.module_command(command, service_id)
+    }
     fn whmcs_encrypt(&self, value: &str) -> Result<String, HostError> {
         Host::whmcs_encrypt(&self.world.host, value)
     }

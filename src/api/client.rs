@@ -61,6 +61,12 @@ impl Client {
         self.transport.rate_limit()
     }
 
+    /// How long until the rate-limit minute the last answer was counted in is over; None
+    /// before any answer.
+    pub fn until_rate_limit_window_turns(&self) -> Option<std::time::Duration> {
+        self.transport.until_window_turns()
+    }
+
     pub(crate) fn get<T: DeserializeOwned>(
         &self,
         path: &str,

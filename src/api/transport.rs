@@ -55,6 +55,14 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
+    /// Whether `wanted` more requests fit in the window while `reserve` (a share of the
+    /// permitted requests) stays unspent for others. A window that permits nothing is no
+    /// limit one can pace by: it spares anything.
+    pub fn spares(&self, wanted: u32, reserve: f64) -> bool {
+        let kept = (f64::from(self.permitted) * reserve).ceil() as u32;
+        self.permitted == 0 || self.remaining >= kept.saturating_add(wanted)
+    }
+
     /// When few requests remain, spread them over the window rather than running into 429s.
     fn pacing_delay(&self) -> Duration {
         if self.permitted == 0 {
@@ -305,7 +313,7 @@ impl Transport {
 
     /// How long until the API's current rate-limit minute is over (with a margin), as the last
     /// answer's `Date` tells; None before any answer did.
-    fn until_window_turns(&self) -> Option<Duration> {
+    pub(crate) fn until_window_turns(&self) -> Option<Duration> {
         self.seen_rate_limit().map(|seen| {
             seen.window_ends.saturating_duration_since(Instant::now()) + WINDOW_TURN_MARGIN
         })

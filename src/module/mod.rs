@@ -1,6 +1,7 @@
 //! One file per WHMCS module function, each a short story told with the service layer.
 //! They return plain data; `php/` hands it to WHMCS in the shape WHMCS expects.
 
+pub mod addon_page;
 pub mod admin_services_tab;
 pub mod admin_services_tab_save;
 mod asked;
@@ -8,6 +9,8 @@ pub mod change_package;
 pub mod client_area;
 pub mod config_options;
 pub mod create_account;
+pub mod dashboard_widget;
+pub mod drift_check;
 pub mod list_accounts;
 pub mod meta_data;
 pub mod power_buttons;

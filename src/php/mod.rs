@@ -2,6 +2,7 @@
 //! plain-Rust layers. Every entry point returns a value or throws a PHP exception with a message
 //! a provider can act on: a Rust panic is caught by ext-php-rs and surfaces as a PHP `\Error`.
 
+mod addon;
 mod api_client;
 mod bailout;
 mod convert;
@@ -64,5 +65,5 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<api_client::ApiClient>()
         .class::<virtual_machine::PhpVirtualMachine>()
         .class::<virtual_machine::VirtualMachineService>();
-    module_functions::register(module)
+    addon::register(module_functions::register(module))
 }

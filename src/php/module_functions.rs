@@ -25,7 +25,7 @@ use crate::service::context::{Context, ModuleError};
 use crate::service::host::Host;
 use crate::service::option_sync::{self, SyncMode};
 use crate::service::params::ServiceParams;
-use crate::service::{build_sync, welcome_email};
+use crate::service::{build_sync, cron_record, welcome_email};
 
 type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
 
@@ -33,7 +33,9 @@ type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
 /// stored key, filled in later) and the time; or says, as (kind, message), what kept it from
 /// running. PHP code that `work` calls and that ends in a fatal error ends the request here,
 /// once `work` has unwound (`bailout`).
-fn in_context<T>(work: impl FnOnce(&Context<'_>) -> T) -> Result<T, (&'static str, String)> {
+pub(super) fn in_context<T>(
+    work: impl FnOnce(&Context<'_>) -> T,
+) -> Result<T, (&'static str, String)> {
     or_resume_bailout(run_in_context(work))
 }
 
@@ -136,7 +138,7 @@ pub fn module_list_accounts(params: Option<&ZendHashTable>) -> ArrayResult {
 }
 
 /// An integer entry of a hook's `$vars` (`pid`), also when WHMCS passes it as a string.
-fn id_from(vars: &ZendHashTable, key: &str) -> Option<u64> {
+pub(super) fn id_from(vars: &ZendHashTable, key: &str) -> Option<u64> {
     let value = vars.get(key)?;
     value
         .long()
@@ -144,7 +146,7 @@ fn id_from(vars: &ZendHashTable, key: &str) -> Option<u64> {
         .and_then(|id| u64::try_from(id).ok())
 }
 
-fn text_from(table: &ZendHashTable, key: &str) -> String {
+pub(super) fn text_from(table: &ZendHashTable, key: &str) -> String {
     table
         .get(key)
         .and_then(|v| v.str())
@@ -154,7 +156,7 @@ fn text_from(table: &ZendHashTable, key: &str) -> String {
 
 /// A posted value as it was typed: WHMCS HTML-encodes every request value when it boots
 /// (`htmlspecialchars`, ENT_QUOTES), which this undoes.
-fn posted_text(post: &ZendHashTable, key: &str) -> String {
+pub(super) fn posted_text(post: &ZendHashTable, key: &str) -> String {
     crate::views::unescape_special_chars(&text_from(post, key))
 }
 
@@ -637,11 +639,18 @@ pub fn module_sync_builds() -> ArrayResult {
         let report = build_sync::sync_builds(ctx, concurrency, &run_id);
         match &report {
             Ok(r) if r.built + r.failed + r.timed_out + r.errors + r.deferred + r.resumed > 0 => ctx.host.log_activity(
-                &format!("[Katapult] Build sync: {} built, {} failed, {} timed out, {} still building, {} errors, {} left for the next run (API rate limit), {} announced after a stopped run", r.built, r.failed, r.timed_out, r.still_building, r.errors, r.deferred, r.resumed),
+                &format!("[Katapult] Build sync: {}", r.summary()),
                 None,
             ),
             Ok(_) => {}
             Err(error) => ctx.host.log_activity(&format!("[Katapult] Build sync did not run: {error}"), None),
+        }
+        let recorded = match &report {
+            Ok(r) => cron_record::record(ctx, &r.summary(), None),
+            Err(error) => cron_record::record(ctx, "did not run", Some(&error.to_string())),
+        };
+        if let Err(error) = recorded {
+            ctx.host.log_activity(&format!("[Katapult] The build sync's outcome could not be kept for the dashboard: {error}"), None);
         }
         report
     })?

@@ -68,31 +68,15 @@ impl Host for WhmcsHost {
     }
 
     fn send_email(&self, template: &str, service_id: u64) -> Result<(), HostError> {
-        let mut values = ZendHashTable::new();
-        values
-            .insert("messagename", template)
-            .map_err(|e| HostError(e.to_string()))?;
-        values
-            .insert("id", service_id as i64)
-            .map_err(|e| HostError(e.to_string()))?;
-        let answer = call_function("localAPI", vec![&"SendEmail", &values])?;
-        let result = answer
-            .array()
-            .and_then(|a| a.get("result"))
-            .and_then(|r| r.str())
-            .unwrap_or_default()
-            .to_string();
-        if result == "success" {
-            Ok(())
-        } else {
-            let message = answer
-                .array()
-                .and_then(|a| a.get("message"))
-                .and_then(|m| m.str())
-                .unwrap_or("no reason given")
-                .to_string();
-            Err(HostError(format!("SendEmail: {message}")))
-        }
+        local_api(
+            "SendEmail",
+            &[("messagename", template.into()), ("id", service_id.into())],
+        )
+        .map_err(|HostError(message)| HostError(format!("SendEmail: {message}")))
+    }
+
+    fn module_command(&self, command: &str, service_id: u64) -> Result<(), HostError> {
+        local_api(command, &[("serviceid", service_id.into())])
     }
 
     fn whmcs_encrypt(&self, value: &str) -> Result<String, HostError> {
@@ -132,6 +116,51 @@ impl Host for WhmcsHost {
                 path.display()
             ))
         })
+    }
+}
+
+/// A value given to `localAPI`.
+enum ApiValue<'a> {
+    Text(&'a str),
+    Id(u64),
+}
+
+impl<'a> From<&'a str> for ApiValue<'a> {
+    fn from(text: &'a str) -> Self {
+        ApiValue::Text(text)
+    }
+}
+
+impl From<u64> for ApiValue<'_> {
+    fn from(id: u64) -> Self {
+        ApiValue::Id(id)
+    }
+}
+
+/// `localAPI($command, $values)`: Ok on `result` `success`, else its `message`.
+fn local_api(command: &str, values: &[(&str, ApiValue<'_>)]) -> Result<(), HostError> {
+    let mut table = ZendHashTable::new();
+    for (key, value) in values {
+        match value {
+            ApiValue::Text(text) => table.insert(*key, *text),
+            ApiValue::Id(id) => table.insert(*key, *id as i64),
+        }
+        .map_err(|e| HostError(e.to_string()))?;
+    }
+    let answer = call_function("localAPI", vec![&command, &table])?;
+    let field = |name: &str| {
+        answer
+            .array()
+            .and_then(|a| a.get(name))
+            .and_then(|r| r.str())
+            .map(str::to_string)
+    };
+    if field("result").as_deref() == Some("success") {
+        Ok(())
+    } else {
+        Err(HostError(
+            field("message").unwrap_or_else(|| "no reason given".into()),
+        ))
     }
 }
 

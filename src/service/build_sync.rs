@@ -61,6 +61,16 @@ pub struct SyncReport {
     pub resumed: usize,
 }
 
+impl SyncReport {
+    /// What the run did, in a line.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} built, {} failed, {} timed out, {} still building, {} errors, {} left for the next run (API rate limit), {} announced after a stopped run",
+            self.built, self.failed, self.timed_out, self.still_building, self.errors, self.deferred, self.resumed
+        )
+    }
+}
+
 /// What Katapult says of one build.
 enum Check {
     Building,
@@ -359,15 +369,9 @@ impl<'a> Window<'a> {
 }
 
 /// Whether the window, as last seen, still holds `wanted` requests beyond the reserve. Before
-/// any answer told the limit (or when it says none is permitted, which is no limit we can
-/// pace by), it does.
+/// any answer told the limit, it does.
 fn has_room(limit: Option<RateLimit>, wanted: u32) -> bool {
-    limit
-        .filter(|limit| limit.permitted > 0)
-        .is_none_or(|limit| {
-            let reserve = (f64::from(limit.permitted) * RATE_LIMIT_RESERVE).ceil() as u32;
-            limit.remaining >= reserve.saturating_add(wanted)
-        })
+    limit.is_none_or(|limit| limit.spares(wanted, RATE_LIMIT_RESERVE))
 }
 
 /// Asks Katapult about one build; `build_answered` runs once the build's own request is done.

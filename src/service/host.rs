@@ -21,6 +21,10 @@ pub trait Host {
     /// Sends an email template about a service (`localAPI('SendEmail')`).
     fn send_email(&self, template: &str, service_id: u64) -> Result<(), HostError>;
 
+    /// One of WHMCS's module commands on a service (`localAPI('ModuleCreate')`,
+    /// `'ModuleChangePackage'`): WHMCS builds the module's parameters and calls it.
+    fn module_command(&self, command: &str, service_id: u64) -> Result<(), HostError>;
+
     /// WHMCS's `encrypt()`: how WHMCS stores a service's password in tblhosting.
     fn whmcs_encrypt(&self, value: &str) -> Result<String, HostError>;
 

@@ -306,6 +306,29 @@ impl<'a> DataStore<'a> {
         )
     }
 
+    /// Stores a record of this module's own (a pass under way, a last run) as JSON text.
+    pub fn set_json<T: serde::Serialize>(
+        &self,
+        owner: Owner,
+        key: &str,
+        value: &T,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let text = serde_json::to_string(value).map_err(|e| StoreError::corrupt(key, e))?;
+        self.set_text(owner, key, &text, None, now)
+    }
+
+    /// A record `set_json` stored.
+    pub fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        owner: Owner,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        self.get_text(owner, key)?
+            .map(|text| serde_json::from_str(&text).map_err(|e| StoreError::corrupt(key, e)))
+            .transpose()
+    }
+
     /// Stores a time as a `Carbon\Carbon` in UTC, the form the PHP module reads.
     pub fn set_time(
         &self,

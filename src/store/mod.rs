@@ -3,6 +3,7 @@
 
 pub mod client_budget;
 pub mod datastore;
+pub mod findings;
 pub mod live_reads;
 pub mod locks;
 pub mod nonces;

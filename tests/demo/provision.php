@@ -8,7 +8,7 @@ declare(strict_types=1);
 
 use WHMCS\Database\Capsule;
 use WHMCS\Module\Server\Katapult\WHMCS\Service\VirtualMachine as VirtualMachineService;
-use WhmcsStandIn\{ActivityLog, Cron, Environment, Fixtures, Module, ModuleLog, Session};
+use WhmcsStandIn\{ActivityLog, Addon, Cron, Environment, Fixtures, Module, ModuleLog, Session};
 
 require __DIR__ . '/../whmcs/bootstrap.php';
 
@@ -96,6 +96,13 @@ show('VM state', VirtualMachineService::findOrFail($service->id)->vm_state);
 Session::asAdmin(Fixtures::admin('alice')); // the admin's Open Console button
 $sso = Module::call('ServiceSingleSignOn', (int) $service->id);
 show('Open Console', $sso['success'] ? $sso['redirectTo'] : $sso['errorMsg']);
+
+step('The addon (Addons › Katapult): the drift check and the dashboard widget');
+Addon::load(dirname(__DIR__, 2) . '/addon');
+show('addon activated', Addon::activate()['description']);
+show('drift check', \Katapult\Module\driftCheck(true));
+$widget = new \WHMCS\Module\Server\Katapult\Widget\KatapultWidget();
+show('dashboard widget', trim((string) preg_replace('/\s+/', ' ', strip_tags($widget->render()))));
 
 step('What the logs hold');
 foreach (array_slice(array_filter(ActivityLog::descriptions(), fn ($l) => str_contains($l, 'Katapult')), 0, 8) as $line) {

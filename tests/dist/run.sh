@@ -60,10 +60,10 @@ check "composer.json: a php-ext named katapult, offering pre-packaged binaries" 
 
 tar xzf "$tarball" -C "$work"
 release=$work/$name
-check "the tarball holds katapult.so, install.sh, module/, LICENSE, THIRD-PARTY-NOTICES, BUILD-INFO, SHA256SUMS" \
-  bash -c "cd '$release' && test -f katapult.so -a -x install.sh -a -f module/katapult.php -a -f LICENSE -a -f THIRD-PARTY-NOTICES -a -f BUILD-INFO && sha256sum --quiet --check SHA256SUMS"
-check "the module folder is real files: views, assets and overrides copied, no links" \
-  bash -c "[[ -z \$(find '$release' -type l) ]] && test -f '$release/module/views/client/virtual_machines/overview.hbs' -a -f '$release/module/assets/js/client.js'"
+check "the tarball holds katapult.so, install.sh, module/, addon/, LICENSE, THIRD-PARTY-NOTICES, BUILD-INFO, SHA256SUMS" \
+  bash -c "cd '$release' && test -f katapult.so -a -x install.sh -a -f module/katapult.php -a -f addon/katapult.php -a -f LICENSE -a -f THIRD-PARTY-NOTICES -a -f BUILD-INFO && sha256sum --quiet --check SHA256SUMS"
+check "the module and addon folders are real files: views, assets and overrides copied, no links" \
+  bash -c "[[ -z \$(find '$release' -type l) ]] && test -f '$release/module/views/client/virtual_machines/overview.hbs' -a -f '$release/module/assets/js/client.js' -a -f '$release/addon/views/admin/addon/findings.hbs'"
 check "the third-party notices name the crates linked in, with their licence texts" \
   bash -c "grep -q '^ext-php-rs ' '$release/THIRD-PARTY-NOTICES' && grep -q '^reqwest ' '$release/THIRD-PARTY-NOTICES' && grep -q 'Apache License' '$release/THIRD-PARTY-NOTICES'"
 

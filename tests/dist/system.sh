@@ -75,6 +75,8 @@ check "the extension is in place, enabled by both ini files by its path" \
   bash -c "cmp '$release/katapult.so' '$ext_dir/katapult.so' && grep -qx 'extension=$ext_dir/katapult.so' '$work/cli.d/50-katapult.ini' '$work/fpm.d/50-katapult.ini'"
 check "the module files are the release's, the provider's override kept" \
   bash -c "diff -r -x overrides '$release/module' '$module' && grep -q 'provider own' '$module/overrides/views/client/virtual_machines/overview.hbs'"
+check "the addon module's files are the release's, in modules/addons/katapult" \
+  diff -r -x overrides "$release/addon" "$whmcs/modules/addons/katapult"
 cli_scan_dir=$(php --ini | sed -n 's/^Scan for additional .ini files in: //p')
 check "the demo runs on the extension the private CLI ini loads, with the installed module files" \
   env PHP_INI_SCAN_DIR="$cli_scan_dir:$work/cli.d" bash -c "source tests/dist/checks.sh; version=$version; demo_on_installed '$module'"
@@ -106,8 +108,8 @@ check "dpkg -i $(basename "$deb")" dpkg -i "$deb"
 check "the .deb: the CLI and PHP-FPM load it with no -d" bash -c "$(declare -f loads_katapult fpm_loads_katapult); fpm=$fpm; loads_katapult && fpm_loads_katapult"
 check "the .deb: php --ri katapult names the version, PHP API, thread safety and build target" \
   bash -c "php --ri katapult | grep -qx 'version => $version' && php --ri katapult | grep -q '^built for PHP API => [0-9]' && php --ri katapult | grep -q '^thread safety => [NZ]TS$' && php --ri katapult | grep -q '^build target => '"
-check "the .deb: its documented command copies the module files into WHMCS" \
-  bash -c "mkdir -p '$work/whmcs-deb/modules/servers' && /usr/share/katapult-whmcs/install.sh --module-only '$work/whmcs-deb' && diff -r /usr/share/katapult-whmcs/module '$work/whmcs-deb/modules/servers/katapult'"
+check "the .deb: its documented command copies the module and addon files into WHMCS" \
+  bash -c "mkdir -p '$work/whmcs-deb/modules/servers' && /usr/share/katapult-whmcs/install.sh --module-only '$work/whmcs-deb' && diff -r /usr/share/katapult-whmcs/module '$work/whmcs-deb/modules/servers/katapult' && diff -r /usr/share/katapult-whmcs/addon '$work/whmcs-deb/modules/addons/katapult'"
 check "the demo runs on the .deb's extension and module files" \
   bash -c "source tests/dist/checks.sh; version=$version; demo_on_installed '$work/whmcs-deb/modules/servers/katapult'"
 # A test run's own `php -d extension=` (a checkout's build) beside the installed one.

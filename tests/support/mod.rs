@@ -127,6 +127,7 @@ pub struct MemoryHost {
     pub secret: RefCell<String>,
     pub hooks_fired: RefCell<Vec<(String, u64)>>,
     pub emails_sent: RefCell<Vec<(String, u64)>>,
+    pub module_commands: RefCell<Vec<(String, u64)>>,
 }
 
 impl MemoryHost {
@@ -180,6 +181,13 @@ impl Host for MemoryHost {
         self.emails_sent
             .borrow_mut()
             .push((template.to_string(), service_id));
+        Ok(())
+    }
+
+    fn module_command(&self, command: &str, service_id: u64) -> Result<(), HostError> {
+        self.module_commands
+            .borrow_mut()
+            .push((command.to_string(), service_id));
         Ok(())
     }
 

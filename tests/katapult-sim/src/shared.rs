@@ -205,7 +205,14 @@ impl Shared {
             return Err(ApiError::rate_limit_reached(limit));
         }
         entry.1 += 1;
-        Ok(limit - entry.1)
+        let remaining = limit - entry.1;
+        drop(rate);
+        *self
+            .stats_mut()
+            .requests_per_minute
+            .entry(minute.to_string())
+            .or_default() += 1;
+        Ok(remaining)
     }
 
     /// Spends `requests` of the token's budget for this minute, as another user of the same

@@ -22,4 +22,8 @@ pub struct Stats {
     /// counted when accepted.
     pub builds_failed: u64,
     pub managed_organizations_created: u64,
+    /// Requests counted against the rate limit (all tokens), keyed by the wall-clock minute
+    /// they fell in (Unix seconds / 60, as text): a client's pace, read against the limit.
+    #[serde(default)]
+    pub requests_per_minute: BTreeMap<String, u64>,
 }

@@ -89,6 +89,18 @@ final class Simulator
         $this->control('PUT', '/_sim/faults', $faults === [] ? new \stdClass() : $faults);
     }
 
+    /**
+     * Changes a VM behind its owner's back, as someone in Katapult's own panel would:
+     * `['hostname' => …]` (the FQDN follows), `['ipv4' => …]` (its first IPv4 address).
+     *
+     * @param array<string, string> $change
+     * @return array<string, mixed> the VM's hostname and addresses now
+     */
+    public function changeVm(string $vmId, array $change): array
+    {
+        return $this->control('PUT', '/_sim/virtual_machines/' . rawurlencode($vmId), $change);
+    }
+
     /** Requests that reached a route, e.g. 'POST /virtual_machines/:virtual_machine/stop'. */
     public function requests(string $route): int
     {

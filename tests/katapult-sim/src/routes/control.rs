@@ -2,7 +2,7 @@
 
 use crate::faults::Faults;
 use crate::shared::{lock, Shared};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -112,6 +112,50 @@ async fn spend_rate_limit(State(sim): Sim, body: axum::body::Bytes) -> Response 
     }
 }
 
+/// What `/_sim/virtual_machines/:id` changes, as someone working in Katapult's own panel would.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VmChange {
+    /// A new hostname (the FQDN follows it).
+    hostname: Option<String>,
+    /// A new address for the VM's first IPv4 address.
+    ipv4: Option<String>,
+}
+
+/// Changes a VM behind its owner's back (no auth, no task, no rate limit): the drift a WHMCS
+/// module must notice. Answers the VM's hostname and addresses as they now are.
+async fn change_vm(State(sim): Sim, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+    let change = match serde_json::from_slice::<VmChange>(&body) {
+        Ok(change) => change,
+        Err(e) => return bad_request(e.to_string()),
+    };
+    let mut st = sim.state();
+    let Some(vm) = st.vm_mut(&id) else {
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "no such VM"}))).into_response();
+    };
+    if let Some(hostname) = change.hostname {
+        vm.hostname = hostname;
+    }
+    if let Some(address) = change.ipv4 {
+        let Some(ip) = st
+            .ips
+            .iter_mut()
+            .find(|ip| ip.vm_id.as_deref() == Some(id.as_str()) && ip.version == 4)
+        else {
+            return bad_request("the VM has no IPv4 address to change".into());
+        };
+        ip.address = address;
+    }
+    let addresses: Vec<&str> = st
+        .ips
+        .iter()
+        .filter(|ip| ip.vm_id.as_deref() == Some(id.as_str()))
+        .map(|ip| ip.address.as_str())
+        .collect();
+    let vm = st.vms.iter().find(|vm| vm.id == id);
+    Json(json!({"hostname": vm.map(|vm| &vm.hostname), "ip_addresses": addresses})).into_response()
+}
+
 fn bad_request(error: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response()
 }
@@ -123,4 +167,5 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sim/rate_limit/spend", post(spend_rate_limit))
         .route("/_sim/stats", get(stats))
         .route("/_sim/reset", post(reset))
+        .route("/_sim/virtual_machines/{id}", axum::routing::put(change_vm))
 }
