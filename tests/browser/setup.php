@@ -9,7 +9,8 @@
  * BROWSER_CLIENT_PASSWORD. Prints one JSON line: {"serviceId", "clientId", "email", "password",
  * "productId", "adminUsername", "adminPassword"}. For the admin steps: an admin with a known
  * password, and the stand-in's test-only addon module (tests/whmcs/tests/fixtures/addons/probe,
- * with a dashboard widget) installed, not yet activated.
+ * with a dashboard widget) and the module's own (addon/: the drift check's page and widget)
+ * installed, not yet activated.
  * Product settings are those `make demo` uses (tests/demo/provision.php): package rock-3, data
  * center uk-lon-01 (the simulator's London), disk template templates/ubuntu-22-04, API key
  * sim-token saved through the product's Other tab hook; clients may change the hostname, and the
@@ -60,6 +61,7 @@ $adminPassword = 'admin-' . bin2hex(random_bytes(6));
 Fixtures::admin($adminUsername, $adminPassword);
 @mkdir(ROOTDIR . '/modules/addons', 0777, true);
 @symlink(dirname(__DIR__) . '/whmcs/tests/fixtures/addons/probe', ROOTDIR . '/modules/addons/probe');
+@symlink(dirname(__DIR__, 2) . '/addon', ROOTDIR . '/modules/addons/katapult');
 $extraIpv4 = (int) WHMCS\Database\Capsule::table('tblproductconfigoptions')->where('optionname', 'Extra IPv4 Addresses')->value('id');
 if ($extraIpv4 > 0) { // a module without the option: the browser test says what is missing
     Fixtures::chooseOption($service, $extraIpv4, 1);

@@ -85,6 +85,27 @@ async function step(name, fn) {
   log(`ok   ${name}`);
 }
 
+// An address no build hands out: what the drift step moves the VM to behind WHMCS's back.
+const DRIFTED_IPV4 = '185.44.255.250';
+
+/** A call to the simulator's own controls (/_sim/...), as the tests change Katapult behind WHMCS. */
+function simControl(method, pathname, body) {
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      `${SIM_ROOT}${pathname}`,
+      { method, ca: fs.readFileSync(SIM_CA), headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let answer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (answer += chunk));
+        res.on('end', () => (res.statusCode < 300 ? resolve(answer) : reject(new Error(`${method} ${pathname}: HTTP ${res.statusCode} ${answer.slice(0, 200)}`))));
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
+}
+
 function simStats() {
   return new Promise((resolve, reject) => {
     https
@@ -248,6 +269,38 @@ async function adminPages(admin, text) {
       await admin.goto(servicePage);
     }
     expect((await text('.katapult-vm-state')) === 'started', `the VM state after Start VM is "${await text('.katapult-vm-state')}"`);
+  });
+
+  await step('the drift check finds a VM whose address changed behind WHMCS\'s back, the widget counts it, and its repair writes it in', async () => {
+    const servicePage = `${ADMIN}/clientsservices.php?userid=${SETUP.clientId}&id=${SERVICE}`;
+    await admin.goto(servicePage);
+    const vmId = ((await text('#serviceFields .module-field')).match(/vm_\w+/) || [])[0];
+    expect(vmId, 'the service tab names no VM');
+    await simControl('PUT', `/_sim/virtual_machines/${vmId}`, { ipv4: DRIFTED_IPV4 });
+
+    await admin.goto(`${ADMIN}/configaddonmods.php`);
+    await admin.locator('tr[data-addon="katapult"] button[value="activate"]').click();
+    await admin.locator('#addonActivated').waitFor();
+    await admin.goto(`${ADMIN}/addonmodules.php?module=katapult`);
+    await Promise.all([admin.waitForLoadState('load'), admin.locator('[data-katapult-check-now]').click()]);
+    const finding = admin.locator(`tr[data-katapult-finding][data-katapult-kind="details_differ"]`);
+    await finding.waitFor();
+    expect((await finding.innerText()).includes(DRIFTED_IPV4), `the finding does not name the new address: ${await finding.innerText()}`);
+    await screenshot(admin, 'admin-katapult-drift.png');
+
+    await admin.goto(`${ADMIN}/index.php`);
+    const drift = admin.locator('[data-katapult-widget] [data-katapult-drift]');
+    await drift.waitFor();
+    expect(/\b[1-9]\d* drift findings/.test(await drift.innerText()), `the widget says "${await drift.innerText()}"`);
+    await screenshot(admin, 'admin-katapult-widget.png');
+
+    await admin.goto(`${ADMIN}/addonmodules.php?module=katapult`);
+    await Promise.all([admin.waitForLoadState('load'), finding.locator('button[data-katapult-repair="WriteDetails"]').click()]);
+    await admin.locator('[data-katapult-notice]').waitFor();
+    expect((await finding.count()) === 0, 'the finding is still listed after its repair');
+    await screenshot(admin, 'admin-katapult-repaired.png');
+    await admin.goto(servicePage);
+    expect((await admin.content()).includes(DRIFTED_IPV4), 'the service page does not show the address the repair wrote in');
   });
 }
 
