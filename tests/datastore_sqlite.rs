@@ -819,6 +819,48 @@ fn a_transaction_ended_under_code_that_swallowed_the_error_runs_again_whole() {
     assert_eq!(texts, [Some("vm_1".into()), Some("yes".into())]);
 }
 
+/// The Built hook's row and the removal of the mark that it is due, in one transaction that a
+/// conflict ends between them (under code that swallowed the error): the removal must not run
+/// outside it, committed at once, or the work run again finds nothing due and the hook's row,
+/// rolled back with the transaction, is lost for good (seen on Galera: a Built hook missing).
+#[test]
+fn nothing_is_written_outside_a_transaction_a_conflict_ended() {
+    let db = Faulty::new(false, 0);
+    let store = DataStore::open(&db).unwrap();
+    db.inner
+        .execute("CREATE TABLE hook_calls (service_id INTEGER)", &[])
+        .unwrap();
+    store
+        .set_text(Owner::Service(1), "announcement_due", "yes", None, now())
+        .unwrap();
+    let runs = Cell::new(0);
+    transaction(&db, || {
+        runs.set(runs.get() + 1);
+        if store
+            .get_text(Owner::Service(1), "announcement_due")?
+            .is_none()
+        {
+            return Ok(());
+        }
+        db.execute("INSERT INTO hook_calls (service_id) VALUES (1)", &[])?;
+        if runs.get() == 1 {
+            db.inner.execute("ROLLBACK", &[]).unwrap();
+        }
+        store.delete(Owner::Service(1), "announcement_due")?;
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    assert_eq!(runs.get(), 2, "run again whole");
+    let hooks = db.query("SELECT COUNT(*) FROM hook_calls", &[]).unwrap()[0][0].as_int();
+    assert_eq!(hooks, Some(1), "the hook's row written once, not lost");
+    assert_eq!(
+        store
+            .get_text(Owner::Service(1), "announcement_due")
+            .unwrap(),
+        None
+    );
+}
+
 /// On Galera a conflict can leave the database saying a transaction is open after it ended it (a
 /// brute-force abort): a conflict met by a nested transaction, whose error the code between
 /// swallowed (WHMCS's mailer around the EmailPreSend hook), has the outer one run again whole.

@@ -4,6 +4,7 @@ use ext_php_rs::convert::IntoZvalDyn;
 use ext_php_rs::types::{ZendCallable, ZendObject, Zval};
 
 use super::bailout::{call_php, take_exception};
+use crate::store::sql::refuse_after_conflict;
 use crate::store::{Dialect, Row, Sql, SqlError, SqlValue};
 
 const PDO_PARAM_NULL: i64 = 0;
@@ -108,6 +109,7 @@ impl PdoSql {
 
     /// Prepares and executes a statement with typed bound parameters.
     fn run(&self, sql: &str, params: &[SqlValue]) -> Result<Zval, SqlError> {
+        refuse_after_conflict(self)?;
         let prepared = call(self.pdo(), "prepare", vec![&sql])?;
         let statement = prepared
             .object()
@@ -195,6 +197,7 @@ impl Sql for PdoSql {
     /// Laravel's level counts too: after a conflict the database may have ended a transaction
     /// that is still open for its owner, and a second one opened there would be a savepoint.
     fn begin(&self) -> Result<bool, SqlError> {
+        refuse_after_conflict(self)?;
         if self.in_transaction()? || self.laravel_level()? > 0 {
             return Ok(false);
         }

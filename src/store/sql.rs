@@ -152,6 +152,39 @@ thread_local! {
     static CONFLICT_MET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+thread_local! {
+    /// Set while a transaction `transaction` opened is open on this thread.
+    static OWNED_OPEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Clears `OWNED_OPEN` however the work ends, a panic included.
+struct OwnedOpen;
+
+impl OwnedOpen {
+    fn mark() -> Self {
+        OWNED_OPEN.set(true);
+        OwnedOpen
+    }
+}
+
+impl Drop for OwnedOpen {
+    fn drop(&mut self) {
+        OWNED_OPEN.set(false);
+    }
+}
+
+/// What an `Sql` asks before each statement (and before opening a transaction): inside a
+/// transaction `transaction` opened, nothing may run once a conflict ended it (the database
+/// rolled it back under code that swallowed the error). It would run outside the transaction,
+/// committed at once, and the work run again whole would not find it still to do: a due mark
+/// deleted for good while the hook's row written before it was rolled back.
+pub fn refuse_after_conflict(sql: &dyn Sql) -> Result<(), SqlError> {
+    if OWNED_OPEN.get() && (CONFLICT_MET.get() || !sql.in_transaction()?) {
+        return Err(SqlError(TRANSACTION_ENDED.into()));
+    }
+    Ok(())
+}
+
 /// Marks the open transaction as ended by a conflict when `error` is one, for the transaction's
 /// owner to run it again whole however the error was handled on the way.
 pub fn conflict_met(error: &impl MaybeTransient) {
@@ -183,6 +216,7 @@ pub fn transaction<T, E: From<SqlError> + MaybeTransient>(
         if opened {
             CONFLICT_MET.set(false);
         }
+        let owned = opened.then(OwnedOpen::mark);
         let outcome = work().and_then(|value| {
             if opened {
                 if CONFLICT_MET.take() || !sql.in_transaction()? {
@@ -192,6 +226,7 @@ pub fn transaction<T, E: From<SqlError> + MaybeTransient>(
             }
             Ok(value)
         });
+        drop(owned);
         match outcome {
             Ok(value) => return Ok(value),
             Err(error) => {

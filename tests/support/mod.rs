@@ -15,6 +15,7 @@ use katapult::api::{ApiSettings, ApiToken};
 use katapult::service::context::Context;
 use katapult::service::host::{Host, HostError};
 use katapult::service::settings::ModuleSettings;
+use katapult::store::sql::refuse_after_conflict;
 use katapult::store::DataStore;
 use katapult::store::{Dialect, Row, Sql, SqlError, SqlValue};
 use rusqlite::types::{Value, ValueRef};
@@ -39,6 +40,7 @@ impl Sql for Sqlite {
     }
 
     fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, SqlError> {
+        refuse_after_conflict(self)?;
         let err = |e: rusqlite::Error| SqlError(e.to_string());
         let mut statement = self.0.prepare(sql).map_err(err)?;
         let columns = statement.column_count();
@@ -62,6 +64,7 @@ impl Sql for Sqlite {
     }
 
     fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, SqlError> {
+        refuse_after_conflict(self)?;
         self.0
             .execute(sql, rusqlite::params_from_iter(to_sqlite(params)))
             .map(|n| n as u64)
