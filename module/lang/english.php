@@ -64,3 +64,15 @@ $_LANG['katapult_build_failed'] = 'Your server could not be built. We have been 
 $_LANG['katapult_vm_missing'] = 'The server of this service could not be found. Please contact support.';
 $_LANG['katapult_action_failed'] = 'That did not work this time, and nothing was changed. Please try again in a minute; if it keeps happening, contact support.';
 $_LANG['katapult_console_failed'] = 'The console could not be opened. If your server is stopped, start it first; otherwise please try again in a minute.';
+
+// The backups section of the panel (a Katapult disk backup policy on the server).
+$_LANG['katapult_backups_title'] = 'Backups';
+$_LANG['katapult_backups_kept'] = 'Backups kept';
+$_LANG['katapult_backups_kept_unit'] = 'daily backups, the oldest replaced by the newest';
+$_LANG['katapult_backups_schedule'] = 'Taken';
+$_LANG['katapult_backups_daily_at'] = 'every day at';
+$_LANG['katapult_backups_next_run'] = 'Next backup';
+$_LANG['katapult_backups_time'] = 'Time of the daily backup';
+$_LANG['katapult_backups_change_time'] = 'Change time';
+$_LANG['katapult_backups_none'] = 'This service has no backups. You can add them by upgrading its options.';
+$_LANG['katapult_backup_time_not_offered'] = 'That time is not one this service offers, so nothing was changed. Please choose one from the list.';

@@ -59,3 +59,15 @@ $_LANG['katapult_build_failed'] = 'Ihr Server konnte nicht eingerichtet werden. 
 $_LANG['katapult_vm_missing'] = 'Der Server dieses Dienstes wurde nicht gefunden. Bitte wenden Sie sich an den Support.';
 $_LANG['katapult_action_failed'] = 'Das hat diesmal nicht geklappt, und es wurde nichts geändert. Bitte versuchen Sie es in einer Minute erneut; wenn es weiter passiert, wenden Sie sich an den Support.';
 $_LANG['katapult_console_failed'] = 'Die Konsole konnte nicht geöffnet werden. Ist Ihr Server gestoppt, starten Sie ihn zuerst; sonst versuchen Sie es bitte in einer Minute erneut.';
+
+// Der Abschnitt Sicherungen im Panel (eine Katapult-Sicherungsrichtlinie des Servers).
+$_LANG['katapult_backups_title'] = 'Sicherungen';
+$_LANG['katapult_backups_kept'] = 'Aufbewahrte Sicherungen';
+$_LANG['katapult_backups_kept_unit'] = 'tägliche Sicherungen, die älteste wird durch die neueste ersetzt';
+$_LANG['katapult_backups_schedule'] = 'Erstellt';
+$_LANG['katapult_backups_daily_at'] = 'täglich um';
+$_LANG['katapult_backups_next_run'] = 'Nächste Sicherung';
+$_LANG['katapult_backups_time'] = 'Uhrzeit der täglichen Sicherung';
+$_LANG['katapult_backups_change_time'] = 'Uhrzeit ändern';
+$_LANG['katapult_backups_none'] = 'Dieser Dienst hat keine Sicherungen. Sie können sie durch ein Upgrade seiner Optionen hinzufügen.';
+$_LANG['katapult_backup_time_not_offered'] = 'Diese Uhrzeit bietet dieser Dienst nicht an, daher wurde nichts geändert. Bitte wählen Sie eine aus der Liste.';

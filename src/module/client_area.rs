@@ -24,6 +24,7 @@ use crate::store::live_reads::{LiveReads, VmRead};
 use crate::store::{DataStore, SqlValue};
 use crate::views::Views;
 
+use super::backup_time;
 use super::power_buttons::BUTTONS;
 
 pub const PAGE_TEMPLATE: &str = "views/client/virtual_machines/page.hbs";
@@ -225,10 +226,11 @@ fn panel_model(
     } else {
         params
     };
-    Ok((
-        OVERVIEW_TEMPLATE,
-        overview_model(params, request, &vm, &tokens, ctx.now),
-    ))
+    let mut model = overview_model(params, request, &vm, &tokens, ctx.now);
+    if let Some(html) = backup_time::section(&store, params, request, &tokens, ctx.now)? {
+        model["backups_html"] = html.into();
+    }
+    Ok((OVERVIEW_TEMPLATE, model))
 }
 
 /// The VM as the panel shows it: the last read while it is fresh; a new read while the client

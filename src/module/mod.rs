@@ -2,6 +2,7 @@
 //! They return plain data; `php/` hands it to WHMCS in the shape WHMCS expects.
 
 pub mod admin_services_tab;
+pub mod backup_time;
 pub mod change_package;
 pub mod client_area;
 pub mod config_options;
@@ -10,6 +11,7 @@ pub mod meta_data;
 pub mod power_buttons;
 pub mod product_settings_pane;
 pub mod refresh_from_katapult;
+pub mod restore_vm;
 pub mod single_sign_on;
 pub mod suspend_account;
 pub mod terminate_account;

@@ -15,9 +15,9 @@ use super::ini;
 use super::pdo::PdoSql;
 use super::whmcs_host::WhmcsHost;
 use crate::module::{
-    admin_services_tab, change_package, client_area, config_options, create_account, meta_data,
-    power_buttons, product_settings_pane, refresh_from_katapult, single_sign_on, suspend_account,
-    terminate_account, test_connection, unsuspend_account,
+    admin_services_tab, backup_time, change_package, client_area, config_options, create_account,
+    meta_data, power_buttons, product_settings_pane, refresh_from_katapult, restore_vm,
+    single_sign_on, suspend_account, terminate_account, test_connection, unsuspend_account,
 };
 use crate::service::client_request::{ClientRequest, Lang};
 use crate::service::context::{Context, ModuleError};
@@ -329,6 +329,35 @@ pub fn module_power(
     }
 }
 
+/// The backups section's "Change time" form: `$hour` as posted; `$client` the client-area
+/// request, null from the admin area.
+#[php_function]
+#[php(name = "Katapult\\Module\\backupTime")]
+pub fn module_backup_time(
+    params: &ZendHashTable,
+    hour: String,
+    client: Option<&ZendHashTable>,
+) -> String {
+    match client_request(client) {
+        Ok(request) => for_service(params, |ctx, params| {
+            backup_time::backup_time(
+                ctx,
+                params,
+                &crate::views::unescape_special_chars(&hour),
+                request.as_ref(),
+            )
+        }),
+        Err(error) => format!("Katapult: {error}"),
+    }
+}
+
+/// The admin's "Restore VM" button: undoes a termination from Katapult's trash.
+#[php_function]
+#[php(name = "Katapult\\Module\\restoreVm")]
+pub fn module_restore_vm(params: &ZendHashTable) -> String {
+    for_service(params, restore_vm::restore_vm)
+}
+
 /// katapult_ClientArea(): the panel's HTML (building, overview, or a readable problem).
 #[php_function]
 #[php(name = "Katapult\\Module\\clientArea")]
@@ -399,7 +428,8 @@ fn log_client_area_failure(service_id: u64, problem: &str) {
     );
 }
 
-/// ClientAreaAllowedFunctions: the power actions, the panel's poll and its password fetch.
+/// ClientAreaAllowedFunctions: the power actions, the panel's poll, its password fetch and the
+/// backup time form.
 #[php_function]
 #[php(name = "Katapult\\Module\\clientAreaFunctions")]
 pub fn module_client_area_functions() -> Vec<String> {
@@ -410,23 +440,31 @@ pub fn module_client_area_functions() -> Vec<String> {
             [
                 client_area::LIVE_STATE_FUNCTION,
                 client_area::REVEAL_PASSWORD_FUNCTION,
+                backup_time::FUNCTION,
             ]
             .map(str::to_string),
         )
         .collect()
 }
 
-/// AdminCustomButtonArray: label => function suffix: the power actions and "Refresh from Katapult".
+/// AdminCustomButtonArray: label => function suffix: the power actions, "Refresh from Katapult"
+/// and "Restore VM".
 #[php_function]
 #[php(name = "Katapult\\Module\\adminButtons")]
 pub fn module_admin_buttons() -> ArrayResult {
     options(Ok(power_buttons::BUTTONS
         .iter()
         .map(|(label, suffix, _)| (label.to_string(), suffix.to_string()))
-        .chain(std::iter::once((
-            refresh_from_katapult::LABEL.to_string(),
-            refresh_from_katapult::FUNCTION.to_string(),
-        )))
+        .chain([
+            (
+                refresh_from_katapult::LABEL.to_string(),
+                refresh_from_katapult::FUNCTION.to_string(),
+            ),
+            (
+                restore_vm::LABEL.to_string(),
+                restore_vm::FUNCTION.to_string(),
+            ),
+        ])
         .collect()))
 }
 
@@ -603,6 +641,8 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_power))
         .function(wrap_function!(module_admin_buttons))
         .function(wrap_function!(module_refresh_from_katapult))
+        .function(wrap_function!(module_restore_vm))
+        .function(wrap_function!(module_backup_time))
         .function(wrap_function!(module_admin_services_tab_fields))
         .function(wrap_function!(module_client_area))
         .function(wrap_function!(module_live_state))

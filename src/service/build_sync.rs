@@ -514,6 +514,7 @@ fn persist(
             vm.fqdn.as_deref().unwrap_or_default()
         ),
     );
+    super::backups::after_build(ctx, store, item.service_id, &vm.id);
     announce_built(ctx, store, item)
 }
 

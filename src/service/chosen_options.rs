@@ -1,10 +1,10 @@
 //! What the client chose for a service in the synced configurable options: data center, disk
-//! template, custom disk size. Read through the option ids the sync keeps (as the PHP module
+//! template, custom disk size, backups. Read through the option ids the sync keeps (as the PHP module
 //! does), so a provider who renames an option loses nothing; by option name otherwise, for
 //! options a provider made by hand.
 
 use crate::service::option_sync::{
-    stored_id, value_of, OptionSpec, CUSTOM_DISK_SIZE, DATA_CENTER, DISK_TEMPLATE,
+    stored_id, value_of, OptionSpec, BACKUPS, CUSTOM_DISK_SIZE, DATA_CENTER, DISK_TEMPLATE,
 };
 use crate::service::params::ServiceParams;
 use crate::store::{DataStore, Sql, SqlValue, StoreError};
@@ -15,6 +15,8 @@ pub struct ChosenOptions {
     pub disk_template: Option<String>,
     /// The system disk size asked for; None when not chosen or 0.
     pub disk_size_gb: Option<u32>,
+    /// The "Backups" choice's value: a retention, or 0 for none.
+    pub backups: Option<String>,
 }
 
 impl ChosenOptions {
@@ -36,6 +38,7 @@ impl ChosenOptions {
             disk_size_gb: chosen(&CUSTOM_DISK_SIZE)?
                 .and_then(|size| size.parse::<u32>().ok())
                 .filter(|size| *size > 0),
+            backups: chosen(&BACKUPS)?,
         })
     }
 }

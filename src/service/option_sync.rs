@@ -1,6 +1,6 @@
 //! The "Katapult Virtual Machines" configurable-option group, kept in step with Katapult by the
-//! daily cron (and when a new API key is saved): a Data Center and a Disk Template dropdown, and a
-//! Custom Disk Size (GB) quantity.
+//! daily cron (and when a new API key is saved): a Data Center and a Disk Template dropdown, a
+//! Custom Disk Size (GB) quantity, and a Backups dropdown (none, or the retentions products offer).
 //!
 //! It keeps its ids under the PHP module's datastore keys, so a group that module made carries
 //! on. Rules, for a provider's peace of mind: a new data center or template goes in hidden, with
@@ -10,6 +10,7 @@
 
 use chrono::Duration;
 
+use crate::service::backups;
 use crate::service::catalogue::{self, Choice};
 use crate::service::context::{Context, ModuleError};
 use crate::store::locks::Locks;
@@ -45,6 +46,11 @@ pub const CUSTOM_DISK_SIZE: OptionSpec = OptionSpec {
     key: "vm_config_option_custom_disk_size_id",
     name: "Custom Disk Size (GB)",
     kind: QUANTITY,
+};
+pub const BACKUPS: OptionSpec = OptionSpec {
+    key: "vm_config_option_backups_id",
+    name: "Backups",
+    kind: DROPDOWN,
 };
 
 /// The quantity option's one priced unit, as the PHP module names it.
@@ -100,7 +106,12 @@ impl OptionSyncReport {
         if !self.options_created.is_empty() {
             parts.push(format!("created {}", self.options_created.join(", ")));
         }
-        for option in [DATA_CENTER.name, DISK_TEMPLATE.name, CUSTOM_DISK_SIZE.name] {
+        for option in [
+            DATA_CENTER.name,
+            DISK_TEMPLATE.name,
+            CUSTOM_DISK_SIZE.name,
+            BACKUPS.name,
+        ] {
             let added: Vec<&AddedChoice> = self
                 .choices_added
                 .iter()
@@ -153,6 +164,7 @@ pub fn sync_configurable_options(
         (&DATA_CENTER, data_centers),
         (&DISK_TEMPLATE, disk_templates),
         (&CUSTOM_DISK_SIZE, price_per_gb),
+        (&BACKUPS, backups::choices(ctx.sql)?),
     ];
 
     let locks = Locks::open(ctx.sql, "option-sync")?;

@@ -135,6 +135,36 @@ const OPERATIONS: &[(&str, &[&str], bool)] = &[
         false,
     ),
     ("PATCH /ip_addresses/:ip_address", &["ip_addresses"], true),
+    (
+        "GET /virtual_machines/:virtual_machine/disk_backup_policies",
+        &["disk_backup_policies", "disk_backup_policies:read"],
+        true,
+    ),
+    (
+        "POST /virtual_machines/:virtual_machine/disk_backup_policies",
+        &["disk_backup_policies"],
+        true,
+    ),
+    (
+        "GET /disk_backup_policies/:disk_backup_policy",
+        &["disk_backup_policies", "disk_backup_policies:read"],
+        false,
+    ),
+    (
+        "PATCH /disk_backup_policies/:disk_backup_policy",
+        &["disk_backup_policies"],
+        true,
+    ),
+    (
+        "DELETE /disk_backup_policies/:disk_backup_policy",
+        &["disk_backup_policies"],
+        true,
+    ),
+    (
+        "POST /trash_objects/:trash_object/restore",
+        &["trash_objects:restore"],
+        true,
+    ),
 ];
 
 /// The 403 the operation `route` answers a refused identity with, if it can refuse.

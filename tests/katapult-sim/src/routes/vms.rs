@@ -339,7 +339,8 @@ pub async fn delete(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
     let trash = TrashObject {
         id: st.new_id("trsh"),
         object_id: st.vms[i].id.clone(),
-        keep_until: unix_now() + TRASH_KEEP_SECS,
+        // On the simulator's clock, so a test can move past it (`/_sim/clock`).
+        keep_until: sim.unix_now() + TRASH_KEEP_SECS,
     };
     st.vms[i].trash_id = Some(trash.id.clone());
     let vm_id = st.vms[i].id.clone();
