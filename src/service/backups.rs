@@ -215,7 +215,7 @@ pub fn chosen_retention(
 }
 
 /// Brings the VM's policies in line with `wanted`: one policy with its retention and hour (the
-/// first changed, any other deleted), or none. Records and logs what it did; says it in a line.
+/// first changed, any other deleted), or none. Records it, logs a change, and says it in a line.
 pub fn apply(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
@@ -225,8 +225,10 @@ pub fn apply(
     wanted: Option<DailyBackups>,
 ) -> Result<String, ModuleError> {
     let mut existing = client.virtual_machine_disk_backup_policies(vm)?.into_iter();
+    let mut changed = false;
     let kept = match (wanted, existing.next()) {
         (Some(backups), None) => {
+            changed = true;
             let created = client.create_virtual_machine_disk_backup_policy(vm, backups)?;
             Some((BackupRecord::of(&created, backups), "set"))
         }
@@ -234,14 +236,16 @@ pub fn apply(
             let already = first.retention == Some(backups.retention)
                 && BackupRecord::read(store, params.service_id)?
                     .is_some_and(|r| r.policy_id == first.id && r.hour == backups.hour);
-            let updated = if already {
+            let policy = if already {
                 first
             } else {
+                changed = true;
                 client.update_disk_backup_policy(&DiskBackupPolicyRef::Id(first.id), backups)?
             };
-            Some((BackupRecord::of(&updated, backups), "changed"))
+            Some((BackupRecord::of(&policy, backups), "changed"))
         }
         (None, Some(first)) => {
+            changed = true;
             client.delete_disk_backup_policy(&DiskBackupPolicyRef::Id(first.id))?;
             None
         }
@@ -249,6 +253,7 @@ pub fn apply(
     };
     // Only one policy is the service's: others (made by hand in Katapult, or twice) go.
     for extra in existing {
+        changed = true;
         client.delete_disk_backup_policy(&DiskBackupPolicyRef::Id(extra.id))?;
     }
     let record = kept.as_ref().map(|(record, _)| record);
@@ -260,7 +265,9 @@ pub fn apply(
         ),
         None => "no backups".to_string(),
     };
-    ctx.log_for_service(params.service_id, Some(params.client_id), &said);
+    if changed {
+        ctx.log_for_service(params.service_id, Some(params.client_id), &said);
+    }
     Ok(said)
 }
 
@@ -274,11 +281,20 @@ pub fn follow_choice(
     params: &ServiceParams,
     vm: &VirtualMachineRef,
 ) -> Result<String, ModuleError> {
+    let wanted = wanted(ctx, store, params)?;
+    apply(ctx, store, client, params, vm, wanted)
+}
+
+/// The policy the service's product and the client's choice ask for.
+fn wanted(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    params: &ServiceParams,
+) -> Result<Option<DailyBackups>, ModuleError> {
     let offer = BackupOffer::of(params)?;
     let chosen = chosen_retention(ctx, store, params)?;
     let hour = BackupRecord::read(store, params.service_id)?.map(|r| r.hour);
-    let wanted = offer.policy_for(chosen, hour)?;
-    apply(ctx, store, client, params, vm, wanted)
+    offer.policy_for(chosen, hour)
 }
 
 /// After the build sync wrote a new VM in: the service's backups applied. It has no `$params`,
@@ -286,9 +302,15 @@ pub fn follow_choice(
 /// build stands); ChangePackage or "Refresh from Katapult" sets the policy later.
 pub fn after_build(ctx: &Context<'_>, store: &DataStore<'_>, service_id: u64, vm_id: &str) {
     let applied = stored_params(ctx, service_id).and_then(|params| {
+        // A new VM has no policy: without backups there is nothing to ask Katapult.
+        let Some(backups) = wanted(ctx, store, &params)? else {
+            return Ok(());
+        };
         let client: Arc<Client> = ctx.client(store)?;
         let vm = VirtualMachineRef::Id(vm_id.to_string());
-        ctx.logged(&client, || follow_choice(ctx, store, &client, &params, &vm))
+        ctx.logged(&client, || {
+            apply(ctx, store, &client, &params, &vm, Some(backups)).map(|_| ())
+        })
     });
     if let Err(error) = applied {
         ctx.log_for_service(

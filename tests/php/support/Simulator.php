@@ -89,6 +89,12 @@ final class Simulator
         $this->control('PUT', '/_sim/faults', $faults === [] ? new \stdClass() : $faults);
     }
 
+    /** Sets the simulator's clock (Unix time): its Date header, rate-limit minute and trash expiry follow it. */
+    public function setClock(float $now): void
+    {
+        $this->control('PUT', '/_sim/clock', ['now' => $now]);
+    }
+
     /** Requests that reached a route, e.g. 'POST /virtual_machines/:virtual_machine/stop'. */
     public function requests(string $route): int
     {
