@@ -233,9 +233,11 @@ pub fn apply(
             Some((BackupRecord::of(&created, backups), "set"))
         }
         (Some(backups), Some(first)) => {
-            let already = first.retention == Some(backups.retention)
-                && BackupRecord::read(store, params.service_id)?
-                    .is_some_and(|r| r.policy_id == first.id && r.hour == backups.hour);
+            let hour = match BackupRecord::read(store, params.service_id)? {
+                Some(record) if record.policy_id == first.id => Some(record.hour),
+                _ => None,
+            };
+            let already = first.retention == Some(backups.retention) && hour == Some(backups.hour);
             let policy = if already {
                 first
             } else {
@@ -271,9 +273,10 @@ pub fn apply(
     Ok(said)
 }
 
-/// The policy for the service as its product and the client's choice say, applied to `vm`:
-/// after the build, on ChangePackage, after a restore. The hour set before is kept while the
-/// product still allows it.
+/// The policy for the service as its product and the client's choice say, applied to `vm`: on
+/// ChangePackage, "Refresh from Katapult", after a restore. The hour set before is kept while
+/// the product still allows it; without a record of it (a VM back from the trash), the hour
+/// of the VM's policy in Katapult.
 pub fn follow_choice(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
@@ -281,19 +284,29 @@ pub fn follow_choice(
     params: &ServiceParams,
     vm: &VirtualMachineRef,
 ) -> Result<String, ModuleError> {
-    let wanted = wanted(ctx, store, params)?;
+    let hour = match BackupRecord::read(store, params.service_id)? {
+        Some(record) => Some(record.hour),
+        None => match client.virtual_machine_disk_backup_policies(vm)?.first() {
+            Some(policy) => client
+                .disk_backup_policy(&DiskBackupPolicyRef::Id(policy.id.clone()))?
+                .schedule
+                .and_then(|s| s.time),
+            None => None,
+        },
+    };
+    let wanted = wanted(ctx, store, params, hour)?;
     apply(ctx, store, client, params, vm, wanted)
 }
 
-/// The policy the service's product and the client's choice ask for.
+/// The policy the service's product and the client's choice ask for, at `hour` if allowed.
 fn wanted(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
     params: &ServiceParams,
+    hour: Option<u32>,
 ) -> Result<Option<DailyBackups>, ModuleError> {
     let offer = BackupOffer::of(params)?;
     let chosen = chosen_retention(ctx, store, params)?;
-    let hour = BackupRecord::read(store, params.service_id)?.map(|r| r.hour);
     offer.policy_for(chosen, hour)
 }
 
@@ -303,7 +316,7 @@ fn wanted(
 pub fn after_build(ctx: &Context<'_>, store: &DataStore<'_>, service_id: u64, vm_id: &str) {
     let applied = stored_params(ctx, service_id).and_then(|params| {
         // A new VM has no policy: without backups there is nothing to ask Katapult.
-        let Some(backups) = wanted(ctx, store, &params)? else {
+        let Some(backups) = wanted(ctx, store, &params, None)? else {
             return Ok(());
         };
         let client: Arc<Client> = ctx.client(store)?;

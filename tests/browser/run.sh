@@ -116,6 +116,7 @@ export WHMCS_MODULE_DIR="$MODULE_DIR"
 export KATAPULT_API_URL="$api_url"
 export KATAPULT_SIM_CA="$work/ca.pem"
 php_ext=(-d "extension=$EXT" -d "katapult.ca_file=$work/ca.pem")
+export BROWSER_ADMIN_USERNAME=admin BROWSER_ADMIN_PASSWORD="admin-$RANDOM$RANDOM"
 
 setup_json=$(BROWSER_BASE_URL="$base_url" php "${php_ext[@]}" tests/browser/setup.php 2> "$work/setup.log" | tail -n 1)
 service_id=$(printf '%s' "$setup_json" | php -r '$j = json_decode(stream_get_contents(STDIN), true); echo $j["serviceId"] ?? "";')

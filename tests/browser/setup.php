@@ -6,10 +6,12 @@
  *
  * Env: WHMCS_DB_DSN, WHMCS_ROOTDIR (scratch), WHMCS_MODULE_DIR (default: the repository's module/),
  * BROWSER_BASE_URL (the web front, saved as WHMCS's SystemURL), BROWSER_CLIENT_EMAIL,
- * BROWSER_CLIENT_PASSWORD. Prints one JSON line: {"serviceId", "clientId", "email", "password"}.
+ * BROWSER_CLIENT_PASSWORD, BROWSER_ADMIN_USERNAME, BROWSER_ADMIN_PASSWORD (an admin who can log in
+ * to the admin area). Prints one JSON line: {"serviceId", "clientId", "email", "password"}.
  * Product settings are those `make demo` uses (tests/demo/provision.php): package rock-3, data
  * center uk-lon-01 (the simulator's London), disk template templates/ubuntu-22-04, API key
- * sim-token saved through the product's Other tab hook.
+ * sim-token saved through the product's Other tab hook; backups offered (7 or 14, from 01:00 to
+ * 05:00 UTC) and the client's "Backups" choice 7.
  */
 
 declare(strict_types=1);
@@ -34,6 +36,8 @@ $product = Fixtures::product([
     'configoption1' => 'rock-3',
     'configoption2' => 'uk-lon-01',
     'configoption3' => 'templates/ubuntu-22-04',
+    'configoption5' => '7, 14',
+    'configoption6' => '1-5',
 ]);
 Fixtures::server();
 // The provider's API key, saved as the admin does on the product's Other tab (a no-op for a
@@ -49,6 +53,13 @@ $service = Fixtures::service($client, $product, [
     'amount' => '10.00',
     'billingcycle' => 'Monthly',
 ]);
+
+// The client ordered 7 daily backups (the option the API key's option sync made).
+$backups = (int) \WhmcsStandIn\SalmonDataStore::get('module_setting', 'katapult', 'vm_config_option_backups_id');
+if ($backups > 0) {
+    Fixtures::chooseOption($service, $backups, '7');
+}
+Fixtures::admin(getenv('BROWSER_ADMIN_USERNAME') ?: 'admin', getenv('BROWSER_ADMIN_PASSWORD') ?: 'admin-password');
 
 $result = Orders::acceptOrder((int) $service->id);
 if ($result !== 'success') {

@@ -11,7 +11,11 @@
  * `[data-katapult-action=StartVm|StopVm|ShutdownVm|ResetVm]`, destructive ones behind
  * window.confirm(); a replayed action does nothing and says "expired"; the console is a POST form
  * with target=_blank to `&dosinglesignon=1`, button `[data-katapult-action=console]`; the label of
- * `stopped` is "Stopped" in English and "Gestoppt" in German.
+ * `stopped` is "Stopped" in English and "Gestoppt" in German; the backups section
+ * `.katapult-backups` shows `.katapult-backups-retention` and `.katapult-backups-time`, and its POST
+ * form (`select[name=katapult_backup_hour]`, button `[data-katapult-action=BackupTime]`) moves the
+ * backup's hour. In the admin area (the stand-in's admin/clientsservices.php), Terminate leaves the
+ * VM in Katapult's trash, which the service tab says with its time, and "Restore VM" brings it back.
  *
  * Steps run in order and stop at the first failure (later steps depend on earlier ones); the
  * counts go to $BROWSER_RESULT as "passed failed" for run.sh's summary line.
@@ -35,6 +39,8 @@ const BASE = env('BROWSER_BASE_URL').replace(/\/$/, '');
 const SERVICE = env('BROWSER_SERVICE_ID');
 const EMAIL = env('BROWSER_CLIENT_EMAIL');
 const PASSWORD = env('BROWSER_CLIENT_PASSWORD');
+const ADMIN_USERNAME = env('BROWSER_ADMIN_USERNAME');
+const ADMIN_PASSWORD = env('BROWSER_ADMIN_PASSWORD');
 const SIM_ROOT = env('KATAPULT_SIM_ROOT').replace(/\/$/, '');
 const SIM_CA = env('KATAPULT_SIM_CA');
 const OUT = env('BROWSER_OUT');
@@ -315,6 +321,61 @@ async function main() {
       expect(label.includes('Gestoppt'), `the German label of stopped is "${label}", not "Gestoppt"`);
       await screenshot(page, 'german.png');
       await page.goto(`${productUrl}&language=english`);
+    });
+
+    await step('the backups section shows the policy, and Change time moves it to an hour offered', async () => {
+      await page.goto(productUrl);
+      const section = page.locator('.katapult .katapult-backups').first();
+      await section.waitFor({ state: 'visible' });
+      const text = async (selector) => (await section.locator(selector).first().innerText()).trim();
+      expect((await text('.katapult-backups-retention')) === '7', 'the section does not show 7 backups kept');
+      expect((await text('.katapult-backups-time')) === '01:00 UTC', `the backup time is "${await text('.katapult-backups-time')}"`);
+      const select = section.locator('select[name="katapult_backup_hour"]');
+      const hours = await select.locator('option').evaluateAll((options) => options.map((o) => o.value));
+      expect(hours.join(',') === '1,2,3,4,5', `the hours offered are ${hours.join(',')}, not 1 to 5`);
+      await screenshot(page, 'backups.png');
+      await select.selectOption('3');
+      await Promise.all([page.waitForNavigation(), section.locator('[data-katapult-action="BackupTime"]').click()]);
+      await page.locator('.alert-success', { hasText: 'Action Completed Successfully' }).first().waitFor({ state: 'visible' });
+      await page.goto(productUrl);
+      const moved = (await page.locator('.katapult .katapult-backups-time').first().innerText()).trim();
+      expect(moved === '03:00 UTC', `after the change the backup time is "${moved}"`);
+    });
+
+    const admin = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    admin.setDefaultTimeout(15000);
+    const adminServiceUrl = `${BASE}/admin/clientsservices.php?id=${SERVICE}`;
+    const tabRow = (label) => admin.locator('#moduleTabFields tr', { has: admin.locator('th', { hasText: label }) });
+    const command = async (name) => {
+      await Promise.all([admin.waitForNavigation(), admin.locator(`[data-module-command="${name}"]`).click()]);
+      const error = admin.locator('#alertModuleError');
+      expect((await error.count()) === 0, `${name}: ${(await error.count()) ? await error.innerText() : ''}`);
+      await admin.locator('#alertModuleSuccess').waitFor({ state: 'visible' });
+    };
+
+    await step('the admin terminates the service: the tab says the VM is in Katapult\'s trash, and until when', async () => {
+      await admin.goto(adminServiceUrl);
+      await admin.fill('#inputUsername', ADMIN_USERNAME);
+      await admin.fill('#inputPassword', ADMIN_PASSWORD);
+      await Promise.all([admin.waitForURL(/\/admin\/clientsservices\.php/), admin.click('#login')]);
+      await command('terminate');
+      expect((await admin.locator('#serviceStatus').innerText()).trim() === 'Terminated', 'the service is not Terminated');
+      const trash = (await tabRow('Katapult trash').innerText()).replace(/\s+/g, ' ');
+      expect(/is in Katapult's trash until \d{4}-\d\d-\d\d \d\d:\d\d UTC/.test(trash), `the trash row says: ${trash}`);
+      log(`     ${trash.trim()}`);
+      await screenshot(admin, 'admin-trash.png');
+    });
+
+    await step('Restore VM brings the VM back and the service is Active again', async () => {
+      await command('RestoreVm');
+      expect((await admin.locator('#serviceStatus').innerText()).trim() === 'Active', 'the service is not Active');
+      expect((await tabRow('Katapult trash').count()) === 0, 'the tab still shows the trash');
+      await tabRow('VM state').waitFor({ state: 'visible' });
+      await screenshot(admin, 'admin-restored.png');
+      await page.goto(productUrl);
+      await page.locator('.katapult.katapult-overview').first().waitFor({ state: 'visible' });
+      const kept = (await page.locator('.katapult .katapult-backups-time').first().innerText()).trim();
+      expect(kept === '03:00 UTC', `the restored VM's backup time is "${kept}"`);
     });
 
     await step('no uncaught JavaScript errors on the pages', async () => {

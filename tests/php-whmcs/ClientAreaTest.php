@@ -1193,6 +1193,9 @@ final class ClientAreaTest extends TestCase
         [$service, $client, $vmId] = $this->builtService(null, null, '7');
         $before = Capsule::table('tblhosting')->where('id', $service)->first();
         $this->assertSame('RestoreVm', katapult_AdminCustomButtonArray()['Restore VM']);
+        $_POST = ['katapult_backup_hour' => '4']; // the admin moves the backups, as a client can
+        $this->assertSame('success', Module::call('BackupTime', $service));
+        $_POST = [];
 
         $this->assertSame('success', Module::runModuleCommand('TerminateAccount', $service));
         $this->assertSame('Terminated', Capsule::table('tblhosting')->where('id', $service)->value('domainstatus'));
@@ -1209,6 +1212,7 @@ final class ClientAreaTest extends TestCase
         $this->assertSame($vmId, SalmonDataStore::get('service', $service, 'vm_id'));
         $this->assertSame($vmId, $this->api()->virtualMachine($vmId)['virtual_machine']['id'], 'out of the trash');
         $this->assertSame([7], array_column($this->policiesOf($vmId), 'retention'), 'its backups came back with it');
+        $this->assertSame(4, $this->policy($this->policiesOf($vmId)[0]['id'])['schedule']['time'], 'at the hour they had');
         $this->assertStringContainsString("Service ID $service: VM $vmId restored from Katapult's trash by an admin", $this->log());
         $fields = katapult_AdminServicesTabFields(Module::buildParams($service));
         $this->assertArrayNotHasKey('Katapult trash', $fields);

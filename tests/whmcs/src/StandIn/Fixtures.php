@@ -23,7 +23,7 @@
  *  - customFieldValue($fieldId, $service, $value)
  *  - emailTemplate('Name', [...]) → template id (type 'product'; pass 'type' => 'invoice', …)
  *  - invoice($client, [...]) → tblinvoices id (Unpaid, due today)
- *  - admin('username') → tbladmins id
+ *  - admin('username', 'password') → tbladmins id (no password: cannot log in)
  */
 
 declare(strict_types=1);
@@ -237,11 +237,12 @@ final class Fixtures
         ]);
     }
 
-    public static function admin(string $username = 'admin'): int
+    public static function admin(string $username = 'admin', string $password = ''): int
     {
         $now = date('Y-m-d H:i:s');
         return (int) Capsule::table('tbladmins')->insertGetId([
-            'uuid' => self::uuid(), 'roleid' => 1, 'username' => $username, 'password' => '',
+            'uuid' => self::uuid(), 'roleid' => 1, 'username' => $username,
+            'password' => $password === '' ? '' : password_hash($password, PASSWORD_DEFAULT),
             'firstname' => 'Admin', 'lastname' => 'User', 'email' => "$username@example.test",
             'created_at' => $now, 'updated_at' => $now,
         ]);

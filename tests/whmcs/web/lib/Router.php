@@ -6,7 +6,9 @@
  * Per request: boot the stand-in (bootstrap.php: DB, ROOTDIR), load the module (env
  * WHMCS_MODULE_DIR, default the repository's module/; WHMCS_MODULE_NAME, default katapult; as
  * WHMCS loads every active module and its hooks.php on each page), then either
- *  - a page: /clientarea.php, /login.php, /logout.php (/ and /index.php redirect to clientarea.php).
+ *  - a page: /clientarea.php, /login.php, /logout.php (/ and /index.php redirect to clientarea.php),
+ *    or the admin area's /admin/login.php and /admin/clientsservices.php (AdminArea: ADMINAREA
+ *    is defined instead of CLIENTAREA, the rest as below).
  *    Like WHMCS's client area: CLIENTAREA is defined, the PHP session is started (file sessions
  *    under ROOTDIR/sessions or env WHMCS_SESSION_DIR; cookie `WHMCS<hash>`, HttpOnly, SameSite=Lax;
  *    PHP's session lock serialises a session's requests, as with WHMCS's default file sessions),
@@ -36,6 +38,8 @@ final class Router
         '/clientarea.php' => [ClientArea::class, 'handle'],
         '/login.php' => [Login::class, 'handleLogin'],
         '/logout.php' => [Login::class, 'handleLogout'],
+        '/admin/login.php' => [AdminArea::class, 'handleLogin'],
+        '/admin/clientsservices.php' => [AdminArea::class, 'handleService'],
     ];
 
     public static function run(): void
@@ -93,8 +97,10 @@ final class Router
     /** @param array{0: class-string, 1: string} $handler */
     private static function page(array $handler): void
     {
-        if (!defined('CLIENTAREA')) {
-            define('CLIENTAREA', true);
+        // An admin page is WHMCS's admin area (AdminArea); every other page its client area.
+        $area = $handler[0] === AdminArea::class ? 'ADMINAREA' : 'CLIENTAREA';
+        if (!defined($area)) {
+            define($area, true);
         }
         self::startSession();
         $GLOBALS['CONFIG'] = ['Language' => 'english', 'Template' => 'twenty-one']
