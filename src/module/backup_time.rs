@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::api::disk_backup_policies::DailyBackups;
 use crate::service::action_tokens::ActionTokens;
 use crate::service::backups::{self, BackupOffer, BackupRecord};
-use crate::service::client_request::{ClientRequest, Denied};
+use crate::service::client_request::{actor, authorize_actor, ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::{service_vm, ServiceVm};
@@ -79,17 +79,11 @@ pub fn backup_time(
     hour: &str,
     client: Option<&ClientRequest>,
 ) -> String {
-    let who = if client.is_some() {
-        "the client"
-    } else {
-        "an admin"
-    };
-    if let Some(request) = client {
-        match request.authorize(ctx, params, FUNCTION) {
-            Ok(()) => {}
-            Err(Denied::Told(text)) => return text,
-            Err(Denied::Failed(error)) => return failed(ctx, params, who, client, error),
-        }
+    let who = actor(client);
+    match authorize_actor(client, ctx, params, FUNCTION) {
+        Ok(()) => {}
+        Err(Denied::Told(text)) => return text,
+        Err(Denied::Failed(error)) => return failed(ctx, params, who, client, error),
     }
     match run(ctx, params, hour) {
         Ok(Ok(said)) => {

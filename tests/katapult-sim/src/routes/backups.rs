@@ -1,6 +1,6 @@
 //! Disk backup policies set on a VM: list, create, get, change, delete.
 
-use super::vms::find_vm;
+use super::vms::{find_vm, usable};
 use super::{ok, ApiArgs, Sim};
 use crate::errors::{ApiError, ApiResult};
 use crate::lookup::{enum_value, integer, Args};
@@ -18,16 +18,8 @@ fn find_policy(st: &State, args: &Args) -> ApiResult<usize> {
         .iter()
         .position(|p| p.id == l.value)
         .ok_or_else(|| ApiError::not_found("disk_backup_policy_not_found"))?;
-    let trash = st
-        .vms
-        .iter()
-        .find(|v| v.id == st.backup_policies[i].vm_id)
-        .and_then(|vm| vm.trash_id.as_ref())
-        .and_then(|id| st.trash.iter().find(|t| &t.id == id));
-    match trash {
-        Some(t) => Err(ApiError::object_in_trash(st.trash_json(t))),
-        None => Ok(i),
-    }
+    usable(st, &st.backup_policies[i].vm_id)?;
+    Ok(i)
 }
 
 /// `properties{retention, schedule{interval, frequency, time, minute}}` onto `policy`: what is

@@ -247,6 +247,21 @@ impl Run {
         r.json
     }
 
+    /// Deletes VM `vm_id` to the trash; the trash object's id.
+    fn trash(&mut self, vm_id: &str) -> String {
+        let deleted = self.call(
+            "DELETE",
+            "/virtual_machines/virtual_machine",
+            "/virtual_machines/_",
+            Some(json!({"virtual_machine": {"id": vm_id}})),
+            200,
+        );
+        deleted["trash_object"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// Builds `hostname` in `org_id` (the simulator told to fail it), polls it twice and returns
     /// the build request's answer and the last poll's, each validated.
     fn failing_build(&mut self, org_id: &str, hostname: &str) -> (Value, Value) {
@@ -792,17 +807,7 @@ fn responses_match_the_openapi_spec() {
         Some(json!({"organization": {"id": PARENT_ORG}})),
         409,
     );
-    let del = run.call(
-        "DELETE",
-        vm_path,
-        "/virtual_machines/_",
-        Some(json!({"virtual_machine": {"id": vm_id}})),
-        200,
-    );
-    let trash_id = del["trash_object"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let trash_id = run.trash(&vm_id);
     run.call(
         "GET",
         vm_path,
@@ -849,17 +854,7 @@ fn responses_match_the_openapi_spec() {
         None,
         200,
     );
-    let del = run.call(
-        "DELETE",
-        vm_path,
-        "/virtual_machines/_",
-        Some(json!({"virtual_machine": {"id": vm_id}})),
-        200,
-    );
-    let trash_id = del["trash_object"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let trash_id = run.trash(&vm_id);
     run.call(
         "GET",
         "/trash_objects/trash_object",
