@@ -40,21 +40,33 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
             },
             _ => None,
         };
-        let mut trashed = None;
-        let outcome = match &vm_id {
+        let trash = match &vm_id {
             Some(id) => match trash_vm(&client, id)? {
-                // The product may want it gone at once rather than restorable.
-                Some(trash) if params.config_option(PURGE_SETTING) == "on" => {
-                    let task = client.purge_trash_object(&TrashObjectRef::Id(trash.id.clone()))?;
-                    format!("VM {id} moved to Katapult's trash ({}) and purged at once (task {})", trash.id, task.id)
-                }
-                Some(trash) => {
-                    trashed = Some(TrashedVm::of(&trash, id));
-                    format!("VM {id} moved to Katapult's trash ({}); an admin can restore it until Katapult purges it", trash.id)
-                }
-                None => format!("VM {id} was already deleted"),
+                Some(trash) => Some(trash),
+                // Already in the trash (a Terminate repeated after its answer was lost): found
+                // there, so it can still be restored, or purged.
+                None => match client.trash_object(&TrashObjectRef::ObjectId(id.clone())) {
+                    Ok(trash) => Some(trash),
+                    Err(error) if error.is_not_found() => None,
+                    Err(error) => return Err(error.into()),
+                },
             },
-            None => "no VM to delete".to_string(),
+            None => None,
+        };
+        let mut trashed = None;
+        let outcome = match (&vm_id, trash) {
+            // The product may want it gone at once rather than restorable.
+            (Some(id), Some(trash)) if params.config_option(PURGE_SETTING) == "on" => {
+                let task = client.purge_trash_object(&TrashObjectRef::Id(trash.id.clone()))?;
+                format!("VM {id} moved to Katapult's trash ({}) and purged at once (task {})", trash.id, task.id)
+            }
+            (Some(id), Some(trash)) => {
+                let said = format!("VM {id} moved to Katapult's trash ({}); an admin can restore it until Katapult purges it", trash.id);
+                trashed = Some(TrashedVm::of(&trash, id));
+                said
+            }
+            (Some(id), None) => format!("VM {id} was already deleted"),
+            (None, _) => "no VM to delete".to_string(),
         };
         transaction(ctx.sql, || {
             store.delete_all(Owner::Service(params.service_id))?;

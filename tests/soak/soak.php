@@ -1,7 +1,8 @@
 <?php
 /**
  * The soak: services driven through their whole life (order accepted: CreateAccount, the cron's build
- * sync, Suspend, Unsuspend, and for every fifth Terminate) against the simulator while faults
+ * sync, Suspend, Unsuspend, and for every fifth Terminate; another fifth ordered with 7 daily
+ * backups, upgraded to 14 (ChangePackage), terminated and restored with "Restore VM") against the simulator while faults
  * are injected at random (5xx, 429, hangs past the time-out, malformed JSON, connection resets),
  * cron runs are killed with SIGKILL at random moments and the simulator is restarted under them.
  * Then the faults stop, everything is driven to its end, and the invariants are checked and
@@ -55,6 +56,10 @@ const FAULTS = [
 const KILL_CHANCE = 0.5;
 /** Each service's life, one module command a round; every fifth service ends terminated. */
 const NEXT_COMMAND = ['ordered' => 'CreateAccount', 'built' => 'SuspendAccount', 'suspended' => 'UnsuspendAccount'];
+/** The backups slice's life once active: the upgrade to 14 backups, Terminate, Restore VM. */
+const BACKUPS_LIFE = ['active' => 'ChangePackage', 'changed' => 'TerminateAccount', 'trashed' => 'RestoreVm'];
+/** The state a successful command leaves a service in ($backups: of the backups slice). */
+const AFTER = ['CreateAccount' => 'requested', 'SuspendAccount' => 'suspended', 'UnsuspendAccount' => 'active', 'TerminateAccount' => 'terminated', 'ChangePackage' => 'changed', 'RestoreVm' => 'restored'];
 
 $started = microtime(true);
 $work = ROOTDIR . '/soak';
@@ -93,16 +98,20 @@ PHP);
 require_once ROOTDIR . '/includes/hooks/soak.php';
 Module::load(dirname(__DIR__, 2) . '/module');
 $welcome = Fixtures::emailTemplate(WELCOME_TEMPLATE, ['message' => 'Your VM {$katapult_vm_hostname} is at {$katapult_vm_ip}.']);
-$product = (int) Fixtures::product(['servertype' => 'katapult', 'welcomeemail' => $welcome, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+$product = (int) Fixtures::product(['servertype' => 'katapult', 'welcomeemail' => $welcome, 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04', 'configoption5' => '7, 14', 'configoption6' => '1-5'])->id;
 $_POST = ['katapult_api_key' => 'sim-token', 'katapult_parent_organization' => ''];
 run_hook('AdminProductConfigFieldsSave', ['pid' => $product]);
 $_POST = [];
 Fixtures::server();
 $clients = array_map(fn () => (int) Fixtures::client()->id, range(1, max(1, intdiv($serviceCount, 5))));
 $life = [];
+$backupsOption = (int) SalmonDataStore::get('module_setting', 'katapult', 'vm_config_option_backups_id');
 foreach (range(0, $serviceCount - 1) as $i) {
     $id = (int) Fixtures::service($clients[$i % count($clients)], $product, ['domain' => "soak$i.example.com"])->id;
-    $life[$id] = ['state' => 'ordered', 'terminate' => $i % 5 === 4, 'vm_id' => null];
+    $life[$id] = ['state' => 'ordered', 'terminate' => $i % 5 === 4, 'backups' => $i % 5 === 2, 'vm_id' => null];
+    if ($life[$id]['backups']) {
+        Fixtures::chooseOption($id, $backupsOption, '7');
+    }
 }
 
 // The rounds: each service's next module command, while cron runs go on beside them as WHMCS's
@@ -138,10 +147,13 @@ while (unfinished($life) > 0 && microtime(true) - $lastProgress < 60) {
             continue;
         }
         // An order is set up by accepting it (which sends the welcome email); a failed accept
-        // leaves the order pending, to be accepted again.
+        // leaves the order pending, to be accepted again. The upgrade is paid: 14 backups.
+        if ($command === 'ChangePackage') {
+            Fixtures::chooseOption($id, $backupsOption, '14');
+        }
         $result = $command === 'CreateAccount' ? Orders::acceptOrder($id) : Module::runModuleCommand($command, $id);
         if ($result === 'success') {
-            $service['state'] = ['CreateAccount' => 'requested', 'SuspendAccount' => 'suspended', 'UnsuspendAccount' => 'active', 'TerminateAccount' => 'terminated'][$command];
+            $service['state'] = $service['backups'] && $command === 'TerminateAccount' ? 'trashed' : AFTER[$command];
         } else {
             $figures['command_failures']++;
             $failures[] = ['service' => $id, 'command' => $command, 'message' => $result];
@@ -166,6 +178,7 @@ $violations = [];
 $violate = function (string $what) use (&$violations): void {
     $violations[] = $what;
 };
+$api = new Katapult\ApiClient('sim-token', $sim->baseUrl);
 if (($left = unfinished($life)) > 0) {
     $violate("$left services did not reach the end of their life");
 }
@@ -198,6 +211,36 @@ foreach ($emails as $email) {
     }
 }
 
+// The backups slice: restored, its VM is the one it had, linked again, with one policy of 14
+// backups; no other VM has a policy (their services chose none).
+$figures['restored'] = 0;
+foreach ($life as $id => $service) {
+    if ($service['state'] === 'terminated') {
+        continue;
+    }
+    try {
+        $policies = $api->diskBackupPolicies((string) $service['vm_id']);
+    } catch (Throwable $e) {
+        $violate("service $id: the backup policies of VM {$service['vm_id']} cannot be read: {$e->getMessage()}");
+        continue;
+    }
+    $retentions = array_column($policies, 'retention');
+    if ($service['backups']) {
+        $figures['restored'] += $service['state'] === 'restored' ? 1 : 0;
+        if ((string) SalmonDataStore::get('service', $id, 'vm_id') !== (string) $service['vm_id']) {
+            $violate("service $id: restored, but linked to " . json_encode(SalmonDataStore::get('service', $id, 'vm_id')) . " instead of its VM {$service['vm_id']}");
+        }
+        if (Capsule::table('tblhosting')->where('id', $id)->value('domainstatus') !== 'Active') {
+            $violate("service $id: restored, but not Active");
+        }
+        if ($retentions !== [14]) {
+            $violate("service $id: its VM's backup policies keep " . json_encode($retentions) . ' backups, not [14] as its option says');
+        }
+    } elseif ($retentions !== []) {
+        $violate("service $id: chose no backups, but its VM has policies keeping " . json_encode($retentions));
+    }
+}
+
 // No datastore row lost or half-written: every value decodes; each live service has its VM, the
 // VM matches what WHMCS holds, and nothing is left due; terminated services' VMs are gone.
 $rows = Capsule::table('mod_salmon_data_store_items')->get();
@@ -207,7 +250,6 @@ foreach ($rows as $row) {
         $violate("datastore row {$row->id} ({$row->key}) does not decode");
     }
 }
-$api = new Katapult\ApiClient('sim-token', $sim->baseUrl);
 foreach ($life as $id => $service) {
     $left = array_filter(['vm_built_announcement_due', 'welcome_email_held'], fn ($key) => SalmonDataStore::get('service', $id, $key) !== null);
     if ($left !== []) {
@@ -291,6 +333,7 @@ printf("soak: %d services on %s, seed %d, %.1f s\n", $serviceCount, Environment:
 printf("  rounds %d, cron runs %d (%d killed with SIGKILL), simulator restarts %d\n", $figures['rounds'], $figures['cron_runs'], $figures['cron_kills'], $figures['simulator_restarts']);
 printf("  API requests %d, faults injected %d (%s)\n", $figures['api_requests'], array_sum($figures['faults_injected']), implode(', ', array_map(fn ($k, $v) => "$k $v", array_keys($figures['faults_injected']), $figures['faults_injected'])));
 printf("  module commands failed and retried %d; builds %d; Built hooks %d; welcome emails %d; datastore rows %d\n", $figures['command_failures'], $figures['builds'], $figures['built_hooks'], $figures['welcome_emails'], $figures['datastore_rows']);
+printf("  backups slice: %d services restored after Terminate, each checked for one policy of 14 backups\n", $figures['restored']);
 printf("  invariant violations: %d\n", count($violations));
 foreach (array_slice($violations, 0, 20) as $violation) {
     echo "    - $violation\n";
@@ -303,9 +346,12 @@ function unfinished(array $life): int
     return count(array_filter($life, fn (array $s) => nextCommand($s) !== null || $s['state'] === 'requested'));
 }
 
-/** @param array{state: string, terminate: bool} $service */
+/** @param array{state: string, terminate: bool, backups: bool} $service */
 function nextCommand(array $service): ?string
 {
+    if ($service['backups']) {
+        return BACKUPS_LIFE[$service['state']] ?? NEXT_COMMAND[$service['state']] ?? null;
+    }
     if ($service['state'] === 'active') {
         return $service['terminate'] ? 'TerminateAccount' : null;
     }
