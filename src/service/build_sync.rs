@@ -514,8 +514,10 @@ fn persist(
             vm.fqdn.as_deref().unwrap_or_default()
         ),
     );
+    let announced = announce_built(ctx, store, item);
+    // After the announcement: a run killed while Katapult sets the policy has announced the VM.
     super::backups::after_build(ctx, store, item.service_id, &vm.id);
-    announce_built(ctx, store, item)
+    announced
 }
 
 /// The Built hook and the held welcome email, committed with the removal of the announcement
