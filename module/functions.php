@@ -171,8 +171,7 @@ function katapult_RestoreVm(array $params): string
  */
 function katapult_BackupTime(array $params): string
 {
-    $hour = is_string($_POST['katapult_backup_hour'] ?? null) ? $_POST['katapult_backup_hour'] : '';
-    return \Katapult\Module\backupTime($params, $hour, katapult_client_request());
+    return \Katapult\Module\backupTime($params, is_string($_POST['katapult_backup_hour'] ?? null) ? $_POST['katapult_backup_hour'] : '', katapult_client_request());
 }
 
 /**

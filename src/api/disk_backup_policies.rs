@@ -57,7 +57,10 @@ impl DailyBackups {
     }
 }
 
-page_of!(DiskBackupPoliciesPage, disk_backup_policies: DiskBackupPolicy);
+page_of!(
+    /// A page of a VM's policies.
+    DiskBackupPoliciesPage, disk_backup_policies: DiskBackupPolicy
+);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DiskBackupPolicyResponse {
@@ -121,7 +124,7 @@ impl Client {
 
     /// Deletes a policy (Katapult moves it to the trash). Harmless to repeat: a repeat is 404.
     pub fn delete_disk_backup_policy(&self, policy: &DiskBackupPolicyRef) -> Result<(), ApiError> {
-        self.write::<serde_json::Value>(
+        self.write::<DiskBackupPolicyResponse>(
             Method::DELETE,
             "/disk_backup_policies/_",
             body(&[policy], json!({})),

@@ -1,9 +1,9 @@
 //! The admin's "Restore VM" button: undoes a termination while Katapult still keeps the VM in
 //! its trash. The story: find the VM the termination left there; refuse when the service has a
 //! VM again, or Katapult's time for it has passed; restore it (`POST /trash_objects/_/restore`);
-//! link it to the service again with its hostname and addresses; set the service Active, as an
-//! admin undoing a termination in WHMCS does; bring its backups in line with the service's
-//! options. The service tab's "Katapult trash" field says what there is to restore, and until when.
+//! bring its backups in line with the service's options; link it to the service again with its
+//! hostname and addresses; set the service Active, as an admin undoing a termination in WHMCS
+//! does. Pressed again after a lost answer, it finds the VM already restored and carries on. The service tab's "Katapult trash" field says what there is to restore, and until when.
 
 use chrono::{DateTime, Utc};
 
@@ -55,13 +55,20 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
     let client = ctx.client(&store)?;
     ctx.logged(&client, || {
         let trash = TrashObjectRef::Id(trashed.trash_object_id.clone());
-        match client.restore_trash_object(&trash) {
-            Ok(_) => {}
-            Err(error) if error.is_not_found() => return Ok(gone_for_good(&trashed)),
-            Err(error) => return Err(error.into()),
-        }
         let vm_ref = VirtualMachineRef::Id(trashed.vm_id.clone());
-        let vm = client.virtual_machine(&vm_ref)?.virtual_machine;
+        let vm = match client.restore_trash_object(&trash) {
+            Ok(_) => client.virtual_machine(&vm_ref)?.virtual_machine,
+            // Restored by an earlier press whose answer was lost, or purged: the VM says which.
+            Err(error) if error.is_not_found() => match client.virtual_machine(&vm_ref) {
+                Ok(found) => found.virtual_machine,
+                Err(gone) if gone.is_not_found() => return Ok(gone_for_good(&trashed)),
+                Err(other) => return Err(other.into()),
+            },
+            Err(error) => return Err(error.into()),
+        };
+        // The VM came back as it was; the service's options may have changed since. Before the
+        // service is linked, so that a failure here is pressed again, not left unseen.
+        backups::follow_choice(ctx, &store, &client, params, &vm_ref)?;
         let fields = HostingFields::of(&vm);
         transaction(ctx.sql, || {
             store.set_text(Owner::Service(params.service_id), VM_ID, &vm.id, Some(&vm.id), ctx.now)?;
@@ -77,10 +84,6 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
             Some(params.client_id),
             &format!("VM {} restored from Katapult's trash by an admin ({}); the service is Active again", vm.id, vm.state.as_str()),
         );
-        // The VM came back as it was; the service's options may have changed since.
-        if let Err(error) = backups::follow_choice(ctx, &store, &client, params, &vm_ref) {
-            ctx.log_for_service(params.service_id, Some(params.client_id), &format!("the restored VM's backups were not set: {error}"));
-        }
         Ok("success".to_string())
     })
 }

@@ -253,7 +253,7 @@ pub fn apply(
         }
         (None, None) => None,
     };
-    // Only one policy is the service's: others (made by hand in Katapult, or twice) go.
+    // While the module manages the VM's backups, one policy is the service's: any other goes.
     for extra in existing {
         changed = true;
         client.delete_disk_backup_policy(&DiskBackupPolicyRef::Id(extra.id))?;
@@ -284,7 +284,13 @@ pub fn follow_choice(
     params: &ServiceParams,
     vm: &VirtualMachineRef,
 ) -> Result<String, ModuleError> {
-    let hour = match BackupRecord::read(store, params.service_id)? {
+    let record = BackupRecord::read(store, params.service_id)?;
+    if record.is_none() && wanted(ctx, store, params, None)?.is_none() {
+        // No policy the module set, and none wanted: nothing to ask Katapult (a policy a
+        // provider made by hand in Katapult is theirs).
+        return Ok("no backups".into());
+    }
+    let hour = match record {
         Some(record) => Some(record.hour),
         None => match client.virtual_machine_disk_backup_policies(vm)?.first() {
             Some(policy) => client
@@ -322,7 +328,11 @@ pub fn after_build(ctx: &Context<'_>, store: &DataStore<'_>, service_id: u64, vm
         let client: Arc<Client> = ctx.client(store)?;
         let vm = VirtualMachineRef::Id(vm_id.to_string());
         ctx.logged(&client, || {
-            apply(ctx, store, &client, &params, &vm, Some(backups)).map(|_| ())
+            // Only a first policy: one set since (a ChangePackage racing this run) stands.
+            if client.virtual_machine_disk_backup_policies(&vm)?.is_empty() {
+                apply(ctx, store, &client, &params, &vm, Some(backups))?;
+            }
+            Ok(())
         })
     });
     if let Err(error) = applied {

@@ -33,7 +33,7 @@ final class ModuleFileTest extends TestCase
     public function testConfigOptionsAreFieldDefinitionsWithLoaders(): void
     {
         $options = katapult_ConfigOptions();
-        $this->assertSame(['Package', 'Data Center', 'Disk Template', 'Welcome Email At Once'], array_keys($options), 'configoption1..4, in order');
+        $this->assertSame(['Package', 'Data Center', 'Disk Template', 'Welcome Email At Once', 'Backup Retentions', 'Backup Hours', 'Purge On Terminate'], array_keys($options), 'configoption1..7, in order');
         foreach ($options as $field) {
             $this->assertContains($field['Type'], ['text', 'password', 'yesno', 'dropdown', 'radio', 'textarea']);
             $this->assertIsString($field['FriendlyName']);
