@@ -171,7 +171,7 @@ function katapult_RestoreVm(array $params): string
  */
 function katapult_BackupTime(array $params): string
 {
-    return \Katapult\Module\backupTime($params, is_string($_POST['katapult_backup_hour'] ?? null) ? $_POST['katapult_backup_hour'] : '', katapult_client_request());
+    return \Katapult\Module\backupTime($params, katapult_posted('katapult_backup_hour'), katapult_client_request());
 }
 
 /**
@@ -272,6 +272,16 @@ function katapult_client_request(): ?array
         'lang' => katapult_lang(),
         'dir' => __DIR__,
     ];
+}
+
+/**
+ * A posted form field as WHMCS hands it over (HTML-encoded; the extension decodes it), or ''.
+ *
+ * @internal
+ */
+function katapult_posted(string $name): string
+{
+    return is_string($_POST[$name] ?? null) ? $_POST[$name] : '';
 }
 
 /**

@@ -60,10 +60,11 @@ final class ModuleFileTest extends TestCase
     {
         $source = (string) file_get_contents(self::FUNCTIONS);
         // WHMCS's module functions (katapult_CreateAccount, ...); the lower-case helpers only
-        // gather what a client-area request carries. The panel's JSON answers end the request.
+        // gather what a request carries (katapult_client_request, a form field's katapult_posted).
+        // The panel's JSON answers end the request.
         preg_match_all('/function (katapult_[A-Z]\w+)\(([^)]*)\)[^{]*\{(.*?)\n\}/s', $source, $functions, PREG_SET_ORDER);
         $this->assertGreaterThan(15, count($functions));
-        $argument = '(\$params|\'\w+\'|katapult_client_request\(\)( \?\? \[\])?)';
+        $argument = '(\$params|\'\w+\'|katapult_client_request\(\)( \?\? \[\])?|katapult_posted\(\'\w+\'\))';
         foreach ($functions as [, $name, , $body]) {
             if (in_array($name, ['katapult_LiveState', 'katapult_RevealPassword'], true)) {
                 $function = substr($name, strlen('katapult_'));
