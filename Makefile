@@ -5,13 +5,15 @@
 #   make profile  where our client-area call's own work goes (perf; part 4 of make bench alone)
 #   make fuzz     each fuzz target for FUZZ_SECONDS (default 60); report in target/fuzz-report.json
 #   make soak     500 services through faults, SIGKILLed crons and simulator restarts (RELIABILITY.md)
-#   make install  WHMCS_DIR=/path/to/whmcs: build, install the extension, copy the module
+#   make cluster  300 services through two web nodes on a 3-node MariaDB Galera cluster (RELIABILITY.md)
+#   make install  [WHMCS_DIR=/path/to/whmcs]: build, then the release's install.sh (extension, module)
+#   make dist     the release tarball, the PIE asset and the .deb in target/dist/ (PHP_CONFIG= for another PHP)
 SHELL := /bin/bash
 EXT := target/release/libkatapult.so
 SIM := target/release/katapult-sim
 PHP_CONFIG ?= php-config
 
-.PHONY: all deps build test bench profile soak fuzz demo stubs install lint clean
+.PHONY: all deps build test bench profile soak cluster fuzz demo stubs install dist lint clean
 
 all: build
 
@@ -41,6 +43,11 @@ profile: build
 soak: build
 	@tests/soak/run.sh --mariadb --services=500 --fault-rounds=4
 
+# Scale-out (RELIABILITY.md): two web nodes and their crons on a private three-node Galera cluster,
+# one Galera node killed and rejoined; the report in target/cluster/report.json.
+cluster: build
+	@tests/cluster/run.sh --services=300 --node-kill --races=100
+
 # Coverage-guided fuzzing (cargo fuzz, libFuzzer; installs cargo-fuzz when missing), not in
 # `make test`: its corpus replays there (tests/fuzz_regressions.rs). FUZZ_SECONDS per target.
 fuzz:
@@ -54,21 +61,16 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --features katapult/php -- -D warnings
 
-# Installs into the PHP that php-config names and into a WHMCS installation.
-install: build
-	@test -n "$(WHMCS_DIR)" || { echo "usage: make install WHMCS_DIR=/path/to/whmcs [PHP_CONFIG=php-config8.2]"; exit 2; }
-	@test -d "$(WHMCS_DIR)/modules/servers" || { echo "$(WHMCS_DIR) is not a WHMCS installation (no modules/servers)"; exit 2; }
-	install -m 0644 $(EXT) "$$($(PHP_CONFIG) --extension-dir)/katapult.so"
-	@ini_dir="$$(php --ini | sed -n 's/^Scan for additional .ini files in: //p')"; \
-	  if [ -d /etc/php/$$($(PHP_CONFIG) --version | cut -d. -f1,2)/mods-available ] && command -v phpenmod >/dev/null; then \
-	    printf 'extension=katapult\n' > /etc/php/$$($(PHP_CONFIG) --version | cut -d. -f1,2)/mods-available/katapult.ini; \
-	    phpenmod katapult; \
-	  elif [ -n "$$ini_dir" ] && [ -d "$$ini_dir" ]; then \
-	    printf 'extension=katapult\n' > "$$ini_dir/50-katapult.ini"; \
-	  else echo "add extension=katapult to your php.ini"; fi
-	mkdir -p "$(WHMCS_DIR)/modules/servers/katapult"
-	cp -RL module/. "$(WHMCS_DIR)/modules/servers/katapult/"
-	@echo "installed: restart PHP-FPM (or your web server), then check: php --ri katapult"
+# Installs into the PHP that php-config names, and into a WHMCS installation when WHMCS_DIR is
+# given: the release make dist makes, by its own install.sh, as a provider installs it.
+install: dist
+	@rm -rf target/dist/unpacked && mkdir target/dist/unpacked
+	tar xzf target/dist/katapult-whmcs-*.tar.gz -C target/dist/unpacked
+	target/dist/unpacked/katapult-whmcs-*/install.sh --php="$$($(PHP_CONFIG) --php-binary)" $(WHMCS_DIR)
+
+# The release artefacts for the PHP that PHP_CONFIG names (packaging/dist.sh says what each holds).
+dist: build
+	@PHP_CONFIG=$(PHP_CONFIG) packaging/dist.sh
 
 clean:
 	cargo clean

@@ -13,14 +13,60 @@ fn main() {
     println!("cargo:rustc-env=KATAPULT_RUSTC_VERSION={}", rustc_version());
 
     let building_extension = std::env::var_os("CARGO_FEATURE_PHP").is_some();
-    let (php_api, php_version) = if building_extension {
+    let (php_api, php_version, php_build) = if building_extension {
         check_php_build_tools();
-        (php_config("--phpapi"), php_config("--version"))
+        (
+            php_config("--phpapi"),
+            php_config("--version"),
+            php_build_flavour(),
+        )
     } else {
-        ("none".to_string(), "none".to_string())
+        ("none".to_string(), "none".to_string(), PhpBuild::none())
     };
     println!("cargo:rustc-env=KATAPULT_PHP_API={php_api}");
     println!("cargo:rustc-env=KATAPULT_PHP_VERSION={php_version}");
+    println!(
+        "cargo:rustc-env=KATAPULT_PHP_THREAD_SAFETY={}",
+        php_build.thread_safety
+    );
+    println!("cargo:rustc-env=KATAPULT_PHP_DEBUG={}", php_build.debug);
+    // The Rust target triple (architecture and libc) the extension is compiled for.
+    println!(
+        "cargo:rustc-env=KATAPULT_BUILD_TARGET={}",
+        std::env::var("TARGET").unwrap_or_else(|_| "unknown".into())
+    );
+}
+
+/// How the PHP the extension compiles against was itself built: thread safety (ZTS or NTS) and
+/// debug, the two build modes an extension must match besides the PHP API.
+struct PhpBuild {
+    thread_safety: &'static str,
+    debug: &'static str,
+}
+
+impl PhpBuild {
+    fn none() -> Self {
+        PhpBuild {
+            thread_safety: "none",
+            debug: "none",
+        }
+    }
+}
+
+/// Read from the `php_config.h` of php-config's headers: the very header the extension compiles
+/// against, so it holds for another PHP (`PHP_CONFIG=`) without running that PHP.
+fn php_build_flavour() -> PhpBuild {
+    let header = std::path::Path::new(&php_config("--include-dir")).join("main/php_config.h");
+    println!("cargo:rerun-if-changed={}", header.display());
+    let text = std::fs::read_to_string(&header).unwrap_or_default();
+    let defined = |name: &str| {
+        text.lines()
+            .any(|line| line.split_whitespace().eq(["#define", name, "1"]))
+    };
+    PhpBuild {
+        thread_safety: if defined("ZTS") { "ZTS" } else { "NTS" },
+        debug: if defined("ZEND_DEBUG") { "yes" } else { "no" },
+    }
 }
 
 fn php_config_binary() -> String {

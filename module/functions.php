@@ -176,18 +176,52 @@ function katapult_BackupTime(array $params): string
 
 /**
  * The admin's service page: the VM (linked to Katapult), its state, the build, the managed
- * organization.
+ * organization, and the extension's version beside these module files' (katapult.php).
  *
  * @return array<string, string> label => HTML
  */
 function katapult_AdminServicesTabFields(array $params): array
 {
-    return \Katapult\Module\adminServicesTabFields($params);
+    return \Katapult\Module\adminServicesTabFields($params, KATAPULT_MODULE_VERSION);
 }
 
 /**
- * The functions a client may call (clientarea.php?...&modop=custom&a=...): the power actions,
- * which the panel's forms post with single-use tokens, and the panel's live-state poll. They are
+ * Saving the admin's service page: sets the reverse DNS names edited in the tab's "Reverse DNS"
+ * field in Katapult. WHMCS shows nothing this returns; each outcome is in the activity log.
+ *
+ * @return null
+ */
+function katapult_AdminServicesTabFieldsSave(array $params)
+{
+    return \Katapult\Module\adminServicesTabSave($params, $_POST);
+}
+
+/**
+ * The panel's reverse DNS form (POST katapult_ip, katapult_reverse_dns, with the form's
+ * single-use token): the PTR name of one of the VM's addresses; empty restores Katapult's default.
+ *
+ * @return string 'success', or why nothing was set (in the client's language)
+ */
+function katapult_SetReverseDns(array $params): string
+{
+    return \Katapult\Module\setReverseDns($params, katapult_client_request(), $_POST);
+}
+
+/**
+ * The panel's rename form (POST katapult_name, and katapult_hostname where the product allows
+ * it): the VM's display name and hostname; the service's domain follows the new FQDN.
+ *
+ * @return string 'success', or why nothing was changed (in the client's language)
+ */
+function katapult_RenameVm(array $params): string
+{
+    return \Katapult\Module\renameVm($params, katapult_client_request(), $_POST);
+}
+
+/**
+ * The functions a client may call (clientarea.php?...&modop=custom&a=...): the power actions and
+ * the reverse DNS and rename forms, which the panel posts with single-use tokens, and the
+ * panel's live-state poll and password fetch. They are
  * not listed as client-area buttons: WHMCS would render them as plain links without tokens.
  *
  * @return string[] function suffixes
@@ -325,6 +359,18 @@ function katapult_lang(): array
         }
     }
     return $strings;
+}
+
+/**
+ * WHMCS's server sync tool (Setup > Servers > Sync Accounts): the VMs in the Katapult
+ * organizations, matched with services by FQDN (MetaData's ListAccounts keys). An imported
+ * service is linked to its VM the first time a module function needs it.
+ *
+ * @return array{success: bool, accounts?: list<array<string, string>>, error?: string}
+ */
+function katapult_ListAccounts(array $params): array
+{
+    return \Katapult\Module\listAccounts($params);
 }
 
 /**

@@ -15,6 +15,12 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
+/**
+ * The version of these module files. The extension they delegate to must be the same release:
+ * the admin's service tab shows both and warns when an upgrade replaced one and not the other.
+ */
+const KATAPULT_MODULE_VERSION = '0.1.0';
+
 if (extension_loaded('katapult')) {
     require_once __DIR__ . '/functions.php';
 } else {
@@ -43,7 +49,7 @@ if (extension_loaded('katapult')) {
             'Katapult extension' => [
                 'FriendlyName' => 'Katapult extension',
                 'Type' => '',
-                'Description' => 'The katapult PHP extension is not loaded in this PHP (' . PHP_BINARY . ', PHP '
+                'Description' => 'The katapult PHP extension (version ' . KATAPULT_MODULE_VERSION . ', for these module files) is not loaded in this PHP (' . PHP_BINARY . ', PHP '
                     . PHP_VERSION . '). Install it for every PHP that runs WHMCS (the web server\'s and the cron\'s),'
                     . ' restart PHP, and check with: php --ri katapult',
             ],

@@ -10,3 +10,9 @@ pub const PHP_API: &str = env!("KATAPULT_PHP_API");
 pub const PHP_VERSION: &str = env!("KATAPULT_PHP_VERSION");
 /// The rustc that compiled the extension.
 pub const RUSTC_VERSION: &str = env!("KATAPULT_RUSTC_VERSION");
+/// `ZTS` or `NTS`: the thread safety of the PHP the extension was built against, or `none`.
+pub const PHP_THREAD_SAFETY: &str = env!("KATAPULT_PHP_THREAD_SAFETY");
+/// `yes` when that PHP is a debug build, else `no` (`none` without PHP).
+pub const PHP_DEBUG: &str = env!("KATAPULT_PHP_DEBUG");
+/// The Rust target triple the extension was compiled for, e.g. `x86_64-unknown-linux-gnu`.
+pub const BUILD_TARGET: &str = env!("KATAPULT_BUILD_TARGET");

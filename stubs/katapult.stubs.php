@@ -96,6 +96,8 @@ namespace Katapult\Module {
 
     function testConnection(?array $params = null): array {}
 
+    function listAccounts(?array $params = null): array {}
+
     function createAccount(array $params): string {}
 
     function suspendAccount(array $params): string {}
@@ -116,7 +118,13 @@ namespace Katapult\Module {
 
     function backupTime(array $params, string $hour, ?array $client = null): string {}
 
-    function adminServicesTabFields(array $params): array {}
+    function adminServicesTabFields(array $params, ?string $module_version = null): array {}
+
+    function adminServicesTabSave(array $params, array $post): void {}
+
+    function setReverseDns(array $params, ?array $client, array $post): string {}
+
+    function renameVm(array $params, ?array $client, array $post): string {}
 
     function clientArea(array $params, array $client): string {}
 

@@ -6,7 +6,10 @@ use std::cell::{Cell, RefCell};
 
 use chrono::{TimeZone, Utc};
 use katapult::store::datastore::carbon;
+use katapult::store::live_reads::{LiveReads, VmRead};
 use katapult::store::locks::{owner_label, Locks};
+use katapult::store::nonces::UsedNonces;
+use katapult::store::service_reads::ServiceReads;
 use katapult::store::sql::transaction;
 use katapult::store::{
     DataStore, Dialect, Owner, PhpValue, Row, Sql, SqlError, SqlValue, StoreError,
@@ -326,6 +329,9 @@ impl Sql for Faulty {
         self.calls.borrow_mut().push("begin");
         self.inner.begin()
     }
+    fn in_transaction(&self) -> Result<bool, SqlError> {
+        self.inner.in_transaction()
+    }
     fn commit(&self) -> Result<(), SqlError> {
         self.calls.borrow_mut().push("commit");
         if self.busy_commits.get() > 0 {
@@ -572,5 +578,306 @@ fn deadlocks_and_busy_databases_are_worth_another_try() {
     let deadlock = "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction";
     assert!(SqlError(deadlock.into()).is_transient());
     assert!(SqlError("SQLSTATE[HY000]: General error: 5 database is locked".into()).is_transient());
+    // A Galera node joining the cluster, or cut off from it, until it is synced again.
+    let joining = "SQLSTATE[08S01]: Communication link failure: 1047 WSREP has not yet prepared node for application use";
+    assert!(SqlError(joining.into()).is_transient());
     assert!(!SqlError("SQLSTATE[42S02]: Base table or view not found".into()).is_transient());
+}
+
+/// Counts the statements that reach the database.
+struct Counted<'a> {
+    db: &'a Sqlite,
+    statements: Cell<usize>,
+}
+
+impl Sql for Counted<'_> {
+    fn dialect(&self) -> Dialect {
+        self.db.dialect()
+    }
+    fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, SqlError> {
+        self.statements.set(self.statements.get() + 1);
+        self.db.query(sql, params)
+    }
+    fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, SqlError> {
+        self.statements.set(self.statements.get() + 1);
+        self.db.execute(sql, params)
+    }
+    fn insert(&self, sql: &str, params: &[SqlValue]) -> Result<i64, SqlError> {
+        self.statements.set(self.statements.get() + 1);
+        self.db.insert(sql, params)
+    }
+    fn begin(&self) -> Result<bool, SqlError> {
+        self.db.begin()
+    }
+    fn in_transaction(&self) -> Result<bool, SqlError> {
+        self.db.in_transaction()
+    }
+    fn commit(&self) -> Result<(), SqlError> {
+        self.db.commit()
+    }
+    fn rollback(&self) -> Result<(), SqlError> {
+        self.db.rollback()
+    }
+}
+
+#[test]
+fn a_page_reads_in_one_statement_what_the_reads_one_by_one_would_give() {
+    let db = database();
+    for statement in [
+        "CREATE TABLE tblhosting (id INTEGER PRIMARY KEY, domainstatus TEXT NOT NULL)",
+        "CREATE TABLE tblconfiguration (setting TEXT NOT NULL, value TEXT NOT NULL)",
+        "INSERT INTO tblhosting (id, domainstatus) VALUES (7, 'Active'), (8, 'Suspended')",
+        "INSERT INTO tblconfiguration (setting, value) VALUES ('ModuleDebugMode', 'on')",
+    ] {
+        db.execute(statement, &[]).unwrap();
+    }
+    let store = DataStore::open(&db).unwrap();
+    LiveReads::open(&db).unwrap();
+    store
+        .set_text(Owner::Service(7), "vm_id", "vm_new", None, now())
+        .unwrap();
+    // The PHP module could leave duplicates: the newest row is the item, as one by one.
+    php_module_row(
+        &db,
+        "service",
+        7.into(),
+        "vm_build_id",
+        "s:7:\"vmb_old\";",
+        None,
+    );
+    php_module_row(
+        &db,
+        "service",
+        7.into(),
+        "vm_build_id",
+        "s:7:\"vmb_new\";",
+        None,
+    );
+    php_module_row(
+        &db,
+        "service",
+        8.into(),
+        "vm_id",
+        "s:9:\"vm_other8\";",
+        None,
+    );
+    php_module_row(
+        &db,
+        "module_setting",
+        "katapult".into(),
+        "parent_organization",
+        "s:7:\"org_old\";",
+        None,
+    );
+    store
+        .set_text(Owner::Module, "parent_organization", "org_new", None, now())
+        .unwrap();
+    let read = VmRead {
+        vm_json: "{\"id\":\"vm_new\"}".into(),
+        read_at: now(),
+    };
+    LiveReads::checked(&db).keep(7, "vm_new", &read).unwrap();
+
+    let counted = Counted {
+        db: &db,
+        statements: Cell::new(0),
+    };
+    let reads = ServiceReads::read(&counted, 7).unwrap();
+    assert_eq!(counted.statements.get(), 1);
+    assert_eq!(reads.status.as_deref(), Some("Active"));
+    assert!(reads.module_debug_logging);
+    assert_eq!(reads.vm_read, Some(("vm_new".to_string(), read)));
+
+    let preloaded = DataStore::with_preloaded(&counted, reads.items.clone());
+    for (owner, key) in [
+        (Owner::Service(7), "vm_id"),
+        (Owner::Service(7), "vm_build_id"),
+        (Owner::Service(7), "vm_build_failed_at"),
+        (Owner::Module, "parent_organization"),
+        (Owner::Module, "api_key"),
+    ] {
+        assert_eq!(
+            preloaded.get_text(owner, key).unwrap(),
+            store.get_text(owner, key).unwrap(),
+            "{key}"
+        );
+    }
+    assert_eq!(
+        preloaded
+            .get_text(Owner::Service(7), "vm_build_id")
+            .unwrap()
+            .as_deref(),
+        Some("vmb_new")
+    );
+    assert_eq!(counted.statements.get(), 1, "all from the one statement");
+    assert_eq!(
+        preloaded
+            .get_text(Owner::Service(8), "vm_id")
+            .unwrap()
+            .as_deref(),
+        Some("vm_other8"),
+        "another service's items from the database"
+    );
+    assert_eq!(counted.statements.get(), 2);
+
+    // A write through any store sharing the reads ends them: reads go to the database again.
+    preloaded
+        .set_text(Owner::Service(7), "vm_id", "vm_changed", None, now())
+        .unwrap();
+    let other = DataStore::with_preloaded(&counted, reads.items.clone());
+    assert_eq!(
+        other
+            .get_text(Owner::Service(7), "vm_id")
+            .unwrap()
+            .as_deref(),
+        Some("vm_changed")
+    );
+
+    // Module debug logging off, and a service without a copy of its VM.
+    db.execute(
+        "UPDATE tblconfiguration SET value = '' WHERE setting = 'ModuleDebugMode'",
+        &[],
+    )
+    .unwrap();
+    let reads = ServiceReads::read(&db, 8).unwrap();
+    assert!(!reads.module_debug_logging);
+    assert_eq!(reads.status.as_deref(), Some("Suspended"));
+    assert_eq!(reads.vm_read, None);
+}
+
+#[test]
+fn before_the_module_made_its_tables_the_one_statement_fails_rather_than_reading_nothing() {
+    let db = database();
+    db.execute(
+        "CREATE TABLE tblhosting (id INTEGER PRIMARY KEY, domainstatus TEXT NOT NULL)",
+        &[],
+    )
+    .unwrap();
+    db.execute(
+        "CREATE TABLE tblconfiguration (setting TEXT NOT NULL, value TEXT NOT NULL)",
+        &[],
+    )
+    .unwrap();
+    DataStore::open(&db).unwrap();
+    assert!(ServiceReads::read(&db, 7).is_err());
+}
+
+#[test]
+fn a_clients_live_reads_are_budgeted_per_window() {
+    let db = database();
+    let reads = LiveReads::open(&db).unwrap();
+    let window = chrono::Duration::minutes(1);
+    let spend = |client, at| reads.spent().spend(client, at, 3, window).unwrap();
+    assert_eq!(
+        [
+            spend(1, now()),
+            spend(1, now()),
+            spend(1, now()),
+            spend(1, now())
+        ],
+        [true, true, true, false]
+    );
+    assert!(spend(2, now()), "another client's budget is its own");
+    let later = now() + chrono::Duration::seconds(59);
+    assert!(!spend(1, later), "the window is not over");
+    let next = now() + window;
+    assert_eq!(
+        [
+            spend(1, next),
+            spend(1, next),
+            spend(1, next),
+            spend(1, next)
+        ],
+        [true, true, true, false]
+    );
+    assert!(
+        !reads.spent().spend(3, now(), 0, window).unwrap(),
+        "no reads at all"
+    );
+}
+
+/// A conflict (a deadlock, a lost Galera certification) ends the transaction in the database; when
+/// the code that met it swallows the error (a provider's hook, WHMCS's mailer), what follows runs
+/// outside any transaction. The commit finds the transaction gone and the work runs again whole.
+#[test]
+fn a_transaction_ended_under_code_that_swallowed_the_error_runs_again_whole() {
+    let db = Faulty::new(false, 0);
+    let store = DataStore::open(&db).unwrap();
+    let runs = Cell::new(0);
+    transaction(&db, || {
+        runs.set(runs.get() + 1);
+        store.set_text(Owner::Service(1), "vm_id", "vm_1", None, now())?;
+        if runs.get() == 1 {
+            db.inner.execute("ROLLBACK", &[]).unwrap();
+        }
+        store.set_text(Owner::Service(1), "announced", "yes", None, now())?;
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    assert_eq!(runs.get(), 2, "run again whole, not committed in pieces");
+    let texts = ["vm_id", "announced"].map(|key| store.get_text(Owner::Service(1), key).unwrap());
+    assert_eq!(texts, [Some("vm_1".into()), Some("yes".into())]);
+}
+
+/// On Galera a conflict can leave the database saying a transaction is open after it ended it (a
+/// brute-force abort): a conflict met by a nested transaction, whose error the code between
+/// swallowed (WHMCS's mailer around the EmailPreSend hook), has the outer one run again whole.
+#[test]
+fn a_conflict_swallowed_inside_a_transaction_has_it_run_again_whole() {
+    let db = Faulty::new(false, 0);
+    let store = DataStore::open(&db).unwrap();
+    let runs = Cell::new(0);
+    let deadlock = "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction";
+    transaction(&db, || {
+        runs.set(runs.get() + 1);
+        store.set_text(Owner::Service(1), "vm_id", "vm_1", None, now())?;
+        if runs.get() == 1 {
+            let swallowed = transaction(&db, || Err::<(), _>(SqlError(deadlock.into())));
+            assert!(swallowed.is_err());
+        }
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    assert_eq!(
+        runs.get(),
+        2,
+        "run again whole after the swallowed conflict"
+    );
+}
+
+/// On Galera a claim's or a nonce's `INSERT IGNORE` succeeds on each node until commit, where the
+/// loser fails certification: each is its own transaction, taken again whole after a failed
+/// commit, and then decides on the winner's row.
+#[test]
+fn a_claim_or_a_used_token_whose_commit_fails_is_taken_again_whole() {
+    let db = Faulty::new(false, 0);
+    let ttl = chrono::Duration::minutes(5);
+    let (cron, other) = (
+        Locks::open(&db, "cron").unwrap(),
+        Locks::open(&db, "other").unwrap(),
+    );
+    let nonces = UsedNonces::open(&db).unwrap();
+    let expires = (now() + ttl).timestamp();
+    let taken_on_the_second_run = |what: &str, take: &dyn Fn() -> Result<bool, SqlError>| {
+        db.calls.borrow_mut().clear();
+        db.busy_commits.set(1);
+        assert!(take().unwrap(), "the {what} is taken on the second run");
+        assert_eq!(
+            *db.calls.borrow(),
+            ["begin", "commit", "rollback", "begin", "commit"],
+            "the {what}'s transaction, run again whole after its failed commit"
+        );
+    };
+    taken_on_the_second_run("claim", &|| {
+        cron.try_claim_at("build-sync:service:1", now(), ttl)
+    });
+    taken_on_the_second_run("token", &|| {
+        nonces.use_once("nonce-1", expires, now().timestamp())
+    });
+    assert!(!other
+        .try_claim_at("build-sync:service:1", now(), ttl)
+        .unwrap());
+    assert!(!nonces
+        .use_once("nonce-1", expires, now().timestamp())
+        .unwrap());
 }

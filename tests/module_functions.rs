@@ -40,7 +40,25 @@ impl World {
             )
             .unwrap();
         world.db.execute("INSERT INTO tblconfiguration (setting, value) VALUES ('ModuleHooks', 'cpanel,katapult')", &[]).unwrap();
+        // Module debug logging is off, as WHMCS ships.
         world
+            .db
+            .execute(
+                "INSERT INTO tblconfiguration (setting, value) VALUES ('ModuleDebugMode', '')",
+                &[],
+            )
+            .unwrap();
+        world
+    }
+
+    /// Configuration > System Logs > Module Log: "Enable Debug Logging".
+    fn enable_module_debug_logging(&self) {
+        self.db
+            .execute(
+                "UPDATE tblconfiguration SET value = 'on' WHERE setting = 'ModuleDebugMode'",
+                &[],
+            )
+            .unwrap();
     }
 
     fn context(&self) -> Context<'_> {
@@ -94,6 +112,7 @@ fn without_a_key_the_loaders_say_where_to_set_it() {
 fn every_api_call_is_in_the_module_log_without_the_key() {
     let world = World::new();
     world.set_key("sim-token");
+    world.enable_module_debug_logging();
     config_options::packages(&world.context()).unwrap();
     let log = world.host.module_log.borrow();
     assert!(!log.is_empty());
@@ -104,6 +123,19 @@ fn every_api_call_is_in_the_module_log_without_the_key() {
     assert!(log
         .iter()
         .all(|(a, q, r)| !format!("{a}{q}{r}").contains("sim-token")));
+}
+
+#[test]
+fn with_module_debug_logging_off_nothing_is_handed_to_the_module_log() {
+    let world = World::new();
+    world.set_key("sim-token");
+    let ctx = world.context();
+    assert_eq!(config_options::packages(&ctx).unwrap().len(), 20);
+    assert_eq!(
+        config_options::data_centers(&ctx).unwrap()[0].0,
+        config_options::CLIENT_CHOOSES
+    );
+    assert!(world.host.module_log.borrow().is_empty());
 }
 
 #[test]

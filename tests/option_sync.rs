@@ -16,7 +16,7 @@ use katapult_sim::{ErrorRule, Faults, SimConfig, Simulator};
 use support::{database, MemoryHost, Sqlite};
 
 const TABLES: &[&str] = &[
-    "CREATE TABLE tblproducts (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '', servertype TEXT NOT NULL DEFAULT '', configoption5 TEXT NOT NULL DEFAULT '')",
+    "CREATE TABLE tblproducts (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '', servertype TEXT NOT NULL DEFAULT '', configoption6 TEXT NOT NULL DEFAULT '')",
     "CREATE TABLE tblproductconfiggroups (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '')",
     "CREATE TABLE tblproductconfiglinks (id INTEGER PRIMARY KEY, gid INTEGER NOT NULL, pid INTEGER NOT NULL)",
     "CREATE TABLE tblproductconfigoptions (id INTEGER PRIMARY KEY, gid INTEGER NOT NULL, optionname TEXT NOT NULL DEFAULT '', optiontype TEXT NOT NULL DEFAULT '', qtyminimum INTEGER NOT NULL DEFAULT 0, qtymaximum INTEGER NOT NULL DEFAULT 0, `order` INTEGER NOT NULL DEFAULT 0, hidden INTEGER NOT NULL DEFAULT 0)",
@@ -50,7 +50,7 @@ impl World {
             (3, "katapult", "30,14"),
         ] {
             world.exec(
-                "INSERT INTO tblproducts (id, name, servertype, configoption5) VALUES (?, 'VM', ?, ?)",
+                "INSERT INTO tblproducts (id, name, servertype, configoption6) VALUES (?, 'VM', ?, ?)",
                 &[SqlValue::Int(id), module.into(), backups.into()],
             );
         }
@@ -217,7 +217,7 @@ fn the_first_sync_builds_the_group_shown_and_at_zero_price() {
         .map(|(line, _)| line)
         .filter(|line| line.contains("Configurable options"))
         .collect();
-    assert_eq!(synced, vec!["[Katapult] Configurable options synced: created the \"Katapult Virtual Machines\" group, linked to 2 Katapult product(s); created the \"Data Center\" option, the \"Disk Template\" option, the \"Custom Disk Size (GB)\" option, the \"Backups\" option; Data Center choices added: uk-lon-01 (zero price, shown); Disk Template choices added: 12 new (zero price, shown); Custom Disk Size (GB) choices added: price-per-gb (zero price, shown); Backups choices added: 0, 7, 14, 30 (zero price, shown)"]);
+    assert_eq!(synced, vec!["[Katapult] Configurable options synced: created the \"Katapult Virtual Machines\" group, linked to 2 Katapult product(s); created the \"Data Center\" option, the \"Disk Template\" option, the \"Custom Disk Size (GB)\" option, the \"Extra IPv4 Addresses\" option, the \"Backups\" option; Data Center choices added: uk-lon-01 (zero price, shown); Disk Template choices added: 12 new (zero price, shown); Custom Disk Size (GB) choices added: price-per-gb (zero price, shown); Extra IPv4 Addresses choices added: price-per-address (zero price, shown); Backups choices added: 0, 7, 14, 30 (zero price, shown)"]);
 }
 
 #[test]
@@ -321,21 +321,22 @@ fn the_php_modules_group_carries_on() {
 
     let report = world.sync(SyncMode::Daily);
     assert!(!report.group_created);
-    // v1 data had no custom disk size and no backups: they are made, in the PHP module's group,
-    // their choices shown (new options), the existing options' new choices hidden.
+    // v1 data had no custom disk size, extra IPv4 nor backups: they are made, in the PHP module's
+    // group, their choices shown (new options), the existing options' new choices hidden.
     assert_eq!(
         report.options_created,
         vec![
             "the \"Custom Disk Size (GB)\" option".to_string(),
+            "the \"Extra IPv4 Addresses\" option".to_string(),
             "the \"Backups\" option".to_string()
         ]
     );
     assert_eq!(
         world.ints(
-            "SELECT gid FROM tblproductconfigoptions WHERE optionname IN ('Custom Disk Size (GB)', 'Backups')",
+            "SELECT gid FROM tblproductconfigoptions WHERE optionname IN ('Custom Disk Size (GB)', 'Extra IPv4 Addresses', 'Backups')",
             &[]
         ),
-        vec![40, 40]
+        vec![40, 40, 40]
     );
     assert!(world
         .choices(world.option_id("Backups"))
@@ -406,7 +407,7 @@ fn what_the_provider_deleted_stays_deleted_until_a_resync_is_asked_for() {
     );
     let report = world.sync(SyncMode::Requested);
     assert!(
-        report.group_created && report.options_created.len() == 4,
+        report.group_created && report.options_created.len() == 5,
         "{report:?}"
     );
 }
@@ -465,16 +466,17 @@ fn a_service_reads_its_choices_through_the_synced_ids_even_when_renamed() {
     let data_center = world.option_id("Data Center");
     let templates = world.option_id("Disk Template");
     let disk_size = world.option_id("Custom Disk Size (GB)");
+    let extra_ipv4 = world.option_id("Extra IPv4 Addresses");
     // The provider renamed the options; WHMCS then passes them under the new names.
     world.exec(
         "UPDATE tblproductconfigoptions SET optionname = 'Location' WHERE id = ?",
         &[SqlValue::Int(data_center)],
     );
     let ubuntu = world.choice_id(templates, "templates/ubuntu-22-04");
-    world.exec("INSERT INTO tblhostingconfigoptions (relid, configid, optionid, qty) VALUES (7, ?, ?, 0), (7, ?, ?, 0), (7, ?, 0, 60)", &[
+    world.exec("INSERT INTO tblhostingconfigoptions (relid, configid, optionid, qty) VALUES (7, ?, ?, 0), (7, ?, ?, 0), (7, ?, 0, 60), (7, ?, 0, 2)", &[
         SqlValue::Int(data_center), SqlValue::Int(world.choice_id(data_center, "uk-lon-01")),
         SqlValue::Int(templates), SqlValue::Int(ubuntu),
-        SqlValue::Int(disk_size),
+        SqlValue::Int(disk_size), SqlValue::Int(extra_ipv4),
     ]);
     let params = ServiceParams {
         service_id: 7,
@@ -488,6 +490,7 @@ fn a_service_reads_its_choices_through_the_synced_ids_even_when_renamed() {
             data_center: Some("uk-lon-01".into()),
             disk_template: Some("templates/ubuntu-22-04".into()),
             disk_size_gb: Some(60),
+            extra_ipv4: 2,
             backups: None,
         }
     );

@@ -14,7 +14,7 @@ use katapult::api::data_centers::{DataCenterResponse, DataCentersList, NetworkRe
 use katapult::api::disk_backup_policies::{DiskBackupPoliciesPage, DiskBackupPolicyResponse};
 use katapult::api::disk_templates::{DiskTemplateResponse, DiskTemplatesPage};
 use katapult::api::disks::{DiskResized, VirtualMachineDisksPage};
-use katapult::api::ip_addresses::{IpAddressResponse, IpAddressesPage};
+use katapult::api::ip_addresses::{EmptyAnswer, IpAddressResponse, IpAddressesPage};
 use katapult::api::organizations::{
     ManagedOrganizationsPage, OrganizationResponse, OrganizationsList,
 };
@@ -179,9 +179,14 @@ const ROUTES: &[(&str, &str, Decoder)] = &[
     ),
     ("GET", "/ip_addresses/:", decode::<IpAddressResponse>),
     ("PATCH", "/ip_addresses/:", decode::<IpAddressResponse>),
+    ("POST", "/ip_addresses/:/unallocate", decode::<EmptyAnswer>),
+    ("DELETE", "/ip_addresses/:", decode::<EmptyAnswer>),
+    (
+        "POST",
+        "/virtual_machines/:/allocate_ip",
+        decode::<IpAddressResponse>,
+    ),
     // Out of scope for a WHMCS module (Terraform's VM groups and network interfaces): JSON only.
-    ("POST", "/ip_addresses/:/unallocate", json_only),
-    ("DELETE", "/ip_addresses/:", json_only),
     ("GET", "/organizations/:/virtual_machine_groups", json_only),
     ("POST", "/organizations/:/virtual_machine_groups", json_only),
     ("GET", "/virtual_machine_groups/:", json_only),

@@ -95,3 +95,16 @@ fn no_file_names_a_folder_beside_the_checkout_or_a_machine_path() {
         hits.join("\n")
     );
 }
+
+/// The module files say their version (the admin tab compares it with the extension's): a release
+/// bumps both, so `make dist` never packs module files that warn about their own extension.
+#[test]
+fn the_module_files_say_the_crate_version() {
+    let katapult_php = std::fs::read_to_string(root().join("module/katapult.php")).unwrap();
+    let declared = katapult_php
+        .lines()
+        .find_map(|line| line.strip_prefix("const KATAPULT_MODULE_VERSION = '"))
+        .and_then(|rest| rest.strip_suffix("';"))
+        .expect("module/katapult.php declares const KATAPULT_MODULE_VERSION = '…';");
+    assert_eq!(declared, env!("CARGO_PKG_VERSION"));
+}

@@ -65,6 +65,23 @@ $_LANG['katapult_vm_missing'] = 'The server of this service could not be found. 
 $_LANG['katapult_action_failed'] = 'That did not work this time, and nothing was changed. Please try again in a minute; if it keeps happening, contact support.';
 $_LANG['katapult_console_failed'] = 'The console could not be opened. If your server is stopped, start it first; otherwise please try again in a minute.';
 
+// The "Manage" section: reverse DNS of each address, and the server's name.
+$_LANG['katapult_rdns_title'] = 'Reverse DNS';
+$_LANG['katapult_rdns_help'] = 'The name each address of your server resolves back to (its PTR record). Leave a box empty to go back to the default name.';
+$_LANG['katapult_rdns_placeholder'] = 'mail.example.com';
+$_LANG['katapult_save'] = 'Save';
+$_LANG['katapult_rename_title'] = 'Server name';
+$_LANG['katapult_display_name'] = 'Display name';
+$_LANG['katapult_new_hostname'] = 'Hostname';
+$_LANG['katapult_hostname_help'] = 'A new hostname changes your server\'s address name (FQDN) and this service\'s domain. The hostname inside the server\'s operating system stays as it is until you change it there.';
+$_LANG['katapult_rdns_invalid'] = 'That is not a hostname, so nothing was changed. Use letters, digits, hyphens and dots, like mail.example.com.';
+$_LANG['katapult_rdns_too_many'] = 'You have changed reverse DNS many times in the last few minutes. Please wait ten minutes and try again.';
+$_LANG['katapult_rdns_not_yours'] = 'That address does not belong to this server, so nothing was changed.';
+$_LANG['katapult_rdns_refused'] = 'That name was not accepted for this address, so nothing was changed. Check that it is a full hostname you own, then try again.';
+$_LANG['katapult_rename_bad_name'] = 'Please give the server a name of 1 to 100 characters. Nothing was changed.';
+$_LANG['katapult_rename_bad_hostname'] = 'That is not a hostname, so nothing was changed. Use up to 63 letters, digits and hyphens, without dots and not starting or ending with a hyphen.';
+$_LANG['katapult_hostname_not_offered'] = 'The hostname of this server cannot be changed here, so nothing was changed. Please contact support.';
+$_LANG['katapult_rename_refused'] = 'That name was not accepted (the hostname may already be taken), so nothing was changed. Please try another.';
 // The backups section of the panel (a Katapult disk backup policy on the server).
 $_LANG['katapult_backups_title'] = 'Backups';
 $_LANG['katapult_backups_kept'] = 'Backups kept';

@@ -60,6 +60,23 @@ $_LANG['katapult_vm_missing'] = 'Der Server dieses Dienstes wurde nicht gefunden
 $_LANG['katapult_action_failed'] = 'Das hat diesmal nicht geklappt, und es wurde nichts geändert. Bitte versuchen Sie es in einer Minute erneut; wenn es weiter passiert, wenden Sie sich an den Support.';
 $_LANG['katapult_console_failed'] = 'Die Konsole konnte nicht geöffnet werden. Ist Ihr Server gestoppt, starten Sie ihn zuerst; sonst versuchen Sie es bitte in einer Minute erneut.';
 
+// Der Abschnitt „Verwalten“: Reverse DNS jeder Adresse und der Name des Servers.
+$_LANG['katapult_rdns_title'] = 'Reverse DNS';
+$_LANG['katapult_rdns_help'] = 'Der Name, auf den jede Adresse Ihres Servers zurückverweist (ihr PTR-Eintrag). Lassen Sie ein Feld leer, um zum Standardnamen zurückzukehren.';
+$_LANG['katapult_rdns_placeholder'] = 'mail.example.com';
+$_LANG['katapult_save'] = 'Speichern';
+$_LANG['katapult_rename_title'] = 'Servername';
+$_LANG['katapult_display_name'] = 'Anzeigename';
+$_LANG['katapult_new_hostname'] = 'Hostname';
+$_LANG['katapult_hostname_help'] = 'Ein neuer Hostname ändert den Adressnamen (FQDN) Ihres Servers und die Domain dieses Dienstes. Der Hostname im Betriebssystem des Servers bleibt, bis Sie ihn dort ändern.';
+$_LANG['katapult_rdns_invalid'] = 'Das ist kein Hostname, daher wurde nichts geändert. Verwenden Sie Buchstaben, Ziffern, Bindestriche und Punkte, etwa mail.example.com.';
+$_LANG['katapult_rdns_too_many'] = 'Sie haben Reverse DNS in den letzten Minuten sehr oft geändert. Bitte warten Sie zehn Minuten und versuchen Sie es dann erneut.';
+$_LANG['katapult_rdns_not_yours'] = 'Diese Adresse gehört nicht zu diesem Server, daher wurde nichts geändert.';
+$_LANG['katapult_rdns_refused'] = 'Dieser Name wurde für diese Adresse nicht angenommen, daher wurde nichts geändert. Prüfen Sie, ob es ein vollständiger Hostname ist, der Ihnen gehört, und versuchen Sie es erneut.';
+$_LANG['katapult_rename_bad_name'] = 'Bitte geben Sie dem Server einen Namen mit 1 bis 100 Zeichen. Es wurde nichts geändert.';
+$_LANG['katapult_rename_bad_hostname'] = 'Das ist kein Hostname, daher wurde nichts geändert. Verwenden Sie bis zu 63 Buchstaben, Ziffern und Bindestriche, ohne Punkte und ohne Bindestrich am Anfang oder Ende.';
+$_LANG['katapult_hostname_not_offered'] = 'Der Hostname dieses Servers kann hier nicht geändert werden, daher wurde nichts geändert. Bitte wenden Sie sich an den Support.';
+$_LANG['katapult_rename_refused'] = 'Dieser Name wurde nicht angenommen (der Hostname ist vielleicht schon vergeben), daher wurde nichts geändert. Bitte versuchen Sie einen anderen.';
 // Der Abschnitt Sicherungen im Panel (eine Katapult-Sicherungsrichtlinie des Servers).
 $_LANG['katapult_backups_title'] = 'Sicherungen';
 $_LANG['katapult_backups_kept'] = 'Aufbewahrte Sicherungen';

@@ -142,6 +142,35 @@ impl ApiError {
     pub fn is_in_trash(&self) -> bool {
         self.code() == Some("object_in_trash")
     }
+
+    /// True when an address to allocate is allocated already (to this VM after a lost answer,
+    /// or to another).
+    pub fn is_already_allocated(&self) -> bool {
+        self.code() == Some("ip_already_allocated")
+    }
+
+    /// What Katapult found wrong with a value it was sent: `validation_error`'s
+    /// `detail.errors`, or Apia's `invalid_argument` `detail.issue_description`; empty for any
+    /// other failure.
+    pub fn refused_values(&self) -> Vec<String> {
+        let detail = self.detail();
+        match self.code() {
+            Some("validation_error") => detail["errors"]
+                .as_array()
+                .map(|errors| {
+                    errors
+                        .iter()
+                        .filter_map(|e| e.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Some("invalid_argument") => detail["issue_description"]
+                .as_str()
+                .map(|issue| vec![issue.to_string()])
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// The API's code for a path it has no route for.

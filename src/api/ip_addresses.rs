@@ -1,4 +1,5 @@
-//! IP addresses of an organization, and their reverse DNS.
+//! IP addresses of an organization: their reverse DNS, and extra addresses made, allocated to a
+//! VM, unallocated and released.
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -8,6 +9,7 @@ use super::lookup::{body, lookup_ref, query};
 use super::organizations::OrganizationRef;
 use super::pagination::page_of;
 use super::transport::Repeat;
+use super::virtual_machines::VirtualMachineRef;
 use super::{ApiError, Client};
 
 lookup_ref!(
@@ -42,6 +44,10 @@ pub struct IpNetwork {
 }
 
 page_of!(IpAddressesPage, ip_addresses: IpAddress);
+
+/// What unallocating or releasing an address answers: an empty object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmptyAnswer {}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IpAddressResponse {
@@ -78,5 +84,66 @@ impl Client {
                 Repeat::Harmless,
             )?
             .ip_address)
+    }
+
+    /// Makes a new IPv4 address in the organization, on `network` (an id). Never repeated after
+    /// a lost answer: it could make a second address (the caller finds the first by listing).
+    pub fn create_ipv4_address(
+        &self,
+        organization: &OrganizationRef,
+        network_id: &str,
+    ) -> Result<IpAddress, ApiError> {
+        let request = body(
+            &[organization],
+            json!({"network": {"id": network_id}, "version": "ipv4"}),
+        );
+        Ok(self
+            .write::<IpAddressResponse>(
+                Method::POST,
+                "/organizations/_/ip_addresses",
+                request,
+                Repeat::Never,
+            )?
+            .ip_address)
+    }
+
+    /// Allocates the address to the VM (Katapult picks the interface). A repeat after a lost
+    /// answer is refused as `ip_already_allocated`, which `ApiError::is_already_allocated` names.
+    pub fn allocate_ip(
+        &self,
+        vm: &VirtualMachineRef,
+        ip: &IpAddressRef,
+    ) -> Result<IpAddress, ApiError> {
+        let request = body(&[vm, ip], json!({}));
+        Ok(self
+            .write::<IpAddressResponse>(
+                Method::POST,
+                "/virtual_machines/_/allocate_ip",
+                request,
+                Repeat::Harmless,
+            )?
+            .ip_address)
+    }
+
+    /// Takes the address off whatever it is allocated to; it stays the organization's.
+    pub fn unallocate_ip(&self, ip: &IpAddressRef) -> Result<(), ApiError> {
+        self.write::<EmptyAnswer>(
+            Method::POST,
+            "/ip_addresses/_/unallocate",
+            body(&[ip], json!({})),
+            Repeat::Harmless,
+        )?;
+        Ok(())
+    }
+
+    /// Gives the address back to Katapult. Harmless to repeat: once released, a repeat answers 404.
+    pub fn release_ip_address(&self, ip: &IpAddressRef) -> Result<(), ApiError> {
+        self.write::<EmptyAnswer>(
+            Method::DELETE,
+            "/ip_addresses/_",
+            body(&[ip], json!({})),
+            Repeat::Harmless,
+        )?;
+        Ok(())
     }
 }

@@ -1,4 +1,5 @@
-//! Virtual machines: reading them, power actions, package changes, deletion to the trash.
+//! Virtual machines: reading them, renaming them, power actions, package changes, deletion to the
+//! trash.
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -89,6 +90,16 @@ page_of!(VirtualMachinesPage, virtual_machines: VirtualMachineSummary);
 pub struct VirtualMachineDeleted {
     pub trash_object: TrashObject,
     pub virtual_machine: Option<VirtualMachineSummary>,
+}
+
+/// What `PATCH /virtual_machines/_` changes (`VirtualMachineArguments`); a field left None
+/// is left as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VirtualMachineChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
 }
 
 /// The power actions Katapult offers.
@@ -206,5 +217,22 @@ impl Client {
             body(&[vm], json!({})),
             Repeat::Harmless,
         )
+    }
+
+    /// Changes the VM's display name and/or hostname. Harmless to repeat: it sets the same values.
+    pub fn update_virtual_machine(
+        &self,
+        vm: &VirtualMachineRef,
+        changes: &VirtualMachineChanges,
+    ) -> Result<VirtualMachine, ApiError> {
+        let request = body(&[vm], json!({ "properties": changes }));
+        Ok(self
+            .write::<VirtualMachineResponse>(
+                Method::PATCH,
+                "/virtual_machines/_",
+                request,
+                Repeat::Harmless,
+            )?
+            .virtual_machine)
     }
 }

@@ -1,20 +1,23 @@
 //! `katapult_AdminServicesTabFields()`: what the admin sees of the VM on the service page: the
-//! VM (linked to Katapult), its live state, the build and how long it has run, the managed
-//! organization, its backups, and a VM a termination left in Katapult's trash. Read-only and quick: a Katapult failure shows in the field, never breaks the
-//! page. The "Refresh from Katapult" button (`refresh_from_katapult`) does the writing.
+//! VM (linked to Katapult), its live state and its addresses' reverse DNS (editable, saved by
+//! `admin_services_tab_save`), the build and how long it has run, its backups, a VM a termination
+//! left in Katapult's trash, and the managed organization. Quick: a Katapult failure shows in the
+//! field, never breaks the page. The "Refresh from Katapult" button (`refresh_from_katapult`) does the writing.
 
 use chrono::{DateTime, Utc};
 
 use crate::api::virtual_machines::VirtualMachineRef;
 use crate::service::backups::BackupRecord;
 use crate::service::context::{Context, ModuleError};
-use crate::service::links::{ServiceLinks, MANAGED_ORG_ID};
+use crate::service::imported_vm;
+use crate::service::links::MANAGED_ORG_ID;
 use crate::service::module_hooks;
 use crate::service::params::ServiceParams;
 use crate::store::Owner;
 
 use crate::views::escape;
 
+use super::admin_services_tab_save;
 use super::restore_vm;
 
 /// Label → HTML, in order. `vm_link` is the admin's link pattern with `{organization}` and `{vm}`.
@@ -31,7 +34,7 @@ fn run(
     vm_link: &str,
 ) -> Result<Vec<(String, String)>, ModuleError> {
     let store = ctx.store()?;
-    let links = ServiceLinks::read(&store, params.service_id)?;
+    let links = imported_vm::links(ctx, &store, params)?;
     let organization = store.get_text(Owner::Client(params.client_id), MANAGED_ORG_ID)?;
     let mut fields = Vec::new();
     if !module_hooks::loaded(ctx)? {
@@ -61,19 +64,25 @@ fn run(
     ));
 
     if let Some(vm) = &links.vm_id {
-        let state = ctx
-            .client(&store)
-            .and_then(|client| {
-                ctx.logged(&client, || {
-                    client.virtual_machine(&VirtualMachineRef::Id(vm.clone()))
-                })
-                .map_err(ModuleError::from)
+        let read = ctx.client(&store).and_then(|client| {
+            ctx.logged(&client, || {
+                client.virtual_machine(&VirtualMachineRef::Id(vm.clone()))
             })
+            .map_err(ModuleError::from)
+        });
+        let state = read
+            .as_ref()
             .map(|response| response.virtual_machine.state.as_str().replace('_', " "));
         fields.push(("VM state".into(), match state {
             Ok(state) => format!(r#"<span class="label label-default badge badge-secondary katapult-vm-state">{}</span>"#, escape(&state)),
             Err(error) => format!(r#"<span class="text-danger">unknown: {}</span>"#, escape(&error.to_string())),
         }));
+        if let Ok(response) = &read {
+            fields.push((
+                "Reverse DNS".into(),
+                admin_services_tab_save::reverse_dns_field(&response.virtual_machine),
+            ));
+        }
     }
 
     if let Some(build) = &links.vm_build_id {
@@ -127,6 +136,28 @@ fn run(
     Ok(fields)
 }
 
+/// The installed extension's version beside the module files' (`KATAPULT_MODULE_VERSION` of the
+/// copy WHMCS loaded; `None` from module files older than that constant), with a warning when
+/// they differ: an upgrade replaced one and not the other (the .deb upgrades the extension, the
+/// module files in WHMCS are a copy).
+pub fn versions(extension: &str, module_files: Option<&str>) -> (String, String) {
+    let module_files_text = module_files.unwrap_or("unknown (older than 0.1.0)");
+    let text = format!("extension {extension}, module files {module_files_text}");
+    let html = if module_files == Some(extension) {
+        escape(&text)
+    } else {
+        format!(
+            r#"<span class="text-danger">{}</span>"#,
+            escape(&format!(
+                "{text}: they differ. Install both from the same release (copy the module files \
+                 into modules/servers/katapult again, or install the extension of their version), \
+                 then restart PHP-FPM."
+            ))
+        )
+    };
+    ("Katapult version".into(), html)
+}
+
 fn duration(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     let Some(since) = since else {
         return "an unknown time".into();
@@ -146,4 +177,36 @@ fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
         duration(Some(at), now),
         at.format("%Y-%m-%d %H:%M UTC")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::versions;
+
+    #[test]
+    fn the_versions_side_by_side_say_nothing_more_when_they_match() {
+        let (label, html) = versions("0.2.0", Some("0.2.0"));
+        assert_eq!(label, "Katapult version");
+        assert_eq!(html, "extension 0.2.0, module files 0.2.0");
+    }
+
+    #[test]
+    fn differing_versions_are_a_warning_naming_both() {
+        let (_, html) = versions("0.3.0", Some("0.2.0"));
+        assert!(html.starts_with(r#"<span class="text-danger">"#), "{html}");
+        assert!(
+            html.contains("extension 0.3.0, module files 0.2.0: they differ"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn module_files_that_do_not_say_their_version_are_older_and_warned_about() {
+        let (_, html) = versions("0.1.0", None);
+        assert!(html.contains("text-danger"), "{html}");
+        assert!(
+            html.contains("module files unknown (older than 0.1.0)"),
+            "{html}"
+        );
+    }
 }

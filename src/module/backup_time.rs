@@ -134,7 +134,7 @@ fn run(
             told: "katapult_backup_time_not_offered",
         }));
     };
-    let ServiceVm { store, client, vm } = match service_vm(ctx, params.service_id)? {
+    let ServiceVm { store, client, vm } = match service_vm(ctx, params)? {
         Ok(target) => target,
         Err(reason) => {
             return Ok(Err(Refused {

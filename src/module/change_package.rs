@@ -4,8 +4,10 @@
 //! product's). An upgrade happens while it runs; a downgrade needs it stopped (Katapult shrinks no running VM),
 //! so the VM is shut down (stopped after the grace period), resized, and started again. Then, if
 //! the client chose a larger "Custom Disk Size (GB)", the system disk grows to it, online
-//! (Katapult cannot shrink a disk: a smaller choice is reported, not attempted). Last, the VM's
-//! backup policy follows the "Backups" option: added, changed or removed.
+//! (Katapult cannot shrink a disk: a smaller choice is reported, not attempted). Then the VM gets
+//! as many extra IPv4 addresses as the client's "Extra IPv4 Addresses" now says, made and
+//! allocated or unallocated and released, and WHMCS's assigned IPs follow. Last, the VM's backup
+//! policy follows the "Backups" option: added, changed or removed.
 
 use std::time::Duration;
 
@@ -16,6 +18,7 @@ use crate::api::Client;
 use crate::service::backups;
 use crate::service::chosen_options::ChosenOptions;
 use crate::service::context::{Context, ModuleError};
+use crate::service::extra_ipv4;
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::{
     power_after_task, service_vm, wait_for_state, wait_for_task, ServiceVm,
@@ -38,7 +41,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<Str
             "the product names no VM package (Module Settings)".into(),
         ));
     };
-    let ServiceVm { store, client, vm } = match service_vm(ctx, params.service_id)? {
+    let ServiceVm { store, client, vm } = match service_vm(ctx, params)? {
         Ok(target) => target,
         Err(reason) => return Ok(reason),
     };
@@ -56,6 +59,10 @@ fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<Str
                     return Ok(format!("The VM has its package, but its system disk is {current} GB and Katapult cannot shrink a disk to the {size} GB chosen; choose {current} GB or more."));
                 }
             }
+        }
+        let extra = extra_ipv4::bring_to(ctx, &store, &client, params.service_id, &vm, chosen.extra_ipv4)?;
+        if !extra.is_empty() {
+            ctx.log_for_service(params.service_id, Some(params.client_id), &extra.summary());
         }
         backups::follow_choice(ctx, &store, &client, params, &vm)?;
         if unfinished.is_empty() {

@@ -6,7 +6,8 @@
 //! state, addresses, SSH command, credentials, package and data center, and the power actions
 //! and console that make sense in that state, each with its own single-use token. When Katapult
 //! cannot be reached or the VM is gone, a readable message in the panel; the page around it
-//! always renders. The root password is never in the page: Show fetches it
+//! always renders. Below the details, the "Manage" section (`self_service_panel`): reverse DNS
+//! and rename. The root password is never in the page: Show fetches it
 //! (`katapult_RevealPassword`) with its own single-use token, and the fetch is logged.
 
 use chrono::{DateTime, Utc};
@@ -15,17 +16,19 @@ use serde_json::{json, Value};
 use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef, VirtualMachineState};
 use crate::service::action_tokens::ActionTokens;
 use crate::service::build_sync;
-use crate::service::client_request::{service_status, ClientRequest, Denied};
+use crate::service::client_request::{ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
+use crate::service::imported_vm;
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
-use crate::store::live_reads::{LiveReads, VmRead};
+use crate::store::live_reads::VmRead;
 use crate::store::{DataStore, SqlValue};
 use crate::views::Views;
 
 use super::backup_time;
 use super::power_buttons::BUTTONS;
+use super::self_service_panel;
 
 pub const PAGE_TEMPLATE: &str = "views/client/virtual_machines/page.hbs";
 pub const OVERVIEW_TEMPLATE: &str = "views/client/virtual_machines/overview.hbs";
@@ -145,6 +148,9 @@ fn panel_html(
         "urls": { "poll": custom_url(params.service_id, LIVE_STATE_FUNCTION) },
     });
     merge(&mut data, common);
+    if let Err(error) = self_service_panel::render_into(&views, &mut data) {
+        log_view_problem(ctx, params, &error.to_string());
+    }
     let version = data["version"].as_str().unwrap_or_default().to_string();
     let poll_after_ms = data["poll_after_ms"].as_u64().unwrap_or(POLL_PROBLEM_MS);
     let html = views.render(template, &data).unwrap_or_else(|error| {
@@ -183,19 +189,20 @@ fn panel_model(
     if request.viewer_client_id != params.client_id {
         return Err(Problem::Told("katapult_not_yours"));
     }
+    // Everything the page reads, in one statement.
+    let service = ctx.read_service(params.service_id)?;
     // WHMCS shows the module's output only for an Active service and throws it away otherwise:
     // no API call and no build check for a page nobody sees.
-    if service_status(ctx, params.service_id)?.as_deref() != Some("Active") {
+    if service.status.as_deref() != Some("Active") {
         return Err(Problem::Told("katapult_not_active"));
     }
     let store = ctx.store()?;
-    let mut links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
+    let mut links = imported_vm::links(ctx, &store, params)?;
     let was_building = links.build_pending();
-    let reads = LiveReads::open(ctx.sql).map_err(ModuleError::from)?;
     if was_building {
         // Checked now while the client has live reads left; else it stays "being built" until
         // then (or the cron's next run).
-        if spend_live_read(ctx, &reads, params)? {
+        if spend_live_read(ctx, params)? {
             build_sync::sync_service(
                 ctx,
                 params.service_id,
@@ -214,7 +221,7 @@ fn panel_model(
         }
         Err(_) => return Err(Problem::Told("katapult_not_provisioned")),
     };
-    let vm = read_vm(ctx, &store, &reads, params, &vm_ref)?;
+    let vm = read_vm(ctx, &store, service.vm_read, params, &vm_ref)?;
     let tokens = ActionTokens::for_installation(ctx.sql, &store, ctx.host, ctx.now)
         .map_err(|e| ModuleError::Product(e.to_string()))?;
     // WHMCS made $params before the build was written into the service: its credentials are
@@ -226,11 +233,15 @@ fn panel_model(
     } else {
         params
     };
-    let mut model = overview_model(params, request, &vm, &tokens, ctx.now);
+    let mut overview = overview_model(params, request, &vm, &tokens, ctx.now);
+    merge(
+        &mut overview,
+        self_service_panel::model(params, request, &vm, &tokens, ctx.now),
+    );
     if let Some(html) = backup_time::section(&store, params, request, &tokens, ctx.now)? {
-        model["backups_html"] = html.into();
+        overview["backups_html"] = html.into();
     }
-    Ok((OVERVIEW_TEMPLATE, model))
+    Ok((OVERVIEW_TEMPLATE, overview))
 }
 
 /// The VM as the panel shows it: the last read while it is fresh; a new read while the client
@@ -240,29 +251,29 @@ fn panel_model(
 fn read_vm(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
-    reads: &LiveReads<'_>,
+    last_read: Option<(String, VmRead)>,
     params: &ServiceParams,
     vm_ref: &VirtualMachineRef,
 ) -> Result<VirtualMachine, Problem> {
     let VirtualMachineRef::Id(vm_id) = vm_ref else {
         return Err(ModuleError::Product("the service's VM has no id".into()).into());
     };
-    let last = reads
-        .last(params.service_id, vm_id)
-        .map_err(ModuleError::from)?
-        .and_then(|read| {
+    let last = last_read
+        .filter(|(read_vm_id, _)| read_vm_id == vm_id)
+        .and_then(|(_, read)| {
             let vm = serde_json::from_str::<VirtualMachine>(&read.vm_json).ok()?;
             Some((vm, read.read_at))
         });
     match last {
         Some((vm, read_at)) if ctx.now - read_at < VM_READ_FRESH => return Ok(vm),
-        Some((vm, _)) if !spend_live_read(ctx, reads, params)? => return Ok(vm),
+        Some((vm, _)) if !spend_live_read(ctx, params)? => return Ok(vm),
         Some(_) => {}
         // Never read: read now, but it counts against the client's reads all the same.
         None => {
-            spend_live_read(ctx, reads, params)?;
+            spend_live_read(ctx, params)?;
         }
     }
+    let reads = ctx.live_reads()?;
     let client = ctx.client(store)?;
     let vm = match ctx.logged(&client, || client.virtual_machine(vm_ref)) {
         Ok(response) => response.virtual_machine,
@@ -290,12 +301,9 @@ fn read_vm(
 }
 
 /// Spends one of the client's live reads; false when the window's are spent.
-fn spend_live_read(
-    ctx: &Context<'_>,
-    reads: &LiveReads<'_>,
-    params: &ServiceParams,
-) -> Result<bool, Problem> {
-    reads
+fn spend_live_read(ctx: &Context<'_>, params: &ServiceParams) -> Result<bool, Problem> {
+    ctx.live_reads()?
+        .spent()
         .spend(
             params.client_id,
             ctx.now,
@@ -523,7 +531,7 @@ pub fn unavailable_panel(request: &ClientRequest, service_id: u64) -> String {
 }
 
 /// `clientarea.php?…&modop=custom&a=<function>`: how WHMCS routes a client's custom action.
-fn custom_url(service_id: u64, function: &str) -> String {
+pub(super) fn custom_url(service_id: u64, function: &str) -> String {
     format!("clientarea.php?action=productdetails&id={service_id}&modop=custom&a={function}")
 }
 

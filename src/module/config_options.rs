@@ -3,15 +3,19 @@
 //! configoption1 is the VM package, as in the PHP module (so its products keep their setting);
 //! configoption2 and configoption3 fix the data center and disk template for the product, or
 //! leave them to the client's configurable options; configoption4 lets the welcome email go out
-//! before the VM is built; configoption5 and 6 are the backups offered and the hours they may
-//! start at (see `service::backups`); configoption7 purges a terminated VM at once instead of
-//! leaving it restorable in Katapult's trash. The dropdowns are filled live from the API
+//! before the VM is built; configoption5 lets the client change the VM's hostname;
+//! configoption6 and 7 are the backups offered and the hours they may start at (see
+//! `service::backups`); configoption8 purges a terminated VM at once instead of leaving it
+//! restorable in Katapult's trash. The dropdowns are filled live from the API
 //! by loader functions, every page of every list.
 
 use serde_json::{json, Value};
 
 use crate::service::catalogue;
 use crate::service::context::{Context, ModuleError};
+
+/// The configoption of "Clients may change the hostname" (WHMCS stores a ticked yesno as `on`).
+pub const HOSTNAME_CHANGES: usize = 5;
 
 /// The value a product stores for "the client chooses (configurable option)".
 pub const CLIENT_CHOOSES: &str = "";
@@ -47,6 +51,11 @@ pub fn config_options() -> Value {
             "FriendlyName": "Send the welcome email at once",
             "Type": "yesno",
             "Description": "Leave unticked and the welcome email waits until the VM is built, so it can give its address: {$katapult_vm_ip}, {$katapult_vm_ipv6}, {$katapult_vm_hostname}, {$katapult_vm_username}.",
+        },
+        "Hostname Changes": {
+            "FriendlyName": "Clients may change the hostname",
+            "Type": "yesno",
+            "Description": "Tick to let clients change their VM's hostname (and so its FQDN and the service's domain) from the client area, beside its display name.",
         },
         "Backup Retentions": {
             "FriendlyName": "Backups offered",

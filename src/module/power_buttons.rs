@@ -8,7 +8,6 @@ use crate::service::client_request::{actor, authorize_actor, ClientRequest, Deni
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::{power_for_client, service_vm, ServiceVm};
-use crate::store::live_reads::LiveReads;
 
 /// Button label → the function suffix WHMCS calls (`katapult_<suffix>`).
 pub const BUTTONS: [(&str, &str, PowerAction); 4] = [
@@ -60,13 +59,11 @@ fn run(
     params: &ServiceParams,
     action: PowerAction,
 ) -> Result<Result<String, String>, ModuleError> {
-    let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
+    let ServiceVm { client, vm, .. } = match service_vm(ctx, params)? {
         Ok(target) => target,
         Err(reason) => return Ok(Err(reason)),
     };
     let task = ctx.logged(&client, || power_for_client(&client, &vm, action))?;
-    // The panel's next poll reads the VM afresh, to show the change under way.
-    LiveReads::open(ctx.sql)?.forget(params.service_id)?;
     Ok(Ok(task.id))
 }
 

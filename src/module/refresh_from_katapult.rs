@@ -10,7 +10,7 @@ use crate::service::context::{Context, ModuleError};
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
-use crate::store::SqlValue;
+use crate::store::sql::transaction;
 
 pub const FUNCTION: &str = "RefreshFromKatapult";
 pub const LABEL: &str = "Refresh from Katapult";
@@ -47,15 +47,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         .logged(&client, || client.virtual_machine(&vm_ref))?
         .virtual_machine;
     let fields = HostingFields::of(&vm);
-    ctx.sql.execute(
-        "UPDATE tblhosting SET domain = ?, dedicatedip = ?, assignedips = ? WHERE id = ?",
-        &[
-            fields.domain.as_str().into(),
-            fields.dedicated_ip.as_str().into(),
-            fields.assigned_ips.as_str().into(),
-            SqlValue::Int(params.service_id as i64),
-        ],
-    )?;
+    transaction(ctx.sql, || fields.write(ctx.sql, params.service_id))?;
     ctx.logged(&client, || {
         backups::follow_choice(ctx, &store, &client, params, &vm_ref)
     })?;

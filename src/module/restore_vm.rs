@@ -73,9 +73,10 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         transaction(ctx.sql, || {
             store.set_text(Owner::Service(params.service_id), VM_ID, &vm.id, Some(&vm.id), ctx.now)?;
             TrashedVm::forget(&store, params.service_id)?;
+            fields.write(ctx.sql, params.service_id)?;
             ctx.sql.execute(
-                "UPDATE tblhosting SET domainstatus = 'Active', termination_date = '0000-00-00', domain = ?, dedicatedip = ?, assignedips = ? WHERE id = ?",
-                &[fields.domain.as_str().into(), fields.dedicated_ip.as_str().into(), fields.assigned_ips.as_str().into(), SqlValue::Int(params.service_id as i64)],
+                "UPDATE tblhosting SET domainstatus = 'Active', termination_date = '0000-00-00' WHERE id = ?",
+                &[SqlValue::Int(params.service_id as i64)],
             )?;
             Ok::<_, StoreError>(())
         })?;

@@ -43,7 +43,7 @@ pub fn single_sign_on(
 }
 
 fn run(ctx: &Context<'_>, params: &ServiceParams, who: &str) -> Result<SingleSignOn, ModuleError> {
-    let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
+    let ServiceVm { client, vm, .. } = match service_vm(ctx, params)? {
         Ok(target) => target,
         Err(reason) => return Ok(SingleSignOn::Failed(reason)),
     };

@@ -13,7 +13,7 @@ pub fn suspend_account(ctx: &Context<'_>, params: &ServiceParams, grace: Duratio
 }
 
 fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<String, ModuleError> {
-    let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
+    let ServiceVm { client, vm, .. } = match service_vm(ctx, params)? {
         Ok(target) => target,
         Err(reason) => return Ok(reason),
     };

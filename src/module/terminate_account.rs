@@ -6,7 +6,7 @@ use crate::api::builds::{BuildRef, BuildState};
 use crate::api::trash_objects::TrashObjectRef;
 use crate::service::backups::PURGE_SETTING;
 use crate::service::context::{Context, ModuleError};
-use crate::service::links::ServiceLinks;
+use crate::service::imported_vm;
 use crate::service::params::ServiceParams;
 use crate::service::trashed_vm::TrashedVm;
 use crate::service::vm_target::trash_vm;
@@ -20,7 +20,7 @@ pub fn terminate_account(ctx: &Context<'_>, params: &ServiceParams) -> String {
 fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError> {
     let store = ctx.store()?;
     let client = ctx.client(&store)?;
-    let links = ServiceLinks::read(&store, params.service_id)?;
+    let links = imported_vm::links(ctx, &store, params)?;
     ctx.logged(&client, || {
         // A build's VM exists (stopped) before the build completes, and a failed build can
         // leave one: delete it too. Without a VM yet, or with a build Katapult does not list yet,

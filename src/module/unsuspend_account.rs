@@ -11,7 +11,7 @@ pub fn unsuspend_account(ctx: &Context<'_>, params: &ServiceParams) -> String {
 }
 
 fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError> {
-    let ServiceVm { client, vm, .. } = match service_vm(ctx, params.service_id)? {
+    let ServiceVm { client, vm, .. } = match service_vm(ctx, params)? {
         Ok(target) => target,
         Err(reason) => return Ok(reason),
     };

@@ -17,6 +17,9 @@ pub extern "C" fn module_info(module: *mut zend_module_entry) {
     info_table_row!("git revision", build_info::GIT_REVISION);
     info_table_row!("built for PHP API", build_info::PHP_API);
     info_table_row!("built against PHP", build_info::PHP_VERSION);
+    info_table_row!("thread safety", build_info::PHP_THREAD_SAFETY);
+    info_table_row!("PHP debug build", build_info::PHP_DEBUG);
+    info_table_row!("build target", build_info::BUILD_TARGET);
     info_table_row!("compiler", build_info::RUSTC_VERSION);
     info_table_row!("API URL in effect", api_url.as_str());
     info_table_row!("API URL from", url_source);

@@ -15,9 +15,10 @@ use super::ini;
 use super::pdo::PdoSql;
 use super::whmcs_host::WhmcsHost;
 use crate::module::{
-    admin_services_tab, backup_time, change_package, client_area, config_options, create_account,
-    meta_data, power_buttons, product_settings_pane, refresh_from_katapult, restore_vm,
-    single_sign_on, suspend_account, terminate_account, test_connection, unsuspend_account,
+    admin_services_tab, admin_services_tab_save, backup_time, change_package, client_area,
+    config_options, create_account, list_accounts, meta_data, power_buttons, product_settings_pane,
+    refresh_from_katapult, rename_vm, restore_vm, reverse_dns, single_sign_on, suspend_account,
+    terminate_account, test_connection, unsuspend_account,
 };
 use crate::service::client_request::{ClientRequest, Lang};
 use crate::service::context::{Context, ModuleError};
@@ -119,6 +120,21 @@ pub fn module_test_connection(params: Option<&ZendHashTable>) -> ArrayResult {
     Ok(table)
 }
 
+/// katapult_ListAccounts(): `['success' => true, 'accounts' => [...]]` for WHMCS's server sync
+/// tool, or `['success' => false, 'error' => …]`.
+#[php_function]
+#[php(name = "Katapult\\Module\\listAccounts")]
+pub fn module_list_accounts(params: Option<&ZendHashTable>) -> ArrayResult {
+    let _ = params; // the server's fields: the module's key and organizations are its own
+                    // Every failure is the documented answer, which the sync tool shows the admin.
+    let answer = match in_context(list_accounts::list_accounts) {
+        Ok(Ok(accounts)) => serde_json::json!({"success": true, "accounts": accounts}),
+        Ok(Err(error)) => serde_json::json!({"success": false, "error": error.to_string()}),
+        Err((_, message)) => serde_json::json!({"success": false, "error": message}),
+    };
+    to_php_array(&answer).map_err(|e| failure("module", e))
+}
+
 /// An integer entry of a hook's `$vars` (`pid`), also when WHMCS passes it as a string.
 fn id_from(vars: &ZendHashTable, key: &str) -> Option<u64> {
     let value = vars.get(key)?;
@@ -209,12 +225,17 @@ fn in_service_context<T>(
     in_context(|ctx| work(ctx, &params)).map_err(|(_, message)| format!("Katapult: {message}"))
 }
 
-/// A module function whose outcome is the string WHMCS shows.
+/// A module function acting on a service, whose outcome is the string WHMCS shows.
 fn for_service(
     params: &ZendHashTable,
     work: impl FnOnce(&Context<'_>, &ServiceParams) -> String,
 ) -> String {
-    in_service_context(params, work).unwrap_or_else(|message| message)
+    in_service_context(params, |ctx, params| {
+        let outcome = work(ctx, params);
+        crate::module::after_action(ctx, params.service_id, params.client_id);
+        outcome
+    })
+    .unwrap_or_else(|message| message)
 }
 
 /// `for_service` for the functions that may wait for a VM to shut down (katapult.suspend_grace).
@@ -321,10 +342,20 @@ pub fn module_power(
             "Katapult: `{action}` is not a power action (start, stop, shutdown, reset)"
         );
     };
+    for_service_asked_by(params, client, |ctx, params, request| {
+        power_buttons::power(ctx, params, *action, request)
+    })
+}
+
+/// `for_service` for a custom function a client calls from the panel (`$client`, the
+/// client-area request) or an admin from the admin area (`$client` null).
+fn for_service_asked_by(
+    params: &ZendHashTable,
+    client: Option<&ZendHashTable>,
+    work: impl FnOnce(&Context<'_>, &ServiceParams, Option<&ClientRequest>) -> String,
+) -> String {
     match client_request(client) {
-        Ok(request) => for_service(params, |ctx, params| {
-            power_buttons::power(ctx, params, *action, request.as_ref())
-        }),
+        Ok(request) => for_service(params, |ctx, params| work(ctx, params, request.as_ref())),
         Err(error) => format!("Katapult: {error}"),
     }
 }
@@ -338,17 +369,14 @@ pub fn module_backup_time(
     hour: String,
     client: Option<&ZendHashTable>,
 ) -> String {
-    match client_request(client) {
-        Ok(request) => for_service(params, |ctx, params| {
-            backup_time::backup_time(
-                ctx,
-                params,
-                &crate::views::unescape_special_chars(&hour),
-                request.as_ref(),
-            )
-        }),
-        Err(error) => format!("Katapult: {error}"),
-    }
+    for_service_asked_by(params, client, |ctx, params, request| {
+        backup_time::backup_time(
+            ctx,
+            params,
+            &crate::views::unescape_special_chars(&hour),
+            request,
+        )
+    })
 }
 
 /// The admin's "Restore VM" button: undoes a termination from Katapult's trash.
@@ -356,6 +384,66 @@ pub fn module_backup_time(
 #[php(name = "Katapult\\Module\\restoreVm")]
 pub fn module_restore_vm(params: &ZendHashTable) -> String {
     for_service(params, restore_vm::restore_vm)
+}
+
+/// The posted form (`$_POST`) as JSON; an empty one when it cannot be read.
+fn posted_form(post: &ZendHashTable) -> serde_json::Map<String, serde_json::Value> {
+    match table_to_json(post, 0, Objects::Skip) {
+        Ok(serde_json::Value::Object(fields)) => fields,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// katapult_SetReverseDns(): the reverse DNS of one of the VM's addresses (`katapult_ip`,
+/// `katapult_reverse_dns` in `$post`); `$client` the client-area request, null from the admin area.
+#[php_function]
+#[php(name = "Katapult\\Module\\setReverseDns")]
+pub fn module_set_reverse_dns(
+    params: &ZendHashTable,
+    client: Option<&ZendHashTable>,
+    post: &ZendHashTable,
+) -> String {
+    let (ip, name) = (
+        posted_text(post, reverse_dns::IP_FIELD),
+        posted_text(post, reverse_dns::NAME_FIELD),
+    );
+    for_service_asked_by(params, client, |ctx, params, request| {
+        reverse_dns::set_reverse_dns(ctx, params, request, &ip, &name)
+    })
+}
+
+/// katapult_RenameVm(): the VM's display name and, where the product allows, hostname
+/// (`katapult_name`, `katapult_hostname` in `$post`).
+#[php_function]
+#[php(name = "Katapult\\Module\\renameVm")]
+pub fn module_rename_vm(
+    params: &ZendHashTable,
+    client: Option<&ZendHashTable>,
+    post: &ZendHashTable,
+) -> String {
+    let (name, hostname) = (
+        posted_text(post, rename_vm::NAME_FIELD),
+        posted_text(post, rename_vm::HOSTNAME_FIELD),
+    );
+    for_service_asked_by(params, client, |ctx, params, request| {
+        rename_vm::rename_vm(ctx, params, request, &name, &hostname)
+    })
+}
+
+/// katapult_AdminServicesTabFieldsSave(): sets the reverse DNS names edited in the service tab.
+/// Returns nothing (WHMCS shows nothing): what kept it from running goes to the activity log.
+#[php_function]
+#[php(name = "Katapult\\Module\\adminServicesTabSave")]
+pub fn module_admin_services_tab_save(params: &ZendHashTable, post: &ZendHashTable) {
+    let posted = posted_form(post);
+    if let Err(problem) = in_service_context(params, |ctx, params| {
+        admin_services_tab_save::save(ctx, params, &posted)
+    }) {
+        WhmcsHost.log_activity(
+            &format!("[Katapult] The service tab's changes were not saved: {problem}"),
+            None,
+        );
+    }
 }
 
 /// katapult_ClientArea(): the panel's HTML (building, overview, or a readable problem).
@@ -428,8 +516,8 @@ fn log_client_area_failure(service_id: u64, problem: &str) {
     );
 }
 
-/// ClientAreaAllowedFunctions: the power actions, the panel's poll, its password fetch and the
-/// backup time form.
+/// ClientAreaAllowedFunctions: the power actions, the panel's poll, its password fetch, its
+/// reverse DNS and rename forms, and the backup time form.
 #[php_function]
 #[php(name = "Katapult\\Module\\clientAreaFunctions")]
 pub fn module_client_area_functions() -> Vec<String> {
@@ -440,6 +528,8 @@ pub fn module_client_area_functions() -> Vec<String> {
             [
                 client_area::LIVE_STATE_FUNCTION,
                 client_area::REVEAL_PASSWORD_FUNCTION,
+                reverse_dns::FUNCTION,
+                rename_vm::FUNCTION,
                 backup_time::FUNCTION,
             ]
             .map(str::to_string),
@@ -475,14 +565,22 @@ pub fn module_refresh_from_katapult(params: &ZendHashTable) -> String {
     for_service(params, refresh_from_katapult::refresh_from_katapult)
 }
 
-/// katapult_AdminServicesTabFields(): label => HTML for the admin's service page.
+/// katapult_AdminServicesTabFields(): label => HTML for the admin's service page, ending with the
+/// extension's version beside `$moduleVersion`, the module files' own.
 #[php_function]
 #[php(name = "Katapult\\Module\\adminServicesTabFields")]
-pub fn module_admin_services_tab_fields(params: &ZendHashTable) -> ArrayResult {
-    let fields = in_service_context(params, |ctx, params| {
+pub fn module_admin_services_tab_fields(
+    params: &ZendHashTable,
+    module_version: Option<String>,
+) -> ArrayResult {
+    let mut fields = in_service_context(params, |ctx, params| {
         admin_services_tab::fields(ctx, params, &ini::vm_link())
     })
     .unwrap_or_else(|error| vec![("Katapult".into(), crate::views::escape(&error))]);
+    fields.push(admin_services_tab::versions(
+        crate::build_info::VERSION,
+        module_version.as_deref(),
+    ));
     options(Ok(fields))
 }
 
@@ -633,6 +731,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_load_data_centers))
         .function(wrap_function!(module_load_disk_templates))
         .function(wrap_function!(module_test_connection))
+        .function(wrap_function!(module_list_accounts))
         .function(wrap_function!(module_create_account))
         .function(wrap_function!(module_suspend_account))
         .function(wrap_function!(module_change_package))
@@ -644,6 +743,9 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_restore_vm))
         .function(wrap_function!(module_backup_time))
         .function(wrap_function!(module_admin_services_tab_fields))
+        .function(wrap_function!(module_admin_services_tab_save))
+        .function(wrap_function!(module_set_reverse_dns))
+        .function(wrap_function!(module_rename_vm))
         .function(wrap_function!(module_client_area))
         .function(wrap_function!(module_live_state))
         .function(wrap_function!(module_reveal_password))

@@ -87,6 +87,13 @@ impl PdoSql {
         })
     }
 
+    /// How many transactions Laravel counts open on WHMCS's connection.
+    fn laravel_level(&self) -> Result<i64, SqlError> {
+        Ok(call(self.connection(), "transactionLevel", vec![])?
+            .long()
+            .unwrap_or(0))
+    }
+
     fn pdo(&self) -> &ZendObject {
         self.pdo
             .object()
@@ -185,18 +192,37 @@ impl Sql for PdoSql {
             .ok_or_else(|| SqlError(format!("the database gave no id for: {sql}")))
     }
 
+    /// Laravel's level counts too: after a conflict the database may have ended a transaction
+    /// that is still open for its owner, and a second one opened there would be a savepoint.
     fn begin(&self) -> Result<bool, SqlError> {
-        if call(self.pdo(), "inTransaction", vec![])?.is_true() {
+        if self.in_transaction()? || self.laravel_level()? > 0 {
             return Ok(false);
         }
         call(self.connection(), "beginTransaction", vec![]).map(|_| true)
+    }
+
+    /// PDO's word, which (since PHP 8) is the server's status from its last answer.
+    fn in_transaction(&self) -> Result<bool, SqlError> {
+        Ok(call(self.pdo(), "inTransaction", vec![])?.is_true())
     }
 
     fn commit(&self) -> Result<(), SqlError> {
         call(self.connection(), "commit", vec![]).map(|_| ())
     }
 
+    /// Laravel counts its transaction levels itself, and PDO refuses to roll back what the
+    /// database already ended (a deadlock, a lost certification): its level would stay open, and
+    /// the connection's next transactions would be savepoints outside any transaction. So an
+    /// ended transaction is opened again in PDO for Laravel's rollback to close.
+    /// Nothing of the transaction stays open afterwards, whatever Laravel counted.
     fn rollback(&self) -> Result<(), SqlError> {
-        call(self.connection(), "rollBack", vec![]).map(|_| ())
+        if self.laravel_level()? > 0 && !self.in_transaction()? {
+            call(self.pdo(), "beginTransaction", vec![])?;
+        }
+        let rolled_back = call(self.connection(), "rollBack", vec![]).map(|_| ());
+        if self.laravel_level()? == 0 && self.in_transaction()? {
+            call(self.pdo(), "rollBack", vec![])?;
+        }
+        rolled_back
     }
 }

@@ -124,6 +124,7 @@ impl PhpVirtualMachine {
         let vm = VirtualMachineRef::Id(self.id());
         with_context(|ctx| {
             let result = ctx.logged(&self.client, || action(&self.client, &vm));
+            crate::module::after_action(ctx, self.service_id, self.client_id);
             let outcome = match &result {
                 Ok(_) => "done".to_string(),
                 Err(error) => format!("failed: {error}"),

@@ -7,6 +7,8 @@ use ext_php_rs::zend::ExecutorGlobals;
 use super::bailout::{call_php, take_exception};
 use crate::service::host::{Host, HostError};
 use crate::service::whmcs_config;
+use crate::store::sql::conflict_met;
+use crate::store::SqlError;
 
 pub struct WhmcsHost;
 
@@ -24,6 +26,9 @@ fn call_function(name: &str, args: Vec<&dyn IntoZvalDyn>) -> Result<Zval, HostEr
                 .and_then(|ex| ex.try_call_method("getMessage", vec![]).ok())
                 .and_then(|m| m.string())
                 .unwrap_or_else(|| e.to_string());
+            // A database conflict in WHMCS's code (logActivity, a hook, the mailer) ended the
+            // transaction it ran in, even where its failure is only logged or ignored.
+            conflict_met(&SqlError(message.clone()));
             HostError(format!("{name}(): {message}"))
         })
     })

@@ -20,7 +20,7 @@ use sha2::Sha256;
 use super::host::Host;
 use crate::store::locks::Locks;
 use crate::store::nonces::UsedNonces;
-use crate::store::secrets::SecretBox;
+use crate::store::secrets::{open_once, SecretBox};
 use crate::store::{DataStore, Owner, Sql, SqlError, StoreError};
 
 /// How long a token works. The client-area panel refreshes its buttons well within it.
@@ -194,17 +194,14 @@ fn installation_secret(
     host: &dyn Host,
     now: DateTime<Utc>,
 ) -> Result<[u8; 32], TokenError> {
-    let sealer = host
+    let installation = host
         .installation_secret()
-        .map_err(|e| e.to_string())
-        .and_then(|secret| SecretBox::new(&secret).map_err(|e| e.to_string()))
-        .map_err(TokenError::Secret)?;
+        .map_err(|e| TokenError::Secret(e.to_string()))?;
     let read = || -> Result<Option<[u8; 32]>, TokenError> {
         let Some(sealed) = store.get_text(Owner::Module, SECRET_KEY)? else {
             return Ok(None);
         };
-        let opened = sealer
-            .open(SEALED_ITEM, &sealed)
+        let opened = open_once(&installation, SEALED_ITEM, &sealed)
             .map_err(|e| TokenError::Secret(e.to_string()))?;
         let bytes = URL_SAFE_NO_PAD
             .decode(opened)
@@ -223,6 +220,8 @@ fn installation_secret(
                 Some(secret) => Ok(secret),
                 None => {
                     let secret: [u8; 32] = rand::random();
+                    let sealer = SecretBox::new(&installation)
+                        .map_err(|e| TokenError::Secret(e.to_string()))?;
                     let sealed = sealer.seal(SEALED_ITEM, &URL_SAFE_NO_PAD.encode(secret));
                     store.set_text(Owner::Module, SECRET_KEY, &sealed, None, now)?;
                     Ok(secret)

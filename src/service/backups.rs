@@ -16,13 +16,14 @@ use super::params::ServiceParams;
 use crate::api::disk_backup_policies::{DailyBackups, DiskBackupPolicy, DiskBackupPolicyRef};
 use crate::api::virtual_machines::VirtualMachineRef;
 use crate::api::Client;
+use crate::store::sql::transaction;
 use crate::store::{DataStore, Owner, Sql, SqlValue, StoreError};
 
 /// Module Settings: the retentions offered ("7, 14, 30"), the hours a backup may start at
 /// ("1-5"), and whether Terminate purges the VM at once.
-pub const RETENTIONS_SETTING: usize = 5;
-pub const HOURS_SETTING: usize = 6;
-pub const PURGE_SETTING: usize = 7;
+pub const RETENTIONS_SETTING: usize = 6;
+pub const HOURS_SETTING: usize = 7;
+pub const PURGE_SETTING: usize = 8;
 
 /// The service's datastore key for the policy last set.
 const POLICY_KEY: &str = "backup_policy";
@@ -259,7 +260,9 @@ pub fn apply(
         client.delete_disk_backup_policy(&DiskBackupPolicyRef::Id(extra.id))?;
     }
     let record = kept.as_ref().map(|(record, _)| record);
-    BackupRecord::write(record, store, params.service_id, ctx.now)?;
+    transaction(ctx.sql, || {
+        BackupRecord::write(record, store, params.service_id, ctx.now)
+    })?;
     let said = match &kept {
         Some((r, verb)) => format!(
             "backups {verb}: {} daily, at {:02}:00 UTC (policy {})",

@@ -17,7 +17,9 @@ use std::sync::{mpsc, OnceLock};
 
 use chrono::Duration;
 
+use super::chosen_options::ChosenOptions;
 use super::context::{Context, ModuleError};
+use super::extra_ipv4::{self, ExtraIpv4Change};
 use super::links::{
     ServiceLinks, VM_BUILD_FAILED_AT, VM_BUILD_ID, VM_BUILD_TIMEOUT_REACHED_AT,
     VM_BUILT_ANNOUNCEMENT_DUE, VM_ID,
@@ -27,8 +29,8 @@ use crate::api::observer::{observe, RecordedExchange, Recorder};
 use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef};
 use crate::api::{ApiError, Client, RateLimit};
 use crate::store::locks::Locks;
-use crate::store::sql::transaction;
-use crate::store::{DataStore, Owner, SqlValue, StoreError};
+use crate::store::sql::{transaction, MaybeTransient};
+use crate::store::{DataStore, Owner, Sql, SqlError, SqlValue, StoreError};
 
 pub const HOOK_BUILT: &str = "KatapultVirtualMachineBuilt";
 pub const HOOK_TIMED_OUT: &str = "KatapultVirtualMachineBuildTimedOut";
@@ -514,10 +516,36 @@ fn persist(
             vm.fqdn.as_deref().unwrap_or_default()
         ),
     );
+    add_extra_ipv4(ctx, store, item, vm);
     let announced = announce_built(ctx, store, item);
     // After the announcement: a run killed while Katapult sets the policy has announced the VM.
     super::backups::after_build(ctx, store, item.service_id, &vm.id);
     announced
+}
+
+/// The extra IPv4 addresses the client paid for, on the VM just built. A failure is logged, not
+/// the build's: the VM is there all the same, and ChangePackage adds what is missing.
+fn add_extra_ipv4(ctx: &Context<'_>, store: &DataStore<'_>, item: &Pending, vm: &VirtualMachine) {
+    let added = (|| {
+        let wanted = ChosenOptions::extra_ipv4_of(ctx.sql, store, item.service_id)?;
+        if wanted == 0 {
+            return Ok(ExtraIpv4Change::default());
+        }
+        let client = ctx.client(store)?;
+        let vm_ref = VirtualMachineRef::Id(vm.id.clone());
+        ctx.logged(&client, || {
+            extra_ipv4::bring_to(ctx, store, &client, item.service_id, &vm_ref, wanted)
+        })
+    })();
+    match added {
+        Ok(change) if change.is_empty() => {}
+        Ok(change) => log(ctx, item, &change.summary()),
+        Err(error) => log(
+            ctx,
+            item,
+            &format!("the extra IPv4 addresses were not all added: {error} (ChangePackage adds what is missing)"),
+        ),
+    }
 }
 
 /// The Built hook and the held welcome email, committed with the removal of the announcement
@@ -537,6 +565,8 @@ fn announce_built(
                 "the welcome email was sent, now with the VM's details",
             ),
             Ok(false) => {}
+            // A conflict ended this transaction: it runs again whole.
+            Err(error) if error.is_transient() => return Err(error),
             Err(error) => log(ctx, item, &error.to_string()),
         }
         store.delete(Owner::Service(item.service_id), VM_BUILT_ANNOUNCEMENT_DUE)?;
@@ -554,6 +584,20 @@ pub struct HostingFields {
 }
 
 impl HostingFields {
+    /// Writes them into the service's row (domain, dedicated IP, assigned IPs).
+    pub fn write(&self, sql: &dyn Sql, service_id: u64) -> Result<(), SqlError> {
+        sql.execute(
+            "UPDATE tblhosting SET domain = ?, dedicatedip = ?, assignedips = ? WHERE id = ?",
+            &[
+                self.domain.as_str().into(),
+                self.dedicated_ip.as_str().into(),
+                self.assigned_ips.as_str().into(),
+                SqlValue::Int(service_id as i64),
+            ],
+        )?;
+        Ok(())
+    }
+
     pub fn of(vm: &VirtualMachine) -> Self {
         let mut addresses: Vec<&str> = vm
             .ip_addresses

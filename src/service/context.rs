@@ -1,7 +1,7 @@
 //! What every module function works with: the database, WHMCS, the API settings and the clock;
 //! and the one error type module functions report.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -12,7 +12,10 @@ use crate::api::observer::{observe, Exchange, Observer};
 use crate::api::organizations::OrganizationRef;
 use crate::api::scrub::without_secrets;
 use crate::api::{ApiError, ApiSettings, Client};
-use crate::store::{DataStore, Sql, StoreError};
+use crate::store::datastore::Preloaded;
+use crate::store::live_reads::LiveReads;
+use crate::store::service_reads::{setting_is_on, ServiceReads, MODULE_DEBUG_SETTING};
+use crate::store::{DataStore, Sql, SqlValue, StoreError};
 
 /// Why a module function could not do its job, each with what the provider can do about it.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +56,12 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     /// The datastore's table was checked in this context (once per module call is enough).
     store_checked: Cell<bool>,
+    /// The same for the client area's tables of live reads.
+    live_reads_checked: Cell<bool>,
+    /// Datastore items read ahead with the rest of a page (`read_service`).
+    preloaded: RefCell<Option<Arc<Preloaded>>>,
+    /// WHMCS's module debug logging switch, read once per module call.
+    module_logging: Cell<Option<bool>>,
 }
 
 impl<'a> Context<'a> {
@@ -63,16 +72,75 @@ impl<'a> Context<'a> {
             api,
             now,
             store_checked: Cell::new(false),
+            live_reads_checked: Cell::new(false),
+            preloaded: RefCell::new(None),
+            module_logging: Cell::new(None),
         }
     }
 
     pub fn store(&self) -> Result<DataStore<'a>, ModuleError> {
+        if let Some(preloaded) = self.preloaded.borrow().as_ref() {
+            return Ok(DataStore::with_preloaded(self.sql, preloaded.clone()));
+        }
         if self.store_checked.get() {
             return Ok(DataStore::checked(self.sql));
         }
         let store = DataStore::open(self.sql)?;
         self.store_checked.set(true);
         Ok(store)
+    }
+
+    /// The client area's last VM reads and live-read budgets.
+    pub fn live_reads(&self) -> Result<LiveReads<'a>, ModuleError> {
+        if self.live_reads_checked.get() {
+            return Ok(LiveReads::checked(self.sql));
+        }
+        let reads = LiveReads::open(self.sql)?;
+        self.live_reads_checked.set(true);
+        Ok(reads)
+    }
+
+    /// What a page reads about a service, in one statement; the datastore's reads of the service
+    /// and the module are then served from it for the rest of this call (until a write). Before
+    /// the module's first use, when its tables are missing, the reads one by one (which make them).
+    pub fn read_service(&self, service_id: u64) -> Result<ServiceReads, ModuleError> {
+        if let Ok(reads) = ServiceReads::read(self.sql, service_id) {
+            self.store_checked.set(true);
+            self.live_reads_checked.set(true);
+            self.module_logging.set(Some(reads.module_debug_logging));
+            *self.preloaded.borrow_mut() = Some(reads.items.clone());
+            return Ok(reads);
+        }
+        Ok(ServiceReads {
+            status: super::client_request::service_status(self, service_id)?,
+            module_debug_logging: self.module_logging(),
+            items: Arc::default(),
+            vm_read: self.live_reads()?.last(service_id)?,
+        })
+    }
+
+    /// Whether WHMCS's module debug logging is on (`logModuleCall` writes nothing otherwise).
+    /// When the setting cannot be read, on: WHMCS's `logModuleCall` then decides.
+    fn module_logging(&self) -> bool {
+        if let Some(on) = self.module_logging.get() {
+            return on;
+        }
+        let on = self
+            .sql
+            .query(
+                "SELECT value FROM tblconfiguration WHERE setting = ?",
+                &[MODULE_DEBUG_SETTING.into()],
+            )
+            .map(|rows| {
+                let value = rows
+                    .first()
+                    .and_then(|row| row.first())
+                    .and_then(SqlValue::as_text);
+                setting_is_on(value)
+            })
+            .unwrap_or(true);
+        self.module_logging.set(Some(on));
+        on
     }
 
     /// A client with the stored API key.
@@ -100,6 +168,8 @@ impl<'a> Context<'a> {
 
     /// Fires a custom hook with the service's object; hook code failing is logged, never fatal.
     pub fn fire_hook(&self, hook: &str, service_id: u64, client_id: Option<u64>) {
+        // Hook code may write the datastore through its own connection to the module.
+        self.preloaded.borrow_mut().take();
         if let Err(error) = self.host.fire_hook(hook, service_id) {
             self.log_for_service(
                 service_id,
@@ -110,8 +180,11 @@ impl<'a> Context<'a> {
     }
 
     /// Runs `work`, logging each API exchange it makes to WHMCS's module log, with the API key
-    /// masked by WHMCS and root passwords removed here.
+    /// masked by WHMCS and root passwords removed here; only when module debug logging is on.
     pub fn logged<T>(&self, client: &Client, work: impl FnOnce() -> T) -> T {
+        if !self.module_logging() {
+            return work();
+        }
         let log = ModuleLog {
             host: self.host,
             token: client.settings().token.expose_for_scrubbing(),
@@ -162,6 +235,9 @@ impl Context<'_> {
         client: &Client,
         exchanges: &[crate::api::observer::RecordedExchange],
     ) {
+        if !self.module_logging() {
+            return;
+        }
         let log = ModuleLog {
             host: self.host,
             token: client.settings().token.expose_for_scrubbing(),

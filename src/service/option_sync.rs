@@ -1,6 +1,7 @@
 //! The "Katapult Virtual Machines" configurable-option group, kept in step with Katapult by the
-//! daily cron (and when a new API key is saved): a Data Center and a Disk Template dropdown, a
-//! Custom Disk Size (GB) quantity, and a Backups dropdown (none, or the retentions products offer).
+//! daily cron (and when a new API key is saved): a Data Center and a Disk Template dropdown,
+//! the Custom Disk Size (GB) and Extra IPv4 Addresses quantities, and a Backups dropdown (none,
+//! or the retentions products offer).
 //!
 //! It keeps its ids under the PHP module's datastore keys, so a group that module made carries
 //! on. Rules, for a provider's peace of mind: a new data center or template goes in hidden, with
@@ -47,14 +48,22 @@ pub const CUSTOM_DISK_SIZE: OptionSpec = OptionSpec {
     name: "Custom Disk Size (GB)",
     kind: QUANTITY,
 };
+
+pub const EXTRA_IPV4: OptionSpec = OptionSpec {
+    key: "vm_config_option_extra_ipv4_id",
+    name: "Extra IPv4 Addresses",
+    kind: QUANTITY,
+};
+
 pub const BACKUPS: OptionSpec = OptionSpec {
     key: "vm_config_option_backups_id",
     name: "Backups",
     kind: DROPDOWN,
 };
 
-/// The quantity option's one priced unit, as the PHP module names it.
+/// The quantity options' one priced unit each (the disk's as the PHP module names it).
 const PRICE_PER_GB: (&str, &str) = ("price-per-gb", "Price Per GB");
+const PRICE_PER_ADDRESS: (&str, &str) = ("price-per-address", "Price Per Address");
 
 /// Two daily crons at once (two web nodes) must not build two groups.
 const LOCK: &str = "configurable_option_sync";
@@ -110,6 +119,7 @@ impl OptionSyncReport {
             DATA_CENTER.name,
             DISK_TEMPLATE.name,
             CUSTOM_DISK_SIZE.name,
+            EXTRA_IPV4.name,
             BACKUPS.name,
         ] {
             let added: Vec<&AddedChoice> = self
@@ -159,11 +169,12 @@ pub fn sync_configurable_options(
             catalogue::disk_templates(ctx, &store, &client)?,
         ))
     })?;
-    let price_per_gb = vec![(PRICE_PER_GB.0.to_string(), PRICE_PER_GB.1.to_string())];
+    let unit = |(value, name): (&str, &str)| vec![(value.to_string(), name.to_string())];
     let wanted = [
         (&DATA_CENTER, data_centers),
         (&DISK_TEMPLATE, disk_templates),
-        (&CUSTOM_DISK_SIZE, price_per_gb),
+        (&CUSTOM_DISK_SIZE, unit(PRICE_PER_GB)),
+        (&EXTRA_IPV4, unit(PRICE_PER_ADDRESS)),
         (&BACKUPS, backups::choices(ctx.sql)?),
     ];
 

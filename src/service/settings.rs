@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::host::{Host, HostError};
 use crate::api::ApiToken;
-use crate::store::secrets::{SecretBox, SecretError};
+use crate::store::secrets::{open_once, SecretBox, SecretError};
 use crate::store::{DataStore, Owner, StoreError};
 
 /// Our sealed API key. The PHP module's `api_v1_key` row is left as it was, so a provider can
@@ -62,9 +62,12 @@ impl<'a> ModuleSettings<'a> {
     /// The API key, if one is set. The PHP module's key is moved into our format on first read.
     pub fn api_key(&self, now: DateTime<Utc>) -> Result<Option<ApiToken>, SettingsError> {
         if let Some(sealed) = self.store.get_text(Owner::Module, API_KEY)? {
-            return Ok(Some(ApiToken::new(
-                self.secrets()?.open(SEALED_ITEM, &sealed)?,
-            )));
+            let secret = self.host.installation_secret()?;
+            return Ok(Some(ApiToken::new(open_once(
+                &secret,
+                SEALED_ITEM,
+                &sealed,
+            )?)));
         }
         let Some(legacy) = self.store.get_text(Owner::Module, LEGACY_API_KEY)? else {
             return Ok(None);

@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::context::{Context, ModuleError};
+use super::imported_vm;
 use super::links::ServiceLinks;
+use super::params::ServiceParams;
 use crate::api::tasks::{Task, TaskRef, TaskStatus};
 use crate::api::trash_objects::TrashObject;
 use crate::api::virtual_machines::{PowerAction, VirtualMachineRef, VirtualMachineState};
@@ -21,11 +23,11 @@ pub struct ServiceVm<'a> {
 /// The service's VM with a client to reach it; `Ok(Err(reason))` when there is no VM to act on.
 pub fn service_vm<'a>(
     ctx: &Context<'a>,
-    service_id: u64,
+    params: &ServiceParams,
 ) -> Result<Result<ServiceVm<'a>, String>, ModuleError> {
     let store = ctx.store()?;
     let client = ctx.client(&store)?;
-    let links = ServiceLinks::read(&store, service_id)?;
+    let links = imported_vm::links(ctx, &store, params)?;
     Ok(vm_of(&links).map(|vm| ServiceVm { store, client, vm }))
 }
 

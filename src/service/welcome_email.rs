@@ -11,9 +11,11 @@
 use serde_json::{json, Value};
 
 use super::context::{Context, ModuleError};
-use super::links::{ServiceLinks, WELCOME_EMAIL_HELD};
-use crate::store::sql::transaction;
-use crate::store::{Owner, SqlValue};
+use super::imported_vm;
+use super::links::WELCOME_EMAIL_HELD;
+use super::params::ServiceParams;
+use crate::store::sql::{transaction, MaybeTransient};
+use crate::store::{Owner, SqlError, SqlValue, StoreError};
 
 /// configoption4: send the welcome email at once, as WHMCS does by default (empty: it waits).
 pub const SEND_AT_ONCE_OPTION: usize = 4;
@@ -31,8 +33,24 @@ pub struct Email<'a> {
 /// What the hook returns to WHMCS: nothing, extra merge fields, or `abortsend`. In a transaction
 /// of its own (or the build sync's, when it sends a held email), so a deadlock with a cron run
 /// writing beside it is tried again whole: otherwise the email would go out before the VM exists.
+/// Inside the build sync's, a conflict has ended that transaction, which runs again whole and
+/// sends the email then: this send is stopped, or the email would go out twice.
 pub fn email_pre_send(ctx: &Context<'_>, email: &Email<'_>) -> Result<Value, ModuleError> {
-    transaction(ctx.sql, || hold_or_fill(ctx, email))
+    let nested = ctx
+        .sql
+        .in_transaction()
+        .map_err(crate::store::StoreError::from)?;
+    match transaction(ctx.sql, || hold_or_fill(ctx, email)) {
+        Err(error) if nested && error.is_transient() => {
+            ctx.log_for_service(
+                email.related_id,
+                email.client_id,
+                &format!("email \"{}\" was stopped, to be sent when the transaction it is part of runs again: {error}", email.template),
+            );
+            Ok(json!({"abortsend": true}))
+        }
+        answer => answer,
+    }
 }
 
 fn hold_or_fill(ctx: &Context<'_>, email: &Email<'_>) -> Result<Value, ModuleError> {
@@ -47,7 +65,15 @@ fn hold_or_fill(ctx: &Context<'_>, email: &Email<'_>) -> Result<Value, ModuleErr
         return Ok(json!({}));
     }
     let store = ctx.store()?;
-    let links = ServiceLinks::read(&store, service_id)?;
+    // A service WHMCS's server sync tool imported gets its welcome email at once: linked to its
+    // VM here, it is sent with the VM's details.
+    let service = ServiceParams {
+        service_id,
+        client_id: product.client_id.unwrap_or_default(),
+        domain: product.domain.clone(),
+        ..ServiceParams::default()
+    };
+    let links = imported_vm::links(ctx, &store, &service)?;
     if links.vm_id.is_none()
         && !product.send_at_once
         && product.welcome_template.as_deref() == Some(template)
@@ -69,7 +95,8 @@ fn hold_or_fill(ctx: &Context<'_>, email: &Email<'_>) -> Result<Value, ModuleErr
     merge_fields(ctx, service_id)
 }
 
-/// Sends a held welcome email (called once the VM is in the service).
+/// Sends a held welcome email (called once the VM is in the service). A database conflict met
+/// while WHMCS sends it is the caller's transaction's to run again, not a failure to log.
 pub fn send_held(ctx: &Context<'_>, service_id: u64) -> Result<bool, ModuleError> {
     let store = ctx.store()?;
     let Some(template) = store.get_text(Owner::Service(service_id), WELCOME_EMAIL_HELD)? else {
@@ -77,9 +104,11 @@ pub fn send_held(ctx: &Context<'_>, service_id: u64) -> Result<bool, ModuleError
     };
     store.delete(Owner::Service(service_id), WELCOME_EMAIL_HELD)?;
     ctx.host.send_email(&template, service_id).map_err(|e| {
-        ModuleError::Product(format!(
-            "the welcome email \"{template}\" could not be sent: {e}"
-        ))
+        let said = format!("the welcome email \"{template}\" could not be sent: {e}");
+        match SqlError(said) {
+            conflict if conflict.is_transient() => StoreError::Sql(conflict).into(),
+            SqlError(said) => ModuleError::Product(said),
+        }
     })?;
     Ok(true)
 }
@@ -130,6 +159,8 @@ fn is_product_template(ctx: &Context<'_>, template: &str) -> Result<bool, Module
 
 struct Product {
     client_id: Option<u64>,
+    /// The service's domain.
+    domain: String,
     welcome_template: Option<String>,
     send_at_once: bool,
 }
@@ -138,7 +169,7 @@ struct Product {
 fn katapult_product_of(ctx: &Context<'_>, service_id: u64) -> Result<Option<Product>, ModuleError> {
     let column = format!("p.configoption{SEND_AT_ONCE_OPTION}");
     let sql = format!(
-        "SELECT h.userid, p.servertype, t.name, {column} FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid LEFT JOIN tblemailtemplates t ON t.id = p.welcomeemail WHERE h.id = ?"
+        "SELECT h.userid, p.servertype, t.name, {column}, h.domain FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid LEFT JOIN tblemailtemplates t ON t.id = p.welcomeemail WHERE h.id = ?"
     );
     let rows = ctx
         .sql
@@ -160,5 +191,10 @@ fn katapult_product_of(ctx: &Context<'_>, service_id: u64) -> Result<Option<Prod
             .get(3)
             .and_then(SqlValue::as_text)
             .is_some_and(|v| v == "on"),
+        domain: row
+            .get(4)
+            .and_then(SqlValue::as_text)
+            .unwrap_or_default()
+            .to_string(),
     }))
 }

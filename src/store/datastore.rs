@@ -7,6 +7,10 @@
 //! could read ours too. There is no unique key on (rel_type, rel_id, key): writes read first, in a
 //! transaction, and update every row found.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
 
 use super::php_value::{DecodeError, PhpValue};
@@ -35,7 +39,7 @@ impl Owner {
         }
     }
 
-    fn rel_id(&self) -> i64 {
+    pub(crate) fn rel_id(&self) -> i64 {
         match self {
             Owner::Module => 0,
             Owner::Client(id) | Owner::Service(id) => *id as i64,
@@ -43,7 +47,7 @@ impl Owner {
     }
 
     /// The WHERE clause naming this owner's rows, and its parameters.
-    fn condition(&self) -> (&'static str, Vec<SqlValue>) {
+    pub(crate) fn condition(&self) -> (&'static str, Vec<SqlValue>) {
         match self {
             Owner::Module => (
                 "rel_type = ? AND (rel_id = ? OR rel_id = ?)",
@@ -80,25 +84,92 @@ impl StoreError {
     }
 }
 
+/// Every item of some owners, read at once (with other reads of a page, in one statement), to
+/// serve the reads of those owners for the rest of one module call. The first write through any
+/// store sharing it ends that: reads go to the database again.
+#[derive(Debug, Default)]
+pub struct Preloaded {
+    owners: Vec<Owner>,
+    /// (owner, key) => the newest row's serialized value.
+    values: HashMap<(&'static str, i64, String), String>,
+    written: AtomicBool,
+}
+
+impl Preloaded {
+    /// `rows` are (owner, key, serialized value), oldest first; they cover every item of `owners`.
+    pub fn new(
+        owners: Vec<Owner>,
+        rows: impl IntoIterator<Item = (Owner, String, String)>,
+    ) -> Self {
+        let values = rows
+            .into_iter()
+            .map(|(owner, key, value)| ((owner.rel_type(), owner.rel_id(), key), value))
+            .collect();
+        Self {
+            owners,
+            values,
+            written: AtomicBool::new(false),
+        }
+    }
+
+    /// Some(the value, if any) when this holds the owner's items; None to ask the database.
+    fn value(&self, owner: Owner, key: &str) -> Option<Option<&String>> {
+        if self.written.load(Ordering::Relaxed) || !self.owners.contains(&owner) {
+            return None;
+        }
+        Some(
+            self.values
+                .get(&(owner.rel_type(), owner.rel_id(), key.to_string())),
+        )
+    }
+}
+
 /// The datastore over one database connection.
 pub struct DataStore<'a> {
     sql: &'a dyn Sql,
+    preloaded: Option<Arc<Preloaded>>,
 }
 
 impl<'a> DataStore<'a> {
     /// Opens the store, creating its table when missing (never altering or dropping one).
     pub fn open(sql: &'a dyn Sql) -> Result<Self, StoreError> {
         ensure_table(sql, TABLE, create_table(sql.dialect()))?;
-        Ok(Self { sql })
+        Ok(Self::checked(sql))
     }
 
     /// The store over a connection whose table `open` already made sure of.
     pub fn checked(sql: &'a dyn Sql) -> Self {
-        Self { sql }
+        Self {
+            sql,
+            preloaded: None,
+        }
+    }
+
+    /// The store, answering reads of the owners `preloaded` holds from it.
+    pub fn with_preloaded(sql: &'a dyn Sql, preloaded: Arc<Preloaded>) -> Self {
+        Self {
+            sql,
+            preloaded: Some(preloaded),
+        }
+    }
+
+    fn preloaded(&self, owner: Owner, key: &str) -> Option<Option<String>> {
+        let value = self.preloaded.as_ref()?.value(owner, key)?;
+        Some(value.cloned())
+    }
+
+    /// A write: what was preloaded may no longer be what is stored.
+    fn writing(&self) {
+        if let Some(preloaded) = &self.preloaded {
+            preloaded.written.store(true, Ordering::Relaxed);
+        }
     }
 
     /// The raw serialized value, newest row first when the PHP module left duplicates.
     fn raw(&self, owner: Owner, key: &str) -> Result<Option<String>, StoreError> {
+        if let Some(value) = self.preloaded(owner, key) {
+            return Ok(value);
+        }
         let (condition, mut params) = owner.condition();
         params.push(key.into());
         let sql = format!(
@@ -147,12 +218,31 @@ impl<'a> DataStore<'a> {
             "SELECT {key_column}, value FROM {TABLE} WHERE {condition} AND {key_column} IN ({placeholders}) ORDER BY id"
         );
         let mut items: [Option<PhpValue>; N] = std::array::from_fn(|_| None);
-        for row in self.sql.query(&sql, &params)? {
-            let (Some(key), Some(text)) = (row[0].as_text(), row[1].as_text()) else {
-                continue;
-            };
+        let rows = match keys
+            .iter()
+            .map(|key| {
+                self.preloaded(owner, key)
+                    .map(|value| (key.to_string(), value))
+            })
+            .collect::<Option<Vec<_>>>()
+        {
+            Some(preloaded) => preloaded
+                .into_iter()
+                .filter_map(|(key, value)| Some((key, value?)))
+                .collect(),
+            None => self
+                .sql
+                .query(&sql, &params)?
+                .into_iter()
+                .filter_map(|row| {
+                    Some((row[0].as_text()?.to_string(), row[1].as_text()?.to_string()))
+                })
+                .collect::<Vec<_>>(),
+        };
+        for (key, text) in rows {
             if let Some(index) = keys.iter().position(|k| *k == key) {
-                let value = PhpValue::unserialize(text).map_err(|e| StoreError::corrupt(key, e))?;
+                let value =
+                    PhpValue::unserialize(&text).map_err(|e| StoreError::corrupt(&key, e))?;
                 items[index] = Some(value);
             }
         }
@@ -171,6 +261,7 @@ impl<'a> DataStore<'a> {
         let serialized = value.serialize();
         let stamp = now.format("%Y-%m-%d %H:%M:%S").to_string();
         let key_column = quote_key(self.sql.dialect());
+        self.writing();
         transaction(self.sql, || {
             let (condition, mut params) = owner.condition();
             let mut update = vec![
@@ -244,15 +335,16 @@ impl<'a> DataStore<'a> {
             "DELETE FROM {TABLE} WHERE {condition} AND {} = ?",
             quote_key(self.sql.dialect())
         );
-        Ok(self.sql.execute(&sql, &params)?)
+        self.writing();
+        Ok(transaction(self.sql, || self.sql.execute(&sql, &params))?)
     }
 
     /// Every item of the owner (a terminated service's links).
     pub fn delete_all(&self, owner: Owner) -> Result<u64, StoreError> {
         let (condition, params) = owner.condition();
-        Ok(self
-            .sql
-            .execute(&format!("DELETE FROM {TABLE} WHERE {condition}"), &params)?)
+        self.writing();
+        let sql = format!("DELETE FROM {TABLE} WHERE {condition}");
+        Ok(transaction(self.sql, || self.sql.execute(&sql, &params))?)
     }
 
     /// The ids of the owners of a kind that hold `key` (e.g. every service with a build id).
@@ -267,6 +359,27 @@ impl<'a> DataStore<'a> {
             .filter_map(|row| row.first()?.as_int())
             .filter_map(|id| u64::try_from(id).ok())
             .collect())
+    }
+
+    /// The owner of a kind whose `key` holds `index` as its searchable copy (the service linked
+    /// to a VM id), if any.
+    pub fn owner_with_index(
+        &self,
+        rel_type: &str,
+        key: &str,
+        index: &str,
+    ) -> Result<Option<u64>, StoreError> {
+        let sql = format!(
+            "SELECT rel_id FROM {TABLE} WHERE rel_type = ? AND {} = ? AND value_index = ? ORDER BY rel_id",
+            quote_key(self.sql.dialect())
+        );
+        let rows = self
+            .sql
+            .query(&sql, &[rel_type.into(), key.into(), index.into()])?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| row.first()?.as_int())
+            .find_map(|id| u64::try_from(id).ok()))
     }
 }
 
@@ -298,7 +411,7 @@ pub fn time_item(key: &str, value: Option<PhpValue>) -> Result<Option<DateTime<U
 }
 
 /// `key` is a reserved word in MySQL.
-fn quote_key(dialect: Dialect) -> &'static str {
+pub(crate) fn quote_key(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::MySql => "`key`",
         Dialect::Sqlite => "\"key\"",

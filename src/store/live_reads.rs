@@ -2,23 +2,18 @@
 //! client area last read it, per service, and the live reads each client has spent in the
 //! current window. In the database, so that they hold across PHP-FPM workers and web nodes.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 
-use super::sql::{ensure_table, Dialect, Sql, SqlError, SqlValue};
+use super::client_budget::ClientBudget;
+use super::sql::{ensure_table, transaction, Dialect, Sql, SqlError, SqlValue};
 
 pub const VM_TABLE: &str = "mod_katapult_vm_reads";
 pub const SPENT_TABLE: &str = "mod_katapult_live_reads";
 
-fn create_tables(dialect: Dialect) -> [&'static str; 2] {
+fn create_vm_table(dialect: Dialect) -> &'static str {
     match dialect {
-        Dialect::MySql => [
-            "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id BIGINT NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm MEDIUMTEXT NOT NULL, read_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-            "CREATE TABLE IF NOT EXISTS mod_katapult_live_reads (client_id BIGINT NOT NULL PRIMARY KEY, window_start BIGINT NOT NULL, spent INT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        ],
-        Dialect::Sqlite => [
-            "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id INTEGER NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm TEXT NOT NULL, read_at INTEGER NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS mod_katapult_live_reads (client_id INTEGER NOT NULL PRIMARY KEY, window_start INTEGER NOT NULL, spent INTEGER NOT NULL)",
-        ],
+        Dialect::MySql => "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id BIGINT NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm MEDIUMTEXT NOT NULL, read_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        Dialect::Sqlite => "CREATE TABLE IF NOT EXISTS mod_katapult_vm_reads (service_id INTEGER NOT NULL PRIMARY KEY, vm_id VARCHAR(64) NOT NULL, vm TEXT NOT NULL, read_at INTEGER NOT NULL)",
     }
 }
 
@@ -35,23 +30,28 @@ pub struct LiveReads<'a> {
 
 impl<'a> LiveReads<'a> {
     pub fn open(sql: &'a dyn Sql) -> Result<Self, SqlError> {
-        let [vm, spent] = create_tables(sql.dialect());
-        ensure_table(sql, VM_TABLE, &[vm])?;
-        ensure_table(sql, SPENT_TABLE, &[spent])?;
-        Ok(Self { sql })
+        ensure_table(sql, VM_TABLE, &[create_vm_table(sql.dialect())])?;
+        ClientBudget::open(sql, SPENT_TABLE)?;
+        Ok(Self::checked(sql))
     }
 
-    /// The last read of this service's VM `vm_id`, if any.
-    pub fn last(&self, service_id: u64, vm_id: &str) -> Result<Option<VmRead>, SqlError> {
+    /// Over a connection whose tables `open` (or a statement reading them) made sure of.
+    pub fn checked(sql: &'a dyn Sql) -> Self {
+        Self { sql }
+    }
+
+    /// The last read of this service's VM, if any, with the VM's id.
+    pub fn last(&self, service_id: u64) -> Result<Option<(String, VmRead)>, SqlError> {
         let rows = self.sql.query(
-            &format!("SELECT vm, read_at FROM {VM_TABLE} WHERE service_id = ? AND vm_id = ?"),
-            &[SqlValue::Int(service_id as i64), vm_id.into()],
+            &format!("SELECT vm_id, vm, read_at FROM {VM_TABLE} WHERE service_id = ?"),
+            &[SqlValue::Int(service_id as i64)],
         )?;
         Ok(rows.first().and_then(|row| {
-            Some(VmRead {
-                vm_json: row.first()?.as_text()?.to_string(),
-                read_at: Utc.timestamp_opt(row.get(1)?.as_int()?, 0).single()?,
-            })
+            let read = VmRead {
+                vm_json: row.get(1)?.as_text()?.to_string(),
+                read_at: Utc.timestamp_opt(row.get(2)?.as_int()?, 0).single()?,
+            };
+            Some((row.first()?.as_text()?.to_string(), read))
         }))
     }
 
@@ -63,66 +63,39 @@ impl<'a> LiveReads<'a> {
             SqlValue::Int(read.read_at.timestamp()),
             SqlValue::Int(service_id as i64),
         ];
-        let updated = self.sql.execute(
-            &format!("UPDATE {VM_TABLE} SET vm_id = ?, vm = ?, read_at = ? WHERE service_id = ?"),
-            &params,
-        )?;
-        if updated == 0 {
-            self.sql.execute(
+        transaction(self.sql, || {
+            let updated = self.sql.execute(
                 &format!(
-                    "{} INTO {VM_TABLE} (vm_id, vm, read_at, service_id) VALUES (?, ?, ?, ?)",
-                    self.sql.dialect().insert_ignore()
+                    "UPDATE {VM_TABLE} SET vm_id = ?, vm = ?, read_at = ? WHERE service_id = ?"
                 ),
                 &params,
             )?;
-        }
-        Ok(())
+            if updated == 0 {
+                self.sql.execute(
+                    &format!(
+                        "{} INTO {VM_TABLE} (vm_id, vm, read_at, service_id) VALUES (?, ?, ?, ?)",
+                        self.sql.dialect().insert_ignore()
+                    ),
+                    &params,
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Forgets the service's last read (its VM was just told to change).
     pub fn forget(&self, service_id: u64) -> Result<(), SqlError> {
-        self.sql
-            .execute(
+        transaction(self.sql, || {
+            self.sql.execute(
                 &format!("DELETE FROM {VM_TABLE} WHERE service_id = ?"),
                 &[SqlValue::Int(service_id as i64)],
             )
-            .map(|_| ())
+        })
+        .map(|_| ())
     }
 
-    /// Spends one of the client's `per_window` live reads in the window that began at most
-    /// `window` ago (a new one begins when it is over); false when none is left.
-    pub fn spend(
-        &self,
-        client_id: u64,
-        now: DateTime<Utc>,
-        per_window: u32,
-        window: Duration,
-    ) -> Result<bool, SqlError> {
-        let client = SqlValue::Int(client_id as i64);
-        let now = now.timestamp();
-        self.sql.execute(
-            &format!(
-                "UPDATE {SPENT_TABLE} SET window_start = ?, spent = 0 WHERE client_id = ? AND window_start <= ?"
-            ),
-            &[
-                SqlValue::Int(now),
-                client.clone(),
-                SqlValue::Int(now - window.num_seconds()),
-            ],
-        )?;
-        self.sql.execute(
-            &format!(
-                "{} INTO {SPENT_TABLE} (client_id, window_start, spent) VALUES (?, ?, 0)",
-                self.sql.dialect().insert_ignore()
-            ),
-            &[client.clone(), SqlValue::Int(now)],
-        )?;
-        let spent = self.sql.execute(
-            &format!(
-                "UPDATE {SPENT_TABLE} SET spent = spent + 1 WHERE client_id = ? AND spent < ?"
-            ),
-            &[client, SqlValue::Int(i64::from(per_window))],
-        )?;
-        Ok(spent == 1)
+    /// The live reads each client has spent in the current window.
+    pub fn spent(&self) -> ClientBudget<'a> {
+        ClientBudget::new(self.sql, SPENT_TABLE)
     }
 }

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::sql::{ensure_table, Dialect, Sql, SqlError, SqlValue};
+use super::sql::{ensure_table, transaction, Dialect, Sql, SqlError, SqlValue};
 
 pub const TABLE: &str = "mod_katapult_locks";
 
@@ -97,13 +97,19 @@ impl<'a> Locks<'a> {
         self.try_claim_at(name, Utc::now(), ttl)
     }
 
-    /// `try_claim` as if it were `now`.
+    /// `try_claim` as if it were `now`. In one transaction: a claim is won when its commit is
+    /// (on Galera, two nodes' `INSERT IGNORE` of one name both succeed until one fails
+    /// certification, and then the claim is tried again and finds the winner's row).
     pub fn try_claim_at(
         &self,
         name: &str,
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<bool, SqlError> {
+        transaction(self.sql, || self.claim_at(name, now, ttl))
+    }
+
+    fn claim_at(&self, name: &str, now: DateTime<Utc>, ttl: Duration) -> Result<bool, SqlError> {
         self.sql.execute(
             &format!("DELETE FROM {TABLE} WHERE name = ? AND expires_at < ?"),
             &[name.into(), now.timestamp().into()],
@@ -144,11 +150,12 @@ impl<'a> Locks<'a> {
     }
 
     pub fn release(&self, name: &str) -> Result<(), SqlError> {
-        self.sql
-            .execute(
+        transaction(self.sql, || {
+            self.sql.execute(
                 &format!("DELETE FROM {TABLE} WHERE name = ? AND owner = ?"),
                 &[name.into(), self.owner.as_str().into()],
             )
-            .map(|_| ())
+        })
+        .map(|_| ())
     }
 }

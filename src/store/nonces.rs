@@ -1,7 +1,7 @@
 //! The nonces of action tokens already used, kept in the database until the tokens expire, so a
 //! token works once across every PHP-FPM worker and every web node sharing the database.
 
-use super::sql::{ensure_table, Dialect, Sql, SqlError, SqlValue};
+use super::sql::{ensure_table, transaction, Dialect, Sql, SqlError, SqlValue};
 
 pub const TABLE: &str = "mod_katapult_used_tokens";
 
@@ -24,18 +24,21 @@ impl<'a> UsedNonces<'a> {
 
     /// Records the nonce; false when it was recorded before (the token is being replayed).
     /// Nonces of expired tokens are let go: their tokens are refused on their time alone.
+    /// In one transaction: the token is used when the commit is (see `Locks::try_claim_at`).
     pub fn use_once(&self, nonce: &str, expires_at: i64, now: i64) -> Result<bool, SqlError> {
-        self.sql.execute(
-            &format!("DELETE FROM {TABLE} WHERE expires_at < ?"),
-            &[SqlValue::Int(now)],
-        )?;
         let insert = format!(
             "{} INTO {TABLE} (nonce, expires_at) VALUES (?, ?)",
             self.sql.dialect().insert_ignore()
         );
-        Ok(self
-            .sql
-            .execute(&insert, &[nonce.into(), SqlValue::Int(expires_at)])?
-            == 1)
+        transaction(self.sql, || {
+            self.sql.execute(
+                &format!("DELETE FROM {TABLE} WHERE expires_at < ?"),
+                &[SqlValue::Int(now)],
+            )?;
+            Ok(self
+                .sql
+                .execute(&insert, &[nonce.into(), SqlValue::Int(expires_at)])?
+                == 1)
+        })
     }
 }

@@ -5,12 +5,15 @@
 //! associated data, so a sealed value cannot be moved to another item. Sealed values read
 //! `kv1:` + base64(nonce ‖ ciphertext ‖ tag).
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
 use aes_gcm::aead::{Aead, Generate, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use hkdf::Hkdf;
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 const PREFIX: &str = "kv1:";
 const NONCE_LEN: usize = 12;
@@ -87,6 +90,36 @@ impl SecretBox {
     }
 }
 
+/// What this process has opened: per item, the sealed value, a digest of the installation secret
+/// it was opened with, and the plaintext. A page needs the API key and the token secret on every
+/// request; deriving the key and decrypting them each time was a few percent of a page.
+type Opened = HashMap<String, (String, [u8; 32], String)>;
+static OPENED: Mutex<Option<Opened>> = Mutex::new(None);
+
+/// `SecretBox::open` once per process for each sealed value: the plaintext is kept against the
+/// item, the sealed value and the installation secret, and a new sealed value (or secret) for the
+/// item replaces it, so nothing is kept past a change. Errors are never kept.
+pub fn open_once(
+    installation_secret: &str,
+    item: &str,
+    stored: &str,
+) -> Result<String, SecretError> {
+    let secret_digest: [u8; 32] = Sha256::digest(installation_secret.as_bytes()).into();
+    let mut opened = OPENED.lock().unwrap_or_else(PoisonError::into_inner);
+    let opened = opened.get_or_insert_with(HashMap::new);
+    if let Some((sealed, digest, plaintext)) = opened.get(item) {
+        if sealed == stored && *digest == secret_digest {
+            return Ok(plaintext.clone());
+        }
+    }
+    let plaintext = SecretBox::new(installation_secret)?.open(item, stored)?;
+    opened.insert(
+        item.to_string(),
+        (stored.to_string(), secret_digest, plaintext.clone()),
+    );
+    Ok(plaintext)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +179,22 @@ mod tests {
                 item: "api key".into()
             })
         );
+    }
+
+    #[test]
+    fn opened_once_per_sealed_value_and_never_past_a_change() {
+        let item = "open_once test item";
+        let first = SecretBox::new("hash-1").unwrap().seal(item, "first");
+        assert_eq!(open_once("hash-1", item, &first).unwrap(), "first");
+        assert_eq!(open_once("hash-1", item, &first).unwrap(), "first");
+        let second = SecretBox::new("hash-1").unwrap().seal(item, "second");
+        assert_eq!(open_once("hash-1", item, &second).unwrap(), "second");
+        assert!(
+            open_once("hash-2", item, &second).is_err(),
+            "another installation secret opens nothing it did not seal"
+        );
+        assert!(open_once("hash-1", "another item", &second).is_err());
+        assert_eq!(open_once("hash-1", item, &second).unwrap(), "second");
     }
 
     #[test]

@@ -78,18 +78,26 @@ pub struct SqlError(pub String);
 
 impl SqlError {
     /// A deadlock or lock wait the database asks to retry (InnoDB's SQLSTATE 40001 and its lock
-    /// wait time-out 1205; SQLite's busy database): the work, done again, may well succeed. The
-    /// signs are whole phrases, not bare numbers a value quoted in the message could hold.
+    /// wait time-out 1205; SQLite's busy database), or a Galera node's "not now": a
+    /// certification failure at commit comes as the same 1213 deadlock (SQLSTATE 40001), and a
+    /// node that is joining or has lost its cluster answers 1047 until it is synced. The work,
+    /// done again, may well succeed. The signs are whole phrases, not bare numbers a value
+    /// quoted in the message could hold.
     pub fn is_transient(&self) -> bool {
         [
             "SQLSTATE[40001]",
             "1205 Lock wait timeout",
             "database is locked",
+            "1047 WSREP has not yet prepared node",
+            TRANSACTION_ENDED,
         ]
         .iter()
         .any(|sign| self.0.contains(sign))
     }
 }
+
+/// What `transaction` says of a transaction the database ended before its commit.
+const TRANSACTION_ENDED: &str = "the database ended the transaction before its commit";
 
 pub trait Sql {
     fn dialect(&self) -> Dialect;
@@ -100,6 +108,8 @@ pub trait Sql {
     fn insert(&self, sql: &str, params: &[SqlValue]) -> Result<i64, SqlError>;
     /// Opens a transaction; false when one is already open (then the outer one decides).
     fn begin(&self) -> Result<bool, SqlError>;
+    /// Whether a transaction is open on the connection, as the database last said.
+    fn in_transaction(&self) -> Result<bool, SqlError>;
     fn commit(&self) -> Result<(), SqlError>;
     fn rollback(&self) -> Result<(), SqlError>;
 }
@@ -134,11 +144,35 @@ impl MaybeTransient for SqlError {
 /// How often a transaction that meets a transient conflict is run in all.
 const TRANSACTION_ATTEMPTS: u32 = 4;
 
+thread_local! {
+    /// Set when a conflict was met inside a transaction this thread has open: by a nested
+    /// `transaction`, whose error goes to code that may swallow it (WHMCS's mailer), or through
+    /// `conflict_met` (a provider's hook whose error is logged). The database ended the
+    /// transaction then, and may still say one is open (Galera, after a brute-force abort).
+    static CONFLICT_MET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the open transaction as ended by a conflict when `error` is one, for the transaction's
+/// owner to run it again whole however the error was handled on the way.
+pub fn conflict_met(error: &impl MaybeTransient) {
+    if error.is_transient() {
+        CONFLICT_MET.set(true);
+    }
+}
+
 /// Runs `work` in a transaction: all of its changes land, or none do. When this call opened the
 /// transaction and it meets a deadlock or a busy database (in the work or at commit), everything
 /// is rolled back and `work` runs again whole, a few times, after a short pause: its writes,
 /// those of the hooks it runs included, then happen once. Inside a transaction someone else
 /// opened, the error goes to them: only the outermost transaction can be run again.
+///
+/// On a multi-primary Galera cluster a row lock or an `INSERT IGNORE` holds only on its own node
+/// until commit, where the loser of a conflict fails certification: every write the module
+/// makes, a single statement included, goes through here, so a lost certification is run again
+/// and decides on what the winner wrote. A conflict can also end the transaction under code
+/// that swallows the error (a provider's hook, WHMCS's mailer), and what follows then runs
+/// outside it: a transaction found ended before its commit is run again whole too, never
+/// committed in pieces.
 pub fn transaction<T, E: From<SqlError> + MaybeTransient>(
     sql: &dyn Sql,
     mut work: impl FnMut() -> Result<T, E>,
@@ -146,8 +180,14 @@ pub fn transaction<T, E: From<SqlError> + MaybeTransient>(
     let mut attempt = 1;
     loop {
         let opened = sql.begin()?;
+        if opened {
+            CONFLICT_MET.set(false);
+        }
         let outcome = work().and_then(|value| {
             if opened {
+                if CONFLICT_MET.take() || !sql.in_transaction()? {
+                    return Err(SqlError(TRANSACTION_ENDED.into()).into());
+                }
                 sql.commit()?;
             }
             Ok(value)
@@ -155,6 +195,9 @@ pub fn transaction<T, E: From<SqlError> + MaybeTransient>(
         match outcome {
             Ok(value) => return Ok(value),
             Err(error) => {
+                if !opened {
+                    conflict_met(&error);
+                }
                 if opened {
                     // The work's error is the one worth reporting; a failed rollback ends the
                     // transaction anyway when the connection drops it.

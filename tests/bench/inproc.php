@@ -10,7 +10,8 @@
  * With `ours`, only katapult_ClientArea() is called (what `make profile` records).
  * Env: as setup-page.php, plus KATAPULT_CA_FILE for the reference and the curl baseline;
  * BENCH_IDLE_MS (default 0) sleeps that long before each timed call, as a PHP-FPM worker sits idle
- * between pages (caches go cold).
+ * between pages (caches go cold); BENCH_LIVE=1 ages the client area's copy of the VM (and lifts
+ * the client's live-read budget) before each call, untimed, so each reads the VM from Katapult.
  * Prints one JSON object: per function, p50/p90/p99/mean in ms and the output's size.
  */
 
@@ -24,6 +25,7 @@ $setup = json_decode((string) file_get_contents($argv[1]), true, 512, JSON_THROW
 $n = (int) ($argv[2] ?? 300);
 $oursOnly = ($argv[3] ?? '') === 'ours';
 $idleMicroseconds = (int) (1000 * (float) (getenv('BENCH_IDLE_MS') ?: 0));
+$live = getenv('BENCH_LIVE') === '1';
 $root = dirname(__DIR__, 2);
 define('CLIENTAREA', true);
 $_SESSION = ['uid' => $setup['clientId'], 'Language' => 'english'];
@@ -40,12 +42,16 @@ function stats(array $ms): array
 
 function timed(callable $call, int $n): array
 {
-    global $idleMicroseconds;
+    global $idleMicroseconds, $live;
     $bytes = strlen((string) $call());   // warm-up: connections, compiled templates
     $ms = [];
     for ($i = 0; $i < $n; $i++) {
         if ($idleMicroseconds > 0) {
             usleep($idleMicroseconds);
+        }
+        if ($live) {
+            WHMCS\Database\Capsule::table('mod_katapult_vm_reads')->update(['read_at' => 0]);
+            WHMCS\Database\Capsule::table('mod_katapult_live_reads')->delete();
         }
         $t = hrtime(true);
         $call();

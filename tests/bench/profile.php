@@ -16,6 +16,7 @@ const PIECES = [
     '  of which the API call' => ['katapult::api::virtual_machines::<impl katapult::api::client::Client>::virtual_machine'],
     '    of which handing the exchange to the module log (logModuleCall)' => ['<katapult::service::context::ModuleLog as katapult::api::observer::Observer>::exchange'],
     'SQL statements (the Sql port over WHMCS\'s PDO)' => ['<katapult::php::pdo::PdoSql as katapult::store::sql::Sql>::'],
+    'the page\'s reads in one statement (its SQL, and the rows read)' => ['katapult::store::service_reads::ServiceReads::read'],
     'templates (handlebars, the page and the overview)' => ['katapult::views::Views::render'],
     'action tokens (the token secret read and decrypted, tokens signed)' => ['katapult::service::action_tokens::ActionTokens::for_installation'],
     'the API key read and decrypted' => ['katapult::service::settings::ModuleSettings::api_key'],

@@ -16,8 +16,8 @@
 #
 # Env (all optional): BENCH_PAGE_SECONDS (4), BENCH_PAGE_REPS (3), BENCH_CONCURRENCY ("1 4 16"),
 # BENCH_SYNC_BUILDS (1000), BENCH_SYNC_REPS (3, ours' lifted runs), BENCH_LEAK_REQUESTS (10000),
-# BENCH_PROFILE_CALLS (4000), BENCH_SKIP ("page profile sync limited footprint": the parts to leave
-# out), BENCH_OUT (target/bench),
+# BENCH_PROFILE_CALLS (4000), BENCH_OWN_COST_ROUNDS (200 a rep; see own-cost.php),
+# BENCH_SKIP ("page profile sync limited footprint": the parts to leave out), BENCH_OUT (target/bench),
 # KATAPULT_EXT, KATAPULT_SIM.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,6 +33,7 @@ SYNC_BUILDS=${BENCH_SYNC_BUILDS:-1000}
 SYNC_REPS=${BENCH_SYNC_REPS:-3}
 LEAK_REQUESTS=${BENCH_LEAK_REQUESTS:-10000}
 PROFILE_CALLS=${BENCH_PROFILE_CALLS:-4000}
+OWN_COST_ROUNDS=${BENCH_OWN_COST_ROUNDS:-200}
 SKIP=" ${BENCH_SKIP:-} "
 PAGE_LATENCY_MS=2
 SYNC_LATENCY_MS=50
@@ -349,6 +350,16 @@ if ! skipped page; then
       wrk_page "$res/page-nothing-c$c-r$r.json" "$url_nothing" "$c" "$PAGE_SECONDS" "$marker_nothing"
     done
   done
+  # The pages above are served from the VM as last read (fresh for a few seconds). Our page
+  # reading its VM, the do-nothing module's page, the simulator's GET and our page from the copy,
+  # taken in turn, round after round (own-cost.php).
+  log "client area: the module's own cost in a page, $OWN_COST_ROUNDS rounds x $PAGE_REPS"
+  for r in $(seq 1 "$PAGE_REPS"); do
+    timeout 900 php tests/bench/own-cost.php "$OWN_COST_ROUNDS" "$url_ours" "$marker_ours" "$url_nothing" "$marker_nothing" \
+      "$(head -n 1 "$work/cookies.txt")" "$api_url/virtual_machines/_?virtual_machine%5Bid%5D=$vm_ours" sim-token "$CA" \
+      "$WHMCS_DB_DSN" "$sim_root/_sim/stats" > "$res/own-cost-r$r.json" 2> "$work/logs/own-cost.log" \
+      || die "tests/bench/own-cost.php failed" "$work/logs/own-cost.log"
+  done
   log "client area: the module functions alone, in one process"
   timeout 120 php "${php_ext[@]}" -d opcache.enable_cli=1 tests/bench/inproc.php "$res/setup.json" 300 > "$res/inproc.json" 2> "$work/logs/inproc.log" \
     || die "tests/bench/inproc.php failed" "$work/logs/inproc.log"
@@ -360,17 +371,23 @@ phase "page"
 # The profile of our page's own work (make profile runs this part alone)
 # =====================================================================================
 if ! skipped profile; then
-  log "profile: katapult_ClientArea $PROFILE_CALLS times in one process at zero latency, perf with DWARF call graphs"
   set_latency 0
-  # -F 4999: enough samples for shares of a few percent; 32 KB of stack per sample reaches from
-  # PHP's executor down through the extension; 16 MB of buffer keeps lost samples few.
-  timeout 600 perf record -q -F 4999 -m 4096 --call-graph dwarf,32768 -o "$work/perf.data" -- \
-    php "${php_ext[@]}" -d opcache.enable_cli=1 tests/bench/inproc.php "$res/setup.json" "$PROFILE_CALLS" ours \
-    > "$res/profile-calls.json" 2> "$work/logs/perf-record.log" || die "perf record failed" "$work/logs/perf-record.log"
-  perf report -i "$work/perf.data" --children --stdio --no-header -g none --percent-limit 0.5 --sort symbol \
-    > "$work/logs/perf-report.txt" 2> "$work/logs/perf-report.log" || die "perf report failed" "$work/logs/perf-report.log"
-  php tests/bench/profile.php "$work/logs/perf-report.txt" > "$res/profile.json" 2>> "$work/logs/perf-report.log" \
-    || die "tests/bench/profile.php could not read the profile" "$work/logs/perf-report.log"
+  # Twice: the page as most views and polls get it (from the VM as last read), and the page that
+  # reads the VM from Katapult (the copy aged before each call, untimed).
+  for kind in cached live; do
+    log "profile ($kind): katapult_ClientArea $PROFILE_CALLS times in one process at zero latency, perf with DWARF call graphs"
+    live=0
+    [[ $kind == live ]] && live=1
+    # -F 4999: enough samples for shares of a few percent; 32 KB of stack per sample reaches from
+    # PHP's executor down through the extension; 16 MB of buffer keeps lost samples few.
+    BENCH_LIVE=$live timeout 600 perf record -q -F 4999 -m 4096 --call-graph dwarf,32768 -o "$work/perf-$kind.data" -- \
+      php "${php_ext[@]}" -d opcache.enable_cli=1 tests/bench/inproc.php "$res/setup.json" "$PROFILE_CALLS" ours \
+      > "$res/profile-$kind-calls.json" 2> "$work/logs/perf-record.log" || die "perf record failed" "$work/logs/perf-record.log"
+    perf report -i "$work/perf-$kind.data" --children --stdio --no-header -g none --percent-limit 0.5 --sort symbol \
+      > "$work/logs/perf-report-$kind.txt" 2> "$work/logs/perf-report.log" || die "perf report failed" "$work/logs/perf-report.log"
+    php tests/bench/profile.php "$work/logs/perf-report-$kind.txt" > "$res/profile-$kind.json" 2>> "$work/logs/perf-report.log" \
+      || die "tests/bench/profile.php could not read the profile" "$work/logs/perf-report.log"
+  done
   set_latency "$PAGE_LATENCY_MS"
   phase "profile"
 fi

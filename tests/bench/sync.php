@@ -22,9 +22,11 @@ $which = $argv[1] ?? 'ours';
 $simRoot = rtrim((string) ($argv[2] ?? ''), '/');
 $ca = (string) getenv('KATAPULT_CA_FILE');
 
-// The product's module is the one that runs (the reference's query selects its own services).
+// The product's module is the one that runs (the reference's query selects its own services),
+// changed as the admin saves a product: WHMCS then loads that module's hooks (ModuleHooks).
 Capsule::table('tblproducts')->whereIn('servertype', ['katapult', 'katapultref'])
     ->update(['servertype' => $which === 'ref' ? 'katapultref' : 'katapult']);
+Module::rebuildModulesInUse();
 if ($which === 'ref') {
     Module::load(__DIR__ . '/reference', 'katapultref');
 } else {

@@ -99,7 +99,7 @@ if [[ ! -f tests/browser/node_modules/playwright-core/package.json || ! -f tests
     || { cat "$work/npm.log" >&2; setup_failed "npm ci failed"; }
 fi
 mkdir -p "$OUT"
-rm -f "$OUT"/*.png "$OUT"/failure.html
+rm -f "$OUT"/*.png "$OUT"/failure*.html
 
 # ---- the Katapult simulator (HTTPS with its own CA)
 source tests/tools/simulator.sh
@@ -116,7 +116,6 @@ export WHMCS_MODULE_DIR="$MODULE_DIR"
 export KATAPULT_API_URL="$api_url"
 export KATAPULT_SIM_CA="$work/ca.pem"
 php_ext=(-d "extension=$EXT" -d "katapult.ca_file=$work/ca.pem")
-export BROWSER_ADMIN_USERNAME=admin BROWSER_ADMIN_PASSWORD="admin-$RANDOM$RANDOM"
 
 setup_json=$(BROWSER_BASE_URL="$base_url" php "${php_ext[@]}" tests/browser/setup.php 2> "$work/setup.log" | tail -n 1)
 service_id=$(printf '%s' "$setup_json" | php -r '$j = json_decode(stream_get_contents(STDIN), true); echo $j["serviceId"] ?? "";')
@@ -147,7 +146,7 @@ cron_pid=$!
 
 # ---- the browser
 BROWSER_BASE_URL="$base_url" BROWSER_SERVICE_ID="$service_id" BROWSER_CLIENT_EMAIL="$email" \
-BROWSER_CLIENT_PASSWORD="$password" KATAPULT_SIM_ROOT="$sim_root" BROWSER_OUT="$OUT" \
+BROWSER_CLIENT_PASSWORD="$password" KATAPULT_SIM_ROOT="$sim_root" BROWSER_OUT="$OUT" BROWSER_SETUP="$setup_json" \
 BROWSER_RESULT="$work/result.txt" timeout 900 node tests/browser/test.js
 node_status=$?
 

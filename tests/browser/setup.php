@@ -6,12 +6,15 @@
  *
  * Env: WHMCS_DB_DSN, WHMCS_ROOTDIR (scratch), WHMCS_MODULE_DIR (default: the repository's module/),
  * BROWSER_BASE_URL (the web front, saved as WHMCS's SystemURL), BROWSER_CLIENT_EMAIL,
- * BROWSER_CLIENT_PASSWORD, BROWSER_ADMIN_USERNAME, BROWSER_ADMIN_PASSWORD (an admin who can log in
- * to the admin area). Prints one JSON line: {"serviceId", "clientId", "email", "password"}.
+ * BROWSER_CLIENT_PASSWORD. Prints one JSON line: {"serviceId", "clientId", "email", "password",
+ * "productId", "adminUsername", "adminPassword"}. For the admin steps: an admin with a known
+ * password, and the stand-in's test-only addon module (tests/whmcs/tests/fixtures/addons/probe,
+ * with a dashboard widget) installed, not yet activated.
  * Product settings are those `make demo` uses (tests/demo/provision.php): package rock-3, data
  * center uk-lon-01 (the simulator's London), disk template templates/ubuntu-22-04, API key
- * sim-token saved through the product's Other tab hook; backups offered (7 or 14, from 01:00 to
- * 05:00 UTC) and the client's "Backups" choice 7.
+ * sim-token saved through the product's Other tab hook; clients may change the hostname, and the
+ * client ordered one extra IPv4 address (the synced "Extra IPv4 Addresses" option); backups
+ * offered (7 or 14, from 01:00 to 05:00 UTC) and the client's "Backups" choice 7.
  */
 
 declare(strict_types=1);
@@ -36,8 +39,9 @@ $product = Fixtures::product([
     'configoption1' => 'rock-3',
     'configoption2' => 'uk-lon-01',
     'configoption3' => 'templates/ubuntu-22-04',
-    'configoption5' => '7, 14',
-    'configoption6' => '1-5',
+    'configoption5' => 'on',
+    'configoption6' => '7, 14',
+    'configoption7' => '1-5',
 ]);
 Fixtures::server();
 // The provider's API key, saved as the admin does on the product's Other tab (a no-op for a
@@ -54,16 +58,25 @@ $service = Fixtures::service($client, $product, [
     'billingcycle' => 'Monthly',
 ]);
 
+$adminUsername = 'grace';
+$adminPassword = 'admin-' . bin2hex(random_bytes(6));
+Fixtures::admin($adminUsername, $adminPassword);
+@mkdir(ROOTDIR . '/modules/addons', 0777, true);
+@symlink(dirname(__DIR__) . '/whmcs/tests/fixtures/addons/probe', ROOTDIR . '/modules/addons/probe');
+$extraIpv4 = (int) WHMCS\Database\Capsule::table('tblproductconfigoptions')->where('optionname', 'Extra IPv4 Addresses')->value('id');
+if ($extraIpv4 > 0) { // a module without the option: the browser test says what is missing
+    Fixtures::chooseOption($service, $extraIpv4, 1);
+}
 // The client ordered 7 daily backups (the option the API key's option sync made).
-$backups = (int) \WhmcsStandIn\SalmonDataStore::get('module_setting', 'katapult', 'vm_config_option_backups_id');
+$backups = (int) WHMCS\Database\Capsule::table('tblproductconfigoptions')->where('optionname', 'Backups')->value('id');
 if ($backups > 0) {
     Fixtures::chooseOption($service, $backups, '7');
 }
-Fixtures::admin(getenv('BROWSER_ADMIN_USERNAME') ?: 'admin', getenv('BROWSER_ADMIN_PASSWORD') ?: 'admin-password');
 
 $result = Orders::acceptOrder((int) $service->id);
 if ($result !== 'success') {
     fwrite(STDERR, "CreateAccount failed: $result\n");
     exit(1);
 }
-echo json_encode(['serviceId' => (int) $service->id, 'clientId' => (int) $client->id, 'email' => $email, 'password' => $password]), "\n";
+echo json_encode(['serviceId' => (int) $service->id, 'clientId' => (int) $client->id, 'email' => $email, 'password' => $password,
+    'productId' => (int) $product->id, 'adminUsername' => $adminUsername, 'adminPassword' => $adminPassword]), "\n";

@@ -11,11 +11,14 @@
  * `[data-katapult-action=StartVm|StopVm|ShutdownVm|ResetVm]`, destructive ones behind
  * window.confirm(); a replayed action does nothing and says "expired"; the console is a POST form
  * with target=_blank to `&dosinglesignon=1`, button `[data-katapult-action=console]`; the label of
- * `stopped` is "Stopped" in English and "Gestoppt" in German; the backups section
+ * `stopped` is "Stopped" in English and "Gestoppt" in German; the Manage section `.katapult-manage`
+ * has one `.katapult-rdns-form` per address (input `.katapult-rdns-name`, button
+ * `[data-katapult-action=SetReverseDns]`) and a `.katapult-rename-form` (inputs `katapult_name`,
+ * `katapult_hostname`, button `[data-katapult-action=RenameVm]`); the backups section
  * `.katapult-backups` shows `.katapult-backups-retention` and `.katapult-backups-time`, and its POST
  * form (`select[name=katapult_backup_hour]`, button `[data-katapult-action=BackupTime]`) moves the
- * backup's hour. In the admin area (the stand-in's admin/clientsservices.php), Terminate leaves the
- * VM in Katapult's trash, which the service tab says with its time, and "Restore VM" brings it back.
+ * backup's hour. On the admin service page, Terminate leaves the VM in Katapult's trash, which the
+ * module's "Katapult trash" field says with its time, and the "Restore VM" button brings it back.
  *
  * Steps run in order and stop at the first failure (later steps depend on earlier ones); the
  * counts go to $BROWSER_RESULT as "passed failed" for run.sh's summary line.
@@ -39,8 +42,6 @@ const BASE = env('BROWSER_BASE_URL').replace(/\/$/, '');
 const SERVICE = env('BROWSER_SERVICE_ID');
 const EMAIL = env('BROWSER_CLIENT_EMAIL');
 const PASSWORD = env('BROWSER_CLIENT_PASSWORD');
-const ADMIN_USERNAME = env('BROWSER_ADMIN_USERNAME');
-const ADMIN_PASSWORD = env('BROWSER_ADMIN_PASSWORD');
 const SIM_ROOT = env('KATAPULT_SIM_ROOT').replace(/\/$/, '');
 const SIM_CA = env('KATAPULT_SIM_CA');
 const OUT = env('BROWSER_OUT');
@@ -51,7 +52,11 @@ const BUILD_TIMEOUT = Number(process.env.BROWSER_BUILD_TIMEOUT_MS || 180000);
 const STATE_TIMEOUT = Number(process.env.BROWSER_STATE_TIMEOUT_MS || 120000);
 
 const productUrl = `${BASE}/clientarea.php?action=productdetails&id=${SERVICE}`;
+// What setup.php made for the admin steps: the product, the client, an admin's login.
+const SETUP = JSON.parse(env('BROWSER_SETUP'));
+const ADMIN = `${BASE}/admin`;
 const STOP_ROUTE = 'POST /virtual_machines/:virtual_machine/stop';
+const RDNS_ROUTE = 'PATCH /ip_addresses/:ip_address';
 const started = Date.now();
 let passed = 0;
 let failed = 0;
@@ -126,6 +131,161 @@ async function expectMarker(page, marker, what) {
 
 async function stateLabel(page) {
   return (await page.locator('.katapult-vm-state').first().innerText()).trim();
+}
+
+/**
+ * The admin area (the stand-in's admin web front, in its own browser context): login, an addon
+ * module activated and its page, the dashboard with the widget its hook returns, the product's
+ * Module Settings (live dropdowns, a setting saved) and Other tab (the key pane saved), the
+ * client's service page (the module's fields, a module button pressed), and a termination undone
+ * from Katapult's trash ("Restore VM", then the client's `page` at `productUrl` shows the VM).
+ */
+async function adminSteps(browser, page, productUrl) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const admin = await context.newPage();
+  admin.setDefaultTimeout(15000);
+  admin.on('pageerror', (error) => {
+    pageErrors.push(`${admin.url()}: ${error.message}`);
+    log(`     page error: ${error.message}`);
+  });
+  const text = async (selector) => (await admin.locator(selector).first().innerText()).trim();
+  try {
+    await adminPages(admin, text, page, productUrl);
+  } catch (error) {
+    await screenshot(admin, 'failure-admin.png').catch(() => {});
+    fs.writeFileSync(path.join(OUT, 'failure-admin.html'), await admin.content().catch(() => ''));
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
+
+async function adminPages(admin, text, page, productUrl) {
+
+  await step('the admin area asks for a login, refuses a wrong password, and opens the dashboard', async () => {
+    await admin.goto(`${ADMIN}/index.php`);
+    await admin.waitForURL(/\/admin\/login\.php/);
+    await admin.fill('#inputUsername', SETUP.adminUsername);
+    await admin.fill('#inputPassword', `${SETUP.adminPassword}-wrong`);
+    await admin.click('#login');
+    await admin.locator('#alertLoginFailed').waitFor();
+    await admin.fill('#inputPassword', SETUP.adminPassword);
+    await Promise.all([admin.waitForURL(/\/admin\/index\.php/), admin.click('#login')]);
+    await admin.locator('body#dashboard').waitFor({ state: 'attached' });
+    await admin.locator('#adminLogout').waitFor();
+  });
+
+  await step('an addon module is activated, and its page shows what WHMCS hands it', async () => {
+    await admin.goto(`${ADMIN}/configaddonmods.php`);
+    await admin.locator('tr[data-addon="probe"] button[value="activate"]').click();
+    await admin.locator('#addonActivated').waitFor();
+    expect((await text('#addonActivated')).includes('The probe is ready.'), 'the activation\'s description is not shown');
+    await admin.locator('tr[data-addon="probe"] a', { hasText: 'Open' }).click();
+    await admin.locator('#probeOutput').waitFor();
+    expect((await text('#pageTitle')) === 'Stand-in Probe', `the addon page's title is "${await text('#pageTitle')}"`);
+    expect((await text('#probe-modulelink')) === 'addonmodules.php?module=probe', `modulelink is "${await text('#probe-modulelink')}"`);
+    expect((await text('#probe-version')) === '1.2', 'the version is not passed');
+    expect((await text('#probeGreeting')) === 'Hello from the probe', 'the field\'s default is not passed');
+    expect((await text('#probe-lang')).includes('English'), 'the language strings (_lang) are not passed');
+    await admin.locator('#probeSidebar').waitFor();
+    await screenshot(admin, 'admin-addon.png');
+  });
+
+  await step('the dashboard shows the widget the AdminHomeWidgets hook returns', async () => {
+    await admin.goto(`${ADMIN}/index.php`);
+    const widget = admin.locator('.widget[data-widget="ProbeWidget"]');
+    await widget.waitFor();
+    expect((await widget.locator('.widget-title').innerText()).trim() === 'Probe Widget', 'the widget has no title');
+    expect((await text('#probeWidgetCount')) === '1', `the widget counted ${await text('#probeWidgetCount')} services, not 1`);
+    await screenshot(admin, 'admin-dashboard.png');
+  });
+
+  const productPage = `${ADMIN}/configproducts.php?action=edit&id=${SETUP.productId}`;
+  await step('Module Settings: the dropdowns are filled from Katapult, and a setting is saved', async () => {
+    await admin.goto(`${productPage}&tab=3`);
+    await admin.locator('#tab3.active #moduleSettings').waitFor();
+    const packages = await admin.locator('#configoption1 option').evaluateAll((os) => os.map((o) => o.value));
+    expect(packages.length > 5 && packages.includes('rock-3'), `the package dropdown holds ${packages.join(', ')}`);
+    expect((await admin.locator('#configoption1').inputValue()) === 'rock-3', 'rock-3 is not the selected package');
+    const dataCenters = await admin.locator('#configoption2 option').evaluateAll((os) => os.map((o) => o.value));
+    expect(dataCenters.includes('uk-lon-01'), `the data center dropdown holds ${dataCenters.join(', ')}`);
+    const templates = await admin.locator('#configoption3 option').evaluateAll((os) => os.map((o) => o.value));
+    const other = templates.find((v) => v !== '' && v !== 'templates/ubuntu-22-04');
+    expect(templates.includes('templates/ubuntu-22-04') && other, `the disk template dropdown holds ${templates.join(', ')}`);
+    log(`     ${packages.length} packages, ${dataCenters.length} data center and ${templates.length} disk template choices; saving ${other}`);
+    await admin.selectOption('#configoption3', other);
+    await Promise.all([admin.waitForURL(/success=true/), admin.click('#btnSaveProduct')]);
+    await admin.locator('#alertSaved').waitFor();
+    expect(/[?&]tab=3(&|$)/.test(admin.url()), `the save came back on ${admin.url()}, not the Module Settings tab`);
+    expect((await admin.locator('#configoption3').inputValue()) === other, 'the saved disk template is not selected after the save');
+    await screenshot(admin, 'admin-module-settings.png');
+  });
+
+  await step('Other tab: the Katapult key pane refuses a wrong key and saves the right one', async () => {
+    await admin.goto(`${productPage}&tab=9`);
+    const pane = admin.locator('#tab9.active #otherTabFields');
+    await pane.waitFor();
+    await admin.fill('#tab9 input[name="katapult_api_key"]', 'not-a-katapult-key');
+    await Promise.all([admin.waitForURL(/success=true/), admin.click('#btnSaveProduct')]);
+    await admin.locator('#tab9.active #otherTabFields').waitFor();
+    expect((await text('#otherTabFields')).includes('Katapult refused it'), 'the pane does not say the wrong key was refused');
+    await admin.fill('#tab9 input[name="katapult_api_key"]', 'sim-token');
+    await Promise.all([admin.waitForURL(/success=true/), admin.click('#btnSaveProduct')]);
+    const saved = await text('#otherTabFields');
+    expect(saved.includes('An API key is set.') && !saved.includes('Katapult refused it'), `the pane after saving the right key: ${saved.slice(0, 200)}`);
+    expect(!(await admin.content()).includes('sim-token'), 'the page shows the key');
+    await screenshot(admin, 'admin-other-tab.png');
+  });
+
+  await step('the service page shows the module\'s fields, and a module button pressed shows its result', async () => {
+    const servicePage = `${ADMIN}/clientsservices.php?userid=${SETUP.clientId}&id=${SERVICE}`;
+    await admin.goto(servicePage);
+    const fields = await admin.locator('#serviceFields .module-field th').allInnerTexts();
+    expect(fields.includes('Katapult VM') && fields.includes('VM state'), `the module's fields: ${fields.join(', ')}`);
+    const before = await text('.katapult-vm-state');
+    log(`     VM state on the tab: ${before}`);
+    await Promise.all([admin.waitForLoadState('load'), admin.locator('[data-module-command="StartVm"]').click()]);
+    await admin.locator('#alertModuleSuccess').waitFor();
+    await screenshot(admin, 'admin-service.png');
+    const deadline = Date.now() + STATE_TIMEOUT;
+    while ((await text('.katapult-vm-state')) !== 'started' && Date.now() < deadline) {
+      await admin.waitForTimeout(1000);
+      await admin.goto(servicePage);
+    }
+    expect((await text('.katapult-vm-state')) === 'started', `the VM state after Start VM is "${await text('.katapult-vm-state')}"`);
+  });
+
+  const servicePage = `${ADMIN}/clientsservices.php?userid=${SETUP.clientId}&id=${SERVICE}`;
+  const field = (label) => admin.locator('#serviceFields .module-field', { has: admin.locator('th', { hasText: label }) });
+  const status = async () => admin.locator('#inputdomainstatus').getAttribute('data-status');
+  const command = async (name) => {
+    await Promise.all([admin.waitForLoadState('load'), admin.locator(`[data-module-command="${name}"]`).click()]);
+    await admin.locator('#alertModuleSuccess, #alertModuleError').first().waitFor();
+    const error = admin.locator('#alertModuleError');
+    expect((await error.count()) === 0, `${name}: ${(await error.count()) ? await error.innerText() : ''}`);
+    await admin.goto(servicePage);
+  };
+
+  await step('the admin terminates the service: the Katapult trash field says the VM is in Katapult\'s trash, and until when', async () => {
+    await command('TerminateAccount');
+    expect((await status()) === 'Terminated', `the service is ${await status()}, not Terminated`);
+    const trash = (await field('Katapult trash').innerText()).replace(/\s+/g, ' ');
+    expect(/is in Katapult's trash until \d{4}-\d\d-\d\d \d\d:\d\d UTC/.test(trash), `the trash field says: ${trash}`);
+    log(`     ${trash.trim()}`);
+    await screenshot(admin, 'admin-trash.png');
+  });
+
+  await step('Restore VM brings the VM back and the service is Active again', async () => {
+    await command('RestoreVm');
+    expect((await status()) === 'Active', `the service is ${await status()}, not Active`);
+    expect((await field('Katapult trash').count()) === 0, 'the service page still shows the trash');
+    await field('VM state').waitFor({ state: 'visible' });
+    await screenshot(admin, 'admin-restored.png');
+    await page.goto(productUrl);
+    await page.locator('.katapult.katapult-overview').first().waitFor({ state: 'visible' });
+    const kept = (await page.locator('.katapult .katapult-backups-time').first().innerText()).trim();
+    expect(kept === '03:00 UTC', `the restored VM's backup time is "${kept}"`);
+  });
 }
 
 async function main() {
@@ -314,6 +474,60 @@ async function main() {
       expect(stops === 1, `the simulator saw ${stops} stop requests, expected exactly 1`);
     });
 
+    await step('the Manage section lists every address with its reverse DNS, the extra IPv4 one too', async () => {
+      const forms = page.locator('.katapult .katapult-rdns-form');
+      const count = await forms.count();
+      expect(count === 2, `${count} reverse DNS form(s), expected 2 (the VM's address and one extra)`);
+      const names = await page.locator('.katapult .katapult-rdns-name').evaluateAll((inputs) => inputs.map((i) => i.value));
+      expect(names.every((n) => n.endsWith('.katapult.cloud')), `the default names are not the VM's FQDN: ${names.join(', ')}`);
+      await page.locator('.katapult-manage').first().scrollIntoViewIfNeeded();
+      await screenshot(page, 'manage.png');
+    });
+
+    await step('the client sets the reverse DNS of an address', async () => {
+      const box = page.locator('.katapult .katapult-rdns-name').first();
+      await box.fill('mail.example.com');
+      await Promise.all([
+        page.waitForRequest((r) => r.method() === 'POST' && /[?&]a=SetReverseDns(&|$)/.test(r.url())),
+        page.locator('.katapult [data-katapult-action="SetReverseDns"]').first().click(),
+      ]);
+      await page.waitForLoadState('load');
+      await page.locator('.alert-success', { hasText: 'Action Completed Successfully' }).first().waitFor({ state: 'visible' });
+      const shown = await page.locator('.katapult .katapult-rdns-name').first().inputValue();
+      expect(shown === 'mail.example.com', `the panel shows "${shown}" after the change`);
+      await page.locator('.katapult-manage').first().scrollIntoViewIfNeeded();
+      await screenshot(page, 'reverse-dns.png');
+    });
+
+    await step('a name that is no hostname is refused with a sentence, and nothing reaches Katapult', async () => {
+      const before = (await simStats()).requests[RDNS_ROUTE] || 0;
+      await page.locator('.katapult .katapult-rdns-name').first().fill('not a hostname!');
+      await Promise.all([
+        page.waitForRequest((r) => r.method() === 'POST' && /[?&]a=SetReverseDns(&|$)/.test(r.url())),
+        page.locator('.katapult [data-katapult-action="SetReverseDns"]').first().click(),
+      ]);
+      await page.waitForLoadState('load');
+      await page.locator('.alert-danger', { hasText: 'That is not a hostname' }).first().waitFor({ state: 'visible' });
+      const after = (await simStats()).requests[RDNS_ROUTE] || 0;
+      expect(after === before, `the refused name still reached Katapult (${after - before} request(s))`);
+      await screenshot(page, 'reverse-dns-refused.png');
+    });
+
+    await step('the client renames the VM and its hostname; the hostname shown follows', async () => {
+      await page.locator('.katapult .katapult-rename-form input[name="katapult_name"]').fill('Analytical Engine');
+      await page.locator('.katapult .katapult-rename-form input[name="katapult_hostname"]').fill('engine-2');
+      await Promise.all([
+        page.waitForRequest((r) => r.method() === 'POST' && /[?&]a=RenameVm(&|$)/.test(r.url())),
+        page.locator('.katapult [data-katapult-action="RenameVm"]').first().click(),
+      ]);
+      await page.waitForLoadState('load');
+      await page.locator('.alert-success', { hasText: 'Action Completed Successfully' }).first().waitFor({ state: 'visible' });
+      const details = await page.locator('.katapult .katapult-details').first().innerText();
+      expect(/engine-2\./.test(details), `the overview does not show the new hostname: ${details.slice(0, 200)}`);
+      await page.locator('.katapult-manage').first().scrollIntoViewIfNeeded();
+      await screenshot(page, 'rename.png');
+    });
+
     await step('in German the panel says "Gestoppt"', async () => {
       await page.goto(`${productUrl}&language=german`);
       await page.locator('.katapult-vm-state[data-state="stopped"]').first().waitFor({ state: 'visible' });
@@ -342,41 +556,7 @@ async function main() {
       expect(moved === '03:00 UTC', `after the change the backup time is "${moved}"`);
     });
 
-    const admin = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    admin.setDefaultTimeout(15000);
-    const adminServiceUrl = `${BASE}/admin/clientsservices.php?id=${SERVICE}`;
-    const tabRow = (label) => admin.locator('#moduleTabFields tr', { has: admin.locator('th', { hasText: label }) });
-    const command = async (name) => {
-      await Promise.all([admin.waitForNavigation(), admin.locator(`[data-module-command="${name}"]`).click()]);
-      const error = admin.locator('#alertModuleError');
-      expect((await error.count()) === 0, `${name}: ${(await error.count()) ? await error.innerText() : ''}`);
-      await admin.locator('#alertModuleSuccess').waitFor({ state: 'visible' });
-    };
-
-    await step('the admin terminates the service: the tab says the VM is in Katapult\'s trash, and until when', async () => {
-      await admin.goto(adminServiceUrl);
-      await admin.fill('#inputUsername', ADMIN_USERNAME);
-      await admin.fill('#inputPassword', ADMIN_PASSWORD);
-      await Promise.all([admin.waitForURL(/\/admin\/clientsservices\.php/), admin.click('#login')]);
-      await command('terminate');
-      expect((await admin.locator('#serviceStatus').innerText()).trim() === 'Terminated', 'the service is not Terminated');
-      const trash = (await tabRow('Katapult trash').innerText()).replace(/\s+/g, ' ');
-      expect(/is in Katapult's trash until \d{4}-\d\d-\d\d \d\d:\d\d UTC/.test(trash), `the trash row says: ${trash}`);
-      log(`     ${trash.trim()}`);
-      await screenshot(admin, 'admin-trash.png');
-    });
-
-    await step('Restore VM brings the VM back and the service is Active again', async () => {
-      await command('RestoreVm');
-      expect((await admin.locator('#serviceStatus').innerText()).trim() === 'Active', 'the service is not Active');
-      expect((await tabRow('Katapult trash').count()) === 0, 'the tab still shows the trash');
-      await tabRow('VM state').waitFor({ state: 'visible' });
-      await screenshot(admin, 'admin-restored.png');
-      await page.goto(productUrl);
-      await page.locator('.katapult.katapult-overview').first().waitFor({ state: 'visible' });
-      const kept = (await page.locator('.katapult .katapult-backups-time').first().innerText()).trim();
-      expect(kept === '03:00 UTC', `the restored VM's backup time is "${kept}"`);
-    });
+    await adminSteps(browser, page, productUrl);
 
     await step('no uncaught JavaScript errors on the pages', async () => {
       expect(pageErrors.length === 0, `${pageErrors.length} page error(s): ${pageErrors.join(' | ')}`);

@@ -23,7 +23,7 @@ function show(string $label, string $value): void
 }
 
 echo "katapult extension ", Katapult\version(), " in the WHMCS stand-in (", Environment::driver(), ")\n";
-Module::load(dirname(__DIR__, 2) . '/module');
+Module::load(getenv('WHMCS_MODULE_DIR') ?: dirname(__DIR__, 2) . '/module');
 Environment::reset();
 ModuleLog::enable();
 

@@ -6,7 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-EXT="$PWD/target/release/libkatapult.so"
+# KATAPULT_EXT= (empty) runs it on the extension PHP's own configuration loads (an installed
+# release, tests/dist); WHMCS_MODULE_DIR names the module files to load (default module/).
+EXT=${KATAPULT_EXT-$PWD/target/release/libkatapult.so}
+export WHMCS_MODULE_DIR=${WHMCS_MODULE_DIR:-$PWD/module}
 SIM="$PWD/target/release/katapult-sim"
 work=$(mktemp -d)
 trap 'kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -17,7 +20,8 @@ KATAPULT_SIM="$SIM" start_simulator "$work" "${KATAPULT_DEMO_SPEED:-fast}" \
 echo "Katapult API simulator: $api_url (HTTPS, CA in katapult.ca_file)"
 
 export KATAPULT_API_URL="$api_url" WHMCS_DB_DSN="sqlite:$work/whmcs.sqlite" WHMCS_ROOTDIR="$work/whmcs"
-php_ext=(-d "extension=$EXT" -d "katapult.ca_file=$work/ca.pem")
+php_ext=(-d "katapult.ca_file=$work/ca.pem")
+if [[ -n $EXT ]]; then php_ext+=(-d "extension=$EXT"); fi
 KATAPULT_DEMO_SERVICE_FILE="$work/service" php "${php_ext[@]}" tests/demo/provision.php
 
 # The client area, served on loopback until interrupted (KATAPULT_DEMO_SERVE=0 skips it).
@@ -33,7 +37,7 @@ if ! php -r 'exit(@stream_socket_server("tcp://127.0.0.1:'"$port"'") ? 0 : 1);';
   port=$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); echo substr(strrchr(stream_socket_get_name($s, false), ":"), 1);')
 fi
 service=$(cat "$work/service")
-setsid env PHP_CLI_SERVER_WORKERS=4 WHMCS_MODULE_DIR="$PWD/module" php "${php_ext[@]}" -S "127.0.0.1:$port" \
+setsid env PHP_CLI_SERVER_WORKERS=4 php "${php_ext[@]}" -S "127.0.0.1:$port" \
   -t "$WHMCS_ROOTDIR" tests/whmcs/web/router.php > "$work/web.log" 2>&1 &
 web_pid=$!
 # Ctrl-C: the web server (its own session, with its workers) and the simulator end before this does.

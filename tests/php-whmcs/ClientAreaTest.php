@@ -26,9 +26,7 @@ use WhmcsStandIn\Session;
  * So every test here runs in its own PHP process (@runTestsInSeparateProcesses), like a WHMCS web
  * request, and defines CLIENTAREA itself, only when it plays a client-area request
  * (inClientArea()); the admin-area tests never define it, so they take the real admin path.
- * PHPUnit starts those processes with PHP_BINARY and none of the parent's -d flags, so while this
- * class runs, PHP_INI_SCAN_DIR gains a folder whose ini loads the extension (setUpBeforeClass,
- * undone in tearDownAfterClass, so later classes and their child processes are as before).
+ * Those processes load the extension through ExtensionInTestProcesses.
  *
  * Token expiry is not tested here (that would mean faking the clock): the Rust unit tests in
  * src/service/action_tokens.rs check that a token is refused one second after its lifetime.
@@ -38,6 +36,9 @@ use WhmcsStandIn\Session;
  */
 final class ClientAreaTest extends TestCase
 {
+    use ExtensionInTestProcesses;
+    use ClientAreaPages;
+
     private const STOP = 'POST /virtual_machines/:virtual_machine/stop';
     private const START = 'POST /virtual_machines/:virtual_machine/start';
     private const CONSOLE = 'POST /virtual_machines/:virtual_machine/console_sessions';
@@ -49,43 +50,6 @@ final class ClientAreaTest extends TestCase
     private array $made = [];
     /** @var list<resource> processes to stop in tearDown (a fake API) */
     private array $helpers = [];
-
-    private const INI_FOLDER = 'katapult-clientarea-ini-';
-    private static ?string $scanDirBefore = null;
-    private static ?string $iniFolder = null;
-
-    /** Runs in PHPUnit's own process (and again in each test's, where it finds the folder set). */
-    public static function setUpBeforeClass(): void
-    {
-        $current = getenv('PHP_INI_SCAN_DIR');
-        if ($current !== false && str_contains($current, self::INI_FOLDER)) {
-            return; // a test's own process: the extension came from there
-        }
-        self::$iniFolder = sys_get_temp_dir() . '/' . self::INI_FOLDER . getmypid();
-        if (!is_dir(self::$iniFolder)) {
-            mkdir(self::$iniFolder);
-        }
-        file_put_contents(self::$iniFolder . '/katapult.ini', 'extension=' . self::extensionPath() . "\n");
-        self::$scanDirBefore = $current === false ? null : $current;
-        // A leading ':' keeps PHP's own scan folder (pdo_sqlite, pdo_mysql, …).
-        putenv('PHP_INI_SCAN_DIR=' . ($current === false ? '' : $current) . ':' . self::$iniFolder);
-    }
-
-    public static function tearDownAfterClass(): void
-    {
-        if (self::$iniFolder === null) {
-            return;
-        }
-        putenv(self::$scanDirBefore === null ? 'PHP_INI_SCAN_DIR' : 'PHP_INI_SCAN_DIR=' . self::$scanDirBefore);
-        @unlink(self::$iniFolder . '/katapult.ini');
-        @rmdir(self::$iniFolder);
-        self::$iniFolder = null;
-    }
-
-    private static function extensionPath(): string
-    {
-        return getenv('KATAPULT_EXT') ?: dirname(__DIR__, 2) . '/target/release/libkatapult.so';
-    }
 
     protected function setUp(): void
     {
@@ -333,6 +297,44 @@ final class ClientAreaTest extends TestCase
         $this->assertSame('success', $this->submit($service, $forms['StopVm']));
         $this->assertSame(1, $this->sim->requests(self::STOP));
         $this->assertStringContainsString("[Katapult] Service ID $service: stop requested by the client (task task_", $this->log());
+    }
+
+    /**
+     * A page is served from the VM as last read while that read is a few seconds old; an action
+     * forgets it, so the page right after shows what the action did, not what was.
+     */
+    public function testAPageRightAfterAnActionShowsItsOutcomeNotTheLastRead(): void
+    {
+        [$service, $client, $vmId] = $this->builtService();
+        $this->inClientArea($client);
+        $state = fn (string $page) => $this->xpath($page)->evaluate('string(//*[contains(@class,"katapult-vm-state")]/@data-state)');
+        $package = fn (string $page) => $this->xpath($page)->evaluate('string(//dd[contains(., "vCPU")])');
+        $page = $this->page($service);
+        $this->assertSame('started', $state($page));
+        $before = $this->sim->stats()['total_requests'];
+        $this->assertSame('started', $state($this->page($service)));
+        $this->assertSame($before, $this->sim->stats()['total_requests'], 'a page within seconds of the last read costs no API call');
+
+        $this->assertSame('success', $this->submit($service, $this->forms($page)['StopVm']));
+        $this->waitForState($vmId, 'stopped');
+        $this->assertSame('stopped', $state($this->page($service)), 'the page right after Stop');
+
+        $this->assertSame('success', $this->submit($service, $this->forms($this->page($service))['StartVm']));
+        $this->waitForState($vmId, 'started');
+        $page = $this->page($service);
+        $this->assertSame('started', $state($page), 'the page right after Start');
+        $this->assertStringStartsWith('ROCK-3 ', $package($page));
+
+        // WHMCS's own actions too: here a package change.
+        $bigger = (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-6', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
+        Capsule::table('tblhosting')->where('id', $service)->update(['packageid' => $bigger]);
+        $this->assertSame('success', Module::runModuleCommand('ChangePackage', $service));
+        $this->assertStringStartsWith('ROCK-6 ', $package($this->page($service)), 'the page right after ChangePackage');
+
+        // And hook code's, through the documented service class.
+        \WHMCS\Module\Server\Katapult\WHMCS\Service\VirtualMachine::findOrFail($service)->vm->stop();
+        $this->waitForState($vmId, 'stopped');
+        $this->assertSame('stopped', $state($this->page($service)), 'the page right after a hook stopped the VM');
     }
 
     public function testAReplayedTokenDoesNothingAndSaysTheLinkExpired(): void
@@ -583,7 +585,7 @@ final class ClientAreaTest extends TestCase
 
     public function testTheClientMayCallOnlyThePanelsFunctions(): void
     {
-        $this->assertSame(['StartVm', 'ShutdownVm', 'StopVm', 'ResetVm', 'LiveState', 'RevealPassword', 'BackupTime'], katapult_ClientAreaAllowedFunctions());
+        $this->assertSame(['StartVm', 'ShutdownVm', 'StopVm', 'ResetVm', 'LiveState', 'RevealPassword', 'SetReverseDns', 'RenameVm', 'BackupTime'], katapult_ClientAreaAllowedFunctions());
         $this->assertFalse(function_exists('katapult_ClientAreaCustomButtonArray'), 'WHMCS would render those as plain links without tokens');
         $this->assertNotContains('RefreshFromKatapult', katapult_ClientAreaAllowedFunctions());
     }
@@ -989,7 +991,8 @@ final class ClientAreaTest extends TestCase
         $this->assertFalse(ini_set('katapult.vm_link', 'javascript:alert(1)//{vm}'), 'php.ini only: hook code cannot re-point the admin\'s link');
 
         $fields = katapult_AdminServicesTabFields(Module::buildParams($service));
-        $this->assertSame(['Katapult VM', 'VM state', 'Katapult build', 'Managed organization'], array_keys($fields));
+        $this->assertSame(['Katapult VM', 'VM state', 'Reverse DNS', 'Katapult build', 'Managed organization', 'Katapult version'], array_keys($fields));
+        $this->assertSame('extension ' . Katapult\version() . ', module files ' . KATAPULT_MODULE_VERSION, $fields['Katapult version'], 'the same release: no warning');
         $link = $this->xpath($fields['Katapult VM'])->query('//a')->item(0);
         $this->assertInstanceOf(DOMElement::class, $link);
         $this->assertSame(strtr($pattern, ['{organization}' => $org, '{vm}' => $vmId]), $link->getAttribute('href'));
@@ -1017,7 +1020,7 @@ final class ClientAreaTest extends TestCase
         [$service, $client] = $this->orderedService($this->provider());
         $build = (string) SalmonDataStore::get('service', $service, 'vm_build_id');
         $fields = katapult_AdminServicesTabFields(Module::buildParams($service));
-        $this->assertSame(['Katapult VM', 'Katapult build', 'Managed organization'], array_keys($fields));
+        $this->assertSame(['Katapult VM', 'Katapult build', 'Managed organization', 'Katapult version'], array_keys($fields));
         $this->assertSame('none yet', strip_tags($fields['Katapult VM']));
         $this->assertSame("$build building for less than a minute", strip_tags($fields['Katapult build']));
         $this->assertStringStartsWith('org_', strip_tags($fields['Managed organization']));
@@ -1032,6 +1035,13 @@ final class ClientAreaTest extends TestCase
         $fields = katapult_AdminServicesTabFields(Module::buildParams($fresh));
         $this->assertSame('none yet', strip_tags($fields['Katapult VM']));
         $this->assertStringStartsWith('none yet', strip_tags($fields['Managed organization']));
+
+        // Module files of another release (an upgrade that replaced only the extension): warned about.
+        $other = \Katapult\Module\adminServicesTabFields(Module::buildParams($fresh), '0.0.1')['Katapult version'];
+        $this->assertStringContainsString('text-danger', $other);
+        $this->assertStringStartsWith('extension ' . Katapult\version() . ', module files 0.0.1: they differ', strip_tags($other));
+        $unsaid = \Katapult\Module\adminServicesTabFields(Module::buildParams($fresh))['Katapult version'];
+        $this->assertStringContainsString('module files unknown (older than 0.1.0): they differ', strip_tags($unsaid), 'module files from before the version constant');
     }
 
     public function testRefreshFromKatapultPersistsACompletedBuild(): void
@@ -1102,7 +1112,7 @@ final class ClientAreaTest extends TestCase
         $this->assertStringContainsString('created the "Backups" option', $this->log());
 
         // A retention offered later goes in hidden, at zero price, for the provider to price and show.
-        Capsule::table('tblproducts')->where('id', $product)->update(['configoption5' => '7, 14, 30']);
+        Capsule::table('tblproducts')->where('id', $product)->update(['configoption6' => '7, 14, 30']);
         Cron::run(true);
         $added = Capsule::table('tblproductconfigoptionssub')->where('configid', $this->backupsOption())->where('optionname', '30|30 daily backups')->first();
         $this->assertNotNull($added);
@@ -1244,7 +1254,7 @@ final class ClientAreaTest extends TestCase
     public function testAProductThatPurgesAtOnceLeavesNothingToRestore(): void
     {
         $product = $this->provider();
-        Capsule::table('tblproducts')->where('id', $product)->update(['configoption7' => 'on']); // "Purge the VM on termination"
+        Capsule::table('tblproducts')->where('id', $product)->update(['configoption8' => 'on']); // "Purge the VM on termination"
         [$service, , $vmId] = $this->builtService($product);
         $this->assertSame('success', Module::runModuleCommand('TerminateAccount', $service));
         $this->assertStringContainsString("VM $vmId moved to Katapult's trash (trsh_", $this->log());
@@ -1294,7 +1304,7 @@ final class ClientAreaTest extends TestCase
     /** The Katapult product offering 7 or 14 daily backups at 02:00 to 04:00, set up as provider() does. */
     private function backupsProvider(): int
     {
-        Capsule::table('tblproducts')->where('id', $this->katapultProductId())->update(['configoption5' => '7, 14', 'configoption6' => '2-4']);
+        Capsule::table('tblproducts')->where('id', $this->katapultProductId())->update(['configoption6' => '7, 14', 'configoption7' => '2-4']);
         return $this->provider();
     }
 
@@ -1409,35 +1419,16 @@ final class ClientAreaTest extends TestCase
         Capsule::table('mod_katapult_vm_reads')->update(['read_at' => time() - 60]);
     }
 
-    /** The request is now a client-area one, by this client, in this language. */
-    private function inClientArea(int $client, string $language = 'english'): void
-    {
-        if (!defined('CLIENTAREA')) {
-            define('CLIENTAREA', true);
-        }
-        Session::asClient($client); // $_SESSION['uid']
-        $_SESSION['Language'] = $language;
-    }
-
-    /** The product page's module output, as clientarea.php?action=productdetails&id=N renders it. */
-    private function page(int $service): string
-    {
-        $_GET = ['action' => 'productdetails', 'id' => (string) $service];
-        $_POST = [];
-        $html = Module::call('ClientArea', $service);
-        $this->assertIsString($html);
-        return $html;
-    }
-
     /**
-     * The panel's forms, by the function they post to ('Console' for the console).
+     * The panel's action forms (its footer's buttons; the Manage section's forms are
+     * SelfServiceTest's), by the function they post to ('Console' for the console).
      *
      * @return array<string, array{url: string, method: string, target: string, csrf: string, token: string, confirm: string}>
      */
     private function forms(string $html): array
     {
         $forms = [];
-        foreach ($this->xpath($html)->query('//form') as $form) {
+        foreach ($this->xpath($html)->query('//*[contains(@class,"katapult-actions")]//form') as $form) {
             assert($form instanceof DOMElement);
             $url = $form->getAttribute('action');
             parse_str((string) parse_url($url, PHP_URL_QUERY), $query);
@@ -1514,16 +1505,6 @@ final class ClientAreaTest extends TestCase
         return $details;
     }
 
-    private function xpath(string $html): DOMXPath
-    {
-        $document = new DOMDocument();
-        $previous = libxml_use_internal_errors(true);
-        $document->loadHTML('<?xml encoding="UTF-8"><html><body>' . $html . '</body></html>', LIBXML_NONET);
-        libxml_clear_errors();
-        libxml_use_internal_errors($previous);
-        return new DOMXPath($document);
-    }
-
     /** No markup came through: the page's only script is the module's own, and no handler attributes. */
     private function assertSafe(string $page): void
     {
@@ -1545,14 +1526,6 @@ final class ClientAreaTest extends TestCase
     private function log(): string
     {
         return implode("\n", ActivityLog::descriptions());
-    }
-
-    /** @return array<string, string> a module language file's strings */
-    private static function lang(string $language = 'english'): array
-    {
-        $_LANG = [];
-        include dirname(__DIR__, 2) . "/module/lang/$language.php";
-        return $_LANG;
     }
 
     // --- Another PHP process on the same database: a second web node, or a cron run ---------

@@ -15,6 +15,8 @@ if (!extension_loaded('katapult')) {
 
 require __DIR__ . '/../whmcs/bootstrap.php';
 require __DIR__ . '/../php/support/Simulator.php';
+require __DIR__ . '/support/ExtensionInTestProcesses.php';
+require __DIR__ . '/support/ClientAreaPages.php';
 
 /** The module folder the tests run: a private copy of the repository's module/. */
 function katapult_test_module_dir(): string

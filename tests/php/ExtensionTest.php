@@ -29,6 +29,10 @@ final class ExtensionTest extends TestCase
         $this->assertStringContainsString('version => ' . self::cargoVersion(), $info);
         $this->assertMatchesRegularExpression('/git revision => ([0-9a-f]{7,}(-dirty)?|unknown)/', $info);
         $this->assertStringContainsString('built for PHP API => ' . trim((string) shell_exec('php-config --phpapi')), $info);
+        // The build modes an extension must match, as this very PHP was built.
+        $this->assertStringContainsString('thread safety => ' . (PHP_ZTS ? 'ZTS' : 'NTS'), $info);
+        $this->assertStringContainsString('PHP debug build => ' . (PHP_DEBUG ? 'yes' : 'no'), $info);
+        $this->assertMatchesRegularExpression('/^build target => ' . preg_quote(php_uname('m'), '/') . '-unknown-linux-(gnu|musl)$/m', $info);
         foreach (['katapult.api_url', 'katapult.timeout', 'katapult.connect_timeout', 'katapult.ca_file', 'katapult.suspend_grace'] as $directive) {
             $this->assertStringContainsString($directive . ' => ', $info);
         }

@@ -28,12 +28,14 @@ final class ModuleFileTest extends TestCase
         $this->assertSame('1.1', $meta['APIVersion']);
         $this->assertTrue($meta['RequiresServer']);
         $this->assertSame('Open Console', $meta['ServiceSingleSignOnLabel']);
+        // The server sync tool matches VMs by FQDN (the service's domain) and products by package.
+        $this->assertSame(['Hostname (FQDN)', 'domain', 'configoption1'], [$meta['ListAccountsUniqueIdentifierDisplayName'], $meta['ListAccountsUniqueIdentifierField'], $meta['ListAccountsProductField']]);
     }
 
     public function testConfigOptionsAreFieldDefinitionsWithLoaders(): void
     {
         $options = katapult_ConfigOptions();
-        $this->assertSame(['Package', 'Data Center', 'Disk Template', 'Welcome Email At Once', 'Backup Retentions', 'Backup Hours', 'Purge On Terminate'], array_keys($options), 'configoption1..7, in order');
+        $this->assertSame(['Package', 'Data Center', 'Disk Template', 'Welcome Email At Once', 'Hostname Changes', 'Backup Retentions', 'Backup Hours', 'Purge On Terminate'], array_keys($options), 'configoption1..8, in order');
         foreach ($options as $field) {
             $this->assertContains($field['Type'], ['text', 'password', 'yesno', 'dropdown', 'radio', 'textarea']);
             $this->assertIsString($field['FriendlyName']);
@@ -54,6 +56,9 @@ final class ModuleFileTest extends TestCase
         }
         $result = katapult_TestConnection([]);
         $this->assertSame(['success' => false, 'error' => 'The module could not reach WHMCS\'s database.'], $result);
+        $accounts = katapult_ListAccounts([]);
+        $this->assertFalse($accounts['success'], 'the server sync tool gets its documented failure, never an exception');
+        $this->assertStringContainsString('is this running inside WHMCS?', $accounts['error']);
     }
 
     public function testEveryFunctionIsADelegation(): void
@@ -64,7 +69,10 @@ final class ModuleFileTest extends TestCase
         // The panel's JSON answers end the request.
         preg_match_all('/function (katapult_[A-Z]\w+)\(([^)]*)\)[^{]*\{(.*?)\n\}/s', $source, $functions, PREG_SET_ORDER);
         $this->assertGreaterThan(15, count($functions));
-        $argument = '(\$params|\'\w+\'|katapult_client_request\(\)( \?\? \[\])?|katapult_posted\(\'\w+\'\))';
+        // Arguments: WHMCS's $params, $_POST (the posted form, for the functions behind the panel's
+        // and the service tab's forms), a literal, the client-area request, one posted field, the
+        // module files' version.
+        $argument = '(\$params|\$_POST|\'\w+\'|KATAPULT_MODULE_VERSION|katapult_client_request\(\)( \?\? \[\])?|katapult_posted\(\'\w+\'\))';
         foreach ($functions as [, $name, , $body]) {
             if (in_array($name, ['katapult_LiveState', 'katapult_RevealPassword'], true)) {
                 $function = substr($name, strlen('katapult_'));

@@ -73,6 +73,10 @@ impl Sql for Sqlite {
         Ok(self.0.last_insert_rowid())
     }
 
+    fn in_transaction(&self) -> Result<bool, SqlError> {
+        Ok(!self.0.is_autocommit())
+    }
+
     fn begin(&self) -> Result<bool, SqlError> {
         if !self.0.is_autocommit() {
             return Ok(false);

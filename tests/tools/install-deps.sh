@@ -8,6 +8,7 @@ packages=(
   clang libclang-dev         # bindgen (ext-php-rs's build) needs libclang
   php-mbstring php-xml phpunit
   php-sqlite3 php-mysql php-illuminate-database mariadb-server   # the WHMCS stand-in and its databases
+  galera-4 rsync iproute2    # the Galera cluster of tests/cluster (a rejoining node's state transfer uses rsync and ss)
   gcc make git ca-certificates
   php-curl                   # the stand-in's web-front tests (HTTP client)
   chromium curl              # the browser test (tests/browser): headless Chromium, readiness checks

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/../.."
 export KATAPULT_EXT="${KATAPULT_EXT:-$PWD/target/release/libkatapult.so}"
 EXT=$KATAPULT_EXT
 log_dir=$(mktemp -d)
+source tests/tools/php-ini.sh
+without_installed_katapult "$log_dir/php-ini" || exit 1
 passed=0
 failed=0
 skipped=0
@@ -57,15 +59,15 @@ run_phpunit() {
   count_suite "$name" "$status" $counts
 }
 
-# The browser test: reads its "browser: N passed, N failed" line.
-run_browser() {
-  local name=$1; shift
+# A script that counts its own checks: reads its "<tag>: N passed, N failed" line.
+run_counted() {
+  local name=$1 tag=$2; shift 2
   local log="$log_dir/$name.log"
   echo "== $name: $*"
   "$@" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
   local counts
-  counts=$(sed -n 's/^browser: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2 0/p' "$log" | tail -1)
+  counts=$(sed -n "s/^$tag: \([0-9]*\) passed, \([0-9]*\) failed\$/\1 \2 0/p" "$log" | tail -1)
   # shellcheck disable=SC2086
   count_suite "$name" "$status" ${counts:-0 0 0}
 }
@@ -92,6 +94,8 @@ WHMCS_DB_DSN="sqlite:$sqlite_db/module.sqlite" KATAPULT_API_URL=$module_api_url 
 rm -rf "$sqlite_db"
 # The fault-and-crash soak, short: 50 services (make soak runs 500 on MariaDB).
 run_check "soak (50 services)" tests/soak/run.sh --services=50
+# Scale-out, short: 20 services on the Galera cluster, no node kill (make cluster runs 300 with one).
+run_check "cluster (20 services, Galera)" tests/cluster/run.sh --services=20 --races=30
 if mariadb_env=$(tests/whmcs/mariadb.sh start); then
   eval "$mariadb_env"
   run_phpunit "whmcs-standin (MariaDB)" --colors=never -c tests/whmcs/tests/phpunit.xml
@@ -103,7 +107,10 @@ else
 fi
 
 # The client area as a person uses it: real Chromium on the stand-in's web front.
-run_browser "browser" tests/browser/run.sh
+run_counted "browser" browser tests/browser/run.sh
+
+# The release as a provider installs it: make dist's tarball and .deb installed, run and removed.
+run_counted "release" dist tests/dist/run.sh
 
 rm -rf "$log_dir"
 echo

@@ -10,9 +10,8 @@
 set -euo pipefail
 
 STATE=${MARIADB_STANDIN_STATE:-/tmp/katapult-whmcs-mariadb.$(id -u).env}
-DB=whmcs
-DB_USER=whmcs
-DB_PASS=whmcs-standin
+# shellcheck source=tests/whmcs/standin-database.sh
+. "$(dirname "$0")/standin-database.sh"
 
 print_env() {
   # shellcheck disable=SC1090
@@ -53,13 +52,7 @@ start() {
     kill -0 "$pid" 2>/dev/null || { cat "$dir/error.log" >&2; exit 1; }
     sleep 0.05
   done
-  mariadb --no-defaults --socket="$dir/mysqld.sock" -uroot <<SQL
-CREATE DATABASE IF NOT EXISTS \`$DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASS';
-CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
-GRANT ALL ON \`$DB\`.* TO '$DB_USER'@'127.0.0.1';
-GRANT ALL ON \`$DB\`.* TO '$DB_USER'@'localhost';
-SQL
+  standin_database_sql | mariadb --no-defaults --socket="$dir/mysqld.sock" -uroot
   print_env
 }
 

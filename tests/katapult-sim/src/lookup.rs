@@ -100,6 +100,11 @@ impl Args {
         }
     }
 
+    /// An argument as sent (an object, say), when present and not null.
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.present(name)
+    }
+
     pub fn string(&self, name: &str) -> Option<String> {
         self.present(name).and_then(scalar)
     }

@@ -165,6 +165,27 @@ const OPERATIONS: &[(&str, &[&str], bool)] = &[
         &["trash_objects:restore"],
         true,
     ),
+    (
+        "POST /organizations/:organization/ip_addresses",
+        &["ip_addresses"],
+        true,
+    ),
+    ("DELETE /ip_addresses/:ip_address", &["ip_addresses"], true),
+    (
+        "POST /ip_addresses/:ip_address/unallocate",
+        &["ip_addresses"],
+        false,
+    ),
+    (
+        "POST /virtual_machines/:virtual_machine/allocate_ip",
+        &["ip_addresses"],
+        false,
+    ),
+    (
+        "PATCH /virtual_machines/:virtual_machine",
+        &["virtual_machines"],
+        false,
+    ),
 ];
 
 /// The 403 the operation `route` answers a refused identity with, if it can refuse.

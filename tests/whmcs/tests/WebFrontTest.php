@@ -13,6 +13,7 @@ use WHMCS\Config\Setting;
 use WHMCS\Database\Capsule;
 use WhmcsStandIn\ActivityLog;
 use WhmcsStandIn\Csrf;
+use WhmcsStandIn\Environment;
 use WhmcsStandIn\Fixtures;
 use WhmcsStandIn\Web\StaticFiles;
 
@@ -33,7 +34,7 @@ final class WebFrontTest extends StandInTestCase
 
     public static function setUpBeforeClass(): void
     {
-        $dsn = getenv('WHMCS_DB_DSN') ?: 'sqlite:' . rtrim(sys_get_temp_dir(), '/') . '/katapult-whmcs-standin.sqlite';
+        $dsn = Environment::dsn();
         if (str_contains($dsn, ':memory:')) {
             return;   // tests skip: the web server cannot share an in-memory database
         }

@@ -75,7 +75,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             "/virtual_machines/{virtual_machine}",
-            get(vms::get).delete(vms::delete),
+            get(vms::get).patch(vms::update).delete(vms::delete),
         )
         .route(
             "/virtual_machines/{virtual_machine}/start",
@@ -123,10 +123,21 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/trash_objects/{trash_object}/restore",
             post(trash::restore),
         )
-        .route("/organizations/{organization}/ip_addresses", get(ips::list))
+        .route(
+            "/organizations/{organization}/ip_addresses",
+            get(ips::list).post(ips::create),
+        )
         .route(
             "/ip_addresses/{ip_address}",
-            get(ips::get).patch(ips::update),
+            get(ips::get).patch(ips::update).delete(ips::release),
+        )
+        .route(
+            "/ip_addresses/{ip_address}/unallocate",
+            post(ips::unallocate),
+        )
+        .route(
+            "/virtual_machines/{virtual_machine}/allocate_ip",
+            post(ips::allocate),
         )
         .method_not_allowed_fallback(route_not_found)
         .fallback(route_not_found)

@@ -343,6 +343,62 @@ pub async fn get(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
     ok(json!({ "virtual_machine": st.vm_json(vm), "annotations": annotations(&vm.annotations) }))
 }
 
+/// `PATCH /virtual_machines/_`: `properties.name` and `properties.hostname` (checked as a build's);
+/// the addresses still carrying the old default PTR name get the new FQDN. The spec lists no 422
+/// for this operation: a bad value is Apia's 400 `invalid_argument`.
+pub async fn update(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    let mut st = sim.state();
+    let i = find_vm(&st, &args)?;
+    let properties = args
+        .value("properties")
+        .filter(|p| p.is_object())
+        .cloned()
+        .ok_or_else(|| ApiError::missing_required_argument("properties"))?;
+    let name = properties["name"]
+        .as_str()
+        .map(str::trim)
+        .map(str::to_string);
+    if name.as_deref() == Some("") {
+        return Err(bad_property("name", "Name can't be blank"));
+    }
+    let hostname = properties["hostname"]
+        .as_str()
+        .map(|h| h.trim().to_lowercase());
+    if let Some(h) = &hostname {
+        if !valid_hostname(h) {
+            return Err(bad_property("hostname", "Hostname is invalid"));
+        }
+        let org_id = st.vms[i].org_id.clone();
+        if *h != st.vms[i].hostname && hostname_taken(&st, &org_id, h) {
+            return Err(bad_property("hostname", "Hostname has already been taken"));
+        }
+    }
+    let old_fqdn = st.fqdn(&st.vms[i]);
+    if let Some(name) = name {
+        st.vms[i].name = name;
+    }
+    if let Some(hostname) = hostname {
+        st.vms[i].hostname = hostname;
+    }
+    let new_fqdn = st.fqdn(&st.vms[i]);
+    let vm_id = st.vms[i].id.clone();
+    for ip in st
+        .ips
+        .iter_mut()
+        .filter(|ip| ip.vm_id.as_deref() == Some(&vm_id))
+    {
+        if ip.reverse_dns == old_fqdn {
+            ip.reverse_dns = new_fqdn.clone();
+        }
+    }
+    let vm = &st.vms[i];
+    ok(json!({ "virtual_machine": st.vm_json(vm), "annotations": annotations(&vm.annotations) }))
+}
+
+fn bad_property(name: &str, problem: &str) -> ApiError {
+    ApiError::invalid_argument(&format!("properties[{name}]"), "invalid", problem)
+}
+
 pub async fn delete(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
     let mut st = sim.state();
     let i = find_vm(&st, &args)?;

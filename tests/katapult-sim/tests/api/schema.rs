@@ -662,6 +662,90 @@ fn responses_match_the_openapi_spec() {
         Some(json!({"reverse_dns": "bad name!"})),
         422,
     );
+    run.call(
+        "PATCH",
+        "/ip_addresses/ip_address",
+        &format!("/ip_addresses/{ip_id}"),
+        Some(json!({"reverse_dns": ""})),
+        200,
+    );
+
+    let renamed = |properties: Value| {
+        Some(json!({"virtual_machine": {"id": vm_id}, "properties": properties}))
+    };
+    run.call(
+        "PATCH",
+        vm_path,
+        "/virtual_machines/_",
+        renamed(json!({"name": "Web", "hostname": "web-2"})),
+        200,
+    );
+    run.call(
+        "PATCH",
+        vm_path,
+        "/virtual_machines/_",
+        renamed(json!({"hostname": "not valid!"})),
+        400,
+    );
+
+    let network_id = ips["ip_addresses"][0]["network"]["id"].clone();
+    let extra = run.call(
+        "POST",
+        "/organizations/organization/ip_addresses",
+        "/organizations/_/ip_addresses",
+        Some(json!({"organization": {"id": org_id}, "network": {"id": network_id}, "version": "ipv4"})),
+        200,
+    );
+    let extra_id = extra["ip_address"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let allocate = Some(json!({"virtual_machine": {"id": vm_id}, "ip_address": {"id": extra_id}}));
+    let allocate_path = "/virtual_machines/virtual_machine/allocate_ip";
+    run.call(
+        "POST",
+        allocate_path,
+        "/virtual_machines/_/allocate_ip",
+        allocate.clone(),
+        200,
+    );
+    run.call(
+        "POST",
+        allocate_path,
+        "/virtual_machines/_/allocate_ip",
+        allocate,
+        422,
+    );
+    let unallocate_path = "/ip_addresses/ip_address/unallocate";
+    let extra_ref = Some(json!({"ip_address": {"id": extra_id}}));
+    run.call(
+        "POST",
+        unallocate_path,
+        "/ip_addresses/_/unallocate",
+        extra_ref.clone(),
+        200,
+    );
+    run.call(
+        "POST",
+        unallocate_path,
+        "/ip_addresses/_/unallocate",
+        extra_ref.clone(),
+        422,
+    );
+    run.call(
+        "DELETE",
+        "/ip_addresses/ip_address",
+        "/ip_addresses/_",
+        extra_ref.clone(),
+        200,
+    );
+    run.call(
+        "DELETE",
+        "/ip_addresses/ip_address",
+        "/ip_addresses/_",
+        extra_ref,
+        404,
+    );
 
     let disks_path = "/virtual_machines/virtual_machine/disks";
     let disks = run.call(
@@ -973,7 +1057,7 @@ fn responses_match_the_openapi_spec() {
         .collect();
     let missing: Vec<_> = served.difference(&validated).collect();
     assert!(missing.is_empty(), "served but not validated: {missing:?}");
-    assert_eq!(validated.len(), 40, "{validated:?}");
+    assert_eq!(validated.len(), 45, "{validated:?}");
     assert!(
         run.failures.is_empty(),
         "{} failures:\n{}",

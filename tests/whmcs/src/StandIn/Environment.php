@@ -15,7 +15,7 @@
  *  - HTML-encodes `$_GET`, `$_POST`, `$_REQUEST` and `$_COOKIE` (README fact 12:
  *    htmlspecialchars with ENT_QUOTES); tests that post values pass them through asSubmitted();
  *  - connects `WHMCS\Database\Capsule` (global, Eloquent booted) to WHMCS_DB_DSN
- *    (+ WHMCS_DB_USER / WHMCS_DB_PASS); default `sqlite:<tmp>/katapult-whmcs-standin.sqlite`;
+ *    (+ WHMCS_DB_USER / WHMCS_DB_PASS); default `sqlite:<tmp>/katapult-whmcs-standin-<checkout>.sqlite`;
  *  - creates the WHMCS tables when missing (Schema) and seeds what every WHMCS install has (one
  *    default currency, ModuleDebugMode off);
  *  - loads the provider's hook files, `includes/hooks/*.php`, as WHMCS does on every request.
@@ -36,17 +36,31 @@ final class Environment
 
     private static bool $booted = false;
 
+    /** WHMCS_DB_DSN, or this checkout's own SQLite file. */
+    public static function dsn(): string
+    {
+        return getenv('WHMCS_DB_DSN') ?: 'sqlite:' . self::defaultPrefix() . '.sqlite';
+    }
+
+    /**
+     * Where the default database and root live: one per checkout, since two checkouts on one
+     * machine must not share a root (its configuration.php names one database) or a database.
+     */
+    private static function defaultPrefix(): string
+    {
+        return rtrim(sys_get_temp_dir(), '/') . '/katapult-whmcs-standin-' . substr(sha1(__DIR__), 0, 8);
+    }
+
     public static function boot(): void
     {
         if (self::$booted) {
             return;
         }
-        $tmp = rtrim(sys_get_temp_dir(), '/');
-        $dsn = getenv('WHMCS_DB_DSN') ?: 'sqlite:' . $tmp . '/katapult-whmcs-standin.sqlite';
+        $dsn = self::dsn();
         $user = getenv('WHMCS_DB_USER') ?: '';
         $pass = getenv('WHMCS_DB_PASS') ?: '';
         $hash = getenv('WHMCS_CC_ENCRYPTION_HASH') ?: self::DEFAULT_CC_ENCRYPTION_HASH;
-        $root = getenv('WHMCS_ROOTDIR') ?: $tmp . '/katapult-whmcs-standin-root';
+        $root = getenv('WHMCS_ROOTDIR') ?: self::defaultPrefix() . '-root';
 
         if (!defined('WHMCS')) {
             define('WHMCS', true);

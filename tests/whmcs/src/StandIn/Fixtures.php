@@ -23,7 +23,8 @@
  *  - customFieldValue($fieldId, $service, $value)
  *  - emailTemplate('Name', [...]) → template id (type 'product'; pass 'type' => 'invoice', …)
  *  - invoice($client, [...]) → tblinvoices id (Unpaid, due today)
- *  - admin('username', 'password') → tbladmins id (no password: cannot log in)
+ *  - admin('username', 'password') → tbladmins id (role 1, Full Administrator; the password
+ *    stored password_hash()ed for the admin web front's login, none when not given)
  */
 
 declare(strict_types=1);
@@ -242,7 +243,7 @@ final class Fixtures
         $now = date('Y-m-d H:i:s');
         return (int) Capsule::table('tbladmins')->insertGetId([
             'uuid' => self::uuid(), 'roleid' => 1, 'username' => $username,
-            'password' => $password === '' ? '' : password_hash($password, PASSWORD_DEFAULT),
+            'password' => $password === '' ? '' : password_hash($password, PASSWORD_BCRYPT),
             'firstname' => 'Admin', 'lastname' => 'User', 'email' => "$username@example.test",
             'created_at' => $now, 'updated_at' => $now,
         ]);

@@ -5,7 +5,8 @@
  * Creates, when missing, the WHMCS 8 tables a provisioning module touches (README "Tables") with
  * their real names, column names and types as in a WHMCS 8.x schema dump, through the Capsule
  * schema builder so the same code serves MariaDB and SQLite. `tblinvoices` (for emails about an
- * invoice) has only the columns the stand-in uses, from memory of WHMCS 8. Deliberate differences from a real WHMCS install, all invisible to a
+ * invoice) has only the columns the stand-in uses, from memory of WHMCS 8; so has `tbladdonmodules`
+ * (module, setting, value). Deliberate differences from a real WHMCS install, all invisible to a
  * module under WHMCS's non-strict SQL mode:
  *  - NOT NULL text columns get DEFAULT '' (WHMCS's have no default; in non-strict mode MySQL
  *    stores '' for an omitted NOT NULL text, and SQLite would otherwise reject the insert);
@@ -27,7 +28,7 @@ use WHMCS\Database\Capsule;
 final class Schema
 {
     /** Bump when a table definition changes: existing stand-in databases are then rebuilt. */
-    public const VERSION = '3';
+    public const VERSION = '4';
 
     /** @return list<string> every table the stand-in creates */
     public static function tables(): array
@@ -338,6 +339,14 @@ final class Schema
                 $t->decimal('total', 16, 2)->default(0);
                 $t->string('status', 20)->default('Unpaid');
                 $t->index('userid');
+            },
+            // Addon modules' settings (module, setting, value): `version` and `access` once
+            // activated, and the values of the module's config fields.
+            'tbladdonmodules' => function (Blueprint $t): void {
+                $t->string('module', 64)->default('');
+                $t->string('setting', 64)->default('');
+                $t->text('value')->default('');
+                $t->index('module');
             },
             'standin_email_log' => function (Blueprint $t) use ($text, $int): void {
                 $t->integer('id', true);

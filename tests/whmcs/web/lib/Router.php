@@ -6,9 +6,7 @@
  * Per request: boot the stand-in (bootstrap.php: DB, ROOTDIR), load the module (env
  * WHMCS_MODULE_DIR, default the repository's module/; WHMCS_MODULE_NAME, default katapult; as
  * WHMCS loads every active module and its hooks.php on each page), then either
- *  - a page: /clientarea.php, /login.php, /logout.php (/ and /index.php redirect to clientarea.php),
- *    or the admin area's /admin/login.php and /admin/clientsservices.php (AdminArea: ADMINAREA
- *    is defined instead of CLIENTAREA, the rest as below).
+ *  - a page: /clientarea.php, /login.php, /logout.php (/ and /index.php redirect to clientarea.php).
  *    Like WHMCS's client area: CLIENTAREA is defined, the PHP session is started (file sessions
  *    under ROOTDIR/sessions or env WHMCS_SESSION_DIR; cookie `WHMCS<hash>`, HttpOnly, SameSite=Lax;
  *    PHP's session lock serialises a session's requests, as with WHMCS's default file sessions),
@@ -16,6 +14,11 @@
  *    and a POST must carry the session's CSRF `token`: one that fails ends the session and
  *    redirects to the login page (README fact 11). A module's custom function
  *    (clientarea.php?…&modop=custom) is not checked (fact 8: the module's own tokens protect it);
+ *  - or an admin page under /admin/ (Admin\AdminArea and the page classes beside it: login,
+ *    dashboard, product edit, a client's service, addon modules): as WHMCS's admin area,
+ *    ADMINAREA is defined instead of CLIENTAREA, the same PHP session holds the admin
+ *    (`$_SESSION['adminid']`), and a POST without the session's CSRF token runs nothing;
+ *    the hooks.php of every active addon module is loaded first (WhmcsStandIn\AddonModules);
  *  - or a static file (StaticFiles: theme assets, files under ROOTDIR, the module's assets
  *    through its symlink; never outside, never PHP or templates);
  *  - or 404.
@@ -38,8 +41,17 @@ final class Router
         '/clientarea.php' => [ClientArea::class, 'handle'],
         '/login.php' => [Login::class, 'handleLogin'],
         '/logout.php' => [Login::class, 'handleLogout'],
-        '/admin/login.php' => [AdminArea::class, 'handleLogin'],
-        '/admin/clientsservices.php' => [AdminArea::class, 'handleService'],
+    ];
+
+    /** The admin area's pages (under /admin/, WHMCS's default admin folder). */
+    private const ADMIN_PAGES = [
+        '/admin/login.php' => [Admin\AdminLogin::class, 'handleLogin'],
+        '/admin/logout.php' => [Admin\AdminLogin::class, 'handleLogout'],
+        '/admin/index.php' => [Admin\Dashboard::class, 'handle'],
+        '/admin/configproducts.php' => [Admin\ProductEdit::class, 'handle'],
+        '/admin/clientsservices.php' => [Admin\ServicePage::class, 'handle'],
+        '/admin/configaddonmods.php' => [Admin\AddonModulesPage::class, 'handleList'],
+        '/admin/addonmodules.php' => [Admin\AddonModulesPage::class, 'handleOutput'],
     ];
 
     public static function run(): void
@@ -75,6 +87,14 @@ final class Router
             self::page(self::PAGES[$path]);
             return;
         }
+        if ($path === '/admin' || $path === '/admin/') {
+            self::redirect('/admin/index.php');
+            return;
+        }
+        if (isset(self::ADMIN_PAGES[$path])) {
+            self::adminPage(self::ADMIN_PAGES[$path]);
+            return;
+        }
         self::staticFile($path);
     }
 
@@ -97,10 +117,8 @@ final class Router
     /** @param array{0: class-string, 1: string} $handler */
     private static function page(array $handler): void
     {
-        // An admin page is WHMCS's admin area (AdminArea); every other page its client area.
-        $area = $handler[0] === AdminArea::class ? 'ADMINAREA' : 'CLIENTAREA';
-        if (!defined($area)) {
-            define($area, true);
+        if (!defined('CLIENTAREA')) {
+            define('CLIENTAREA', true);
         }
         self::startSession();
         $GLOBALS['CONFIG'] = ['Language' => 'english', 'Template' => 'twenty-one']
@@ -116,21 +134,43 @@ final class Router
             self::redirect('login.php');
             return;
         }
+        self::runPage(implode('::', $handler), $handler, static fn (string $oops) => Theme::page(['title' => 'Oops!', 'client' => null, 'content' => $oops]));
+    }
+
+    /** @param array{0: class-string, 1: string} $handler */
+    private static function adminPage(array $handler): void
+    {
+        if (!defined('ADMINAREA')) {
+            define('ADMINAREA', true);
+        }
+        self::startSession();
+        $GLOBALS['CONFIG'] = ['Language' => 'english'] + Capsule::table('tblconfiguration')->pluck('value', 'setting')->all();
+        header('Content-Type: text/html; charset=utf-8');
+        self::runPage(implode('::', $handler), static function () use ($handler): void {
+            \WhmcsStandIn\AddonModules::loadActiveHooks();
+            $handler();
+        }, static fn (string $oops) => Admin\AdminArea::page('Oops!', $oops, null));
+    }
+
+    /**
+     * Runs a page; an exception escaping it gives WHMCS's generic "Oops" page (HTTP 500) in the
+     * area's frame, and goes to the server's error log.
+     *
+     * @param callable(string): string $frame the frame around the Oops alert
+     */
+    private static function runPage(string $name, callable $handler, callable $frame): void
+    {
+        ob_start();
         try {
-            ob_start();
             $handler();
             ob_end_flush();
         } catch (\Throwable $e) {
             ob_end_clean();
-            error_log('[whmcs stand-in] ' . $handler[0] . '::' . $handler[1] . ' threw: ' . $e);
+            error_log("[whmcs stand-in] $name threw: $e");
             http_response_code(500);
             header_remove('Location');
-            echo Theme::page([
-                'title' => 'Oops!',
-                'client' => null,
-                'content' => Theme::alert('error', 'Oops! Something went wrong and we couldn\'t process your request. '
-                    . 'Please go back to the previous page and try again.', 'alertInternalError'),
-            ]);
+            echo $frame(Theme::alert('error', 'Oops! Something went wrong and we couldn\'t process your request. '
+                . 'Please go back to the previous page and try again.', 'alertInternalError'));
         }
     }
 

@@ -1,0 +1,81 @@
+<?php
+/**
+ * `make bench`: the module's own cost in a client-area page (issue 21). Each round, one after
+ * another on kept-alive connections:
+ *   1. our page reading its VM from Katapult (the client area's copy aged and the client's
+ *      live-read budget dropped just before, untimed: as the first page after the copy has aged);
+ *   2. the do-nothing module's page;
+ *   3. the simulator's VM GET, as our page makes it (the API round trip);
+ *   4. our page again, now from the fresh copy 1 left.
+ * Taking the four in the same round keeps a busy machine's drift out of their differences.
+ * Prints one JSON object: the p50 of each, and the medians over the rounds of
+ * live - nothing - GET (the module's own time in a page that reads its VM) and
+ * cached - nothing (a page from the fresh copy over the floor). Every page must show what it
+ * is timed for (its marker), and every live page must have made its GET.
+ *
+ * Usage: php own-cost.php ROUNDS OURS_URL OURS_MARKER NOTHING_URL NOTHING_MARKER COOKIE
+ *        VM_GET_URL API_TOKEN CA_FILE DB_DSN SIM_STATS_URL
+ */
+
+declare(strict_types=1);
+
+[, $rounds, $oursUrl, $oursMarker, $nothingUrl, $nothingMarker, $cookie, $getUrl, $token, $ca, $dsn, $statsUrl] = $argv;
+
+$database = new PDO($dsn, null, null, [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);
+$handle = static function (string $url, array $headers) use ($ca) {
+    $curl = curl_init($url);
+    curl_setopt_array($curl, [CURLOPT_RETURNTRANSFER => true, CURLOPT_HTTPHEADER => $headers, CURLOPT_TIMEOUT => 30, CURLOPT_CAINFO => $ca]);
+    return $curl;
+};
+$ours = $handle($oursUrl, ["Cookie: $cookie"]);
+$nothing = $handle($nothingUrl, ["Cookie: $cookie"]);
+$get = $handle($getUrl, ["Authorization: Bearer $token"]);
+$stats = $handle($statsUrl, []);
+$apiRequests = static fn (): int => (int) json_decode((string) curl_exec($stats), true)['total_requests'];
+
+/** Milliseconds of one request; dies when the answer is not what is timed. */
+function timed($curl, string $marker, string $what): float
+{
+    $t = hrtime(true);
+    $body = (string) curl_exec($curl);
+    $ms = (hrtime(true) - $t) / 1e6;
+    if (curl_getinfo($curl, CURLINFO_RESPONSE_CODE) !== 200 || !str_contains($body, $marker)) {
+        fwrite(STDERR, "$what: HTTP " . curl_getinfo($curl, CURLINFO_RESPONSE_CODE) . " without \"$marker\"\n" . substr($body, 0, 2000) . "\n");
+        exit(1);
+    }
+    return $ms;
+}
+
+function median(array $values): float
+{
+    sort($values);
+    $n = count($values);
+    return $n % 2 ? $values[intdiv($n, 2)] : ($values[$n / 2 - 1] + $values[$n / 2]) / 2;
+}
+
+$times = ['live' => [], 'nothing' => [], 'get' => [], 'cached' => []];
+$liveWithoutGet = 0;
+for ($i = 0; $i < (int) $rounds; $i++) {
+    $database->exec('UPDATE mod_katapult_vm_reads SET read_at = 0');
+    $database->exec('DELETE FROM mod_katapult_live_reads');
+    $before = $apiRequests();
+    $times['live'][] = timed($ours, $oursMarker, 'our page, reading its VM');
+    $liveWithoutGet += $apiRequests() - $before === 1 ? 0 : 1;
+    $times['nothing'][] = timed($nothing, $nothingMarker, 'the do-nothing module\'s page');
+    $times['get'][] = timed($get, '"virtual_machine"', 'the simulator\'s VM GET');
+    $before = $apiRequests();
+    $times['cached'][] = timed($ours, $oursMarker, 'our page, from the fresh copy');
+    $liveWithoutGet += $apiRequests() - $before === 0 ? 0 : 1;
+}
+if ($liveWithoutGet > 0) {
+    fwrite(STDERR, "$liveWithoutGet pages did not make exactly the API requests they are timed for\n");
+    exit(1);
+}
+$own = array_map(fn ($l, $n, $g) => $l - $n - $g, $times['live'], $times['nothing'], $times['get']);
+$cachedOver = array_map(fn ($c, $n) => $c - $n, $times['cached'], $times['nothing']);
+echo json_encode([
+    'rounds' => (int) $rounds,
+    'p50_ms' => array_map(fn ($t) => round(median($t), 3), $times),
+    'module_ms_in_live_page' => round(median($own), 3),
+    'cached_page_minus_nothing_ms' => round(median($cachedOver), 3),
+]), "\n";
