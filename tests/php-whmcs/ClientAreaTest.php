@@ -1420,15 +1420,16 @@ final class ClientAreaTest extends TestCase
     }
 
     /**
-     * The panel's action forms (its footer's buttons; the Manage section's forms are
-     * SelfServiceTest's), by the function they post to ('Console' for the console).
+     * The panel's action forms (its footer's buttons and the backups section's time form; the
+     * Manage section's forms are SelfServiceTest's), by the function they post to ('Console' for
+     * the console).
      *
      * @return array<string, array{url: string, method: string, target: string, csrf: string, token: string, confirm: string}>
      */
     private function forms(string $html): array
     {
         $forms = [];
-        foreach ($this->xpath($html)->query('//*[contains(@class,"katapult-actions")]//form') as $form) {
+        foreach ($this->xpath($html)->query('//*[contains(@class,"katapult-actions")]//form | //*[contains(@class,"katapult-backups")]//form') as $form) {
             assert($form instanceof DOMElement);
             $url = $form->getAttribute('action');
             parse_str((string) parse_url($url, PHP_URL_QUERY), $query);
