@@ -25,6 +25,7 @@ use Katapult\Tests\Soak\Lives;
 use Katapult\Tests\Support\Simulator;
 use WhmcsStandIn\ActivityLog;
 use WhmcsStandIn\Environment;
+use WhmcsStandIn\Fixtures;
 use WhmcsStandIn\Module;
 use WhmcsStandIn\Orders;
 use WhmcsStandIn\SalmonDataStore;
