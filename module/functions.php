@@ -132,7 +132,7 @@ function katapult_ServiceSingleSignOn(array $params): array
 }
 
 /**
- * The admin area's buttons: the power actions and "Refresh from Katapult".
+ * The admin area's buttons: the power actions, "Refresh from Katapult" and "Restore VM".
  *
  * @return array<string, string> button label => function suffix
  */
@@ -150,6 +150,28 @@ function katapult_AdminCustomButtonArray(): array
 function katapult_RefreshFromKatapult(array $params): string
 {
     return \Katapult\Module\refreshFromKatapult($params);
+}
+
+/**
+ * Button "Restore VM": undoes a termination while Katapult still keeps the VM in its trash; the
+ * VM is linked to the service again and the service is Active again.
+ *
+ * @return string 'success', or why nothing was restored
+ */
+function katapult_RestoreVm(array $params): string
+{
+    return \Katapult\Module\restoreVm($params);
+}
+
+/**
+ * The backups section's "Change time" form (a POST with its single-use token): moves the daily
+ * backup to the hour posted in katapult_backup_hour, if the product allows it.
+ *
+ * @return string 'success', or what went wrong
+ */
+function katapult_BackupTime(array $params): string
+{
+    return \Katapult\Module\backupTime($params, katapult_posted('katapult_backup_hour'), katapult_client_request());
 }
 
 /**
@@ -284,6 +306,16 @@ function katapult_client_request(): ?array
         'lang' => katapult_lang(),
         'dir' => __DIR__,
     ];
+}
+
+/**
+ * A posted form field as WHMCS hands it over (HTML-encoded; the extension decodes it), or ''.
+ *
+ * @internal
+ */
+function katapult_posted(string $name): string
+{
+    return is_string($_POST[$name] ?? null) ? $_POST[$name] : '';
 }
 
 /**

@@ -57,6 +57,10 @@ namespace Katapult {
 
         public function purgeTrashObject(string $trash_object): array {}
 
+        public function restoreTrashObject(string $trash_object): array {}
+
+        public function diskBackupPolicies(string $virtual_machine): array {}
+
         public function ipAddresses(string $organization): array {}
 
         public function updateReverseDns(string $ip_address, string $reverse_dns): array {}
@@ -109,6 +113,10 @@ namespace Katapult\Module {
     function adminButtons(): array {}
 
     function refreshFromKatapult(array $params): string {}
+
+    function restoreVm(array $params): string {}
+
+    function backupTime(array $params, string $hour, ?array $client = null): string {}
 
     function adminServicesTabFields(array $params, ?string $module_version = null): array {}
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use katapult::api::builds::{BuildRef, BuildRequest, BuildState, VirtualMachineBuild};
 use katapult::api::data_centers::DataCenterRef;
+use katapult::api::disk_backup_policies::{DailyBackups, DiskBackupPolicyRef};
 use katapult::api::disk_templates::DiskTemplateRef;
 use katapult::api::ip_addresses::IpAddressRef;
 use katapult::api::organizations::{NewManagedOrganization, Organization, OrganizationRef};
@@ -765,4 +766,90 @@ fn a_page_does_not_wait_out_a_spent_minute() {
         started.elapsed() < Duration::from_secs(5),
         "a page waited for the minute to turn"
     );
+}
+
+/// A VM's backup policy set, read, changed and removed; the VM deleted and restored from the
+/// trash with its policy; and once Katapult's time for a trashed VM is over, it is gone.
+#[test]
+fn backup_policies_and_the_trash_restore() {
+    let sim = start(false);
+    let client = Client::new(settings_for(&sim)).unwrap();
+    let org = managed_org(&client, &parent_of(&client), "backup-client");
+    let (build, _) = client
+        .build_virtual_machine(&build_request(&org, "301"))
+        .unwrap();
+    let vm_id = wait_build(&client, &build).virtual_machine.unwrap().id;
+    let vm_ref = VirtualMachineRef::Id(vm_id.clone());
+
+    let daily = |retention, hour| DailyBackups { retention, hour };
+    let created = client
+        .create_virtual_machine_disk_backup_policy(&vm_ref, daily(7, 3))
+        .unwrap();
+    let schedule = created.schedule.clone().unwrap();
+    assert_eq!(
+        (
+            created.retention,
+            schedule.interval.as_deref(),
+            schedule.time
+        ),
+        (Some(7), Some("daily"), Some(3))
+    );
+    assert!(schedule.next_invocation_at.is_some_and(|at| at % 3600 == 0));
+    let listed = client
+        .virtual_machine_disk_backup_policies(&vm_ref)
+        .unwrap();
+    assert_eq!(
+        listed.iter().map(|p| &p.id).collect::<Vec<_>>(),
+        vec![&created.id]
+    );
+    let policy = DiskBackupPolicyRef::Id(created.id.clone());
+    client
+        .update_disk_backup_policy(&policy, daily(14, 5))
+        .unwrap();
+    let read = client.disk_backup_policy(&policy).unwrap();
+    assert_eq!(
+        (read.retention, read.schedule.unwrap().time),
+        (Some(14), Some(5))
+    );
+    let refused = client
+        .update_disk_backup_policy(&policy, daily(14, 24))
+        .unwrap_err();
+    assert_eq!(refused.code(), Some("validation_error"), "{refused}");
+
+    // Deleted to the trash and restored: the VM and its policy are back.
+    let trash = client.delete_virtual_machine(&vm_ref).unwrap().trash_object;
+    let restored = client
+        .restore_trash_object(&TrashObjectRef::Id(trash.id.clone()))
+        .unwrap();
+    assert_eq!(restored.object_id.as_deref(), Some(vm_id.as_str()));
+    assert_eq!(
+        client.virtual_machine(&vm_ref).unwrap().virtual_machine.id,
+        vm_id
+    );
+    assert_eq!(
+        client
+            .virtual_machine_disk_backup_policies(&vm_ref)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(client
+        .restore_trash_object(&TrashObjectRef::Id(trash.id))
+        .unwrap_err()
+        .is_not_found());
+    client.delete_disk_backup_policy(&policy).unwrap();
+    assert!(client
+        .virtual_machine_disk_backup_policies(&vm_ref)
+        .unwrap()
+        .is_empty());
+
+    // Trashed again, and Katapult's 48 hours pass: it purges the VM by itself.
+    let trash = client.delete_virtual_machine(&vm_ref).unwrap().trash_object;
+    let keep_until = trash.keep_until.unwrap();
+    sim.set_clock((keep_until + 1) as f64);
+    assert!(client
+        .restore_trash_object(&TrashObjectRef::Id(trash.id))
+        .unwrap_err()
+        .is_not_found());
+    assert!(client.virtual_machine(&vm_ref).unwrap_err().is_not_found());
 }

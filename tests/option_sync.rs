@@ -16,7 +16,7 @@ use katapult_sim::{ErrorRule, Faults, SimConfig, Simulator};
 use support::{database, MemoryHost, Sqlite};
 
 const TABLES: &[&str] = &[
-    "CREATE TABLE tblproducts (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '', servertype TEXT NOT NULL DEFAULT '')",
+    "CREATE TABLE tblproducts (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '', servertype TEXT NOT NULL DEFAULT '', configoption6 TEXT NOT NULL DEFAULT '')",
     "CREATE TABLE tblproductconfiggroups (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '')",
     "CREATE TABLE tblproductconfiglinks (id INTEGER PRIMARY KEY, gid INTEGER NOT NULL, pid INTEGER NOT NULL)",
     "CREATE TABLE tblproductconfigoptions (id INTEGER PRIMARY KEY, gid INTEGER NOT NULL, optionname TEXT NOT NULL DEFAULT '', optiontype TEXT NOT NULL DEFAULT '', qtyminimum INTEGER NOT NULL DEFAULT 0, qtymaximum INTEGER NOT NULL DEFAULT 0, `order` INTEGER NOT NULL DEFAULT 0, hidden INTEGER NOT NULL DEFAULT 0)",
@@ -33,7 +33,8 @@ struct World {
 }
 
 impl World {
-    /// Two Katapult products and a cPanel one; two currencies; the API key set.
+    /// Two Katapult products (offering 7 and 14, and 14 and 30 daily backups) and a cPanel one;
+    /// two currencies; the API key set.
     fn new() -> Self {
         let world = Self {
             sim: Simulator::start(SimConfig::default()).unwrap(),
@@ -43,10 +44,14 @@ impl World {
         for table in TABLES {
             world.db.execute(table, &[]).unwrap();
         }
-        for (id, module) in [(1, "katapult"), (2, "cpanel"), (3, "katapult")] {
+        for (id, module, backups) in [
+            (1, "katapult", "7, 14"),
+            (2, "cpanel", "3"),
+            (3, "katapult", "30,14"),
+        ] {
             world.exec(
-                "INSERT INTO tblproducts (id, name, servertype) VALUES (?, 'VM', ?)",
-                &[SqlValue::Int(id), module.into()],
+                "INSERT INTO tblproducts (id, name, servertype, configoption6) VALUES (?, 'VM', ?, ?)",
+                &[SqlValue::Int(id), module.into(), backups.into()],
             );
         }
         world.exec(
@@ -183,6 +188,18 @@ fn the_first_sync_builds_the_group_shown_and_at_zero_price() {
         world.choices(disk_size),
         vec![("price-per-gb|Price Per GB".to_string(), 0)]
     );
+    // None, then every retention a Katapult product offers (not the cPanel product's).
+    assert_eq!(
+        world.choices(world.option_id("Backups")),
+        [
+            "0|No backups",
+            "7|7 daily backups",
+            "14|14 daily backups",
+            "30|30 daily backups"
+        ]
+        .map(|name| (name.to_string(), 0))
+        .to_vec()
+    );
 
     // Every choice is priced at zero in each currency, once.
     let choices = world.ints("SELECT id FROM tblproductconfigoptionssub", &[]);
@@ -200,7 +217,7 @@ fn the_first_sync_builds_the_group_shown_and_at_zero_price() {
         .map(|(line, _)| line)
         .filter(|line| line.contains("Configurable options"))
         .collect();
-    assert_eq!(synced, vec!["[Katapult] Configurable options synced: created the \"Katapult Virtual Machines\" group, linked to 2 Katapult product(s); created the \"Data Center\" option, the \"Disk Template\" option, the \"Custom Disk Size (GB)\" option, the \"Extra IPv4 Addresses\" option; Data Center choices added: uk-lon-01 (zero price, shown); Disk Template choices added: 12 new (zero price, shown); Custom Disk Size (GB) choices added: price-per-gb (zero price, shown); Extra IPv4 Addresses choices added: price-per-address (zero price, shown)"]);
+    assert_eq!(synced, vec!["[Katapult] Configurable options synced: created the \"Katapult Virtual Machines\" group, linked to 2 Katapult product(s); created the \"Data Center\" option, the \"Disk Template\" option, the \"Custom Disk Size (GB)\" option, the \"Extra IPv4 Addresses\" option, the \"Backups\" option; Data Center choices added: uk-lon-01 (zero price, shown); Disk Template choices added: 12 new (zero price, shown); Custom Disk Size (GB) choices added: price-per-gb (zero price, shown); Extra IPv4 Addresses choices added: price-per-address (zero price, shown); Backups choices added: 0, 7, 14, 30 (zero price, shown)"]);
 }
 
 #[test]
@@ -304,21 +321,27 @@ fn the_php_modules_group_carries_on() {
 
     let report = world.sync(SyncMode::Daily);
     assert!(!report.group_created);
-    // v1 data had no custom disk size (nor extra IPv4): made, in the PHP module's group.
+    // v1 data had no custom disk size, extra IPv4 nor backups: they are made, in the PHP module's
+    // group, their choices shown (new options), the existing options' new choices hidden.
     assert_eq!(
         report.options_created,
         vec![
             "the \"Custom Disk Size (GB)\" option".to_string(),
-            "the \"Extra IPv4 Addresses\" option".to_string()
+            "the \"Extra IPv4 Addresses\" option".to_string(),
+            "the \"Backups\" option".to_string()
         ]
     );
     assert_eq!(
         world.ints(
-            "SELECT gid FROM tblproductconfigoptions WHERE optionname = 'Custom Disk Size (GB)'",
+            "SELECT gid FROM tblproductconfigoptions WHERE optionname IN ('Custom Disk Size (GB)', 'Extra IPv4 Addresses', 'Backups')",
             &[]
         ),
-        vec![40]
+        vec![40, 40, 40]
     );
+    assert!(world
+        .choices(world.option_id("Backups"))
+        .iter()
+        .all(|(_, hidden)| *hidden == 0));
     assert_eq!(
         world.ints("SELECT COUNT(*) FROM tblproductconfiggroups", &[]),
         vec![1]
@@ -384,7 +407,7 @@ fn what_the_provider_deleted_stays_deleted_until_a_resync_is_asked_for() {
     );
     let report = world.sync(SyncMode::Requested);
     assert!(
-        report.group_created && report.options_created.len() == 4,
+        report.group_created && report.options_created.len() == 5,
         "{report:?}"
     );
 }
@@ -468,6 +491,7 @@ fn a_service_reads_its_choices_through_the_synced_ids_even_when_renamed() {
             disk_template: Some("templates/ubuntu-22-04".into()),
             disk_size_gb: Some(60),
             extra_ipv4: 2,
+            backups: None,
         }
     );
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use katapult::api::builds::{BuildResponse, BuildStarted};
 use katapult::api::console_sessions::ConsoleSessionResponse;
 use katapult::api::data_centers::{DataCenterResponse, DataCentersList, NetworkResponse};
+use katapult::api::disk_backup_policies::{DiskBackupPoliciesPage, DiskBackupPolicyResponse};
 use katapult::api::disk_templates::{DiskTemplateResponse, DiskTemplatesPage};
 use katapult::api::disks::{DiskResized, VirtualMachineDisksPage};
 use katapult::api::ip_addresses::{EmptyAnswer, IpAddressResponse, IpAddressesPage};
@@ -136,6 +137,36 @@ const ROUTES: &[(&str, &str, Decoder)] = &[
     ("GET", "/tasks/:", decode::<TaskResponse>),
     ("GET", "/trash_objects/:", decode::<TrashObjectResponse>),
     ("DELETE", "/trash_objects/:", decode::<TaskResponse>),
+    (
+        "POST",
+        "/trash_objects/:/restore",
+        decode::<TrashObjectResponse>,
+    ),
+    (
+        "GET",
+        "/virtual_machines/:/disk_backup_policies",
+        decode::<DiskBackupPoliciesPage>,
+    ),
+    (
+        "POST",
+        "/virtual_machines/:/disk_backup_policies",
+        decode::<DiskBackupPolicyResponse>,
+    ),
+    (
+        "GET",
+        "/disk_backup_policies/:",
+        decode::<DiskBackupPolicyResponse>,
+    ),
+    (
+        "PATCH",
+        "/disk_backup_policies/:",
+        decode::<DiskBackupPolicyResponse>,
+    ),
+    (
+        "DELETE",
+        "/disk_backup_policies/:",
+        decode::<DiskBackupPolicyResponse>,
+    ),
     (
         "GET",
         "/organizations/:/ip_addresses",

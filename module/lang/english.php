@@ -82,3 +82,14 @@ $_LANG['katapult_rename_bad_name'] = 'Please give the server a name of 1 to 100 
 $_LANG['katapult_rename_bad_hostname'] = 'That is not a hostname, so nothing was changed. Use up to 63 letters, digits and hyphens, without dots and not starting or ending with a hyphen.';
 $_LANG['katapult_hostname_not_offered'] = 'The hostname of this server cannot be changed here, so nothing was changed. Please contact support.';
 $_LANG['katapult_rename_refused'] = 'That name was not accepted (the hostname may already be taken), so nothing was changed. Please try another.';
+// The backups section of the panel (a Katapult disk backup policy on the server).
+$_LANG['katapult_backups_title'] = 'Backups';
+$_LANG['katapult_backups_kept'] = 'Backups kept';
+$_LANG['katapult_backups_kept_unit'] = 'daily backups, the oldest replaced by the newest';
+$_LANG['katapult_backups_schedule'] = 'Taken';
+$_LANG['katapult_backups_daily_at'] = 'every day at';
+$_LANG['katapult_backups_next_run'] = 'Next backup';
+$_LANG['katapult_backups_time'] = 'Time of the daily backup';
+$_LANG['katapult_backups_change_time'] = 'Change time';
+$_LANG['katapult_backups_none'] = 'This service has no backups. You can add them by upgrading its options.';
+$_LANG['katapult_backup_time_not_offered'] = 'That time is not one this service offers, so nothing was changed. Please choose one from the list.';

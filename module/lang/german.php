@@ -77,3 +77,14 @@ $_LANG['katapult_rename_bad_name'] = 'Bitte geben Sie dem Server einen Namen mit
 $_LANG['katapult_rename_bad_hostname'] = 'Das ist kein Hostname, daher wurde nichts geändert. Verwenden Sie bis zu 63 Buchstaben, Ziffern und Bindestriche, ohne Punkte und ohne Bindestrich am Anfang oder Ende.';
 $_LANG['katapult_hostname_not_offered'] = 'Der Hostname dieses Servers kann hier nicht geändert werden, daher wurde nichts geändert. Bitte wenden Sie sich an den Support.';
 $_LANG['katapult_rename_refused'] = 'Dieser Name wurde nicht angenommen (der Hostname ist vielleicht schon vergeben), daher wurde nichts geändert. Bitte versuchen Sie einen anderen.';
+// Der Abschnitt Sicherungen im Panel (eine Katapult-Sicherungsrichtlinie des Servers).
+$_LANG['katapult_backups_title'] = 'Sicherungen';
+$_LANG['katapult_backups_kept'] = 'Aufbewahrte Sicherungen';
+$_LANG['katapult_backups_kept_unit'] = 'tägliche Sicherungen, die älteste wird durch die neueste ersetzt';
+$_LANG['katapult_backups_schedule'] = 'Erstellt';
+$_LANG['katapult_backups_daily_at'] = 'täglich um';
+$_LANG['katapult_backups_next_run'] = 'Nächste Sicherung';
+$_LANG['katapult_backups_time'] = 'Uhrzeit der täglichen Sicherung';
+$_LANG['katapult_backups_change_time'] = 'Uhrzeit ändern';
+$_LANG['katapult_backups_none'] = 'Dieser Dienst hat keine Sicherungen. Sie können sie durch ein Upgrade seiner Optionen hinzufügen.';
+$_LANG['katapult_backup_time_not_offered'] = 'Diese Uhrzeit bietet dieser Dienst nicht an, daher wurde nichts geändert. Bitte wählen Sie eine aus der Liste.';

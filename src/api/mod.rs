@@ -18,6 +18,7 @@ mod transport;
 pub mod builds;
 pub mod console_sessions;
 pub mod data_centers;
+pub mod disk_backup_policies;
 pub mod disk_templates;
 pub mod disks;
 pub mod ip_addresses;

@@ -45,4 +45,20 @@ impl Client {
             )?
             .task)
     }
+
+    /// Brings the object back where it was. Harmless to repeat: a restored object is no longer
+    /// in the trash, and a repeat is 404.
+    pub fn restore_trash_object(
+        &self,
+        trash_object: &TrashObjectRef,
+    ) -> Result<TrashObject, ApiError> {
+        Ok(self
+            .write::<TrashObjectResponse>(
+                Method::POST,
+                "/trash_objects/_/restore",
+                body(&[trash_object], json!({})),
+                Repeat::Harmless,
+            )?
+            .trash_object)
+    }
 }

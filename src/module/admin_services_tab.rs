@@ -1,11 +1,13 @@
 //! `katapult_AdminServicesTabFields()`: what the admin sees of the VM on the service page: the
 //! VM (linked to Katapult), its live state and its addresses' reverse DNS (editable, saved by
-//! `admin_services_tab_save`), the build and how long it has run, the managed organization. Read-only and quick: a Katapult failure shows in the field, never breaks the
-//! page. The "Refresh from Katapult" button (`refresh_from_katapult`) does the writing.
+//! `admin_services_tab_save`), the build and how long it has run, its backups, a VM a termination
+//! left in Katapult's trash, and the managed organization. Quick: a Katapult failure shows in the
+//! field, never breaks the page. The "Refresh from Katapult" button (`refresh_from_katapult`) does the writing.
 
 use chrono::{DateTime, Utc};
 
 use crate::api::virtual_machines::VirtualMachineRef;
+use crate::service::backups::BackupRecord;
 use crate::service::context::{Context, ModuleError};
 use crate::service::imported_vm;
 use crate::service::links::MANAGED_ORG_ID;
@@ -16,6 +18,7 @@ use crate::store::Owner;
 use crate::views::escape;
 
 use super::admin_services_tab_save;
+use super::restore_vm;
 
 /// Label → HTML, in order. `vm_link` is the admin's link pattern with `{organization}` and `{vm}`.
 pub fn fields(ctx: &Context<'_>, params: &ServiceParams, vm_link: &str) -> Vec<(String, String)> {
@@ -108,6 +111,17 @@ fn run(
             format!("<code>{}</code> {}", escape(build), escape(&state)),
         ));
     }
+
+    if let Some(record) = BackupRecord::read(&store, params.service_id)? {
+        fields.push((
+            "Backups".into(),
+            escape(&format!(
+                "{} daily, at {:02}:00 UTC (policy {})",
+                record.retention, record.hour, record.policy_id
+            )),
+        ));
+    }
+    fields.extend(restore_vm::trash_field(ctx, params.service_id)?);
 
     fields.push((
         "Managed organization".into(),

@@ -4,9 +4,10 @@
 //! product's). An upgrade happens while it runs; a downgrade needs it stopped (Katapult shrinks no running VM),
 //! so the VM is shut down (stopped after the grace period), resized, and started again. Then, if
 //! the client chose a larger "Custom Disk Size (GB)", the system disk grows to it, online
-//! (Katapult cannot shrink a disk: a smaller choice is reported, not attempted). Last, the VM gets
+//! (Katapult cannot shrink a disk: a smaller choice is reported, not attempted). Then the VM gets
 //! as many extra IPv4 addresses as the client's "Extra IPv4 Addresses" now says, made and
-//! allocated or unallocated and released, and WHMCS's assigned IPs follow.
+//! allocated or unallocated and released, and WHMCS's assigned IPs follow. Last, the VM's backup
+//! policy follows the "Backups" option: added, changed or removed.
 
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::api::disks::DiskRef;
 use crate::api::packages::{PackageRef, VirtualMachinePackage};
 use crate::api::virtual_machines::{PowerAction, VirtualMachineRef, VirtualMachineState};
 use crate::api::Client;
+use crate::service::backups;
 use crate::service::chosen_options::ChosenOptions;
 use crate::service::context::{Context, ModuleError};
 use crate::service::extra_ipv4;
@@ -62,6 +64,7 @@ fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<Str
         if !extra.is_empty() {
             ctx.log_for_service(params.service_id, Some(params.client_id), &extra.summary());
         }
+        backups::follow_choice(ctx, &store, &client, params, &vm)?;
         if unfinished.is_empty() {
             Ok("success".to_string())
         } else {

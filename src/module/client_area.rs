@@ -26,6 +26,7 @@ use crate::store::live_reads::VmRead;
 use crate::store::{DataStore, SqlValue};
 use crate::views::Views;
 
+use super::backup_time;
 use super::power_buttons::BUTTONS;
 use super::self_service_panel;
 
@@ -237,6 +238,9 @@ fn panel_model(
         &mut overview,
         self_service_panel::model(params, request, &vm, &tokens, ctx.now),
     );
+    if let Some(html) = backup_time::section(&store, params, request, &tokens, ctx.now)? {
+        overview["backups_html"] = html.into();
+    }
     Ok((OVERVIEW_TEMPLATE, overview))
 }
 

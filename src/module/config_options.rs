@@ -3,7 +3,10 @@
 //! configoption1 is the VM package, as in the PHP module (so its products keep their setting);
 //! configoption2 and configoption3 fix the data center and disk template for the product, or
 //! leave them to the client's configurable options; configoption4 lets the welcome email go out
-//! before the VM is built; configoption5 lets the client change the VM's hostname. The dropdowns are filled live from the API
+//! before the VM is built; configoption5 lets the client change the VM's hostname;
+//! configoption6 and 7 are the backups offered and the hours they may start at (see
+//! `service::backups`); configoption8 purges a terminated VM at once instead of leaving it
+//! restorable in Katapult's trash. The dropdowns are filled live from the API
 //! by loader functions, every page of every list.
 
 use serde_json::{json, Value};
@@ -53,6 +56,23 @@ pub fn config_options() -> Value {
             "FriendlyName": "Clients may change the hostname",
             "Type": "yesno",
             "Description": "Tick to let clients change their VM's hostname (and so its FQDN and the service's domain) from the client area, beside its display name.",
+        },
+        "Backup Retentions": {
+            "FriendlyName": "Backups offered",
+            "Type": "text",
+            "Size": "25",
+            "Description": "The numbers of daily backups a client may choose in the \"Backups\" configurable option, e.g. 7, 14, 30 (the option sync adds them as choices). Empty: no backups.",
+        },
+        "Backup Hours": {
+            "FriendlyName": "Backup hours (UTC)",
+            "Type": "text",
+            "Size": "25",
+            "Description": "The hours a daily backup may start at, which the client chooses from, e.g. 1-5 or 2, 3, 22; new backups start at the first. Empty: any hour.",
+        },
+        "Purge On Terminate": {
+            "FriendlyName": "Purge the VM on termination",
+            "Type": "yesno",
+            "Description": "Tick to delete a terminated service's VM at once. Unticked, it waits in Katapult's trash (48 hours), and the admin can press \"Restore VM\" to undo the termination.",
         },
     })
 }

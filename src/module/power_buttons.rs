@@ -4,7 +4,7 @@
 //! the admin area WHMCS has checked the admin.
 
 use crate::api::virtual_machines::PowerAction;
-use crate::service::client_request::{ClientRequest, Denied};
+use crate::service::client_request::{actor, authorize_actor, ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::{power_for_client, service_vm, ServiceVm};
@@ -32,17 +32,11 @@ pub fn power(
     action: PowerAction,
     client: Option<&ClientRequest>,
 ) -> String {
-    let who = if client.is_some() {
-        "the client"
-    } else {
-        "an admin"
-    };
-    if let Some(request) = client {
-        match request.authorize(ctx, params, function_of(action)) {
-            Ok(()) => {}
-            Err(Denied::Told(text)) => return text,
-            Err(Denied::Failed(error)) => return failed(ctx, params, action, who, error),
-        }
+    let who = actor(client);
+    match authorize_actor(client, ctx, params, function_of(action)) {
+        Ok(()) => {}
+        Err(Denied::Told(text)) => return text,
+        Err(Denied::Failed(error)) => return failed(ctx, params, action, who, error),
     }
     let outcome = match run(ctx, params, action) {
         Ok(Ok(task)) => {

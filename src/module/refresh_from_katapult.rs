@@ -1,8 +1,10 @@
 //! The admin's "Refresh from Katapult" button: a pending build is checked now (as the cron would,
 //! with the same claims and hooks), and a built VM's hostname and addresses are written into the
-//! service again, for when they changed in Katapult. The password is left alone: the VM's
+//! service again, for when they changed in Katapult, and its backups set as the service's
+//! options say (for when setting them after the build failed). The password is left alone: the VM's
 //! initial one may no longer be its password.
 
+use crate::service::backups;
 use crate::service::build_sync::{self, HostingFields};
 use crate::service::context::{Context, ModuleError};
 use crate::service::links::ServiceLinks;
@@ -46,6 +48,9 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         .virtual_machine;
     let fields = HostingFields::of(&vm);
     transaction(ctx.sql, || fields.write(ctx.sql, params.service_id))?;
+    ctx.logged(&client, || {
+        backups::follow_choice(ctx, &store, &client, params, &vm_ref)
+    })?;
     ctx.log_for_service(
         params.service_id,
         Some(params.client_id),

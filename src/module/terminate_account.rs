@@ -1,11 +1,16 @@
-//! `katapult_TerminateAccount()`: the VM goes to Katapult's trash (restorable there until Katapult
-//! purges it) and the service's links are cleared. A VM already gone counts as terminated.
+//! `katapult_TerminateAccount()`: the VM goes to Katapult's trash (an admin can restore it there
+//! with "Restore VM" until Katapult purges it; the product may purge it at once instead) and the
+//! service's links are cleared. A VM already gone counts as terminated.
 
 use crate::api::builds::{BuildRef, BuildState};
+use crate::api::trash_objects::TrashObjectRef;
+use crate::service::backups::PURGE_SETTING;
 use crate::service::context::{Context, ModuleError};
 use crate::service::imported_vm;
 use crate::service::params::ServiceParams;
+use crate::service::trashed_vm::TrashedVm;
 use crate::service::vm_target::trash_vm;
+use crate::store::sql::transaction;
 use crate::store::Owner;
 
 pub fn terminate_account(ctx: &Context<'_>, params: &ServiceParams) -> String {
@@ -35,14 +40,41 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
             },
             _ => None,
         };
-        let outcome = match &vm_id {
+        let trash = match &vm_id {
             Some(id) => match trash_vm(&client, id)? {
-                Some(trash) => format!("VM {id} moved to Katapult's trash ({trash})"),
-                None => format!("VM {id} was already deleted"),
+                Some(trash) => Some(trash),
+                // Already in the trash (a Terminate repeated after its answer was lost): found
+                // there, so it can still be restored, or purged.
+                None => match client.trash_object(&TrashObjectRef::ObjectId(id.clone())) {
+                    Ok(trash) => Some(trash),
+                    Err(error) if error.is_not_found() => None,
+                    Err(error) => return Err(error.into()),
+                },
             },
-            None => "no VM to delete".to_string(),
+            None => None,
         };
-        store.delete_all(Owner::Service(params.service_id))?;
+        let mut trashed = None;
+        let outcome = match (&vm_id, trash) {
+            // The product may want it gone at once rather than restorable.
+            (Some(id), Some(trash)) if params.config_option(PURGE_SETTING) == "on" => {
+                let task = client.purge_trash_object(&TrashObjectRef::Id(trash.id.clone()))?;
+                format!("VM {id} moved to Katapult's trash ({}) and purged at once (task {})", trash.id, task.id)
+            }
+            (Some(id), Some(trash)) => {
+                let said = format!("VM {id} moved to Katapult's trash ({}); an admin can restore it until Katapult purges it", trash.id);
+                trashed = Some(TrashedVm::of(&trash, id));
+                said
+            }
+            (Some(id), None) => format!("VM {id} was already deleted"),
+            (None, _) => "no VM to delete".to_string(),
+        };
+        transaction(ctx.sql, || {
+            store.delete_all(Owner::Service(params.service_id))?;
+            match &trashed {
+                Some(trashed) => trashed.write(&store, params.service_id, ctx.now),
+                None => Ok(()),
+            }
+        })?;
         ctx.log_for_service(params.service_id, Some(params.client_id), &format!("terminated; {outcome}; the service's Katapult links were cleared"));
         Ok("success".to_string())
     })

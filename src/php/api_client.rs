@@ -237,6 +237,24 @@ impl ApiClient {
         )
     }
 
+    /// Brings a trashed object back, by the trash object's id (`trsh_…`) or the object's id.
+    pub fn restore_trash_object(&self, trash_object: String) -> ArrayResult {
+        returned(
+            self.client
+                .restore_trash_object(&TrashObjectRef::from(trash_object.as_str())),
+        )
+    }
+
+    /// The disk backup policies set on a VM (all pages).
+    pub fn disk_backup_policies(&self, virtual_machine: String) -> ArrayResult {
+        returned(
+            self.client
+                .virtual_machine_disk_backup_policies(&VirtualMachineRef::from(
+                    virtual_machine.as_str(),
+                )),
+        )
+    }
+
     /// An organization's IP addresses (all pages).
     pub fn ip_addresses(&self, organization: String) -> ArrayResult {
         returned(

@@ -15,9 +15,9 @@ use super::ini;
 use super::pdo::PdoSql;
 use super::whmcs_host::WhmcsHost;
 use crate::module::{
-    admin_services_tab, admin_services_tab_save, change_package, client_area, config_options,
-    create_account, list_accounts, meta_data, power_buttons, product_settings_pane,
-    refresh_from_katapult, rename_vm, reverse_dns, single_sign_on, suspend_account,
+    admin_services_tab, admin_services_tab_save, backup_time, change_package, client_area,
+    config_options, create_account, list_accounts, meta_data, power_buttons, product_settings_pane,
+    refresh_from_katapult, rename_vm, restore_vm, reverse_dns, single_sign_on, suspend_account,
     terminate_account, test_connection, unsuspend_account,
 };
 use crate::service::client_request::{ClientRequest, Lang};
@@ -362,6 +362,32 @@ fn for_service_asked_by(
     }
 }
 
+/// The backups section's "Change time" form: `$hour` as posted; `$client` the client-area
+/// request, null from the admin area.
+#[php_function]
+#[php(name = "Katapult\\Module\\backupTime")]
+pub fn module_backup_time(
+    params: &ZendHashTable,
+    hour: String,
+    client: Option<&ZendHashTable>,
+) -> String {
+    for_service_asked_by(params, client, |ctx, params, request| {
+        backup_time::backup_time(
+            ctx,
+            params,
+            &crate::views::unescape_special_chars(&hour),
+            request,
+        )
+    })
+}
+
+/// The admin's "Restore VM" button: undoes a termination from Katapult's trash.
+#[php_function]
+#[php(name = "Katapult\\Module\\restoreVm")]
+pub fn module_restore_vm(params: &ZendHashTable) -> String {
+    for_service(params, restore_vm::restore_vm)
+}
+
 /// The posted form (`$_POST`) as JSON; an empty one when it cannot be read.
 fn posted_form(post: &ZendHashTable) -> serde_json::Map<String, serde_json::Value> {
     match table_to_json(post, 0, Objects::Skip) {
@@ -492,8 +518,8 @@ fn log_client_area_failure(service_id: u64, problem: &str) {
     );
 }
 
-/// ClientAreaAllowedFunctions: the power actions, the panel's poll, its password fetch, and its
-/// reverse DNS and rename forms.
+/// ClientAreaAllowedFunctions: the power actions, the panel's poll, its password fetch, its
+/// reverse DNS and rename forms, and the backup time form.
 #[php_function]
 #[php(name = "Katapult\\Module\\clientAreaFunctions")]
 pub fn module_client_area_functions() -> Vec<String> {
@@ -506,23 +532,31 @@ pub fn module_client_area_functions() -> Vec<String> {
                 client_area::REVEAL_PASSWORD_FUNCTION,
                 reverse_dns::FUNCTION,
                 rename_vm::FUNCTION,
+                backup_time::FUNCTION,
             ]
             .map(str::to_string),
         )
         .collect()
 }
 
-/// AdminCustomButtonArray: label => function suffix: the power actions and "Refresh from Katapult".
+/// AdminCustomButtonArray: label => function suffix: the power actions, "Refresh from Katapult"
+/// and "Restore VM".
 #[php_function]
 #[php(name = "Katapult\\Module\\adminButtons")]
 pub fn module_admin_buttons() -> ArrayResult {
     options(Ok(power_buttons::BUTTONS
         .iter()
         .map(|(label, suffix, _)| (label.to_string(), suffix.to_string()))
-        .chain(std::iter::once((
-            refresh_from_katapult::LABEL.to_string(),
-            refresh_from_katapult::FUNCTION.to_string(),
-        )))
+        .chain([
+            (
+                refresh_from_katapult::LABEL.to_string(),
+                refresh_from_katapult::FUNCTION.to_string(),
+            ),
+            (
+                restore_vm::LABEL.to_string(),
+                restore_vm::FUNCTION.to_string(),
+            ),
+        ])
         .collect()))
 }
 
@@ -715,6 +749,8 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(module_power))
         .function(wrap_function!(module_admin_buttons))
         .function(wrap_function!(module_refresh_from_katapult))
+        .function(wrap_function!(module_restore_vm))
+        .function(wrap_function!(module_backup_time))
         .function(wrap_function!(module_admin_services_tab_fields))
         .function(wrap_function!(module_admin_services_tab_save))
         .function(wrap_function!(module_set_reverse_dns))

@@ -521,7 +521,10 @@ fn persist(
         ),
     );
     add_extra_ipv4(ctx, store, item, vm);
-    announce_built(ctx, store, item)
+    let announced = announce_built(ctx, store, item);
+    // After the announcement: a run killed while Katapult sets the policy has announced the VM.
+    super::backups::after_build(ctx, store, item.service_id, &vm.id);
+    announced
 }
 
 /// The extra IPv4 addresses the client paid for, on the VM just built. A failure is logged, not

@@ -1,10 +1,11 @@
 //! What the client chose for a service in the synced configurable options: data center, disk
-//! template, custom disk size, extra IPv4 addresses. Read through the option ids the sync keeps (as the PHP module
+//! template, custom disk size, extra IPv4 addresses, backups. Read through the option ids the sync keeps (as the PHP module
 //! does), so a provider who renames an option loses nothing; by option name otherwise, for
 //! options a provider made by hand.
 
 use crate::service::option_sync::{
-    stored_id, value_of, OptionSpec, CUSTOM_DISK_SIZE, DATA_CENTER, DISK_TEMPLATE, EXTRA_IPV4,
+    stored_id, value_of, OptionSpec, BACKUPS, CUSTOM_DISK_SIZE, DATA_CENTER, DISK_TEMPLATE,
+    EXTRA_IPV4,
 };
 use crate::service::params::ServiceParams;
 use crate::store::{DataStore, Sql, SqlValue, StoreError};
@@ -17,6 +18,8 @@ pub struct ChosenOptions {
     pub disk_size_gb: Option<u32>,
     /// Extra IPv4 addresses paid for beside the VM's own.
     pub extra_ipv4: u32,
+    /// The "Backups" choice's value: a retention, or 0 for none.
+    pub backups: Option<String>,
 }
 
 impl ChosenOptions {
@@ -39,6 +42,7 @@ impl ChosenOptions {
                 .and_then(|size| size.parse::<u32>().ok())
                 .filter(|size| *size > 0),
             extra_ipv4: quantity(chosen(&EXTRA_IPV4)?),
+            backups: chosen(&BACKUPS)?,
         })
     }
 

@@ -113,6 +113,25 @@ impl ClientRequest {
     }
 }
 
+/// Who acts, for the activity log: the client (a client-area request) or an admin.
+pub fn actor(client: Option<&ClientRequest>) -> &'static str {
+    if client.is_some() {
+        "the client"
+    } else {
+        "an admin"
+    }
+}
+
+/// A client's request must pass `ClientRequest::authorize`; an admin's (None) WHMCS has checked.
+pub fn authorize_actor(
+    client: Option<&ClientRequest>,
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+    action: &str,
+) -> Result<(), Denied> {
+    client.map_or(Ok(()), |request| request.authorize(ctx, params, action))
+}
+
 /// The service's status in WHMCS (`Active`, `Suspended`, …), read fresh.
 pub fn service_status(ctx: &Context<'_>, service_id: u64) -> Result<Option<String>, ModuleError> {
     let rows = ctx.sql.query(

@@ -243,7 +243,10 @@ fn carry_out(ctx: &Context<'_>, finding: &Finding, repair: Repair) -> Result<Str
             let client = ctx.client(&store)?;
             let trash = ctx.logged(&client, || trash_vm(&client, &finding.vm_id))?;
             Ok(match trash {
-                Some(trash) => format!("VM {} moved to Katapult's trash ({trash})", finding.vm_id),
+                Some(trash) => format!(
+                    "VM {} moved to Katapult's trash ({})",
+                    finding.vm_id, trash.id
+                ),
                 None => format!("VM {} was already deleted", finding.vm_id),
             })
         }

@@ -2,6 +2,7 @@
 //! build sync. Plain Rust over the `Host` and `Sql` ports.
 
 pub mod action_tokens;
+pub mod backups;
 pub mod build_sync;
 pub mod catalogue;
 pub mod chosen_options;
@@ -20,6 +21,7 @@ pub mod module_hooks;
 pub mod option_sync;
 pub mod params;
 pub mod settings;
+pub mod trashed_vm;
 pub mod vm_target;
 pub mod welcome_email;
 pub mod whmcs_config;

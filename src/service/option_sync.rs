@@ -1,6 +1,7 @@
 //! The "Katapult Virtual Machines" configurable-option group, kept in step with Katapult by the
-//! daily cron (and when a new API key is saved): a Data Center and a Disk Template dropdown, and
-//! the Custom Disk Size (GB) and Extra IPv4 Addresses quantities.
+//! daily cron (and when a new API key is saved): a Data Center and a Disk Template dropdown,
+//! the Custom Disk Size (GB) and Extra IPv4 Addresses quantities, and a Backups dropdown (none,
+//! or the retentions products offer).
 //!
 //! It keeps its ids under the PHP module's datastore keys, so a group that module made carries
 //! on. Rules, for a provider's peace of mind: a new data center or template goes in hidden, with
@@ -10,6 +11,7 @@
 
 use chrono::Duration;
 
+use crate::service::backups;
 use crate::service::catalogue::{self, Choice};
 use crate::service::context::{Context, ModuleError};
 use crate::store::locks::Locks;
@@ -51,6 +53,12 @@ pub const EXTRA_IPV4: OptionSpec = OptionSpec {
     key: "vm_config_option_extra_ipv4_id",
     name: "Extra IPv4 Addresses",
     kind: QUANTITY,
+};
+
+pub const BACKUPS: OptionSpec = OptionSpec {
+    key: "vm_config_option_backups_id",
+    name: "Backups",
+    kind: DROPDOWN,
 };
 
 /// The quantity options' one priced unit each (the disk's as the PHP module names it).
@@ -112,6 +120,7 @@ impl OptionSyncReport {
             DISK_TEMPLATE.name,
             CUSTOM_DISK_SIZE.name,
             EXTRA_IPV4.name,
+            BACKUPS.name,
         ] {
             let added: Vec<&AddedChoice> = self
                 .choices_added
@@ -166,6 +175,7 @@ pub fn sync_configurable_options(
         (&DISK_TEMPLATE, disk_templates),
         (&CUSTOM_DISK_SIZE, unit(PRICE_PER_GB)),
         (&EXTRA_IPV4, unit(PRICE_PER_ADDRESS)),
+        (&BACKUPS, backups::choices(ctx.sql)?),
     ];
 
     let locks = Locks::open(ctx.sql, "option-sync")?;

@@ -8,6 +8,7 @@ use super::imported_vm;
 use super::links::ServiceLinks;
 use super::params::ServiceParams;
 use crate::api::tasks::{Task, TaskRef, TaskStatus};
+use crate::api::trash_objects::TrashObject;
 use crate::api::virtual_machines::{PowerAction, VirtualMachineRef, VirtualMachineState};
 use crate::api::Client;
 use crate::store::DataStore;
@@ -86,11 +87,11 @@ pub fn power_after_task(
     }
 }
 
-/// Moves VM `vm_id` to Katapult's trash: the trash object's id, or None when the VM was already
+/// Moves VM `vm_id` to Katapult's trash: the trash object, or None when the VM was already
 /// gone (not found, or in the trash already).
-pub fn trash_vm(client: &Client, vm_id: &str) -> Result<Option<String>, ModuleError> {
+pub fn trash_vm(client: &Client, vm_id: &str) -> Result<Option<TrashObject>, ModuleError> {
     match client.delete_virtual_machine(&VirtualMachineRef::Id(vm_id.to_string())) {
-        Ok(deleted) => Ok(Some(deleted.trash_object.id)),
+        Ok(deleted) => Ok(Some(deleted.trash_object)),
         Err(error) if error.is_not_found() || error.is_in_trash() => Ok(None),
         Err(error) => Err(error.into()),
     }

@@ -14,7 +14,8 @@
  * Product settings are those `make demo` uses (tests/demo/provision.php): package rock-3, data
  * center uk-lon-01 (the simulator's London), disk template templates/ubuntu-22-04, API key
  * sim-token saved through the product's Other tab hook; clients may change the hostname, and the
- * client ordered one extra IPv4 address (the synced "Extra IPv4 Addresses" option).
+ * client ordered one extra IPv4 address (the synced "Extra IPv4 Addresses" option); backups
+ * offered (7 or 14, from 01:00 to 05:00 UTC) and the client's "Backups" choice 7.
  */
 
 declare(strict_types=1);
@@ -40,6 +41,8 @@ $product = Fixtures::product([
     'configoption2' => 'uk-lon-01',
     'configoption3' => 'templates/ubuntu-22-04',
     'configoption5' => 'on',
+    'configoption6' => '7, 14',
+    'configoption7' => '1-5',
 ]);
 Fixtures::server();
 // The provider's API key, saved as the admin does on the product's Other tab (a no-op for a
@@ -65,6 +68,11 @@ Fixtures::admin($adminUsername, $adminPassword);
 $extraIpv4 = (int) WHMCS\Database\Capsule::table('tblproductconfigoptions')->where('optionname', 'Extra IPv4 Addresses')->value('id');
 if ($extraIpv4 > 0) { // a module without the option: the browser test says what is missing
     Fixtures::chooseOption($service, $extraIpv4, 1);
+}
+// The client ordered 7 daily backups (the option the API key's option sync made).
+$backups = (int) WHMCS\Database\Capsule::table('tblproductconfigoptions')->where('optionname', 'Backups')->value('id');
+if ($backups > 0) {
+    Fixtures::chooseOption($service, $backups, '7');
 }
 
 $result = Orders::acceptOrder((int) $service->id);

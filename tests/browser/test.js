@@ -14,7 +14,11 @@
  * `stopped` is "Stopped" in English and "Gestoppt" in German; the Manage section `.katapult-manage`
  * has one `.katapult-rdns-form` per address (input `.katapult-rdns-name`, button
  * `[data-katapult-action=SetReverseDns]`) and a `.katapult-rename-form` (inputs `katapult_name`,
- * `katapult_hostname`, button `[data-katapult-action=RenameVm]`).
+ * `katapult_hostname`, button `[data-katapult-action=RenameVm]`); the backups section
+ * `.katapult-backups` shows `.katapult-backups-retention` and `.katapult-backups-time`, and its POST
+ * form (`select[name=katapult_backup_hour]`, button `[data-katapult-action=BackupTime]`) moves the
+ * backup's hour. On the admin service page, Terminate leaves the VM in Katapult's trash, which the
+ * module's "Katapult trash" field says with its time, and the "Restore VM" button brings it back.
  *
  * Steps run in order and stop at the first failure (later steps depend on earlier ones); the
  * counts go to $BROWSER_RESULT as "passed failed" for run.sh's summary line.
@@ -153,10 +157,11 @@ async function stateLabel(page) {
 /**
  * The admin area (the stand-in's admin web front, in its own browser context): login, an addon
  * module activated and its page, the dashboard with the widget its hook returns, the product's
- * Module Settings (live dropdowns, a setting saved) and Other tab (the key pane saved), and the
- * client's service page (the module's fields, a module button pressed).
+ * Module Settings (live dropdowns, a setting saved) and Other tab (the key pane saved), the
+ * client's service page (the module's fields, a module button pressed), and a termination undone
+ * from Katapult's trash ("Restore VM", then the client's `page` at `productUrl` shows the VM).
  */
-async function adminSteps(browser) {
+async function adminSteps(browser, page, productUrl) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const admin = await context.newPage();
   admin.setDefaultTimeout(15000);
@@ -166,7 +171,7 @@ async function adminSteps(browser) {
   });
   const text = async (selector) => (await admin.locator(selector).first().innerText()).trim();
   try {
-    await adminPages(admin, text);
+    await adminPages(admin, text, page, productUrl);
   } catch (error) {
     await screenshot(admin, 'failure-admin.png').catch(() => {});
     fs.writeFileSync(path.join(OUT, 'failure-admin.html'), await admin.content().catch(() => ''));
@@ -176,7 +181,7 @@ async function adminSteps(browser) {
   }
 }
 
-async function adminPages(admin, text) {
+async function adminPages(admin, text, page, productUrl) {
 
   await step('the admin area asks for a login, refuses a wrong password, and opens the dashboard', async () => {
     await admin.goto(`${ADMIN}/index.php`);
@@ -301,6 +306,38 @@ async function adminPages(admin, text) {
     await screenshot(admin, 'admin-katapult-repaired.png');
     await admin.goto(servicePage);
     expect((await admin.content()).includes(DRIFTED_IPV4), 'the service page does not show the address the repair wrote in');
+  });
+
+  const servicePage = `${ADMIN}/clientsservices.php?userid=${SETUP.clientId}&id=${SERVICE}`;
+  const field = (label) => admin.locator('#serviceFields .module-field', { has: admin.locator('th', { hasText: label }) });
+  const status = async () => admin.locator('#inputdomainstatus').getAttribute('data-status');
+  const command = async (name) => {
+    await Promise.all([admin.waitForLoadState('load'), admin.locator(`[data-module-command="${name}"]`).click()]);
+    await admin.locator('#alertModuleSuccess, #alertModuleError').first().waitFor();
+    const error = admin.locator('#alertModuleError');
+    expect((await error.count()) === 0, `${name}: ${(await error.count()) ? await error.innerText() : ''}`);
+    await admin.goto(servicePage);
+  };
+
+  await step('the admin terminates the service: the Katapult trash field says the VM is in Katapult\'s trash, and until when', async () => {
+    await command('TerminateAccount');
+    expect((await status()) === 'Terminated', `the service is ${await status()}, not Terminated`);
+    const trash = (await field('Katapult trash').innerText()).replace(/\s+/g, ' ');
+    expect(/is in Katapult's trash until \d{4}-\d\d-\d\d \d\d:\d\d UTC/.test(trash), `the trash field says: ${trash}`);
+    log(`     ${trash.trim()}`);
+    await screenshot(admin, 'admin-trash.png');
+  });
+
+  await step('Restore VM brings the VM back and the service is Active again', async () => {
+    await command('RestoreVm');
+    expect((await status()) === 'Active', `the service is ${await status()}, not Active`);
+    expect((await field('Katapult trash').count()) === 0, 'the service page still shows the trash');
+    await field('VM state').waitFor({ state: 'visible' });
+    await screenshot(admin, 'admin-restored.png');
+    await page.goto(productUrl);
+    await page.locator('.katapult.katapult-overview').first().waitFor({ state: 'visible' });
+    const kept = (await page.locator('.katapult .katapult-backups-time').first().innerText()).trim();
+    expect(kept === '03:00 UTC', `the restored VM's backup time is "${kept}"`);
   });
 }
 
@@ -553,7 +590,26 @@ async function main() {
       await page.goto(`${productUrl}&language=english`);
     });
 
-    await adminSteps(browser);
+    await step('the backups section shows the policy, and Change time moves it to an hour offered', async () => {
+      await page.goto(productUrl);
+      const section = page.locator('.katapult .katapult-backups').first();
+      await section.waitFor({ state: 'visible' });
+      const text = async (selector) => (await section.locator(selector).first().innerText()).trim();
+      expect((await text('.katapult-backups-retention')) === '7', 'the section does not show 7 backups kept');
+      expect((await text('.katapult-backups-time')) === '01:00 UTC', `the backup time is "${await text('.katapult-backups-time')}"`);
+      const select = section.locator('select[name="katapult_backup_hour"]');
+      const hours = await select.locator('option').evaluateAll((options) => options.map((o) => o.value));
+      expect(hours.join(',') === '1,2,3,4,5', `the hours offered are ${hours.join(',')}, not 1 to 5`);
+      await screenshot(page, 'backups.png');
+      await select.selectOption('3');
+      await Promise.all([page.waitForNavigation(), section.locator('[data-katapult-action="BackupTime"]').click()]);
+      await page.locator('.alert-success', { hasText: 'Action Completed Successfully' }).first().waitFor({ state: 'visible' });
+      await page.goto(productUrl);
+      const moved = (await page.locator('.katapult .katapult-backups-time').first().innerText()).trim();
+      expect(moved === '03:00 UTC', `after the change the backup time is "${moved}"`);
+    });
+
+    await adminSteps(browser, page, productUrl);
 
     await step('no uncaught JavaScript errors on the pages', async () => {
       expect(pageErrors.length === 0, `${pageErrors.length} page error(s): ${pageErrors.join(' | ')}`);

@@ -585,7 +585,7 @@ final class ClientAreaTest extends TestCase
 
     public function testTheClientMayCallOnlyThePanelsFunctions(): void
     {
-        $this->assertSame(['StartVm', 'ShutdownVm', 'StopVm', 'ResetVm', 'LiveState', 'RevealPassword', 'SetReverseDns', 'RenameVm'], katapult_ClientAreaAllowedFunctions());
+        $this->assertSame(['StartVm', 'ShutdownVm', 'StopVm', 'ResetVm', 'LiveState', 'RevealPassword', 'SetReverseDns', 'RenameVm', 'BackupTime'], katapult_ClientAreaAllowedFunctions());
         $this->assertFalse(function_exists('katapult_ClientAreaCustomButtonArray'), 'WHMCS would render those as plain links without tokens');
         $this->assertNotContains('RefreshFromKatapult', katapult_ClientAreaAllowedFunctions());
     }
@@ -1086,6 +1086,189 @@ final class ClientAreaTest extends TestCase
         $this->assertStringContainsString("Service ID $service: refreshed from Katapult: $vmId {$before->domain} (started)", $this->log());
     }
 
+    // ---------------------------------------------------------------------------------------
+    // 10. Backups
+    // ---------------------------------------------------------------------------------------
+
+    public function testTheBackupsOptionIsAddedToAnExistingGroupAndLeavesItsOtherOptionsAlone(): void
+    {
+        $product = $this->backupsProvider();
+        $group = (int) Capsule::table('tblproductconfiggroups')->where('name', 'Katapult Virtual Machines')->value('id');
+        $this->assertSame(['0|No backups', '7|7 daily backups', '14|14 daily backups'], $this->choices($this->backupsOption()));
+
+        // A group made before this version of the module: no Backups option, and a provider's prices.
+        Capsule::table('tblproductconfigoptionssub')->where('configid', $this->backupsOption())->delete();
+        Capsule::table('tblproductconfigoptions')->where('id', $this->backupsOption())->delete();
+        Capsule::table('mod_salmon_data_store_items')->where('key', 'vm_config_option_backups_id')->delete();
+        $dataCenter = (int) Capsule::table('tblproductconfigoptions')->where('gid', $group)->where('optionname', 'Data Center')->value('id');
+        foreach (Capsule::table('tblproductconfigoptionssub')->where('configid', $dataCenter)->get() as $choice) {
+            Capsule::table('tblproductconfigoptionssub')->where('id', $choice->id)->update(['optionname' => "$choice->optionname (renamed)"]);
+        }
+        $before = Capsule::table('tblproductconfigoptionssub')->where('configid', $dataCenter)->orderBy('id')->get()->toJson();
+
+        Cron::run(true); // the daily cron
+        $this->assertSame(['0|No backups', '7|7 daily backups', '14|14 daily backups'], $this->choices($this->backupsOption()));
+        $this->assertSame($before, Capsule::table('tblproductconfigoptionssub')->where('configid', $dataCenter)->orderBy('id')->get()->toJson(), 'the other options are left as the provider set them');
+        $this->assertStringContainsString('created the "Backups" option', $this->log());
+
+        // A retention offered later goes in hidden, at zero price, for the provider to price and show.
+        Capsule::table('tblproducts')->where('id', $product)->update(['configoption6' => '7, 14, 30']);
+        Cron::run(true);
+        $added = Capsule::table('tblproductconfigoptionssub')->where('configid', $this->backupsOption())->where('optionname', '30|30 daily backups')->first();
+        $this->assertNotNull($added);
+        $this->assertSame(1, (int) $added->hidden);
+    }
+
+    public function testTheBuiltVmGetsTheChosenBackupsAndChangePackageFollowsTheOption(): void
+    {
+        $this->backupsProvider();
+        [$service, , $vmId] = $this->builtService(null, null, '14');
+        $policies = $this->policiesOf($vmId);
+        $this->assertCount(1, $policies, 'set once the VM is built');
+        $this->assertSame(14, $policies[0]['retention']);
+        $this->assertSame(['interval' => 'daily', 'frequency' => 1, 'time' => 2, 'minute' => 0], array_intersect_key($this->policy($policies[0]['id'])['schedule'], array_flip(['interval', 'frequency', 'time', 'minute'])), 'daily, at the first hour the product allows');
+        $this->assertStringContainsString("Service ID $service: backups set: 14 daily, at 02:00 UTC", $this->log());
+        $this->assertStringContainsString('14 daily, at 02:00 UTC', katapult_AdminServicesTabFields(Module::buildParams($service))['Backups']);
+
+        // The client downgrades to 7 backups; WHMCS runs ChangePackage: the same policy changes.
+        Fixtures::chooseOption($service, $this->backupsOption(), '7');
+        $this->assertSame('success', Module::runModuleCommand('ChangePackage', $service));
+        $this->assertSame([[$policies[0]['id'], 7]], array_map(fn ($p) => [$p['id'], $p['retention']], $this->policiesOf($vmId)));
+
+        // No backups: the policy goes.
+        Fixtures::chooseOption($service, $this->backupsOption(), '0');
+        $this->assertSame('success', Module::runModuleCommand('ChangePackage', $service));
+        $this->assertSame([], $this->policiesOf($vmId));
+        $this->assertArrayNotHasKey('Backups', katapult_AdminServicesTabFields(Module::buildParams($service)));
+
+        // A choice the product does not offer (a provider added it to the shared option by hand) is refused.
+        Capsule::table('tblproductconfigoptionssub')->insert(['configid' => $this->backupsOption(), 'optionname' => '30|30 daily backups', 'sortorder' => 9, 'hidden' => 0]);
+        Fixtures::chooseOption($service, $this->backupsOption(), '30');
+        $said = Module::runModuleCommand('ChangePackage', $service);
+        $this->assertStringContainsString('the client chose 30 backups, which the product does not offer (its Module Settings offer: 7, 14)', $said);
+        $this->assertSame([], $this->policiesOf($vmId), 'nothing was set');
+    }
+
+    public function testTheClientSeesTheirBackupsAndMovesThemToAnHourTheProductAllows(): void
+    {
+        $this->backupsProvider();
+        [$service, $client, $vmId] = $this->builtService(null, null, '7');
+        $patch = 'PATCH /disk_backup_policies/:disk_backup_policy';
+        $this->inClientArea($client);
+        $page = $this->page($service);
+        $xpath = $this->xpath($page);
+        $this->assertSame('7', trim($xpath->evaluate('string(//*[contains(@class,"katapult-backups-retention")])')));
+        $this->assertSame('02:00 UTC', trim($xpath->evaluate('string(//*[contains(@class,"katapult-backups-time")])')));
+        $this->assertMatchesRegularExpression('/^\d{4}-\d\d-\d\d 02:00 UTC$/', trim($xpath->evaluate('string(//*[contains(@class,"katapult-backups")]//time)')), 'the next run, as Katapult gave it');
+        $this->assertSame(['2', '3', '4'], array_map(fn (DOMElement $o) => $o->getAttribute('value'), iterator_to_array($xpath->query('//select[@name="katapult_backup_hour"]/option'))));
+        $form = $this->forms($page)['BackupTime'];
+        $this->assertSame('post', $form['method']);
+
+        $this->assertSame('success', $this->submit($service, $form, ['katapult_backup_hour' => '4']));
+        $this->assertSame(4, $this->policy($this->policiesOf($vmId)[0]['id'])['schedule']['time']);
+        $this->assertStringContainsString("Service ID $service: the daily backup's time was changed by the client: backups changed: 7 daily, at 04:00 UTC", $this->log());
+        $this->assertSame('04:00 UTC', trim($this->xpath($this->page($service))->evaluate('string(//*[contains(@class,"katapult-backups-time")])')));
+
+        // The same form again (a refresh, a bookmark): nothing happens.
+        $this->assertSame(self::lang()['katapult_link_expired'], $this->submit($service, $form, ['katapult_backup_hour' => '3']));
+        $this->assertSame(1, $this->sim->requests($patch));
+
+        // An hour the product does not allow (a hand-made form): refused before Katapult is asked.
+        foreach (['9', '3<script>', ''] as $hour) {
+            $fresh = $this->forms($this->page($service))['BackupTime'];
+            $this->assertSame(self::lang()['katapult_backup_time_not_offered'], $this->submit($service, $fresh, ['katapult_backup_hour' => $hour]));
+        }
+        $this->assertSame(1, $this->sim->requests($patch));
+        $this->assertSame(3, substr_count($this->log(), "Service ID $service: the client's backup time change was refused: "));
+        $this->assertSame(4, $this->policy($this->policiesOf($vmId)[0]['id'])['schedule']['time']);
+    }
+
+    public function testAServiceWithoutBackupsSaysHowToGetThem(): void
+    {
+        $this->backupsProvider();
+        [$service, $client] = $this->builtService(null, null, '0');
+        $this->inClientArea($client);
+        $page = $this->page($service);
+        $this->assertShows(self::lang()['katapult_backups_none'], $page);
+        $this->assertArrayNotHasKey('BackupTime', $this->forms($page));
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // 11. Undoing a termination
+    // ---------------------------------------------------------------------------------------
+
+    public function testRestoreVmUndoesATerminationWithTheVmAsItWas(): void
+    {
+        $this->backupsProvider();
+        [$service, $client, $vmId] = $this->builtService(null, null, '7');
+        $before = Capsule::table('tblhosting')->where('id', $service)->first();
+        $this->assertSame('RestoreVm', katapult_AdminCustomButtonArray()['Restore VM']);
+        $_POST = ['katapult_backup_hour' => '4']; // the admin moves the backups, as a client can
+        $this->assertSame('success', Module::call('BackupTime', $service));
+        $_POST = [];
+
+        $this->assertSame('success', Module::runModuleCommand('TerminateAccount', $service));
+        $this->assertSame('Terminated', Capsule::table('tblhosting')->where('id', $service)->value('domainstatus'));
+        $keepUntil = (int) $this->katapultGet("/trash_objects/_?trash_object[object_id]=$vmId")['trash_object']['keep_until'];
+        $this->assertEqualsWithDelta(time() + 48 * 3600, $keepUntil, 60, 'Katapult keeps it 48 hours');
+        $fields = katapult_AdminServicesTabFields(Module::buildParams($service));
+        $this->assertSame("VM $vmId is in Katapult's trash until " . gmdate('Y-m-d H:i', $keepUntil) . ' UTC: press Restore VM to bring it back.', strip_tags($fields['Katapult trash']));
+
+        $this->assertSame('success', Module::runModuleCommand('RestoreVm', $service));
+        $after = Capsule::table('tblhosting')->where('id', $service)->first();
+        $this->assertSame('Active', $after->domainstatus, 'as after an admin undoes a termination');
+        $this->assertStringStartsWith('0000-00-00', (string) $after->termination_date);
+        $this->assertSame([$before->domain, $before->dedicatedip], [$after->domain, $after->dedicatedip]);
+        $this->assertSame($vmId, SalmonDataStore::get('service', $service, 'vm_id'));
+        $this->assertSame($vmId, $this->api()->virtualMachine($vmId)['virtual_machine']['id'], 'out of the trash');
+        $this->assertSame([7], array_column($this->policiesOf($vmId), 'retention'), 'its backups came back with it');
+        $this->assertSame(4, $this->policy($this->policiesOf($vmId)[0]['id'])['schedule']['time'], 'at the hour they had');
+        $this->assertStringContainsString("Service ID $service: VM $vmId restored from Katapult's trash by an admin", $this->log());
+        $fields = katapult_AdminServicesTabFields(Module::buildParams($service));
+        $this->assertArrayNotHasKey('Katapult trash', $fields);
+        $this->assertSame('started', strip_tags($fields['VM state']));
+        $this->inClientArea($client);
+        $this->assertStringContainsString('katapult-overview', $this->page($service), 'the client has their server back');
+
+        $this->assertSame("This service left no VM in Katapult's trash: there is nothing to restore.", Module::runModuleCommand('RestoreVm', $service));
+    }
+
+    public function testRestoreVmIsRefusedOnceTheServiceHasAnotherVmOrKatapultsTimeHasPassed(): void
+    {
+        [$service, , $vmId] = $this->builtService();
+        $this->assertSame('success', Module::runModuleCommand('TerminateAccount', $service));
+        $this->assertSame('success', Module::runModuleCommand('CreateAccount', $service)); // built anew
+        $said = Module::runModuleCommand('RestoreVm', $service);
+        $this->assertStringContainsString("restoring VM $vmId would leave one of them untracked", $said);
+        $this->assertSame(406, $this->katapultStatus("/virtual_machines/$vmId"), 'still in the trash');
+
+        [$other, , $otherVm] = $this->builtService();
+        $this->assertSame('success', Module::runModuleCommand('TerminateAccount', $other));
+        $this->sim->setClock(time() + 49 * 3600); // Katapult's 48 hours are over: it purged the VM
+        $gone = "VM $otherVm is gone for good: Katapult purged it from its trash";
+        $this->assertStringStartsWith($gone, strip_tags(katapult_AdminServicesTabFields(Module::buildParams($other))['Katapult trash']));
+        $this->assertStringStartsWith($gone, Module::runModuleCommand('RestoreVm', $other));
+        $this->assertSame('Terminated', Capsule::table('tblhosting')->where('id', $other)->value('domainstatus'));
+    }
+
+    public function testAProductThatPurgesAtOnceLeavesNothingToRestore(): void
+    {
+        $product = $this->provider();
+        Capsule::table('tblproducts')->where('id', $product)->update(['configoption8' => 'on']); // "Purge the VM on termination"
+        [$service, , $vmId] = $this->builtService($product);
+        $this->assertSame('success', Module::runModuleCommand('TerminateAccount', $service));
+        $this->assertStringContainsString("VM $vmId moved to Katapult's trash (trsh_", $this->log());
+        $this->assertMatchesRegularExpression('/and purged at once \(task (task_\w+)\)/', $this->log());
+        preg_match('/and purged at once \(task (task_\w+)\)/', $this->log(), $purge);
+        $deadline = microtime(true) + 20;
+        while ($this->api()->task($purge[1])['status'] !== 'completed' && microtime(true) < $deadline) {
+            usleep(50_000);
+        }
+        $this->assertSame(404, $this->katapultStatus("/virtual_machines/$vmId"), 'gone, not in the trash');
+        $this->assertArrayNotHasKey('Katapult trash', katapult_AdminServicesTabFields(Module::buildParams($service)));
+        $this->assertStringContainsString('nothing to restore', Module::runModuleCommand('RestoreVm', $service));
+    }
+
     // =======================================================================================
     // Helpers
     // =======================================================================================
@@ -1118,6 +1301,51 @@ final class ClientAreaTest extends TestCase
         return $product;
     }
 
+    /** The Katapult product offering 7 or 14 daily backups at 02:00 to 04:00, set up as provider() does. */
+    private function backupsProvider(): int
+    {
+        Capsule::table('tblproducts')->where('id', $this->katapultProductId())->update(['configoption6' => '7, 14', 'configoption7' => '2-4']);
+        return $this->provider();
+    }
+
+    private function backupsOption(): int
+    {
+        return (int) SalmonDataStore::get('module_setting', 'katapult', 'vm_config_option_backups_id');
+    }
+
+    /** @return list<string> an option's choices, in order */
+    private function choices(int $option): array
+    {
+        return Capsule::table('tblproductconfigoptionssub')->where('configid', $option)->orderBy('sortorder')->pluck('optionname')->all();
+    }
+
+    /** @return list<array<string, mixed>> the VM's disk backup policies, as Katapult lists them */
+    private function policiesOf(string $vmId): array
+    {
+        return $this->katapultGet("/virtual_machines/_/disk_backup_policies?virtual_machine[id]=$vmId")['disk_backup_policies'];
+    }
+
+    /** @return array<string, mixed> one policy, as Katapult gives it */
+    private function policy(string $id): array
+    {
+        return $this->katapultGet("/disk_backup_policies/_?disk_backup_policy[id]=$id")['disk_backup_policy'];
+    }
+
+    /** @return array<string, mixed> a GET from the simulator's API, as the module's key sees it */
+    private function katapultGet(string $path): array
+    {
+        $context = stream_context_create(['http' => ['header' => "Authorization: Bearer sim-token\r\n", 'ignore_errors' => true]]);
+        return (array) json_decode((string) file_get_contents($this->sim->baseUrl . $path, false, $context), true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /** The HTTP status of a GET from the simulator's API. */
+    private function katapultStatus(string $path): int
+    {
+        $context = stream_context_create(['http' => ['header' => "Authorization: Bearer sim-token\r\n", 'ignore_errors' => true]]);
+        file_get_contents($this->sim->baseUrl . $path, false, $context);
+        return (int) explode(' ', $http_response_header[0])[1];
+    }
+
     private function katapultProductId(): int
     {
         return $this->productId ??= (int) Fixtures::product(['servertype' => 'katapult', 'configoption1' => 'rock-3', 'configoption2' => 'uk-lon-01', 'configoption3' => 'templates/ubuntu-22-04'])->id;
@@ -1132,11 +1360,20 @@ final class ClientAreaTest extends TestCase
         return [$service, $client];
     }
 
-    /** @return array{0: int, 1: int, 2: string} a service with a running VM: service, client, VM id */
-    private function builtService(?int $product = null, ?int $client = null): array
+    /**
+     * A service with a running VM: service, client, VM id. $backups: the client's "Backups" choice.
+     *
+     * @return array{0: int, 1: int, 2: string}
+     */
+    private function builtService(?int $product = null, ?int $client = null, ?string $backups = null): array
     {
         $product ??= $this->productId ?? $this->provider();
-        [$service, $client] = $this->orderedService($product, $client, 'web' . bin2hex(random_bytes(2)) . '.example.com');
+        $client ??= (int) Fixtures::client()->id;
+        $service = (int) Fixtures::service($client, $product, ['domain' => 'web' . bin2hex(random_bytes(2)) . '.example.com'])->id;
+        if ($backups !== null) {
+            Fixtures::chooseOption($service, $this->backupsOption(), $backups);
+        }
+        $this->assertSame('success', Module::runModuleCommand('CreateAccount', $service));
         $this->waitUntilBuilt([$service]);
         $vmId = (string) SalmonDataStore::get('service', $service, 'vm_id');
         $this->waitForState($vmId, 'started');
@@ -1183,15 +1420,16 @@ final class ClientAreaTest extends TestCase
     }
 
     /**
-     * The panel's action forms (its footer's buttons; the Manage section's forms are
-     * SelfServiceTest's), by the function they post to ('Console' for the console).
+     * The panel's action forms (its footer's buttons and the backups section's time form; the
+     * Manage section's forms are SelfServiceTest's), by the function they post to ('Console' for
+     * the console).
      *
      * @return array<string, array{url: string, method: string, target: string, csrf: string, token: string, confirm: string}>
      */
     private function forms(string $html): array
     {
         $forms = [];
-        foreach ($this->xpath($html)->query('//*[contains(@class,"katapult-actions")]//form') as $form) {
+        foreach ($this->xpath($html)->query('//*[contains(@class,"katapult-actions")]//form | //*[contains(@class,"katapult-backups")]//form') as $form) {
             assert($form instanceof DOMElement);
             $url = $form->getAttribute('action');
             parse_str((string) parse_url($url, PHP_URL_QUERY), $query);
@@ -1218,22 +1456,22 @@ final class ClientAreaTest extends TestCase
         return $forms;
     }
 
-    /** Submits one of the panel's forms as the browser posts it (to the form's own URL). */
-    private function submit(int $service, array $form): mixed
+    /** Submits one of the panel's forms as the browser posts it (to the form's own URL), with the form's other $fields. */
+    private function submit(int $service, array $form, array $fields = []): mixed
     {
         parse_str((string) parse_url($form['url'], PHP_URL_QUERY), $query);
         $this->assertSame((string) $service, $query['id'] ?? null, 'the form posts to its own service');
         $function = isset($query['dosinglesignon']) ? 'ServiceSingleSignOn' : (string) $query['a'];
-        return $this->request($service, $function, $form['token'], $form['csrf']);
+        return $this->request($service, $function, $form['token'], $form['csrf'], $fields);
     }
 
-    /** A POST to the service's custom function (or single sign-on) carrying this katapult_token. */
-    private function request(int $service, string $function, mixed $token, ?string $csrf = null): mixed
+    /** A POST to the service's custom function (or single sign-on) carrying this katapult_token (and $fields). */
+    private function request(int $service, string $function, mixed $token, ?string $csrf = null, array $fields = []): mixed
     {
         $_GET = $function === 'ServiceSingleSignOn'
             ? ['action' => 'productdetails', 'id' => (string) $service, 'dosinglesignon' => '1']
             : ['action' => 'productdetails', 'id' => (string) $service, 'modop' => 'custom', 'a' => $function];
-        $_POST = ['token' => $csrf ?? generate_token('plain'), 'katapult_token' => $token];
+        $_POST = Environment::asSubmitted($fields) + ['token' => $csrf ?? generate_token('plain'), 'katapult_token' => $token];
         try {
             return Module::call($function, $service);
         } finally {

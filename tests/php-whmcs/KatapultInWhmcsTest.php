@@ -710,7 +710,7 @@ final class KatapultInWhmcsTest extends TestCase
         $this->assertSame('success', WhmcsStandIn\Module::runModuleCommand('ChangePackage', $service));
         $this->assertSame('rock-6', $api->virtualMachine($vmId)['virtual_machine']['package']['permalink']);
 
-        $this->assertSame(['Start VM' => 'StartVm', 'Shut down VM' => 'ShutdownVm', 'Stop VM' => 'StopVm', 'Reset VM' => 'ResetVm', 'Refresh from Katapult' => 'RefreshFromKatapult'], katapult_AdminCustomButtonArray());
+        $this->assertSame(['Start VM' => 'StartVm', 'Shut down VM' => 'ShutdownVm', 'Stop VM' => 'StopVm', 'Reset VM' => 'ResetVm', 'Refresh from Katapult' => 'RefreshFromKatapult', 'Restore VM' => 'RestoreVm'], katapult_AdminCustomButtonArray());
         WhmcsStandIn\Session::asAdmin(Fixtures::admin('alice')); // the admin's buttons
         $this->assertSame('success', WhmcsStandIn\Module::call('ResetVm', $service));
         $sso = WhmcsStandIn\Module::call('ServiceSingleSignOn', $service);

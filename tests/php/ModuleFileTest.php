@@ -35,7 +35,7 @@ final class ModuleFileTest extends TestCase
     public function testConfigOptionsAreFieldDefinitionsWithLoaders(): void
     {
         $options = katapult_ConfigOptions();
-        $this->assertSame(['Package', 'Data Center', 'Disk Template', 'Welcome Email At Once', 'Hostname Changes'], array_keys($options), 'configoption1..5, in order');
+        $this->assertSame(['Package', 'Data Center', 'Disk Template', 'Welcome Email At Once', 'Hostname Changes', 'Backup Retentions', 'Backup Hours', 'Purge On Terminate'], array_keys($options), 'configoption1..8, in order');
         foreach ($options as $field) {
             $this->assertContains($field['Type'], ['text', 'password', 'yesno', 'dropdown', 'radio', 'textarea']);
             $this->assertIsString($field['FriendlyName']);
@@ -65,12 +65,14 @@ final class ModuleFileTest extends TestCase
     {
         $source = (string) file_get_contents(self::FUNCTIONS);
         // WHMCS's module functions (katapult_CreateAccount, ...); the lower-case helpers only
-        // gather what a client-area request carries. The panel's JSON answers end the request.
+        // gather what a request carries (katapult_client_request, a form field's katapult_posted).
+        // The panel's JSON answers end the request.
         preg_match_all('/function (katapult_[A-Z]\w+)\(([^)]*)\)[^{]*\{(.*?)\n\}/s', $source, $functions, PREG_SET_ORDER);
         $this->assertGreaterThan(15, count($functions));
         // Arguments: WHMCS's $params, $_POST (the posted form, for the functions behind the panel's
-        // and the service tab's forms), a literal, the client-area request, the module files' version.
-        $argument = '(\$params|\$_POST|\'\w+\'|KATAPULT_MODULE_VERSION|katapult_client_request\(\)( \?\? \[\])?)';
+        // and the service tab's forms), a literal, the client-area request, one posted field, the
+        // module files' version.
+        $argument = '(\$params|\$_POST|\'\w+\'|KATAPULT_MODULE_VERSION|katapult_client_request\(\)( \?\? \[\])?|katapult_posted\(\'\w+\'\))';
         foreach ($functions as [, $name, , $body]) {
             if (in_array($name, ['katapult_LiveState', 'katapult_RevealPassword'], true)) {
                 $function = substr($name, strlen('katapult_'));

@@ -1,8 +1,9 @@
 <?php
 /**
  * The soak: services driven through their whole life (order accepted: CreateAccount, the cron's build
- * sync, Suspend, Unsuspend, for every third a ChangePackage of its extra IPv4 addresses, and for
- * every fifth Terminate) against the simulator while faults
+ * sync, Suspend, Unsuspend, for every third a ChangePackage of its extra IPv4 addresses, for
+ * every fifth Terminate; another fifth ordered with 7 daily backups, upgraded to 14
+ * (ChangePackage), terminated and restored with "Restore VM") against the simulator while faults
  * are injected at random (5xx, 429, hangs past the time-out, malformed JSON, connection resets),
  * cron runs are killed with SIGKILL at random moments and the simulator is restarted under them.
  * Then the faults stop, everything is driven to its end, and the invariants are checked and
@@ -24,6 +25,7 @@ use Katapult\Tests\Soak\Lives;
 use Katapult\Tests\Support\Simulator;
 use WhmcsStandIn\ActivityLog;
 use WhmcsStandIn\Environment;
+use WhmcsStandIn\Fixtures;
 use WhmcsStandIn\Module;
 use WhmcsStandIn\Orders;
 use WhmcsStandIn\SalmonDataStore;
@@ -80,8 +82,9 @@ Environment::reset();
 // Module debug logging on, as a provider chasing a problem has it: every API exchange, retried
 // attempts included, goes to the module log (and the secrets test reads it).
 WhmcsStandIn\ModuleLog::enable();
-// Every third service orders 1 or 2 extra IPv4 addresses and later changes to 2 or 0.
-['life' => $life, 'clients' => $clients, 'extraIpv4Option' => $extraIpv4Option] = Lives::setUp(WELCOME_TEMPLATE, $serviceCount, 'soak', extraIpv4: true);
+// Every third service orders 1 or 2 extra IPv4 addresses and later changes to 2 or 0; another
+// fifth orders 7 daily backups, is upgraded to 14, terminated and restored.
+['life' => $life, 'clients' => $clients, 'extraIpv4Option' => $extraIpv4Option, 'backupsOption' => $backupsOption] = Lives::setUp(WELCOME_TEMPLATE, $serviceCount, 'soak', extraIpv4: true, backups: true);
 
 // The rounds: each service's next module command, while cron runs go on beside them as WHMCS's
 // cron does (each may be SIGKILLed at a random moment) and the simulator may restart under
@@ -116,13 +119,18 @@ while ($lives->unfinished($life) > 0 && microtime(true) - $lastProgress < 60) {
             continue;
         }
         // An order is set up by accepting it (which sends the welcome email); a failed accept
-        // leaves the order pending, to be accepted again. An upgrade of the option is paid.
+        // leaves the order pending, to be accepted again. An upgrade of the option is paid: 14
+        // backups, or the extra IPv4 addresses changed to.
         if ($command === 'ChangePackage') {
-            Fixtures::chooseOption($id, $extraIpv4Option, $service['extra_ipv4']['changed_to']);
+            if ($service['backups']) {
+                Fixtures::chooseOption($id, $backupsOption, '14');
+            } else {
+                Fixtures::chooseOption($id, $extraIpv4Option, $service['extra_ipv4']['changed_to']);
+            }
         }
         $result = $command === 'CreateAccount' ? Orders::acceptOrder($id) : Module::runModuleCommand($command, $id);
         if ($result === 'success') {
-            $service['state'] = ['CreateAccount' => 'requested', 'SuspendAccount' => 'suspended', 'UnsuspendAccount' => 'active', 'ChangePackage' => 'changed', 'TerminateAccount' => 'terminated'][$command];
+            $service['state'] = Lives::after($service, $command);
         } else {
             $figures['command_failures']++;
             $failures[] = ['service' => $id, 'command' => $command, 'message' => $result];
@@ -149,8 +157,10 @@ $invariants->check($life);
 $figures += $invariants->figures;
 $figures['faults_injected'] = $sim->stats()['faults'] ?? [];
 
-$figures['extra_ipv4_changes'] = count(array_filter($life, fn (array $s) => $s['state'] === 'changed' || ($s['extra_ipv4'] !== null && $s['state'] === 'terminated')));
+$figures['extra_ipv4_changes'] = count(array_filter($life, fn (array $s) => ($s['state'] === 'changed' && $s['extra_ipv4'] !== null) || ($s['extra_ipv4'] !== null && $s['state'] === 'terminated')));
 $invariants->extraAddressesAllocated($clients);
+$invariants->backupsRestored($life);
+$figures['restored'] = $invariants->figures['restored'];
 
 // Every failure visible in the logs with a reason: each failed command is in the activity log
 // with its message, and each kind of fault injected left its own mark in the module log, where
@@ -195,6 +205,7 @@ printf("soak: %d services on %s, seed %d, %.1f s\n", $serviceCount, Environment:
 printf("  rounds %d, cron runs %d (%d killed with SIGKILL), simulator restarts %d\n", $figures['rounds'], $figures['cron_runs'], $figures['cron_kills'], $figures['simulator_restarts']);
 printf("  API requests %d, faults injected %d (%s)\n", $figures['api_requests'], array_sum($figures['faults_injected']), implode(', ', array_map(fn ($k, $v) => "$k $v", array_keys($figures['faults_injected']), $figures['faults_injected'])));
 printf("  module commands failed and retried %d; builds %d; Built hooks %d; welcome emails %d; datastore rows %d\n", $figures['command_failures'], $figures['builds'], $figures['built_hooks'], $figures['welcome_emails'], $figures['datastore_rows']);
+printf("  backups slice: %d services restored after Terminate, each checked for one policy of 14 backups\n", $figures['restored']);
 exit($invariants->printViolations());
 
 /** The extension and the katapult ini settings of this process, for the cron runs it starts. */

@@ -293,15 +293,9 @@ impl State {
                 }
             }
             TaskKind::Purge { trash_id } => {
-                let Some(pos) = self.trash.iter().position(|t| t.id == trash_id) else {
-                    return;
-                };
-                let trash = self.trash.remove(pos);
-                self.vms.retain(|v| v.id != trash.object_id);
-                self.disks.retain(|d| d.vm_id != trash.object_id);
-                self.ips
-                    .retain(|ip| ip.vm_id.as_deref() != Some(&trash.object_id));
-                self.consoles.retain(|c| c.vm_id != trash.object_id);
+                if let Some(pos) = self.trash.iter().position(|t| t.id == trash_id) {
+                    self.purge_trash(pos);
+                }
             }
         }
     }

@@ -136,6 +136,36 @@ const OPERATIONS: &[(&str, &[&str], bool)] = &[
     ),
     ("PATCH /ip_addresses/:ip_address", &["ip_addresses"], true),
     (
+        "GET /virtual_machines/:virtual_machine/disk_backup_policies",
+        &["disk_backup_policies", "disk_backup_policies:read"],
+        true,
+    ),
+    (
+        "POST /virtual_machines/:virtual_machine/disk_backup_policies",
+        &["disk_backup_policies"],
+        true,
+    ),
+    (
+        "GET /disk_backup_policies/:disk_backup_policy",
+        &["disk_backup_policies", "disk_backup_policies:read"],
+        false,
+    ),
+    (
+        "PATCH /disk_backup_policies/:disk_backup_policy",
+        &["disk_backup_policies"],
+        true,
+    ),
+    (
+        "DELETE /disk_backup_policies/:disk_backup_policy",
+        &["disk_backup_policies"],
+        true,
+    ),
+    (
+        "POST /trash_objects/:trash_object/restore",
+        &["trash_objects:restore"],
+        true,
+    ),
+    (
         "POST /organizations/:organization/ip_addresses",
         &["ip_addresses"],
         true,

@@ -90,6 +90,7 @@ impl Shared {
         // Under the lock: a save that starts after this waits for the caller's changes.
         self.changed();
         st.advance();
+        st.purge_expired_trash(self.unix_now());
         st
     }
 
@@ -173,6 +174,13 @@ impl Shared {
         } else {
             SystemTime::now() - magnitude
         }
+    }
+
+    /// The simulator's wall clock in seconds since the Unix epoch.
+    pub fn unix_now(&self) -> i64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
     }
 
     /// Sets the simulator's wall clock to `now` (seconds since the Unix epoch).

@@ -215,6 +215,20 @@ pub struct TrashObject {
     pub keep_until: i64,
 }
 
+/// A disk backup policy set on a VM (it covers all of the VM's disks).
+#[derive(Serialize, Deserialize)]
+pub struct BackupPolicy {
+    pub id: String,
+    pub vm_id: String,
+    pub retention: u32,
+    #[serde(deserialize_with = "leak")]
+    pub interval: Label,
+    pub frequency: u32,
+    /// The hour of the day (UTC) and its minute.
+    pub time: u32,
+    pub minute: u32,
+}
+
 #[derive(Serialize, Deserialize)]
 pub struct Ip {
     pub id: String,
@@ -252,6 +266,9 @@ pub struct State {
     pub disks: Vec<Disk>,
     pub tasks: Vec<Task>,
     pub trash: Vec<TrashObject>,
+    /// Absent from state files written before policies were simulated.
+    #[serde(default)]
+    pub backup_policies: Vec<BackupPolicy>,
     pub ips: Vec<Ip>,
     pub consoles: Vec<Console>,
     /// Saved with the rest, so ids made after a restart never repeat earlier ones.
@@ -289,6 +306,7 @@ impl State {
             disks: Vec::new(),
             tasks: Vec::new(),
             trash: Vec::new(),
+            backup_policies: Vec::new(),
             ips: Vec::new(),
             consoles: Vec::new(),
             rng: ChaCha12Rng::seed_from_u64(seed),
@@ -381,6 +399,26 @@ impl State {
             vm_id: None,
         });
         Some(self.ips.len() - 1)
+    }
+}
+
+impl State {
+    /// Deletes what trash object `pos` holds for good: the VM and everything of it.
+    pub fn purge_trash(&mut self, pos: usize) {
+        let trash = self.trash.remove(pos);
+        let vm_id = trash.object_id;
+        self.vms.retain(|v| v.id != vm_id);
+        self.disks.retain(|d| d.vm_id != vm_id);
+        self.ips.retain(|ip| ip.vm_id.as_deref() != Some(&vm_id));
+        self.consoles.retain(|c| c.vm_id != vm_id);
+        self.backup_policies.retain(|p| p.vm_id != vm_id);
+    }
+
+    /// LIVE purges a trash object by itself once its `keep_until` (Unix time) has passed.
+    pub fn purge_expired_trash(&mut self, now: i64) {
+        while let Some(pos) = self.trash.iter().position(|t| t.keep_until <= now) {
+            self.purge_trash(pos);
+        }
     }
 }
 

@@ -101,6 +101,12 @@ final class Simulator
         return $this->control('PUT', '/_sim/virtual_machines/' . rawurlencode($vmId), $change);
     }
 
+    /** Sets the simulator's clock (Unix time): its Date header, rate-limit minute and trash expiry follow it. */
+    public function setClock(float $now): void
+    {
+        $this->control('PUT', '/_sim/clock', ['now' => $now]);
+    }
+
     /** Requests that reached a route, e.g. 'POST /virtual_machines/:virtual_machine/stop'. */
     public function requests(string $route): int
     {

@@ -155,6 +155,46 @@ final class Invariants
     }
 
     /**
+     * The backups slice: each service restored after its termination, linked again to the VM it
+     * had, Active, with one policy of 14 backups (its upgraded option); no other live VM has a
+     * policy (their services chose none).
+     *
+     * @param array<int, array{state: string, backups: bool, vm_id: ?string}> $life
+     */
+    public function backupsRestored(array $life): void
+    {
+        $api = new \Katapult\ApiClient('sim-token', $this->sim->baseUrl);
+        $this->figures['restored'] = 0;
+        foreach ($life as $id => $service) {
+            if ($service['state'] === 'terminated') {
+                continue;
+            }
+            try {
+                $retentions = array_column($api->diskBackupPolicies((string) $service['vm_id']), 'retention');
+            } catch (\Throwable $e) {
+                $this->violate("service $id: the backup policies of VM {$service['vm_id']} cannot be read: {$e->getMessage()}");
+                continue;
+            }
+            if (!$service['backups']) {
+                if ($retentions !== []) {
+                    $this->violate("service $id: chose no backups, but its VM has policies keeping " . json_encode($retentions));
+                }
+                continue;
+            }
+            $this->figures['restored'] += $service['state'] === 'restored' ? 1 : 0;
+            if ((string) SalmonDataStore::get('service', $id, 'vm_id') !== (string) $service['vm_id']) {
+                $this->violate("service $id: restored, but linked to " . json_encode(SalmonDataStore::get('service', $id, 'vm_id')) . " instead of its VM {$service['vm_id']}");
+            }
+            if (Capsule::table('tblhosting')->where('id', $id)->value('domainstatus') !== 'Active') {
+                $this->violate("service $id: restored, but not Active");
+            }
+            if ($retentions !== [14]) {
+                $this->violate("service $id: its VM's backup policies keep " . json_encode($retentions) . ' backups, not [14] as its option says');
+            }
+        }
+    }
+
+    /**
      * Every failed module command said why.
      *
      * @param list<array{service: int, command: string, message: string}> $failures

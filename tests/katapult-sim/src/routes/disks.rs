@@ -1,6 +1,6 @@
 //! Disks of built VMs: list, get, grow.
 
-use super::vms::find_vm;
+use super::vms::{find_vm, usable};
 use super::{ok, ApiArgs, Sim};
 use crate::errors::{ApiError, ApiResult};
 use crate::lookup::{enum_value, Args};
@@ -16,16 +16,8 @@ fn find_disk(st: &State, args: &Args) -> ApiResult<usize> {
         .iter()
         .position(|d| d.id == l.value)
         .ok_or_else(|| ApiError::not_found("disk_not_found"))?;
-    let trash = st
-        .vms
-        .iter()
-        .find(|v| v.id == st.disks[i].vm_id)
-        .and_then(|vm| vm.trash_id.as_ref())
-        .and_then(|id| st.trash.iter().find(|t| &t.id == id));
-    match trash {
-        Some(t) => Err(ApiError::object_in_trash(st.trash_json(t))),
-        None => Ok(i),
-    }
+    usable(st, &st.disks[i].vm_id)?;
+    Ok(i)
 }
 
 pub async fn list(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {

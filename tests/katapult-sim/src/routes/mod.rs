@@ -1,6 +1,7 @@
 //! HTTP routing. Every `:param` segment accepts any value (`_`, the parameter's
 //! name or a real id); handlers resolve lookups from the merged arguments.
 
+mod backups;
 mod catalogue;
 mod console;
 mod control;
@@ -103,10 +104,24 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/disks/{disk}", get(disks::get))
         .route("/disks/{disk}/resize", put(disks::resize))
+        .route(
+            "/virtual_machines/{virtual_machine}/disk_backup_policies",
+            get(backups::list).post(backups::create),
+        )
+        .route(
+            "/disk_backup_policies/{disk_backup_policy}",
+            get(backups::get)
+                .patch(backups::update)
+                .delete(backups::delete),
+        )
         .route("/tasks/{task}", get(tasks::get))
         .route(
             "/trash_objects/{trash_object}",
             get(trash::get).delete(trash::purge),
+        )
+        .route(
+            "/trash_objects/{trash_object}/restore",
+            post(trash::restore),
         )
         .route(
             "/organizations/{organization}/ip_addresses",

@@ -1,4 +1,4 @@
-//! Trash objects: inspect and purge.
+//! Trash objects: inspect, purge and restore.
 
 use super::{ok, ApiArgs, Sim};
 use crate::errors::{ApiError, ApiResult};
@@ -35,4 +35,15 @@ pub async fn purge(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
         .find(|t| t.id == id)
         .map(|t| st.task_json(t));
     ok(json!({ "task": task }))
+}
+
+/// The object goes back where it was: a VM is found again, in the state it was deleted in.
+pub async fn restore(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
+    let mut st = sim.state();
+    let i = find(&st, &args)?;
+    let trash = st.trash.remove(i);
+    if let Some(vm) = st.vm_mut(&trash.object_id) {
+        vm.trash_id = None;
+    }
+    ok(json!({ "trash_object": st.trash_json(&trash) }))
 }

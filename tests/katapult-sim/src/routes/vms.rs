@@ -28,12 +28,22 @@ pub fn find_vm(st: &State, args: &Args) -> ApiResult<usize> {
             _ => st.fqdn(v) == l.value,
         })
         .ok_or_else(|| ApiError::not_found("virtual_machine_not_found"))?;
-    if let Some(trash_id) = &st.vms[i].trash_id {
-        if let Some(t) = st.trash.iter().find(|t| &t.id == trash_id) {
-            return Err(ApiError::object_in_trash(st.trash_json(t)));
-        }
-    }
+    usable(st, &st.vms[i].id)?;
     Ok(i)
+}
+
+/// Refuses what belongs to VM `vm_id` while the VM is in the trash: 406 `object_in_trash`.
+pub fn usable(st: &State, vm_id: &str) -> ApiResult<()> {
+    let trash = st
+        .vms
+        .iter()
+        .find(|v| v.id == vm_id)
+        .and_then(|vm| vm.trash_id.as_ref())
+        .and_then(|id| st.trash.iter().find(|t| &t.id == id));
+    match trash {
+        Some(t) => Err(ApiError::object_in_trash(st.trash_json(t))),
+        None => Ok(()),
+    }
 }
 
 fn valid_hostname(h: &str) -> bool {
@@ -395,7 +405,8 @@ pub async fn delete(AxState(sim): Sim, ApiArgs(args): ApiArgs) -> ApiResult {
     let trash = TrashObject {
         id: st.new_id("trsh"),
         object_id: st.vms[i].id.clone(),
-        keep_until: unix_now() + TRASH_KEEP_SECS,
+        // On the simulator's clock, so a test can move past it (`/_sim/clock`).
+        keep_until: sim.unix_now() + TRASH_KEEP_SECS,
     };
     st.vms[i].trash_id = Some(trash.id.clone());
     let vm_id = st.vms[i].id.clone();

@@ -247,6 +247,21 @@ impl Run {
         r.json
     }
 
+    /// Deletes VM `vm_id` to the trash; the trash object's id.
+    fn trash(&mut self, vm_id: &str) -> String {
+        let deleted = self.call(
+            "DELETE",
+            "/virtual_machines/virtual_machine",
+            "/virtual_machines/_",
+            Some(json!({"virtual_machine": {"id": vm_id}})),
+            200,
+        );
+        deleted["trash_object"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// Builds `hostname` in `org_id` (the simulator told to fail it), polls it twice and returns
     /// the build request's answer and the last poll's, each validated.
     fn failing_build(&mut self, org_id: &str, hostname: &str) -> (Value, Value) {
@@ -769,6 +784,99 @@ fn responses_match_the_openapi_spec() {
     run.api
         .wait_task(resized["task"]["id"].as_str().unwrap_or_default());
 
+    let policies_path = "/virtual_machines/virtual_machine/disk_backup_policies";
+    let daily = |retention: u64, time: u64| {
+        json!({"virtual_machine": {"id": vm_id}, "properties": {"retention": retention,
+               "schedule": {"interval": "daily", "frequency": 1, "time": time, "minute": 0}}})
+    };
+    let policy = run.call(
+        "POST",
+        policies_path,
+        "/virtual_machines/_/disk_backup_policies",
+        Some(daily(7, 3)),
+        200,
+    );
+    run.call(
+        "POST",
+        policies_path,
+        "/virtual_machines/_/disk_backup_policies",
+        Some(daily(7, 24)),
+        422,
+    );
+    run.call(
+        "POST",
+        policies_path,
+        "/virtual_machines/vm_nope/disk_backup_policies",
+        Some(json!({"properties": {}})),
+        404,
+    );
+    run.call(
+        "GET",
+        policies_path,
+        &format!("/virtual_machines/_/disk_backup_policies?virtual_machine[id]={vm_id}"),
+        None,
+        200,
+    );
+    let policy_id = policy["disk_backup_policy"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let policy_path = "/disk_backup_policies/disk_backup_policy";
+    run.call(
+        "GET",
+        policy_path,
+        &format!("/disk_backup_policies/{policy_id}"),
+        None,
+        200,
+    );
+    run.call(
+        "GET",
+        policy_path,
+        "/disk_backup_policies/dbp_nope",
+        None,
+        404,
+    );
+    let change = |time: u64| {
+        Some(
+            json!({"disk_backup_policy": {"id": policy_id}, "properties": {"retention": 14, "schedule": {"time": time}}}),
+        )
+    };
+    run.call(
+        "PATCH",
+        policy_path,
+        "/disk_backup_policies/_",
+        change(5),
+        200,
+    );
+    run.call(
+        "PATCH",
+        policy_path,
+        "/disk_backup_policies/_",
+        change(99),
+        422,
+    );
+    run.call(
+        "DELETE",
+        policy_path,
+        "/disk_backup_policies/_",
+        Some(json!({"disk_backup_policy": {"id": policy_id}})),
+        200,
+    );
+    run.call(
+        "DELETE",
+        policy_path,
+        "/disk_backup_policies/_",
+        Some(json!({"disk_backup_policy": {"id": policy_id}})),
+        404,
+    );
+    run.call(
+        "POST",
+        policies_path,
+        "/virtual_machines/_/disk_backup_policies",
+        Some(daily(3, 1)),
+        200,
+    );
+
     run.call(
         "DELETE",
         "/managed_organizations/organization",
@@ -783,17 +891,7 @@ fn responses_match_the_openapi_spec() {
         Some(json!({"organization": {"id": PARENT_ORG}})),
         409,
     );
-    let del = run.call(
-        "DELETE",
-        vm_path,
-        "/virtual_machines/_",
-        Some(json!({"virtual_machine": {"id": vm_id}})),
-        200,
-    );
-    let trash_id = del["trash_object"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let trash_id = run.trash(&vm_id);
     run.call(
         "GET",
         vm_path,
@@ -810,6 +908,37 @@ fn responses_match_the_openapi_spec() {
     );
     run.call("GET", disk_path, &format!("/disks/{disk_id}"), None, 406);
     run.call("PUT", resize_path, "/disks/_/resize", grow(40), 406);
+    run.call(
+        "GET",
+        policies_path,
+        &format!("/virtual_machines/{vm_id}/disk_backup_policies"),
+        None,
+        406,
+    );
+    let restore_path = "/trash_objects/trash_object/restore";
+    let restore = Some(json!({"trash_object": {"id": trash_id}}));
+    run.call(
+        "POST",
+        restore_path,
+        "/trash_objects/_/restore",
+        restore.clone(),
+        200,
+    );
+    run.call(
+        "POST",
+        restore_path,
+        "/trash_objects/_/restore",
+        restore,
+        404,
+    );
+    run.call(
+        "GET",
+        vm_path,
+        &format!("/virtual_machines/{vm_id}"),
+        None,
+        200,
+    );
+    let trash_id = run.trash(&vm_id);
     run.call(
         "GET",
         "/trash_objects/trash_object",
@@ -928,7 +1057,7 @@ fn responses_match_the_openapi_spec() {
         .collect();
     let missing: Vec<_> = served.difference(&validated).collect();
     assert!(missing.is_empty(), "served but not validated: {missing:?}");
-    assert_eq!(validated.len(), 39, "{validated:?}");
+    assert_eq!(validated.len(), 45, "{validated:?}");
     assert!(
         run.failures.is_empty(),
         "{} failures:\n{}",
