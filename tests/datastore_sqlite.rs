@@ -3,6 +3,7 @@
 mod support;
 
 use std::cell::{Cell, RefCell};
+use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use katapult::store::datastore::carbon;
@@ -571,6 +572,23 @@ fn a_claim_whose_holder_died_on_this_machine_is_taken_at_once() {
     assert!(locks
         .try_claim_at("build-sync:service:3", now() + ttl + ttl, ttl)
         .unwrap());
+}
+
+#[test]
+fn a_claim_waited_for_is_taken_once_its_holder_lets_go() {
+    let db = database();
+    let ttl = chrono::Duration::minutes(5);
+    let holder = Locks::open(&db, "change-package").unwrap();
+    let waiter = Locks::open(&db, "cron").unwrap();
+    assert!(holder.try_claim("vm-options:service:1", ttl).unwrap());
+    assert!(!waiter
+        .claim_within("vm-options:service:1", ttl, Duration::from_millis(120))
+        .unwrap());
+    holder.release("vm-options:service:1").unwrap();
+    assert!(waiter
+        .claim_within("vm-options:service:1", ttl, Duration::from_millis(120))
+        .unwrap());
+    assert!(!holder.try_claim("vm-options:service:1", ttl).unwrap());
 }
 
 #[test]

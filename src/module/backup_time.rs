@@ -13,6 +13,7 @@ use crate::service::backups::{self, BackupOffer, BackupRecord};
 use crate::service::client_request::{actor, authorize_actor, ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
 use crate::service::params::ServiceParams;
+use crate::service::vm_options_lock;
 use crate::service::vm_target::{service_vm, ServiceVm};
 use crate::store::DataStore;
 use crate::views::{ViewError, Views};
@@ -143,20 +144,23 @@ fn run(
             }))
         }
     };
-    let Some(record) = BackupRecord::read(&store, params.service_id)? else {
-        return Ok(Err(Refused {
-            log: "the service has no backups".into(),
-            told: "katapult_backups_none",
-        }));
-    };
-    let wanted = DailyBackups {
-        retention: record.retention,
-        hour,
-    };
-    let said = ctx.logged(&client, || {
-        backups::apply(ctx, &store, &client, params, &vm, Some(wanted))
-    })?;
-    Ok(Ok(said))
+    // The retention as it is once no other run (a ChangePackage) is changing it.
+    vm_options_lock::holding(ctx, params.service_id, || {
+        let Some(record) = BackupRecord::read(&store, params.service_id)? else {
+            return Ok(Err(Refused {
+                log: "the service has no backups".into(),
+                told: "katapult_backups_none",
+            }));
+        };
+        let wanted = DailyBackups {
+            retention: record.retention,
+            hour,
+        };
+        let said = ctx.logged(&client, || {
+            backups::apply(ctx, &store, &client, params, &vm, Some(wanted))
+        })?;
+        Ok(Ok(said))
+    })
 }
 
 fn failed(

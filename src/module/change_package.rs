@@ -20,6 +20,7 @@ use crate::service::chosen_options::ChosenOptions;
 use crate::service::context::{Context, ModuleError};
 use crate::service::extra_ipv4;
 use crate::service::params::ServiceParams;
+use crate::service::vm_options_lock;
 use crate::service::vm_target::{
     power_after_task, service_vm, wait_for_state, wait_for_task, ServiceVm,
 };
@@ -60,11 +61,13 @@ fn run(ctx: &Context<'_>, params: &ServiceParams, grace: Duration) -> Result<Str
                 }
             }
         }
-        let extra = extra_ipv4::bring_to(ctx, &store, &client, params.service_id, &vm, chosen.extra_ipv4)?;
-        if !extra.is_empty() {
-            ctx.log_for_service(params.service_id, Some(params.client_id), &extra.summary());
-        }
-        backups::follow_choice(ctx, &store, &client, params, &vm)?;
+        vm_options_lock::holding(ctx, params.service_id, || {
+            let extra = extra_ipv4::bring_to(ctx, &store, &client, params.service_id, &vm, chosen.extra_ipv4)?;
+            if !extra.is_empty() {
+                ctx.log_for_service(params.service_id, Some(params.client_id), &extra.summary());
+            }
+            backups::follow_choice(ctx, &store, &client, params, &vm)
+        })?;
         if unfinished.is_empty() {
             Ok("success".to_string())
         } else {

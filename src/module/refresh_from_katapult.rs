@@ -9,6 +9,7 @@ use crate::service::build_sync::{self, HostingFields};
 use crate::service::context::{Context, ModuleError};
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
+use crate::service::vm_options_lock;
 use crate::service::vm_target::vm_of;
 use crate::store::sql::transaction;
 
@@ -48,8 +49,10 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         .virtual_machine;
     let fields = HostingFields::of(&vm);
     transaction(ctx.sql, || fields.write(ctx.sql, params.service_id))?;
-    ctx.logged(&client, || {
-        backups::follow_choice(ctx, &store, &client, params, &vm_ref)
+    vm_options_lock::holding(ctx, params.service_id, || {
+        ctx.logged(&client, || {
+            backups::follow_choice(ctx, &store, &client, params, &vm_ref)
+        })
     })?;
     ctx.log_for_service(
         params.service_id,

@@ -15,6 +15,7 @@ use crate::service::context::{Context, ModuleError};
 use crate::service::links::{ServiceLinks, VM_ID};
 use crate::service::params::ServiceParams;
 use crate::service::trashed_vm::TrashedVm;
+use crate::service::vm_options_lock;
 use crate::store::sql::transaction;
 use crate::store::{Owner, SqlValue, StoreError};
 use crate::views::escape;
@@ -68,7 +69,9 @@ fn run(ctx: &Context<'_>, params: &ServiceParams) -> Result<String, ModuleError>
         };
         // The VM came back as it was; the service's options may have changed since. Before the
         // service is linked, so that a failure here is pressed again, not left unseen.
-        backups::follow_choice(ctx, &store, &client, params, &vm_ref)?;
+        vm_options_lock::holding(ctx, params.service_id, || {
+            backups::follow_choice(ctx, &store, &client, params, &vm_ref)
+        })?;
         let fields = HostingFields::of(&vm);
         transaction(ctx.sql, || {
             store.set_text(Owner::Service(params.service_id), VM_ID, &vm.id, Some(&vm.id), ctx.now)?;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::chosen_options::ChosenOptions;
 use super::context::{Context, ModuleError};
 use super::params::ServiceParams;
+use super::vm_options_lock;
 use crate::api::disk_backup_policies::{DailyBackups, DiskBackupPolicy, DiskBackupPolicyRef};
 use crate::api::virtual_machines::VirtualMachineRef;
 use crate::api::Client;
@@ -217,6 +218,7 @@ pub fn chosen_retention(
 
 /// Brings the VM's policies in line with `wanted`: one policy with its retention and hour (the
 /// first changed, any other deleted), or none. Records it, logs a change, and says it in a line.
+/// The caller holds the service's `vm_options_lock`.
 pub fn apply(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
@@ -280,6 +282,7 @@ pub fn apply(
 /// ChangePackage, "Refresh from Katapult", after a restore. The hour set before is kept while
 /// the product still allows it; without a record of it (a VM back from the trash), the hour
 /// of the VM's policy in Katapult.
+/// The caller holds the service's `vm_options_lock`.
 pub fn follow_choice(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
@@ -323,7 +326,8 @@ fn wanted(
 /// so the product's settings and the client come from WHMCS's tables. A failure is logged (the
 /// build stands); ChangePackage or "Refresh from Katapult" sets the policy later.
 pub fn after_build(ctx: &Context<'_>, store: &DataStore<'_>, service_id: u64, vm_id: &str) {
-    let applied = stored_params(ctx, service_id).and_then(|params| {
+    let applied = vm_options_lock::holding(ctx, service_id, || {
+        let params = stored_params(ctx, service_id)?;
         // A new VM has no policy: without backups there is nothing to ask Katapult.
         let Some(backups) = wanted(ctx, store, &params, None)? else {
             return Ok(());
@@ -331,7 +335,7 @@ pub fn after_build(ctx: &Context<'_>, store: &DataStore<'_>, service_id: u64, vm
         let client: Arc<Client> = ctx.client(store)?;
         let vm = VirtualMachineRef::Id(vm_id.to_string());
         ctx.logged(&client, || {
-            // Only a first policy: one set since (a ChangePackage racing this run) stands.
+            // Only a first policy: one a ChangePackage set since stands.
             if client.virtual_machine_disk_backup_policies(&vm)?.is_empty() {
                 apply(ctx, store, &client, &params, &vm, Some(backups))?;
             }

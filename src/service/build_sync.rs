@@ -24,6 +24,7 @@ use super::links::{
     ServiceLinks, VM_BUILD_FAILED_AT, VM_BUILD_ID, VM_BUILD_TIMEOUT_REACHED_AT,
     VM_BUILT_ANNOUNCEMENT_DUE, VM_ID,
 };
+use super::vm_options_lock;
 use crate::api::builds::{BuildRef, BuildState};
 use crate::api::observer::{observe, RecordedExchange, Recorder};
 use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef};
@@ -530,7 +531,7 @@ fn persist(
 /// The extra IPv4 addresses the client paid for, on the VM just built. A failure is logged, not
 /// the build's: the VM is there all the same, and ChangePackage adds what is missing.
 fn add_extra_ipv4(ctx: &Context<'_>, store: &DataStore<'_>, item: &Pending, vm: &VirtualMachine) {
-    let added = (|| {
+    let added = vm_options_lock::holding(ctx, item.service_id, || {
         let wanted = ChosenOptions::extra_ipv4_of(ctx.sql, store, item.service_id)?;
         if wanted == 0 {
             return Ok(ExtraIpv4Change::default());
@@ -540,7 +541,7 @@ fn add_extra_ipv4(ctx: &Context<'_>, store: &DataStore<'_>, item: &Pending, vm: 
         ctx.logged(&client, || {
             extra_ipv4::bring_to(ctx, store, &client, item.service_id, &vm_ref, wanted)
         })
-    })();
+    });
     match added {
         Ok(change) if change.is_empty() => {}
         Ok(change) => log(ctx, item, &change.summary()),

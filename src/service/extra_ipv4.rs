@@ -53,6 +53,7 @@ impl ExtraIpv4Change {
 /// they came off it; unclaimed ones of its organization, else new ones made on its own
 /// address's network; the newest released past `wanted`. Addresses left unallocated and
 /// claimed by no service are released. Then WHMCS's dedicated and assigned IPs follow the VM.
+/// The caller holds the service's `vm_options_lock`.
 pub fn bring_to(
     ctx: &Context<'_>,
     store: &DataStore<'_>,

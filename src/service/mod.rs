@@ -22,6 +22,7 @@ pub mod option_sync;
 pub mod params;
 pub mod settings;
 pub mod trashed_vm;
+pub mod vm_options_lock;
 pub mod vm_target;
 pub mod welcome_email;
 pub mod whmcs_config;

@@ -97,6 +97,26 @@ impl<'a> Locks<'a> {
         self.try_claim_at(name, Utc::now(), ttl)
     }
 
+    /// `try_claim`, tried again every 50 ms for up to `wait`: for work another process is doing
+    /// briefly, which this one must follow rather than skip.
+    pub fn claim_within(
+        &self,
+        name: &str,
+        ttl: Duration,
+        wait: std::time::Duration,
+    ) -> Result<bool, SqlError> {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            if self.try_claim(name, ttl)? {
+                return Ok(true);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     /// `try_claim` as if it were `now`. In one transaction: a claim is won when its commit is
     /// (on Galera, two nodes' `INSERT IGNORE` of one name both succeed until one fails
     /// certification, and then the claim is tried again and finds the winner's row).

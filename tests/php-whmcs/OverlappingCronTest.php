@@ -53,8 +53,8 @@ final class OverlappingCronTest extends TestCase
             $deadline = microtime(true) + 120;
             $pairs = [];
             do {
-                [$first, $second] = [$this->startCron(), $this->startCron()];
-                $pairs[] = [$this->finish($first), $this->finish($second)];
+                [$first, $second] = [CronProcess::start($this->cronRoot), CronProcess::start($this->cronRoot)];
+                $pairs[] = [$first->finish(), $second->finish()];
                 $pending = Capsule::table('tblhosting')->where('username', '')->count();
                 $due = Capsule::table('mod_salmon_data_store_items')->where('key', 'vm_built_announcement_due')->count();
             } while ($pending + $due > 0 && microtime(true) < $deadline);
@@ -122,34 +122,5 @@ final class OverlappingCronTest extends TestCase
                 WHMCS\\Database\\Capsule::table('$notes')->insert(['pid' => getmypid(), 'service_id' => \$service->id, 'at' => microtime(true)]);
             });
             PHP);
-    }
-
-    /** @return array{0: resource, 1: array<int, resource>} */
-    private function startCron(): array
-    {
-        $command = [PHP_BINARY, '-d', 'extension=' . (getenv('KATAPULT_EXT') ?: dirname(__DIR__, 2) . '/target/release/libkatapult.so'), dirname(__DIR__) . '/whmcs/cron.php'];
-        $environment = ['WHMCS_ROOTDIR' => $this->cronRoot] + getenv();
-        $process = proc_open($command, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $environment);
-        $this->assertIsResource($process);
-        return [$process, $pipes];
-    }
-
-    /**
-     * Waits for a cron process; returns its pid.
-     *
-     * @param array{0: resource, 1: array<int, resource>} $cron
-     */
-    private function finish(array $cron): int
-    {
-        [$process, $pipes] = $cron;
-        $out = stream_get_contents($pipes[1]) . stream_get_contents($pipes[2]);
-        // The exit code is reported once, to the first status read after the exit (proc_close
-        // then has none to give), so it is read here.
-        while (($status = proc_get_status($process))['running']) {
-            usleep(10_000);
-        }
-        proc_close($process);
-        $this->assertSame(0, $status['exitcode'], $out);
-        return $status['pid'];
     }
 }

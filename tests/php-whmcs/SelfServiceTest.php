@@ -316,6 +316,44 @@ final class SelfServiceTest extends TestCase
         $this->assertSame($made, $this->sim->requests('POST /organizations/:organization/ip_addresses'), 'none made');
     }
 
+    /**
+     * A downgrade to no extra address while the cron is still adding the two ordered (the VM
+     * was written in, so the admin or an upgrade order sees it built): ChangePackage waits for
+     * the cron's run and the VM ends with what the option now says, not what the cron read.
+     * Every API answer slowed by 150 ms, so the two runs meet; seen failing with the lock off.
+     */
+    public function testAChangePackageMeetingTheBuildSyncLeavesWhatTheOptionNowSays(): void
+    {
+        $product = $this->productId ??= $this->product(false);
+        $service = (int) Fixtures::service((int) Fixtures::client()->id, $product, ['domain' => 'meet.example.com'])->id;
+        $this->choose($service, 2);
+        $this->assertSame('success', Module::runModuleCommand('CreateAccount', $service));
+        $this->sim->setFaults(['latency_ms' => 150]);
+
+        $deadline = microtime(true) + 60;
+        do {
+            $cron = CronProcess::start();
+            while (($vmId = SalmonDataStore::get('service', $service, 'vm_id')) === null && $cron->running()) {
+                usleep(10_000);
+            }
+            if ($vmId === null) {
+                $cron->finish();
+            }
+        } while ($vmId === null && microtime(true) < $deadline);
+        $this->assertNotNull($vmId, 'built');
+
+        $this->choose($service, 0);
+        $this->assertSame('success', Module::runModuleCommand('ChangePackage', $service));
+        $cron->finish();
+        $this->sim->setFaults([]);
+
+        $vm = $this->vm((string) $vmId);
+        $this->assertCount(1, $vm['ip_addresses'], 'the VM has its own address only');
+        $this->assertSame([$vm['ip_addresses'][0]['address']], $this->organizationAddresses((string) $vmId), 'nothing left in the organization');
+        $this->assertNull(SalmonDataStore::get('service', $service, 'extra_ipv4_ids'));
+        $this->assertSame('', Capsule::table('tblhosting')->where('id', $service)->value('assignedips'));
+    }
+
     public function testTheOptionSyncAddsExtraIpv4WithoutTouchingWhatTheProviderSet(): void
     {
         $this->product();

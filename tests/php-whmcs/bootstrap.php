@@ -17,6 +17,7 @@ require __DIR__ . '/../whmcs/bootstrap.php';
 require __DIR__ . '/../php/support/Simulator.php';
 require __DIR__ . '/support/ExtensionInTestProcesses.php';
 require __DIR__ . '/support/ClientAreaPages.php';
+require __DIR__ . '/support/CronProcess.php';
 
 /** The module folder the tests run: a private copy of the repository's module/. */
 function katapult_test_module_dir(): string
