@@ -24,7 +24,7 @@ use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
 use crate::store::live_reads::VmRead;
 use crate::store::{DataStore, SqlValue};
-use crate::views::Views;
+use crate::views::{ViewData, ViewError, Views};
 
 use super::backup_time;
 use super::power_buttons::BUTTONS;
@@ -61,19 +61,23 @@ pub const LIVE_READS_WINDOW: chrono::Duration = chrono::Duration::minutes(1);
 pub fn client_area(ctx: &Context<'_>, params: &ServiceParams, request: &ClientRequest) -> String {
     let views = Views::new(&request.module_dir);
     let panel = panel_html(ctx, params, request, Logging::Failures);
-    let page = (|| {
-        let assets = json!({
+    let assets = (|| {
+        Ok::<_, ViewError>(json!({
             "css": views.asset_url(CLIENT_CSS)?,
             "js": views.asset_url(CLIENT_JS)?,
-        });
-        views.render(
-            PAGE_TEMPLATE,
-            &json!({ "panel": panel.html, "assets": assets }),
-        )
+        }))
     })();
-    page.unwrap_or_else(|error| {
+    let mut page = ViewData::new(json!({ "panel": panel.html, "assets": Value::Null }));
+    let rendered = assets.and_then(|assets| {
+        page.values_mut()["assets"] = assets;
+        views.render_data(PAGE_TEMPLATE, &page)
+    });
+    rendered.unwrap_or_else(|error| {
         log_view_problem(ctx, params, &error.to_string());
-        panel.html
+        match page.values_mut()["panel"].take() {
+            Value::String(html) => html,
+            _ => String::new(),
+        }
     })
 }
 
@@ -148,12 +152,18 @@ fn panel_html(
         "urls": { "poll": custom_url(params.service_id, LIVE_STATE_FUNCTION) },
     });
     merge(&mut data, common);
+    let mut data = ViewData::new(data);
     if let Err(error) = self_service_panel::render_into(&views, &mut data) {
         log_view_problem(ctx, params, &error.to_string());
     }
-    let version = data["version"].as_str().unwrap_or_default().to_string();
-    let poll_after_ms = data["poll_after_ms"].as_u64().unwrap_or(POLL_PROBLEM_MS);
-    let html = views.render(template, &data).unwrap_or_else(|error| {
+    let version = data.values()["version"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let poll_after_ms = data.values()["poll_after_ms"]
+        .as_u64()
+        .unwrap_or(POLL_PROBLEM_MS);
+    let html = views.render_data(template, &data).unwrap_or_else(|error| {
         log_view_problem(ctx, params, &error.to_string());
         format!(
             r#"<div class="katapult alert alert-warning" data-katapult-service="{}">{}</div>"#,

@@ -9,7 +9,7 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
 use super::bailout::or_resume_bailout;
-use super::convert::{table_to_json, to_php_array, Objects};
+use super::convert::{table_to_json, to_php_array, zval_to_json, Objects};
 use super::exceptions::failure;
 use super::ini;
 use super::pdo::PdoSql;
@@ -211,10 +211,36 @@ pub fn module_save_product_settings(vars: &ZendHashTable, post: &ZendHashTable) 
 
 /// A service's `$params` as the module reads them.
 fn service_params(params: &ZendHashTable) -> Result<ServiceParams, String> {
-    match table_to_json(params, 0, Objects::Skip)? {
-        serde_json::Value::Object(fields) => ServiceParams::from_json(&fields),
-        _ => Err("the module was called without a service's params".into()),
+    // Only what ServiceParams reads: WHMCS's $params also carry the client's every detail, the
+    // server's and Eloquent models, which every page would otherwise convert.
+    let mut fields = serde_json::Map::new();
+    let pick = |table: &ZendHashTable, key: &str, into: &mut serde_json::Map<_, _>| {
+        if let Some(value) = table.get(key) {
+            into.insert(key.to_string(), zval_to_json(value, 1, Objects::Skip)?);
+        }
+        Ok::<_, String>(())
+    };
+    for key in [
+        "serviceid",
+        "userid",
+        "domain",
+        "configoptions",
+        "username",
+        "password",
+    ] {
+        pick(params, key, &mut fields)?;
     }
+    for n in 1..=24 {
+        pick(params, &format!("configoption{n}"), &mut fields)?;
+    }
+    if let Some(details) = params.get("clientsdetails").and_then(|v| v.array()) {
+        let mut picked = serde_json::Map::new();
+        for key in ["firstname", "lastname", "companyname"] {
+            pick(details, key, &mut picked)?;
+        }
+        fields.insert("clientsdetails".into(), picked.into());
+    }
+    ServiceParams::from_json(&fields)
 }
 
 /// Runs a module function on a service's params; Err is what kept it from running, said the way
@@ -294,9 +320,14 @@ fn client_request(request: Option<&ZendHashTable>) -> Result<Option<ClientReques
 }
 
 fn client_request_from(request: &ZendHashTable) -> Result<ClientRequest, String> {
-    let fields = match table_to_json(request, 0, Objects::Skip)? {
+    let mut fields = match table_to_json(request, 0, Objects::Skip)? {
         serde_json::Value::Object(fields) => fields,
         _ => return Err("the client-area request is not an array with keys".into()),
+    };
+    // Taken, not copied: a language's strings are many.
+    let lang = match fields.remove("lang") {
+        Some(serde_json::Value::Object(strings)) => Lang(strings),
+        _ => Lang::default(),
     };
     let text = |key: &str| {
         fields
@@ -309,10 +340,6 @@ fn client_request_from(request: &ZendHashTable) -> Result<ClientRequest, String>
         Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(0),
         Some(serde_json::Value::String(s)) => s.trim().parse().unwrap_or(0),
         _ => 0,
-    };
-    let lang = match fields.get("lang") {
-        Some(serde_json::Value::Object(strings)) => Lang(strings.clone()),
-        _ => Lang::default(),
     };
     let module_dir = text("dir");
     if module_dir.is_empty() {

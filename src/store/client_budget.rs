@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::sql::{ensure_table, transaction, Dialect, Sql, SqlError, SqlValue};
+use super::sql::{autocommit, ensure_table, Dialect, Sql, SqlError, SqlValue};
 
 pub struct ClientBudget<'a> {
     sql: &'a dyn Sql,
@@ -32,8 +32,8 @@ impl<'a> ClientBudget<'a> {
 
     /// Spends one of the client's `per_window` in the window that began at most `window` ago
     /// (a new one begins when it is over); false when none is left. One statement when the client
-    /// has spent before and has some left (a live read's page pays for it); in a transaction, as
-    /// every write, so that on Galera a conflict met at commit is run again.
+    /// has spent before and has some left (a live read's page pays for it), with no transaction
+    /// around it (`autocommit`): on Galera a lost certification is run again all the same.
     pub fn spend(
         &self,
         client_id: u64,
@@ -48,7 +48,7 @@ impl<'a> ClientBudget<'a> {
         let client = SqlValue::Int(client_id as i64);
         let now = now.timestamp();
         let over = SqlValue::Int(now - window.num_seconds());
-        transaction(self.sql, || {
+        autocommit(self.sql, || {
             // `spent` is set before `window_start`: MySQL's assignments see those made before them.
             let spend = || {
                 self.sql.execute(

@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::client_budget::ClientBudget;
-use super::sql::{ensure_table, transaction, Dialect, Sql, SqlError, SqlValue};
+use super::sql::{autocommit, ensure_table, Dialect, Sql, SqlError, SqlValue};
 
 pub const VM_TABLE: &str = "mod_katapult_vm_reads";
 pub const SPENT_TABLE: &str = "mod_katapult_live_reads";
@@ -63,7 +63,8 @@ impl<'a> LiveReads<'a> {
             SqlValue::Int(read.read_at.timestamp()),
             SqlValue::Int(service_id as i64),
         ];
-        transaction(self.sql, || {
+        // Two workers' first reads at once: one row, the other's read is as good.
+        autocommit(self.sql, || {
             let updated = self.sql.execute(
                 &format!(
                     "UPDATE {VM_TABLE} SET vm_id = ?, vm = ?, read_at = ? WHERE service_id = ?"
@@ -85,7 +86,7 @@ impl<'a> LiveReads<'a> {
 
     /// Forgets the service's last read (its VM was just told to change).
     pub fn forget(&self, service_id: u64) -> Result<(), SqlError> {
-        transaction(self.sql, || {
+        autocommit(self.sql, || {
             self.sql.execute(
                 &format!("DELETE FROM {VM_TABLE} WHERE service_id = ?"),
                 &[SqlValue::Int(service_id as i64)],

@@ -193,6 +193,32 @@ pub fn conflict_met(error: &impl MaybeTransient) {
     }
 }
 
+/// Runs `work`, statements each complete by itself, without a transaction of its own: cheaper
+/// than `transaction` by what opening and committing one costs, for the writes a client-area
+/// page makes. A deadlock or lost certification fails only the statement that met it, which
+/// changed nothing, and `work` runs again whole, a few times: each of its statements must decide
+/// on what is there when it runs (a conditional UPDATE, an `INSERT IGNORE`). Inside a
+/// transaction someone else opened, `work` is part of it and the error goes to them, as in
+/// `transaction`.
+pub fn autocommit<T, E: From<SqlError> + MaybeTransient>(
+    sql: &dyn Sql,
+    mut work: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    if OWNED_OPEN.get() || sql.in_transaction()? {
+        return work().inspect_err(|error| conflict_met(error));
+    }
+    let mut attempt = 1;
+    loop {
+        match work() {
+            Err(error) if error.is_transient() && attempt < TRANSACTION_ATTEMPTS => {
+                std::thread::sleep(std::time::Duration::from_millis(25 << attempt));
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 /// Runs `work` in a transaction: all of its changes land, or none do. When this call opened the
 /// transaction and it meets a deadlock or a busy database (in the work or at commit), everything
 /// is rolled back and `work` runs again whole, a few times, after a short pause: its writes,
@@ -201,8 +227,8 @@ pub fn conflict_met(error: &impl MaybeTransient) {
 ///
 /// On a multi-primary Galera cluster a row lock or an `INSERT IGNORE` holds only on its own node
 /// until commit, where the loser of a conflict fails certification: every write the module
-/// makes, a single statement included, goes through here, so a lost certification is run again
-/// and decides on what the winner wrote. A conflict can also end the transaction under code
+/// makes goes through here (or, statements complete by themselves, through `autocommit`), so a
+/// lost certification is run again and decides on what the winner wrote. A conflict can also end the transaction under code
 /// that swallows the error (a provider's hook, WHMCS's mailer), and what follows then runs
 /// outside it: a transaction found ended before its commit is run again whole too, never
 /// committed in pieces.

@@ -35,6 +35,24 @@ pub enum ViewError {
     Template { path: String, reason: String },
 }
 
+/// The values templates render, handed to handlebars as they are: `Views::render` copies its
+/// values into handlebars' own, which costs a page more than rendering them.
+pub struct ViewData(handlebars::Context);
+
+impl ViewData {
+    pub fn new(values: Value) -> Self {
+        Self(handlebars::Context::from(values))
+    }
+
+    pub fn values(&self) -> &Value {
+        self.0.data()
+    }
+
+    pub fn values_mut(&mut self) -> &mut Value {
+        self.0.data_mut()
+    }
+}
+
 /// A file as resolved: where it is, and whether it is the provider's override.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
@@ -99,21 +117,34 @@ impl Views {
         }
     }
 
-    /// Renders the template `name` (`views/...hbs`) with `data`.
+    /// Renders the template `name` (`views/...hbs`) with `data` (copied for the template).
     pub fn render(&self, name: &str, data: &Value) -> Result<String, ViewError> {
+        self.render_with(name, |registry, key| registry.render(key, data))
+    }
+
+    /// Renders the template `name` with `data` as it is: for large values, and for values that
+    /// several templates render in turn.
+    pub fn render_data(&self, name: &str, data: &ViewData) -> Result<String, ViewError> {
+        self.render_with(name, |registry, key| {
+            registry.render_with_context(key, &data.0)
+        })
+    }
+
+    fn render_with(
+        &self,
+        name: &str,
+        render: impl FnOnce(&Handlebars<'static>, &str) -> Result<String, handlebars::RenderError>,
+    ) -> Result<String, ViewError> {
         let resolved = self.resolve(name)?;
         let mut cache = TEMPLATES
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         cache.ensure(&resolved)?;
         let key = resolved.path.to_string_lossy();
-        cache
-            .registry
-            .render(&key, data)
-            .map_err(|e| ViewError::Template {
-                path: resolved.relative.clone(),
-                reason: e.to_string(),
-            })
+        render(&cache.registry, &key).map_err(|e| ViewError::Template {
+            path: resolved.relative.clone(),
+            reason: e.to_string(),
+        })
     }
 
     /// The URL of an asset (`assets/...`), the override's when there is one, with the file's

@@ -7,6 +7,7 @@
  *           the service moved to the reference's product: the datastore rows ours wrote are the
  *           PHP module's own format, which the reference reads;
  *  - nothing: product module `nothing` (tests/bench/nothing), which does nothing: the page's floor.
+ * The three products are alike but for their module (settings, configurable options, server).
  * The reference's API key is stored as the PHP module stored it (encrypt()ed api_v1_key).
  * Prints one JSON line: service ids, VM ids, the client's login.
  */
@@ -59,6 +60,20 @@ if ($vmOf((int) $serviceOurs->id) === null || $vmOf((int) $serviceRef->id) === n
     exit(1);
 }
 Capsule::table('tblhosting')->where('id', $serviceRef->id)->update(['packageid' => $ref->id]);
+
+// The three products differ in their module only: the floor's and the reference's have ours'
+// module settings and configurable options (the option sync linked ours to its group), and the
+// floor's service is on the server with a root password, as the others. WHMCS builds $params from
+// these for every module call, so the three pages pay alike for it and differ by their modules'
+// own work.
+Capsule::table('tblproducts')->where('id', $nothing->id)->update($settings);
+foreach (Capsule::table('tblproductconfiglinks')->where('pid', $ours->id)->pluck('gid') as $group) {
+    foreach ([$ref->id, $nothing->id] as $product) {
+        Capsule::table('tblproductconfiglinks')->insert(['gid' => $group, 'pid' => $product]);
+    }
+}
+$oursRow = Capsule::table('tblhosting')->where('id', $serviceOurs->id)->first();
+Capsule::table('tblhosting')->where('id', $serviceNothing->id)->update(['server' => $oursRow->server, 'username' => $oursRow->username, 'password' => $oursRow->password]);
 
 echo json_encode([
     'clientId' => (int) $client->id,
