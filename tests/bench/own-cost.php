@@ -1,17 +1,21 @@
 <?php
 /**
- * `make bench`: the module's own cost in a client-area page (issue 21). Each round, one after
- * another on kept-alive connections:
- *   1. our page reading its VM from Katapult (the client area's copy aged and the client's
- *      live-read budget dropped just before, untimed: as the first page after the copy has aged);
- *   2. the do-nothing module's page;
- *   3. the simulator's VM GET, as our page makes it (the API round trip);
- *   4. our page again, now from the fresh copy 1 left.
- * Taking the four in the same round keeps a busy machine's drift out of their differences.
+ * `make bench`: the module's own cost in a client-area page (issue 21). Each round, on kept-alive
+ * connections, four requests:
+ *   - our page reading its VM from Katapult (the client area's copy aged and the client's
+ *     live-read budget dropped just before, untimed: as the first page after the copy has aged);
+ *   - the do-nothing module's page;
+ *   - the simulator's VM GET, as our page makes it (the API round trip);
+ *   - our page again, from the fresh copy the first one left;
+ * in an order drawn afresh each round, the first of ours before the second (a fixed order had
+ * each kind follow the same other every time: the page after the simulator's GET met an idle
+ * worker, the page after ours a busy one). Taking the four in the same round keeps a busy
+ * machine's drift out of their differences.
  * Prints one JSON object: the p50 of each, and the medians over the rounds of
  * live - nothing - GET (the module's own time in a page that reads its VM) and
  * cached - nothing (a page from the fresh copy over the floor). Every page must show what it
- * is timed for (its marker), and every live page must have made its GET.
+ * is timed for (its marker), and each request must make the API requests it is timed for (our
+ * page reading its VM and the GET one, the others none).
  *
  * Usage: php own-cost.php ROUNDS OURS_URL OURS_MARKER NOTHING_URL NOTHING_MARKER COOKIE
  *        VM_GET_URL API_TOKEN CA_FILE DB_DSN SIM_STATS_URL
@@ -55,20 +59,35 @@ function median(array $values): float
 
 $times = ['live' => [], 'nothing' => [], 'get' => [], 'cached' => []];
 $liveWithoutGet = 0;
+// The four requests of a round in an order drawn afresh each round (our page reading its VM
+// always before our page from the copy it leaves): what a request follows (an idle php-fpm
+// worker, a page just served, the simulator's answer) then weighs alike on each kind, not always
+// on the same one. Every request follows a read of the simulator's request count alike.
+$timed = [
+    'live' => [$ours, $oursMarker, 'our page, reading its VM', 1],
+    'nothing' => [$nothing, $nothingMarker, 'the do-nothing module\'s page', 0],
+    'get' => [$get, '"virtual_machine"', 'the simulator\'s VM GET', 1],
+    'cached' => [$ours, $oursMarker, 'our page, from the fresh copy', 0],
+];
+mt_srand(21);
 for ($i = 0; $i < (int) $rounds; $i++) {
-    $database->exec('UPDATE mod_katapult_vm_reads SET read_at = 0');
-    $database->exec('DELETE FROM mod_katapult_live_reads');
-    $before = $apiRequests();
-    $times['live'][] = timed($ours, $oursMarker, 'our page, reading its VM');
-    $liveWithoutGet += $apiRequests() - $before === 1 ? 0 : 1;
-    $times['nothing'][] = timed($nothing, $nothingMarker, 'the do-nothing module\'s page');
-    $times['get'][] = timed($get, '"virtual_machine"', 'the simulator\'s VM GET');
-    $before = $apiRequests();
-    $times['cached'][] = timed($ours, $oursMarker, 'our page, from the fresh copy');
-    $liveWithoutGet += $apiRequests() - $before === 0 ? 0 : 1;
+    do {
+        $order = array_keys($timed);
+        shuffle($order);
+    } while (array_search('live', $order, true) > array_search('cached', $order, true));
+    foreach ($order as $kind) {
+        [$curl, $marker, $what, $requests] = $timed[$kind];
+        if ($kind === 'live') {
+            $database->exec('UPDATE mod_katapult_vm_reads SET read_at = 0');
+            $database->exec('DELETE FROM mod_katapult_live_reads');
+        }
+        $before = $apiRequests();
+        $times[$kind][] = timed($curl, $marker, $what);
+        $liveWithoutGet += $apiRequests() - $before === $requests ? 0 : 1;
+    }
 }
 if ($liveWithoutGet > 0) {
-    fwrite(STDERR, "$liveWithoutGet pages did not make exactly the API requests they are timed for\n");
+    fwrite(STDERR, "$liveWithoutGet requests did not make exactly the API requests they are timed for\n");
     exit(1);
 }
 $own = array_map(fn ($l, $n, $g) => $l - $n - $g, $times['live'], $times['nothing'], $times['get']);
