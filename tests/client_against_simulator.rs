@@ -853,3 +853,38 @@ fn backup_policies_and_the_trash_restore() {
         .is_not_found());
     assert!(client.virtual_machine(&vm_ref).unwrap_err().is_not_found());
 }
+
+/// A kept-alive connection the API closed while the client sat idle (a server's keep-alive
+/// time-out, a restart) is not the next call's: that call goes out on a new connection and is
+/// answered, with no attempt spent on the closed one (this client retries nothing).
+#[test]
+fn a_connection_the_api_closed_while_idle_is_not_used_again() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/core/v1", listener.local_addr().unwrap());
+    let served = std::thread::spawn(move || {
+        let body = r#"{"data_centers":[]}"#;
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let mut connections = 0;
+        for _ in 0..2 {
+            let (mut stream, _) = listener.accept().unwrap();
+            connections += 1;
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            stream.write_all(answer.as_bytes()).unwrap();
+            // Kept alive for a moment, then closed by the server while the client is idle.
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        connections
+    });
+    let mut settings = ApiSettings::new(url, ApiToken::new("t"));
+    settings.retry.max_attempts = 1;
+    let client = Client::new(settings).unwrap();
+    client.data_centers().unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    client.data_centers().unwrap();
+    assert_eq!(served.join().unwrap(), 2);
+}

@@ -15,15 +15,17 @@
 //! carried out, so any call may be sent again once the minute turns: it waits that out when the
 //! policy's `rate_limited_wait` allows (the cron), else fails at once (a page).
 
-use std::io::Read;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
-use reqwest::blocking::{Client as HttpClient, RequestBuilder, Response};
+use reqwest::{Client as HttpClient, RequestBuilder, Response};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::runtime::Runtime;
 
 use super::error::{snippet, ApiError, ErrorEnvelope, ROUTE_NOT_FOUND};
 use super::observer::{self, Exchange};
@@ -88,23 +90,36 @@ struct SeenRateLimit {
 }
 
 /// The HTTP side of a `Client`: a keep-alive connection pool and what it learned of rate limits.
+///
+/// Each thread that calls the API runs the exchanges itself, on a runtime of its own with a
+/// connection pool of its own (`THREAD_HTTP`): a PHP worker's requests wait on their own
+/// socket, as PHP's curl does, rather than hand every request and every part of its answer to
+/// a runtime thread and wait to be woken back (two wake-ups a message on a busy machine). The
+/// pool lives as long as the thread: for a PHP-FPM worker, across its requests.
 pub(crate) struct Transport {
     settings: ApiSettings,
-    http: HttpClient,
+    /// Which of a thread's clients is this transport's.
+    id: u64,
+    /// The roots the API's certificate is checked against, besides the system's.
+    roots: Vec<reqwest::Certificate>,
     rate_limit: Mutex<Option<SeenRateLimit>>,
+}
+
+/// A thread's runtimes and HTTP clients, one per transport it used.
+type ThreadHttp = Vec<(u64, Runtime, HttpClient)>;
+
+thread_local! {
+    static THREAD_HTTP: RefCell<ThreadHttp> = const { RefCell::new(Vec::new()) };
 }
 
 impl Transport {
     pub(crate) fn new(settings: ApiSettings) -> Result<Self, ApiError> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         if settings.token.is_empty() {
             return Err(ApiError::Settings("the API token is empty".into()));
         }
         check_api_url(&settings.base_url).map_err(ApiError::Settings)?;
-        let mut builder = HttpClient::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .user_agent(concat!("katapult-whmcs-native/", env!("CARGO_PKG_VERSION")));
+        let mut roots = Vec::new();
         if let Some(path) = &settings.ca_file {
             let pem = std::fs::read(path).map_err(|e| {
                 ApiError::Settings(format!(
@@ -112,30 +127,68 @@ impl Transport {
                     path.display()
                 ))
             })?;
-            let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
                 ApiError::Settings(format!(
                     "the CA file {} is not a PEM bundle: {e}",
                     path.display()
                 ))
             })?;
-            if certificates.is_empty() {
+            if roots.is_empty() {
                 return Err(ApiError::Settings(format!(
                     "the CA file {} holds no certificate",
                     path.display()
                 )));
             }
-            for certificate in certificates {
-                builder = builder.add_root_certificate(certificate);
-            }
         }
-        let http = builder
-            .build()
-            .map_err(|e| ApiError::Settings(format!("cannot set up HTTPS: {}", error_chain(&e))))?;
-        Ok(Self {
+        let transport = Self {
             settings,
-            http,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            roots,
             rate_limit: Mutex::new(None),
+        };
+        // Set up here on this thread, so that a setting HTTPS cannot work with is said now.
+        transport.with_http(|_, _| ())?;
+        Ok(transport)
+    }
+
+    /// Runs `work` with this thread's runtime and client for this transport, made the first time.
+    fn with_http<T>(&self, work: impl FnOnce(&Runtime, &HttpClient) -> T) -> Result<T, ApiError> {
+        THREAD_HTTP.with(|http| {
+            let mut http = http.borrow_mut();
+            let index = match http.iter().position(|(id, ..)| *id == self.id) {
+                Some(index) => index,
+                None => {
+                    let made = self.make_http()?;
+                    http.push((self.id, made.0, made.1));
+                    http.len() - 1
+                }
+            };
+            let (_, runtime, client) = &http[index];
+            Ok(work(runtime, client))
         })
+    }
+
+    fn make_http(&self) -> Result<(Runtime, HttpClient), ApiError> {
+        let settings = &self.settings;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ApiError::Settings(format!("cannot start the HTTP runtime: {e}")))?;
+        let mut builder = HttpClient::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .user_agent(concat!("katapult-whmcs-native/", env!("CARGO_PKG_VERSION")));
+        for certificate in &self.roots {
+            builder = builder.add_root_certificate(certificate.clone());
+        }
+        let client = {
+            let _inside = runtime.enter();
+            builder.build().map_err(|e| {
+                ApiError::Settings(format!("cannot set up HTTPS: {}", error_chain(&e)))
+            })?
+        };
+        Ok((runtime, client))
     }
 
     pub(crate) fn settings(&self) -> &ApiSettings {
@@ -178,13 +231,13 @@ impl Transport {
 
     fn request(
         &self,
+        http: &HttpClient,
         method: &Method,
         url: &str,
         query: &[(String, String)],
         body: Option<&Value>,
     ) -> RequestBuilder {
-        let mut request = self
-            .http
+        let mut request = http
             .request(method.clone(), url)
             .bearer_auth(self.settings.token.expose())
             .header(reqwest::header::ACCEPT, "application/json");
@@ -204,22 +257,30 @@ impl Transport {
         query: &[(String, String)],
         body: Option<&Value>,
     ) -> Result<Answer, Failure> {
-        let request = self
-            .request(method, url, query, body)
-            .build()
-            .map_err(Failure::from_reqwest)?;
-        // The exchange is copied out for an observer (the module log) only when there is one.
-        let logged =
-            observer::observing().then(|| (request.url().to_string(), body.map(Value::to_string)));
-        let sent = Instant::now();
+        let mut logged = None;
         let outcome = self
-            .http
-            .execute(request)
-            .map_err(Failure::from_reqwest)
-            .and_then(|response| {
-                self.note_rate_limit(&response, sent);
-                Answer::read(response)
-            });
+            .with_http(|runtime, http| {
+                let request = self
+                    .request(http, method, url, query, body)
+                    .build()
+                    .map_err(Failure::from_reqwest)?;
+                // The exchange is copied out for an observer (the module log) only when there is one.
+                logged = observer::observing()
+                    .then(|| (request.url().to_string(), body.map(Value::to_string)));
+                let sent = Instant::now();
+                runtime.block_on(async {
+                    // The runtime is idle between calls: what the API did to pooled connections
+                    // meanwhile (closed one after its keep-alive time) is read first, so that a
+                    // closed connection leaves the pool rather than carry this request (a
+                    // turn to read the events, a turn for the connections to act on them).
+                    tokio::task::yield_now().await;
+                    tokio::task::yield_now().await;
+                    let response = http.execute(request).await.map_err(Failure::from_reqwest)?;
+                    self.note_rate_limit(&response, sent);
+                    Answer::read(response).await
+                })
+            })
+            .unwrap_or_else(|error| Err(Failure::Unsendable(error.to_string())));
         if let Some((url, request_body)) = &logged {
             let (status, response) = match &outcome {
                 Ok(answer) => (
@@ -331,6 +392,17 @@ impl Transport {
     }
 }
 
+impl Drop for Transport {
+    /// This thread's runtime and pool for it go with it (other threads' go when they end).
+    fn drop(&mut self) {
+        let _ = THREAD_HTTP.try_with(|http| {
+            if let Ok(mut http) = http.try_borrow_mut() {
+                http.retain(|(id, ..)| *id != self.id);
+            }
+        });
+    }
+}
+
 /// The API key travels to this URL: over TLS, or in the clear only to this machine (the
 /// simulator, a local TLS-terminating proxy).
 fn check_api_url(base_url: &str) -> Result<(), String> {
@@ -377,7 +449,7 @@ struct Answer {
 }
 
 impl Answer {
-    fn read(response: Response) -> Result<Self, Failure> {
+    async fn read(mut response: Response) -> Result<Self, Failure> {
         let status = response.status();
         let request_id = response
             .headers()
@@ -389,10 +461,12 @@ impl Answer {
             .is_some_and(|length| length > MAX_BODY_BYTES);
         let mut bytes = Vec::new();
         if !announced_too_large {
-            response
-                .take(MAX_BODY_BYTES + 1)
-                .read_to_end(&mut bytes)
-                .map_err(Failure::from_read)?;
+            while let Some(chunk) = response.chunk().await.map_err(Failure::from_reqwest)? {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() as u64 > MAX_BODY_BYTES {
+                    break;
+                }
+            }
         }
         let too_large = announced_too_large || bytes.len() as u64 > MAX_BODY_BYTES;
         let body = if too_large {
@@ -496,21 +570,6 @@ impl Failure {
             Failure::Connect(error_chain(&error))
         } else {
             Failure::Broken(error_chain(&error))
-        }
-    }
-
-    /// A body that broke off while it was read.
-    fn from_read(error: std::io::Error) -> Self {
-        if error.kind() == std::io::ErrorKind::TimedOut {
-            return Failure::Timeout;
-        }
-        match error
-            .into_inner()
-            .map(|inner| inner.downcast::<reqwest::Error>())
-        {
-            Some(Ok(error)) => Self::from_reqwest(*error),
-            Some(Err(other)) => Failure::Broken(other.to_string()),
-            None => Failure::Broken("the answer broke off".into()),
         }
     }
 
