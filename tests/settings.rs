@@ -155,3 +155,61 @@ fn the_parent_organization_is_shared_with_the_php_module() {
         .unwrap();
     assert_eq!(row[0][0], SqlValue::Text("s:4:\"acme\";".into()));
 }
+
+/// The installation's id is made once for every process sharing the database: a process whose
+/// copy of the module's items was read before another made the id takes that id, not a second
+/// one; and while another process holds the claim to make it, the wait ends with a sentence.
+#[test]
+fn the_installation_id_is_made_once_for_every_process() {
+    use katapult::store::datastore::Preloaded;
+    use katapult::store::locks::Locks;
+    use std::sync::Arc;
+
+    let db = database();
+    DataStore::open(&db).unwrap();
+    let host = MemoryHost::new();
+    // A page's copy of the module's items, read when there was no id yet.
+    let page = DataStore::with_preloaded(
+        &db,
+        Arc::new(Preloaded::new(vec![Owner::Module], Vec::new())),
+    );
+    // Another process makes the id meanwhile.
+    let other = DataStore::checked(&db);
+    let made = ModuleSettings::new(&other, &host)
+        .installation_id(now())
+        .unwrap();
+    assert_eq!(
+        ModuleSettings::new(&page, &host)
+            .installation_id(now())
+            .unwrap(),
+        made
+    );
+
+    // Another process holding the claim, and no id appearing.
+    db.execute(
+        "DELETE FROM mod_salmon_data_store_items WHERE \"key\" = 'installation_id'",
+        &[],
+    )
+    .unwrap();
+    let holder = Locks::open(&db, "another-process").unwrap();
+    assert!(holder
+        .try_claim("installation_id", chrono::Duration::minutes(1))
+        .unwrap());
+    let fresh = DataStore::checked(&db);
+    let waited = ModuleSettings::new(&fresh, &host).installation_id(now());
+    assert!(
+        matches!(waited, Err(SettingsError::InstallationIdPending)),
+        "{waited:?}"
+    );
+    holder.release("installation_id").unwrap();
+    let id = ModuleSettings::new(&fresh, &host)
+        .installation_id(now())
+        .unwrap();
+    assert_ne!(id, made);
+    assert_eq!(
+        ModuleSettings::new(&fresh, &host)
+            .installation_id(now())
+            .unwrap(),
+        id
+    );
+}

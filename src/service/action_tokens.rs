@@ -9,8 +9,6 @@
 //! Form: `v1.<service>.<client>.<action>.<expires>.<nonce>.<mac>`, the nonce and MAC in
 //! unpadded base64url; the MAC covers everything before it.
 
-use std::time::Duration as StdDuration;
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -18,7 +16,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use super::host::Host;
-use crate::store::locks::Locks;
+use crate::store::locks::made_once;
 use crate::store::nonces::UsedNonces;
 use crate::store::secrets::{open_once, SecretBox};
 use crate::store::{DataStore, Owner, Sql, SqlError, StoreError};
@@ -197,7 +195,7 @@ fn installation_secret(
     let installation = host
         .installation_secret()
         .map_err(|e| TokenError::Secret(e.to_string()))?;
-    let read = || -> Result<Option<[u8; 32]>, TokenError> {
+    let read = |store: &DataStore<'_>| -> Result<Option<[u8; 32]>, TokenError> {
         let Some(sealed) = store.get_text(Owner::Module, SECRET_KEY)? else {
             return Ok(None);
         };
@@ -210,34 +208,23 @@ fn installation_secret(
             .ok_or_else(|| TokenError::Secret("the stored secret is not 32 bytes".into()))?;
         Ok(Some(bytes))
     };
-    if let Some(secret) = read()? {
+    let make = || {
+        let secret: [u8; 32] = rand::random();
+        let sealer =
+            SecretBox::new(&installation).map_err(|e| TokenError::Secret(e.to_string()))?;
+        let sealed = sealer.seal(SEALED_ITEM, &URL_SAFE_NO_PAD.encode(secret));
+        store.set_text(Owner::Module, SECRET_KEY, &sealed, None, now)?;
+        Ok(secret)
+    };
+    if let Some(secret) = read(store)? {
         return Ok(secret);
     }
-    let locks = Locks::open(sql, "token-secret")?;
-    for _ in 0..40 {
-        if locks.try_claim(SECRET_KEY, Duration::minutes(1))? {
-            let made = read().and_then(|existing| match existing {
-                Some(secret) => Ok(secret),
-                None => {
-                    let secret: [u8; 32] = rand::random();
-                    let sealer = SecretBox::new(&installation)
-                        .map_err(|e| TokenError::Secret(e.to_string()))?;
-                    let sealed = sealer.seal(SEALED_ITEM, &URL_SAFE_NO_PAD.encode(secret));
-                    store.set_text(Owner::Module, SECRET_KEY, &sealed, None, now)?;
-                    Ok(secret)
-                }
-            });
-            locks.release(SECRET_KEY)?;
-            return made;
-        }
-        std::thread::sleep(StdDuration::from_millis(50));
-        if let Some(secret) = read()? {
-            return Ok(secret);
-        }
-    }
-    Err(TokenError::Secret(
-        "another process is making it and has not finished; try again".into(),
-    ))
+    // From here on, read from the database: the page's copy of the module's items predates the
+    // other process's write.
+    let fresh = DataStore::checked(sql);
+    made_once(sql, SECRET_KEY, || read(&fresh), make)?.ok_or_else(|| {
+        TokenError::Secret("another process is making it and has not finished; try again".into())
+    })
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::host::{Host, HostError};
 use crate::api::ApiToken;
+use crate::store::locks::made_once;
 use crate::store::secrets::{open_once, SecretBox, SecretError};
-use crate::store::{DataStore, Owner, StoreError};
+use crate::store::{DataStore, Owner, SqlError, StoreError};
 
 /// Our sealed API key. The PHP module's `api_v1_key` row is left as it was, so a provider can
 /// switch back.
@@ -27,8 +28,16 @@ pub enum SettingsError {
     Secret(#[from] SecretError),
     #[error("cannot read WHMCS's installation secret: {0}")]
     Host(#[from] HostError),
+    #[error("another process is making this installation's id and has not finished; try again")]
+    InstallationIdPending,
     #[error("the API key saved by the previous Katapult module is unreadable: decrypted with this installation's cc_encryption_hash it is not an API token; enter it again on a Katapult product's Other tab")]
     LegacyKeyUnreadable,
+}
+
+impl From<SqlError> for SettingsError {
+    fn from(error: SqlError) -> Self {
+        SettingsError::Store(error.into())
+    }
 }
 
 /// Whether an API key is set, without revealing it.
@@ -113,13 +122,22 @@ impl<'a> ModuleSettings<'a> {
     /// installations sharing a Katapult account (staging and live, say) never take each other's
     /// VMs for their own: their service and client ids overlap.
     pub fn installation_id(&self, now: DateTime<Utc>) -> Result<String, SettingsError> {
+        // Made under a claim: two processes making it at once would each annotate VMs with their
+        // own, and the one whose write lost would take its VMs for another installation's.
         if let Some(id) = self.store.get_text(Owner::Module, INSTALLATION_ID)? {
             return Ok(id);
         }
-        let id = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
-        self.store
-            .set_text(Owner::Module, INSTALLATION_ID, &id, None, now)?;
-        Ok(id)
+        // Read from the database from here on (a page's copy of the items predates the others').
+        let sql = self.store.sql();
+        let fresh = DataStore::checked(sql);
+        let read = || Ok::<_, SettingsError>(fresh.get_text(Owner::Module, INSTALLATION_ID)?);
+        let make = || {
+            let id = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
+            self.store
+                .set_text(Owner::Module, INSTALLATION_ID, &id, None, now)?;
+            Ok(id)
+        };
+        made_once(sql, INSTALLATION_ID, read, make)?.ok_or(SettingsError::InstallationIdPending)
     }
 
     /// The parent organization (`org_…` or a sub-domain), as the PHP module stored it.

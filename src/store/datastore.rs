@@ -131,6 +131,11 @@ pub struct DataStore<'a> {
 }
 
 impl<'a> DataStore<'a> {
+    /// The connection it reads and writes through.
+    pub fn sql(&self) -> &'a dyn Sql {
+        self.sql
+    }
+
     /// Opens the store, creating its table when missing (never altering or dropping one).
     pub fn open(sql: &'a dyn Sql) -> Result<Self, StoreError> {
         ensure_table(sql, TABLE, create_table(sql.dialect()))?;

@@ -179,3 +179,33 @@ impl<'a> Locks<'a> {
         .map(|_| ())
     }
 }
+
+/// A value made once for every process sharing the database (a secret, an id), once the caller
+/// found none: the process that wins the claim `name` reads again (`read` must ask the database,
+/// not a copy read earlier) and, still finding none, makes it (`make` writes it), while the
+/// others wait for it, reading again, for up to two seconds. None when another process held the
+/// claim all that time and the value did not appear.
+pub fn made_once<T, E: From<SqlError>>(
+    sql: &dyn Sql,
+    name: &str,
+    read: impl Fn() -> Result<Option<T>, E>,
+    make: impl FnOnce() -> Result<T, E>,
+) -> Result<Option<T>, E> {
+    let locks = Locks::open(sql, name)?;
+    for _ in 0..40 {
+        if locks.try_claim(name, Duration::minutes(1))? {
+            let made = match read() {
+                Ok(Some(value)) => Ok(value),
+                Ok(None) => make(),
+                Err(error) => Err(error),
+            };
+            locks.release(name)?;
+            return made.map(Some);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        if let Some(value) = read()? {
+            return Ok(Some(value));
+        }
+    }
+    Ok(None)
+}
