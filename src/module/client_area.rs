@@ -24,7 +24,7 @@ use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
 use crate::store::live_reads::VmRead;
 use crate::store::{DataStore, SqlValue};
-use crate::views::{ViewData, ViewError, Views};
+use crate::views::{ViewData, Views};
 
 use super::backup_time;
 use super::power_buttons::BUTTONS;
@@ -61,23 +61,19 @@ pub const LIVE_READS_WINDOW: chrono::Duration = chrono::Duration::minutes(1);
 pub fn client_area(ctx: &Context<'_>, params: &ServiceParams, request: &ClientRequest) -> String {
     let views = Views::new(&request.module_dir);
     let panel = panel_html(ctx, params, request, Logging::Failures);
-    let assets = (|| {
-        Ok::<_, ViewError>(json!({
+    let page = (|| {
+        let assets = json!({
             "css": views.asset_url(CLIENT_CSS)?,
             "js": views.asset_url(CLIENT_JS)?,
-        }))
+        });
+        views.render(
+            PAGE_TEMPLATE,
+            &json!({ "panel": panel.html, "assets": assets }),
+        )
     })();
-    let mut page = ViewData::new(json!({ "panel": panel.html, "assets": Value::Null }));
-    let rendered = assets.and_then(|assets| {
-        page.values_mut()["assets"] = assets;
-        views.render_data(PAGE_TEMPLATE, &page)
-    });
-    rendered.unwrap_or_else(|error| {
+    page.unwrap_or_else(|error| {
         log_view_problem(ctx, params, &error.to_string());
-        match page.values_mut()["panel"].take() {
-            Value::String(html) => html,
-            _ => String::new(),
-        }
+        panel.html
     })
 }
 

@@ -29,7 +29,7 @@ use crate::api::builds::{BuildRef, BuildState};
 use crate::api::observer::{observe, RecordedExchange, Recorder};
 use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef};
 use crate::api::{ApiError, Client, RateLimit};
-use crate::store::locks::Locks;
+use crate::store::locks::{Locks, ZERO_WAIT};
 use crate::store::sql::{transaction, MaybeTransient};
 use crate::store::{DataStore, Owner, Sql, SqlError, SqlValue, StoreError};
 
@@ -426,26 +426,15 @@ fn claimed(
     still_due: impl Fn(&ServiceLinks) -> bool,
     work: impl FnOnce() -> Result<(), ModuleError>,
 ) -> Result<bool, ModuleError> {
-    let name = claim_name(item.service_id);
-    if !locks
-        .try_claim(&name, CLAIM_TTL)
-        .map_err(StoreError::from)?
-    {
-        return Ok(false);
-    }
-    let result = ServiceLinks::read(store, item.service_id)
-        .map_err(ModuleError::from)
-        .and_then(|fresh| {
-            if still_due(&fresh) && fresh.vm_build_id == item.links.vm_build_id {
-                work().map(|()| true)
-            } else {
-                Ok(false)
-            }
-        });
-    let released = locks.release(&name).map_err(StoreError::from);
-    let done = result?;
-    released?;
-    Ok(done)
+    let done = locks.while_claimed(&claim_name(item.service_id), CLAIM_TTL, ZERO_WAIT, || {
+        let fresh = ServiceLinks::read(store, item.service_id)?;
+        if still_due(&fresh) && fresh.vm_build_id == item.links.vm_build_id {
+            work().map(|()| true)
+        } else {
+            Ok(false)
+        }
+    })?;
+    Ok(done == Some(true))
 }
 
 /// Writes the VM into WHMCS: its id in the datastore, and in tblhosting the FQDN, the first IPv4

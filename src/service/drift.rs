@@ -21,7 +21,7 @@ use crate::api::organizations::OrganizationRef;
 use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef, VirtualMachineState};
 use crate::api::{ApiError, Client};
 use crate::store::findings::{service_subject, vm_subject, Findings, Seen};
-use crate::store::locks::Locks;
+use crate::store::locks::{Locks, ZERO_WAIT};
 use crate::store::sql::transaction;
 use crate::store::{DataStore, Owner, SqlValue, StoreError};
 
@@ -125,27 +125,23 @@ pub fn run(
         return Ok(None);
     }
     let locks = Locks::open(ctx.sql, run_id).map_err(StoreError::from)?;
-    if !locks
-        .try_claim(PASS_LOCK, PASS_LOCK_TTL)
-        .map_err(StoreError::from)?
-    {
-        return Ok(Some(Outcome::Busy));
-    }
-    let outcome = match pass_under_way(&store)? {
-        Some(state) => Pass::new(ctx, &store, pacing)?.go_on(state).map(Some),
-        None if start => {
-            let state = PassState {
-                started_at: ctx.now.timestamp(),
-                ..PassState::default()
-            };
-            Pass::new(ctx, &store, pacing)?.go_on(state).map(Some)
-        }
-        None => Ok(None),
-    };
-    let released = locks.release(PASS_LOCK).map_err(StoreError::from);
-    let outcome = outcome?;
-    released?;
-    Ok(outcome)
+    let outcome = locks.while_claimed(
+        PASS_LOCK,
+        PASS_LOCK_TTL,
+        ZERO_WAIT,
+        || match pass_under_way(&store)? {
+            Some(state) => Pass::new(ctx, &store, pacing)?.go_on(state).map(Some),
+            None if start => {
+                let state = PassState {
+                    started_at: ctx.now.timestamp(),
+                    ..PassState::default()
+                };
+                Pass::new(ctx, &store, pacing)?.go_on(state).map(Some)
+            }
+            None => Ok(None),
+        },
+    )?;
+    Ok(outcome.unwrap_or(Some(Outcome::Busy)))
 }
 
 /// The pass a stopped run left, if any.

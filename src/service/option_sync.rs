@@ -14,7 +14,7 @@ use chrono::Duration;
 use crate::service::backups;
 use crate::service::catalogue::{self, Choice};
 use crate::service::context::{Context, ModuleError};
-use crate::store::locks::Locks;
+use crate::store::locks::{Locks, ZERO_WAIT};
 use crate::store::sql::transaction;
 use crate::store::{DataStore, Owner, PhpValue, Sql, SqlValue, StoreError};
 
@@ -179,21 +179,21 @@ pub fn sync_configurable_options(
     ];
 
     let locks = Locks::open(ctx.sql, "option-sync")?;
-    if !locks.try_claim(LOCK, Duration::minutes(LOCK_TTL_MINUTES))? {
-        return Ok(OptionSyncReport {
-            skipped_busy: true,
-            ..Default::default()
-        });
-    }
     let tables = OptionTables {
         sql: ctx.sql,
         store: &store,
         ctx,
     };
-    let synced = transaction(ctx.sql, || tables.sync(mode, &wanted));
-    let released = locks.release(LOCK);
-    let report = synced?;
-    released?;
+    let synced =
+        locks.while_claimed(LOCK, Duration::minutes(LOCK_TTL_MINUTES), ZERO_WAIT, || {
+            transaction(ctx.sql, || tables.sync(mode, &wanted))
+        })?;
+    let Some(report) = synced else {
+        return Ok(OptionSyncReport {
+            skipped_busy: true,
+            ..Default::default()
+        });
+    };
     if let Some(summary) = report.summary() {
         ctx.host.log_activity(&summary, None);
     }

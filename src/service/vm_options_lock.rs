@@ -25,18 +25,10 @@ pub fn holding<T>(
 ) -> Result<T, ModuleError> {
     let name = format!("vm-options:service:{service_id}");
     let locks = Locks::open(ctx.sql, "vm-options").map_err(StoreError::from)?;
-    if !locks
-        .claim_within(&name, TTL, WAIT)
-        .map_err(StoreError::from)?
-    {
-        return Err(ModuleError::Product(format!(
+    locks.while_claimed(&name, TTL, WAIT, work)?.ok_or_else(|| {
+        ModuleError::Product(format!(
             "another run has been changing this service's extra IPv4 addresses or backups for {} seconds; try again in a few minutes",
             WAIT.as_secs()
-        )));
-    }
-    let result = work();
-    let released = locks.release(&name).map_err(StoreError::from);
-    let value = result?;
-    released?;
-    Ok(value)
+        ))
+    })
 }

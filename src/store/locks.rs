@@ -16,6 +16,9 @@ use super::sql::{ensure_table, transaction, Dialect, Sql, SqlError, SqlValue};
 
 pub const TABLE: &str = "mod_katapult_locks";
 
+/// For `while_claimed`: one try.
+pub const ZERO_WAIT: std::time::Duration = std::time::Duration::ZERO;
+
 fn create_table(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::MySql => "CREATE TABLE IF NOT EXISTS mod_katapult_locks (name VARCHAR(191) NOT NULL PRIMARY KEY, owner VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
@@ -117,6 +120,26 @@ impl<'a> Locks<'a> {
         }
     }
 
+    /// Runs `work` holding the claim `name` when it is won within `wait` (one try when `wait` is
+    /// zero), and lets go of it however the work ends; the work's error comes before the release's.
+    /// None, and `work` not run, when another owner held it all that time.
+    pub fn while_claimed<T, E: From<SqlError>>(
+        &self,
+        name: &str,
+        ttl: Duration,
+        wait: std::time::Duration,
+        work: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Option<T>, E> {
+        if !self.claim_within(name, ttl, wait)? {
+            return Ok(None);
+        }
+        let outcome = work();
+        let released = self.release(name);
+        let value = outcome?;
+        released?;
+        Ok(Some(value))
+    }
+
     /// `try_claim` as if it were `now`. In one transaction: a claim is won when its commit is
     /// (on Galera, two nodes' `INSERT IGNORE` of one name both succeed until one fails
     /// certification, and then the claim is tried again and finds the winner's row).
@@ -189,18 +212,17 @@ pub fn made_once<T, E: From<SqlError>>(
     sql: &dyn Sql,
     name: &str,
     read: impl Fn() -> Result<Option<T>, E>,
-    make: impl FnOnce() -> Result<T, E>,
+    mut make: impl FnMut() -> Result<T, E>,
 ) -> Result<Option<T>, E> {
     let locks = Locks::open(sql, name)?;
     for _ in 0..40 {
-        if locks.try_claim(name, Duration::minutes(1))? {
-            let made = match read() {
-                Ok(Some(value)) => Ok(value),
-                Ok(None) => make(),
-                Err(error) => Err(error),
-            };
-            locks.release(name)?;
-            return made.map(Some);
+        let made =
+            locks.while_claimed(name, Duration::minutes(1), ZERO_WAIT, || match read()? {
+                Some(value) => Ok(value),
+                None => make(),
+            })?;
+        if made.is_some() {
+            return Ok(made);
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
         if let Some(value) = read()? {
