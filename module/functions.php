@@ -301,7 +301,7 @@ function katapult_client_request(): ?array
     }
     return [
         'client' => (int) ($_SESSION['uid'] ?? 0),
-        'token' => is_string($_POST['katapult_token'] ?? null) ? $_POST['katapult_token'] : '',
+        'token' => katapult_posted('katapult_token'),
         'csrf' => function_exists('generate_token') ? (string) generate_token('plain') : '',
         'lang' => katapult_lang(),
         'dir' => __DIR__,
