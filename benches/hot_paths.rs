@@ -39,7 +39,7 @@ fn request() -> ClientRequest {
         viewer_client_id: 7,
         action_token: String::new(),
         csrf_token: "0123456789abcdef".into(),
-        lang: Lang(lang),
+        lang: Lang::new(lang),
         module_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("module"),
     }
 }

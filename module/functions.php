@@ -286,13 +286,14 @@ function katapult_ResetVm(array $params): string
 
 /**
  * What a client-area request tells the extension: the logged-in client, the posted action token,
- * WHMCS's CSRF token for the panel's forms, the client's language strings and this folder.
+ * WHMCS's CSRF token for the panel's forms, the client's language and this folder. The extension
+ * keeps each language's strings (katapult_lang()) per PHP process while its files are unchanged.
  * Null only where WHMCS itself has checked who acts: its admin area (ADMINAREA) and its cron
  * (IN_CRON, the module queue). Anywhere else (the client area, or a request that is positively
  * neither) the client's checks run: the viewer must own the service and an action needs its token.
  *
  * @internal
- * @return array{client: int, token: string, csrf: string, lang: array<string, string>, dir: string}|null
+ * @return array{client: int, token: string, csrf: string, language: string, dir: string}|null
  */
 function katapult_client_request(): ?array
 {
@@ -303,7 +304,7 @@ function katapult_client_request(): ?array
         'client' => (int) ($_SESSION['uid'] ?? 0),
         'token' => katapult_posted('katapult_token'),
         'csrf' => function_exists('generate_token') ? (string) generate_token('plain') : '',
-        'lang' => katapult_lang(),
+        'language' => katapult_language(),
         'dir' => __DIR__,
     ];
 }
@@ -337,21 +338,36 @@ function katapult_answer_panel(string $function, callable $answer): string
 }
 
 /**
- * The client-area strings in the client's language: lang/english.php and the provider's
- * overrides/lang/english.php underneath, then the language's own file and its override.
+ * The client's language as WHMCS names it (its session's, else the installation's default),
+ * reduced to the letters a language file's name may have.
+ *
+ * @internal
+ */
+function katapult_language(): string
+{
+    $language = $_SESSION['Language'] ?? ($GLOBALS['CONFIG']['Language'] ?? 'english');
+    return preg_replace('/[^a-z_-]/', '', strtolower((string) $language)) ?: 'english';
+}
+
+/**
+ * The client-area strings of `$language`: lang/english.php and the provider's
+ * overrides/lang/english.php underneath, then the language's own file and its override. The
+ * extension calls this when it has not read these files yet, or one of them changed: opcache
+ * is told to look at each file again first, so a file just edited is not read as it was.
  *
  * @internal
  * @return array<string, string>
  */
-function katapult_lang(): array
+function katapult_lang(string $language): array
 {
-    $language = $_SESSION['Language'] ?? ($GLOBALS['CONFIG']['Language'] ?? 'english');
-    $language = preg_replace('/[^a-z_-]/', '', strtolower((string) $language)) ?: 'english';
     $strings = [];
     foreach (array_unique(['english', $language]) as $name) {
         foreach (['lang', 'overrides/lang'] as $folder) {
             $file = __DIR__ . "/$folder/$name.php";
             if (is_file($file)) {
+                if (function_exists('opcache_invalidate')) {
+                    @opcache_invalidate($file);
+                }
                 $_LANG = [];
                 include $file;
                 $strings = array_merge($strings, array_filter($_LANG, 'is_string'));

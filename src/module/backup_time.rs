@@ -16,20 +16,21 @@ use crate::service::params::ServiceParams;
 use crate::service::vm_options_lock;
 use crate::service::vm_target::{service_vm, ServiceVm};
 use crate::store::DataStore;
-use crate::views::{ViewError, Views};
+use crate::views::{ViewData, ViewError, Views};
 
 pub const FUNCTION: &str = "BackupTime";
 pub const TEMPLATE: &str = "views/client/virtual_machines/backups.hbs";
 
-/// The section's HTML for the overview: the policy as last set (no API call), and the form to
-/// move it. None when the product offers no backups and the VM has none.
-pub fn section(
+/// The panel's values for the backups section: `backups_offered`, and `backups`, the policy as
+/// last set (no API call) with the form to move it, or null for none yet. Nothing when the
+/// product offers no backups and the VM has none. `render_into` makes the section of them.
+pub fn section_model(
     store: &DataStore<'_>,
     params: &ServiceParams,
     request: &ClientRequest,
     tokens: &ActionTokens,
     now: DateTime<Utc>,
-) -> Result<Option<String>, ModuleError> {
+) -> Result<Option<Value>, ModuleError> {
     let offer = BackupOffer::of(params)?;
     let record = BackupRecord::read(store, params.service_id)?;
     if record.is_none() && offer.retentions.is_empty() {
@@ -57,16 +58,18 @@ pub fn section(
             "change": change,
         })
     });
-    let data = json!({
-        "service_id": params.service_id,
-        "csrf": request.csrf_token,
-        "lang": request.lang.0,
-        "backups": backups,
-    });
-    let html = Views::new(&request.module_dir)
-        .render(TEMPLATE, &data)
-        .map_err(|error: ViewError| ModuleError::Product(error.to_string()))?;
-    Ok(Some(html))
+    Ok(Some(json!({ "backups_offered": true, "backups": backups })))
+}
+
+/// The section's HTML (`backups_html`, for the overview) from the panel's values, when the
+/// panel has a backups section.
+pub fn render_into(views: &Views, data: &mut ViewData) -> Result<(), ViewError> {
+    if data.values().get("backups_offered") != Some(&Value::Bool(true)) {
+        return Ok(());
+    }
+    let html = views.render_data(TEMPLATE, data)?;
+    data.values_mut()["backups_html"] = Value::String(html);
+    Ok(())
 }
 
 fn hour_label(hour: u32) -> String {

@@ -24,7 +24,7 @@ use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
 use crate::store::live_reads::VmRead;
 use crate::store::{DataStore, SqlValue};
-use crate::views::{ViewData, Views};
+use crate::views::{Slots, ViewData, Views};
 
 use super::backup_time;
 use super::power_buttons::BUTTONS;
@@ -62,14 +62,18 @@ pub fn client_area(ctx: &Context<'_>, params: &ServiceParams, request: &ClientRe
     let views = Views::new(&request.module_dir);
     let panel = panel_html(ctx, params, request, Logging::Failures);
     let page = (|| {
-        let assets = json!({
-            "css": views.asset_url(CLIENT_CSS)?,
-            "js": views.asset_url(CLIENT_JS)?,
+        let mut slots = Slots::default();
+        let data = json!({
+            "panel": slots.slot(panel.html.clone()),
+            "assets": {
+                "css": views.asset_url(CLIENT_CSS)?,
+                "js": views.asset_url(CLIENT_JS)?,
+            },
         });
-        views.render(
-            PAGE_TEMPLATE,
-            &json!({ "panel": panel.html, "assets": assets }),
-        )
+        let page = views.render_reused(&[PAGE_TEMPLATE], 0, data, |data| {
+            views.render(PAGE_TEMPLATE, &data)
+        })?;
+        Ok::<_, crate::views::ViewError>(slots.fill(&page))
     })();
     page.unwrap_or_else(|error| {
         log_view_problem(ctx, params, &error.to_string());
@@ -143,36 +147,66 @@ fn panel_html(
     };
     let common = json!({
         "service_id": params.service_id,
-        "lang": request.lang.0,
         "csrf": request.csrf_token,
         "urls": { "poll": custom_url(params.service_id, LIVE_STATE_FUNCTION) },
     });
     merge(&mut data, common);
-    let mut data = ViewData::new(data);
-    if let Err(error) = self_service_panel::render_into(&views, &mut data) {
-        log_view_problem(ctx, params, &error.to_string());
-    }
-    let version = data.values()["version"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let poll_after_ms = data.values()["poll_after_ms"]
-        .as_u64()
-        .unwrap_or(POLL_PROBLEM_MS);
-    let html = views.render_data(template, &data).unwrap_or_else(|error| {
-        log_view_problem(ctx, params, &error.to_string());
-        format!(
-            r#"<div class="katapult alert alert-warning" data-katapult-service="{}">{}</div>"#,
-            params.service_id,
-            crate::views::escape(&request.lang.text("katapult_unavailable"))
+    let version = data["version"].as_str().unwrap_or_default().to_string();
+    let poll_after_ms = data["poll_after_ms"].as_u64().unwrap_or(POLL_PROBLEM_MS);
+    let templates: Vec<&str> = std::iter::once(template)
+        .chain(
+            SECTIONS
+                .iter()
+                .filter(|(key, ..)| data.get(*key).is_some())
+                .map(|(_, name, _)| *name),
         )
+        .collect();
+    let slots = Slots::take(&mut data);
+    let rendered = views.render_reused(&templates, request.lang.generation(), data, |mut data| {
+        data["lang"] = request.lang.to_value();
+        let mut data = ViewData::new(data);
+        for (_, _, render_into) in &SECTIONS {
+            if let Err(error) = render_into(&views, &mut data) {
+                log_view_problem(ctx, params, &error.to_string());
+            }
+        }
+        views.render_data(template, &data)
     });
+    let html = match rendered {
+        Ok(html) => slots.fill(&html),
+        Err(error) => {
+            log_view_problem(ctx, params, &error.to_string());
+            format!(
+                r#"<div class="katapult alert alert-warning" data-katapult-service="{}">{}</div>"#,
+                params.service_id,
+                crate::views::escape(&request.lang.text("katapult_unavailable"))
+            )
+        }
+    };
     Panel {
         html,
         version,
         poll_after_ms,
     }
 }
+
+/// Renders a section of the panel into its values.
+type SectionRender = fn(&Views, &mut ViewData) -> Result<(), crate::views::ViewError>;
+
+/// The sections of the overview: the value that says the panel has one, its template, and what
+/// renders it into the panel's values (as `backups_html`, `manage_html`).
+const SECTIONS: [(&str, &str, SectionRender); 2] = [
+    (
+        "backups_offered",
+        backup_time::TEMPLATE,
+        backup_time::render_into,
+    ),
+    (
+        "manage",
+        self_service_panel::MANAGE_TEMPLATE,
+        self_service_panel::render_into,
+    ),
+];
 
 /// Why there is no overview to show.
 enum Problem {
@@ -244,8 +278,8 @@ fn panel_model(
         &mut overview,
         self_service_panel::model(params, request, &vm, &tokens, ctx.now),
     );
-    if let Some(html) = backup_time::section(&store, params, request, &tokens, ctx.now)? {
-        overview["backups_html"] = html.into();
+    if let Some(section) = backup_time::section_model(&store, params, request, &tokens, ctx.now)? {
+        merge(&mut overview, section);
     }
     Ok((OVERVIEW_TEMPLATE, overview))
 }
@@ -519,7 +553,7 @@ pub fn unavailable_panel(request: &ClientRequest, service_id: u64) -> String {
     let message = request.lang.text("katapult_unavailable");
     let data = json!({
         "service_id": service_id,
-        "lang": request.lang.0,
+        "lang": request.lang.to_value(),
         "csrf": request.csrf_token,
         "urls": { "poll": custom_url(service_id, LIVE_STATE_FUNCTION) },
         "version": "problem:katapult_unavailable",

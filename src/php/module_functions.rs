@@ -1,5 +1,6 @@
 //! `Katapult\Module\*`: what `module/katapult.php` hands each WHMCS module function to.
 
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -13,7 +14,7 @@ use super::convert::{table_to_json, to_php_array, zval_to_json, Objects};
 use super::exceptions::failure;
 use super::ini;
 use super::pdo::PdoSql;
-use super::whmcs_host::WhmcsHost;
+use super::whmcs_host::{call_function, WhmcsHost};
 use crate::module::{
     admin_services_tab, admin_services_tab_save, backup_time, change_package, client_area,
     config_options, create_account, list_accounts, meta_data, power_buttons, product_settings_pane,
@@ -313,21 +314,16 @@ pub fn module_terminate_account(params: &ZendHashTable) -> String {
 }
 
 /// What `katapult.php` tells of a client-area request (`katapult_client_request()`):
-/// `['client' => uid, 'token' => posted katapult_token, 'csrf' => WHMCS token, 'lang' => strings,
-/// 'dir' => module directory]`. None (admin area, API) when PHP passes null.
+/// `['client' => uid, 'token' => posted katapult_token, 'csrf' => WHMCS token, 'language' =>
+/// the client's language, 'dir' => module directory]`. None (admin area, API) when PHP passes null.
 fn client_request(request: Option<&ZendHashTable>) -> Result<Option<ClientRequest>, String> {
     request.map(client_request_from).transpose()
 }
 
 fn client_request_from(request: &ZendHashTable) -> Result<ClientRequest, String> {
-    let mut fields = match table_to_json(request, 0, Objects::Skip)? {
+    let fields = match table_to_json(request, 0, Objects::Skip)? {
         serde_json::Value::Object(fields) => fields,
         _ => return Err("the client-area request is not an array with keys".into()),
-    };
-    // Taken, not copied: a language's strings are many.
-    let lang = match fields.remove("lang") {
-        Some(serde_json::Value::Object(strings)) => Lang(strings),
-        _ => Lang::default(),
     };
     let text = |key: &str| {
         fields
@@ -345,6 +341,7 @@ fn client_request_from(request: &ZendHashTable) -> Result<ClientRequest, String>
     if module_dir.is_empty() {
         return Err("the client-area request names no module directory ('dir')".into());
     }
+    let lang = Lang::cached(Path::new(&module_dir), &text("language"), read_lang)?;
     Ok(ClientRequest {
         viewer_client_id,
         action_token: text("token"),
@@ -352,6 +349,23 @@ fn client_request_from(request: &ZendHashTable) -> Result<ClientRequest, String>
         lang,
         module_dir: module_dir.into(),
     })
+}
+
+/// A language's strings as `katapult_lang()` (module/functions.php) reads its files.
+fn read_lang(language: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let strings = call_function("katapult_lang", vec![&language]).map_err(|e| e.to_string())?;
+    match strings
+        .array()
+        .map(|table| table_to_json(table, 0, Objects::Skip))
+    {
+        Some(Ok(serde_json::Value::Object(strings))) => Ok(strings),
+        // (PHP's empty array reads as a list.)
+        Some(Ok(serde_json::Value::Array(none))) if none.is_empty() => Ok(Default::default()),
+        Some(Err(e)) => Err(format!(
+            "katapult_lang() returned strings that cannot be read: {e}"
+        )),
+        _ => Err("katapult_lang() did not return the strings as an array with keys".into()),
+    }
 }
 
 /// The Start/Stop/Shut down/Reset buttons: `$action` is start, stop, shutdown or reset;

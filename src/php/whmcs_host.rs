@@ -15,12 +15,12 @@ pub struct WhmcsHost;
 /// The documented service class hook code receives (module/lib/WHMCS/Service/VirtualMachine.php).
 const SERVICE_CLASS: &str = "WHMCS\\Module\\Server\\Katapult\\WHMCS\\Service\\VirtualMachine";
 
-/// Calls a global PHP function; a PHP exception it throws becomes an error (and does not escape),
-/// and so does a fatal error (`call_php`).
-fn call_function(name: &str, args: Vec<&dyn IntoZvalDyn>) -> Result<Zval, HostError> {
+/// Calls a global PHP function (WHMCS's, or the module's PHP files'); a PHP exception it throws
+/// becomes an error (and does not escape), and so does a fatal error (`call_php`).
+pub(super) fn call_function(name: &str, args: Vec<&dyn IntoZvalDyn>) -> Result<Zval, HostError> {
     call_php(|| {
         let function = ZendCallable::try_from_name(name)
-            .map_err(|_| HostError(format!("WHMCS function {name}() is not available")))?;
+            .map_err(|_| HostError(format!("the PHP function {name}() is not available")))?;
         function.try_call(args).map_err(|e| {
             let message = take_exception()
                 .and_then(|ex| ex.try_call_method("getMessage", vec![]).ok())

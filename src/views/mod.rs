@@ -18,6 +18,9 @@ use std::time::SystemTime;
 use handlebars::Handlebars;
 use serde_json::Value;
 
+mod reuse;
+pub use reuse::Slots;
+
 /// Where WHMCS serves the module's files from, relative to its root (the client area's URLs are
 /// relative to the root too).
 pub const MODULE_URL: &str = "modules/servers/katapult";
@@ -60,7 +63,7 @@ pub struct Resolved {
     /// The path below the module directory (`overrides/assets/css/client.css`).
     pub relative: String,
     pub overridden: bool,
-    stamp: Stamp,
+    stamp: FileStamp,
 }
 
 /// The module directory (WHMCS's `modules/servers/katapult`).
@@ -163,9 +166,17 @@ impl Views {
 
 /// A file's version: its modification time and size (an edit within the same second still
 /// changes the size, nearly always).
-type Stamp = (SystemTime, u64);
+pub type FileStamp = (SystemTime, u64);
 
-fn stamp(metadata: &fs::Metadata) -> Stamp {
+/// The version of the file at `path`; None when there is none.
+pub fn file_stamp(path: &Path) -> Option<FileStamp> {
+    fs::metadata(path)
+        .ok()
+        .filter(fs::Metadata::is_file)
+        .map(|metadata| stamp(&metadata))
+}
+
+fn stamp(metadata: &fs::Metadata) -> FileStamp {
     (
         metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
         metadata.len(),
@@ -262,7 +273,7 @@ fn check_name(name: &str) -> Result<(), ViewError> {
 /// The compiled templates of this process, by file, with the file stamp they were compiled from.
 struct TemplateCache {
     registry: Handlebars<'static>,
-    stamps: HashMap<PathBuf, Stamp>,
+    stamps: HashMap<PathBuf, FileStamp>,
 }
 
 static TEMPLATES: LazyLock<Mutex<TemplateCache>> = LazyLock::new(|| {

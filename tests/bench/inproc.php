@@ -10,7 +10,7 @@
  * With `ours`, only katapult_ClientArea() is called (what `make profile` records).
  * Env: as setup-page.php, plus KATAPULT_CA_FILE for the reference and the curl baseline;
  * BENCH_IDLE_MS (default 0) sleeps that long before each timed call, as a PHP-FPM worker sits idle
- * between pages (caches go cold); BENCH_LIVE=1 ages the client area's copy of the VM (and lifts
+ * between pages (caches go cold); BENCH_LIVE=1 ages the client area's copy of the VM (and refills
  * the client's live-read budget) before each call, untimed, so each reads the VM from Katapult.
  * Prints one JSON object: per function, p50/p90/p99/mean in ms and the output's size.
  */
@@ -51,7 +51,7 @@ function timed(callable $call, int $n): array
         }
         if ($live) {
             WHMCS\Database\Capsule::table('mod_katapult_vm_reads')->update(['read_at' => 0]);
-            WHMCS\Database\Capsule::table('mod_katapult_live_reads')->delete();
+            WHMCS\Database\Capsule::table('mod_katapult_live_reads')->update(['spent' => 0]);
         }
         $t = hrtime(true);
         $call();

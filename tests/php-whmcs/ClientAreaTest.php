@@ -855,6 +855,30 @@ final class ClientAreaTest extends TestCase
         $this->assertSame(self::lang('german')['katapult_overview_title'], $this->xpath($this->page($service))->evaluate('string(//h3)'));
     }
 
+    /**
+     * The extension keeps a language's strings between pages while its files are unchanged: a
+     * provider's override, added, edited (the same length, a moment later) and removed, shows
+     * on the next page each time, with no restart.
+     */
+    public function testALanguageOverrideEditShowsOnTheNextPage(): void
+    {
+        [$service, $client] = $this->builtService();
+        $this->inClientArea($client, 'english');
+        $title = fn (): string => $this->xpath($this->page($service))->evaluate('string(//h3)');
+        $this->assertSame(self::lang()['katapult_overview_title'], $title());
+
+        $write = fn (string $text): string => "<?php\n// " . self::MARKER . "\n\$_LANG['katapult_overview_title'] = '$text';\n";
+        $file = $this->override('lang/english.php', $write('Server A'));
+        $this->assertSame('Server A', $title());
+        usleep(50_000);
+        file_put_contents($file, $write('Server B'));
+        clearstatcache();
+        $this->assertSame('Server B', $title());
+        unlink($file);
+        clearstatcache();
+        $this->assertSame(self::lang()['katapult_overview_title'], $title());
+    }
+
     public function testGermanHasExactlyTheStringsOfEnglishAndEveryStringUsedExists(): void
     {
         $en = self::lang('english');

@@ -48,7 +48,7 @@ final class HostileInputTest extends TestCase
     private const SERVICE_FIELDS = ['serviceid', 'userid', 'domain', 'username', 'password', 'configoption1', 'configoption2', 'configoption3', 'configoptions', 'clientsdetails', 'customfields', 'model'];
     private const FIXTURE_FIELDS = [
         'service params' => self::SERVICE_FIELDS,
-        'client request' => ['client', 'token', 'csrf', 'lang', 'dir'],
+        'client request' => ['client', 'token', 'csrf', 'language', 'dir'],
         'email vars' => ['relid', 'messagename'],
         'product vars' => ['pid'],
         // Not the re-sync checkbox: any string in it starts a sync of the configurable options

@@ -116,7 +116,7 @@ final class HostileChild
     {
         $array = match ($name) {
             'service params' => \WhmcsStandIn\Module::buildParams($this->setup['service']),
-            'client request' => ['client' => $this->setup['client'], 'token' => '', 'csrf' => 'csrf-token', 'lang' => ['katapult_start' => 'Start'], 'dir' => $this->setup['module_dir']],
+            'client request' => ['client' => $this->setup['client'], 'token' => '', 'csrf' => 'csrf-token', 'language' => 'english', 'dir' => $this->setup['module_dir']],
             'email vars' => ['messagename' => 'Hosting Account Welcome Email', 'relid' => $this->setup['service']],
             'product vars' => ['pid' => $this->setup['product']],
             // Nothing to save: a valid key would be checked and the options re-synced (over a
