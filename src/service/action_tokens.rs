@@ -75,12 +75,16 @@ impl From<SqlError> for TokenError {
 
 /// Signs and checks tokens with the installation's secret.
 pub struct ActionTokens {
-    key: [u8; 32],
+    /// HMAC-SHA256 with the secret already keyed in: each token's MAC starts from a copy.
+    keyed: HmacSha256,
 }
 
 impl ActionTokens {
     pub fn with_key(key: [u8; 32]) -> Self {
-        Self { key }
+        Self {
+            keyed: <HmacSha256 as KeyInit>::new_from_slice(&key)
+                .expect("HMAC takes a key of any length"),
+        }
     }
 
     /// The installation's signer: its secret from the datastore, made on first use.
@@ -170,8 +174,7 @@ impl ActionTokens {
     }
 
     fn mac(&self, signed: &str) -> HmacSha256 {
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.key)
-            .expect("HMAC takes a key of any length");
+        let mut mac = self.keyed.clone();
         mac.update(signed.as_bytes());
         mac
     }
