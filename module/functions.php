@@ -353,7 +353,8 @@ function katapult_language(): string
  * The client-area strings of `$language`: lang/english.php and the provider's
  * overrides/lang/english.php underneath, then the language's own file and its override. The
  * extension calls this when it has not read these files yet, or one of them changed: opcache
- * is told to look at each file again first, so a file just edited is not read as it was.
+ * drops its copy of each file first (it would otherwise serve an edited file as it was for up
+ * to opcache.revalidate_freq seconds, and the extension keep that until the next edit).
  *
  * @internal
  * @return array<string, string>
@@ -366,7 +367,7 @@ function katapult_lang(string $language): array
             $file = __DIR__ . "/$folder/$name.php";
             if (is_file($file)) {
                 if (function_exists('opcache_invalidate')) {
-                    @opcache_invalidate($file);
+                    @opcache_invalidate($file, true);
                 }
                 $_LANG = [];
                 include $file;

@@ -85,6 +85,60 @@ final class ModuleFileTest extends TestCase
         }
     }
 
+    /**
+     * The extension keeps a language's strings per PHP process and asks katapult_lang() again
+     * only when a language file changed; what it gets then must be the file as it is now, not
+     * opcache's copy of it, which a web server's PHP keeps for opcache.revalidate_freq seconds.
+     * Two requests to a PHP web server with opcache on and a minute's revalidation: the override
+     * edited between them is read anew.
+     */
+    public function testAnEditedLanguageFileIsReadAnewWhereOpcacheWouldKeepIt(): void
+    {
+        if (!function_exists('opcache_get_status')) {
+            $this->markTestSkipped('PHP has no opcache');
+        }
+        $dir = sys_get_temp_dir() . '/katapult-lang-' . bin2hex(random_bytes(6));
+        mkdir("$dir/lang", 0777, true);
+        mkdir("$dir/overrides/lang", 0777, true);
+        copy(self::FUNCTIONS, "$dir/functions.php");
+        copy(dirname(self::FUNCTIONS) . '/lang/english.php', "$dir/lang/english.php");
+        $override = "$dir/overrides/lang/english.php";
+        $write = static function (string $title, int $age) use ($override): void {
+            file_put_contents($override, "<?php\n\$_LANG['katapult_overview_title'] = '$title';\n");
+            // Older than opcache's file_update_protection, so that opcache keeps the file.
+            touch($override, time() - $age);
+            clearstatcache();
+        };
+        $write('Server A', 20);
+        file_put_contents("$dir/router.php", "<?php\ndefine('WHMCS', true);\nrequire_once __DIR__ . '/functions.php';\necho katapult_lang('english')['katapult_overview_title'];\n");
+        $port = (int) substr((string) strrchr(stream_socket_get_name($probe = stream_socket_server('tcp://127.0.0.1:0'), false), ':'), 1);
+        fclose($probe);
+        $server = proc_open([PHP_BINARY, '-d', 'opcache.enable=1', '-d', 'opcache.enable_cli=1', '-d', 'opcache.validate_timestamps=1', '-d', 'opcache.revalidate_freq=60', '-S', "127.0.0.1:$port", "$dir/router.php"], [1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
+        try {
+            $get = static function () use ($port): string {
+                for ($try = 0; $try < 50; $try++) {
+                    $page = @file_get_contents("http://127.0.0.1:$port/");
+                    if ($page !== false) {
+                        return $page;
+                    }
+                    usleep(100_000);
+                }
+                return 'no answer';
+            };
+            $this->assertSame('Server A', $get());
+            $write('Server BB', 10);
+            $this->assertSame('Server BB', $get(), 'the edited file, not opcache\'s copy');
+        } finally {
+            proc_terminate($server);
+            proc_close($server);
+            array_map('unlink', array_merge(glob("$dir/*.php"), glob("$dir/*/*.php"), glob("$dir/*/*/*.php")));
+            rmdir("$dir/overrides/lang");
+            rmdir("$dir/overrides");
+            rmdir("$dir/lang");
+            rmdir($dir);
+        }
+    }
+
     public function testTheServiceClassNeedsPositiveIds(): void
     {
         $this->expectException(Katapult\ApiException::class);
