@@ -16,14 +16,14 @@ use crate::service::params::ServiceParams;
 use crate::service::vm_options_lock;
 use crate::service::vm_target::{service_vm, ServiceVm};
 use crate::store::DataStore;
-use crate::views::{ViewData, ViewError, Views};
 
 pub const FUNCTION: &str = "BackupTime";
 pub const TEMPLATE: &str = "views/client/virtual_machines/backups.hbs";
 
 /// The panel's values for the backups section: `backups_offered`, and `backups`, the policy as
 /// last set (no API call) with the form to move it, or null for none yet. Nothing when the
-/// product offers no backups and the VM has none. `render_into` makes the section of them.
+/// product offers no backups and the VM has none. The panel renders the section (`TEMPLATE`)
+/// from them.
 pub fn section_model(
     store: &DataStore<'_>,
     params: &ServiceParams,
@@ -59,17 +59,6 @@ pub fn section_model(
         })
     });
     Ok(Some(json!({ "backups_offered": true, "backups": backups })))
-}
-
-/// The section's HTML (`backups_html`, for the overview) from the panel's values, when the
-/// panel has a backups section.
-pub fn render_into(views: &Views, data: &mut ViewData) -> Result<(), ViewError> {
-    if data.values().get("backups_offered") != Some(&Value::Bool(true)) {
-        return Ok(());
-    }
-    let html = views.render_data(TEMPLATE, data)?;
-    data.values_mut()["backups_html"] = Value::String(html);
-    Ok(())
 }
 
 fn hour_label(hour: u32) -> String {

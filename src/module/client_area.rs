@@ -153,21 +153,22 @@ fn panel_html(
     merge(&mut data, common);
     let version = data["version"].as_str().unwrap_or_default().to_string();
     let poll_after_ms = data["poll_after_ms"].as_u64().unwrap_or(POLL_PROBLEM_MS);
+    let sections: Vec<&Section> = SECTIONS
+        .iter()
+        .filter(|section| data.get(section.key).is_some())
+        .collect();
     let templates: Vec<&str> = std::iter::once(template)
-        .chain(
-            SECTIONS
-                .iter()
-                .filter(|(key, ..)| data.get(*key).is_some())
-                .map(|(_, name, _)| *name),
-        )
+        .chain(sections.iter().map(|section| section.template))
         .collect();
     let slots = Slots::take(&mut data);
     let rendered = views.render_reused(&templates, request.lang.generation(), data, |mut data| {
         data["lang"] = request.lang.to_value();
         let mut data = ViewData::new(data);
-        for (_, _, render_into) in &SECTIONS {
-            if let Err(error) = render_into(&views, &mut data) {
-                log_view_problem(ctx, params, &error.to_string());
+        for section in &sections {
+            match views.render_data(section.template, &data) {
+                Ok(html) => data.values_mut()[section.html_key] = Value::String(html),
+                // The overview shows without the section; the reason goes to the log.
+                Err(error) => log_view_problem(ctx, params, &error.to_string()),
             }
         }
         views.render_data(template, &data)
@@ -190,22 +191,27 @@ fn panel_html(
     }
 }
 
-/// Renders a section of the panel into its values.
-type SectionRender = fn(&Views, &mut ViewData) -> Result<(), crate::views::ViewError>;
+/// A section of the overview, rendered on its own from the panel's values (so a provider can
+/// override it alone) and given to the overview as HTML.
+struct Section {
+    /// The value whose presence says the panel has the section.
+    key: &'static str,
+    template: &'static str,
+    /// Where the overview gets the section's HTML.
+    html_key: &'static str,
+}
 
-/// The sections of the overview: the value that says the panel has one, its template, and what
-/// renders it into the panel's values (as `backups_html`, `manage_html`).
-const SECTIONS: [(&str, &str, SectionRender); 2] = [
-    (
-        "backups_offered",
-        backup_time::TEMPLATE,
-        backup_time::render_into,
-    ),
-    (
-        "manage",
-        self_service_panel::MANAGE_TEMPLATE,
-        self_service_panel::render_into,
-    ),
+const SECTIONS: [Section; 2] = [
+    Section {
+        key: "backups_offered",
+        template: backup_time::TEMPLATE,
+        html_key: "backups_html",
+    },
+    Section {
+        key: "manage",
+        template: self_service_panel::MANAGE_TEMPLATE,
+        html_key: "manage_html",
+    },
 ];
 
 /// Why there is no overview to show.

@@ -10,7 +10,6 @@ use crate::api::virtual_machines::VirtualMachine;
 use crate::service::action_tokens::ActionTokens;
 use crate::service::client_request::ClientRequest;
 use crate::service::params::ServiceParams;
-use crate::views::{ViewData, ViewError, Views};
 
 use super::client_area::custom_url;
 use super::{rename_vm, reverse_dns};
@@ -57,14 +56,4 @@ pub fn model(
             },
         }
     })
-}
-
-/// Renders the section into `data["manage_html"]` when `data` has one (an overview).
-pub fn render_into(views: &Views, data: &mut ViewData) -> Result<(), ViewError> {
-    if data.values().get("manage").is_none() {
-        return Ok(());
-    }
-    let html = views.render_data(MANAGE_TEMPLATE, data)?;
-    data.values_mut()["manage_html"] = Value::String(html);
-    Ok(())
 }

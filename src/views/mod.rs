@@ -89,16 +89,15 @@ impl Views {
         if let Ok(overrides) = canonical_folder(&self.root.join(OVERRIDES)) {
             let candidate = overrides.join(name);
             // (Only a file that is there is followed to its real path.)
-            if let Some((metadata, real)) = fs::metadata(&candidate)
-                .ok()
-                .and_then(|metadata| Some((metadata, candidate.canonicalize().ok()?)))
+            if let Some((stamp, real)) = file_stamp(&candidate)
+                .and_then(|stamp| Some((stamp, candidate.canonicalize().ok()?)))
             {
-                if metadata.is_file() && real.starts_with(&overrides) {
+                if real.starts_with(&overrides) {
                     return Ok(Resolved {
                         path: real,
                         relative: format!("{OVERRIDES}/{name}"),
                         overridden: true,
-                        stamp: stamp(&metadata),
+                        stamp,
                     });
                 }
             }
@@ -109,15 +108,13 @@ impl Views {
         let path = canonical_folder(&self.root.join(top))
             .map_err(|_| missing())?
             .join(rest);
-        match fs::metadata(&path) {
-            Ok(metadata) if metadata.is_file() => Ok(Resolved {
-                path,
-                relative: name.to_string(),
-                overridden: false,
-                stamp: stamp(&metadata),
-            }),
-            _ => Err(missing()),
-        }
+        let stamp = file_stamp(&path).ok_or_else(missing)?;
+        Ok(Resolved {
+            path,
+            relative: name.to_string(),
+            overridden: false,
+            stamp,
+        })
     }
 
     /// Renders the template `name` (`views/...hbs`) with `data` (copied for the template).
@@ -170,17 +167,11 @@ pub type FileStamp = (SystemTime, u64);
 
 /// The version of the file at `path`; None when there is none.
 pub fn file_stamp(path: &Path) -> Option<FileStamp> {
-    fs::metadata(path)
-        .ok()
-        .filter(fs::Metadata::is_file)
-        .map(|metadata| stamp(&metadata))
-}
-
-fn stamp(metadata: &fs::Metadata) -> FileStamp {
-    (
+    let metadata = fs::metadata(path).ok().filter(fs::Metadata::is_file)?;
+    Some((
         metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
         metadata.len(),
-    )
+    ))
 }
 
 /// The real path of one of the module's folders, looked up once per process: folders do not
