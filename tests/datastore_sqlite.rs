@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
+use katapult::store::client_budget::{has_left, Spending};
 use katapult::store::datastore::carbon;
 use katapult::store::live_reads::{LiveReads, VmRead};
 use katapult::store::locks::{owner_label, Locks};
@@ -700,11 +701,24 @@ fn a_page_reads_in_one_statement_what_the_reads_one_by_one_would_give() {
         db: &db,
         statements: Cell::new(0),
     };
-    let reads = ServiceReads::read(&counted, 7).unwrap();
+    let live_reads = LiveReads::checked(&db);
+    let window = chrono::Duration::minutes(1);
+    assert!(live_reads.spent().spend(3, now(), 12, window).unwrap());
+    assert!(live_reads.spent().spend(3, now(), 12, window).unwrap());
+
+    let reads = ServiceReads::read(&counted, 7, 3).unwrap();
     assert_eq!(counted.statements.get(), 1);
     assert_eq!(reads.status.as_deref(), Some("Active"));
     assert!(reads.module_debug_logging);
     assert_eq!(reads.vm_read, Some(("vm_new".to_string(), read)));
+    assert_eq!(
+        reads.spending,
+        Some(Spending {
+            window_start: now().timestamp(),
+            spent: 2
+        })
+    );
+    assert_eq!(reads.spending, live_reads.spent().spending(3).unwrap());
 
     let preloaded = DataStore::with_preloaded(&counted, reads.items.clone());
     for (owner, key) in [
@@ -757,10 +771,14 @@ fn a_page_reads_in_one_statement_what_the_reads_one_by_one_would_give() {
         &[],
     )
     .unwrap();
-    let reads = ServiceReads::read(&db, 8).unwrap();
+    let reads = ServiceReads::read(&db, 8, 4).unwrap();
     assert!(!reads.module_debug_logging);
     assert_eq!(reads.status.as_deref(), Some("Suspended"));
     assert_eq!(reads.vm_read, None);
+    assert_eq!(
+        reads.spending, None,
+        "a client that never read live has no row"
+    );
 }
 
 #[test]
@@ -777,7 +795,7 @@ fn before_the_module_made_its_tables_the_one_statement_fails_rather_than_reading
     )
     .unwrap();
     DataStore::open(&db).unwrap();
-    assert!(ServiceReads::read(&db, 7).is_err());
+    assert!(ServiceReads::read(&db, 7, 3).is_err());
 }
 
 #[test]
@@ -811,6 +829,32 @@ fn a_clients_live_reads_are_budgeted_per_window() {
     assert!(
         !reads.spent().spend(3, now(), 0, window).unwrap(),
         "no reads at all"
+    );
+}
+
+/// A page decides on its own read of the client's row whether a live read is left, as the spend
+/// would: a client with none left in the window, and with some, before and after spending.
+#[test]
+fn whether_a_live_read_is_left_is_read_as_the_spend_decides_it() {
+    let db = database();
+    let reads = LiveReads::open(&db).unwrap();
+    let window = chrono::Duration::minutes(1);
+    let left = |at| has_left(reads.spent().spending(1).unwrap(), at, 3, window);
+    assert!(left(now()), "no row yet");
+    for _ in 0..3 {
+        assert!(left(now()));
+        assert!(reads.spent().spend(1, now(), 3, window).unwrap());
+    }
+    assert!(!left(now()));
+    assert!(!reads.spent().spend(1, now(), 3, window).unwrap());
+    let later = now() + chrono::Duration::seconds(59);
+    assert!(!left(later), "the window is not over");
+    let next = now() + window;
+    assert!(left(next), "a new window");
+    assert!(reads.spent().spend(1, next, 3, window).unwrap());
+    assert!(
+        !has_left(None, now(), 0, window),
+        "none at all when the window allows none"
     );
 }
 

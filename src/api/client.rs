@@ -76,6 +76,17 @@ impl Client {
             .call(Method::GET, path, &query, None, Repeat::Harmless)
     }
 
+    /// `get`, running `meanwhile` while the answer is on its way.
+    pub(crate) fn get_meanwhile<T: DeserializeOwned, R>(
+        &self,
+        path: &str,
+        query: Vec<(String, String)>,
+        meanwhile: impl FnOnce() -> R,
+    ) -> (Result<T, ApiError>, R) {
+        self.transport
+            .call_meanwhile(Method::GET, path, &query, None, Repeat::Harmless, meanwhile)
+    }
+
     pub(crate) fn write<T: DeserializeOwned>(
         &self,
         method: Method,

@@ -80,6 +80,75 @@ impl RateLimit {
     }
 }
 
+/// Turns of a thread's runtime that take a request on a kept-alive connection onto the wire: the
+/// exchange's two for the pool, then a third in which it hands the request over and the
+/// connection's task writes it (a test checks that the request is out), and two to spare. Fewer
+/// would only run the caller's `meanwhile` before the request leaves (the work then adding to
+/// the wait rather than overlapping it), as it does for a connection still being made.
+const SENDING_TURNS: usize = 5;
+
+/// The rate-limit headers of an answer, and when it came.
+struct RateLimitHeaders {
+    permitted: u32,
+    remaining: u32,
+    /// The API's clock (`Date`).
+    date: Option<SystemTime>,
+    received: Instant,
+}
+
+impl RateLimitHeaders {
+    fn of(response: &Response) -> Option<Self> {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)?
+                .to_str()
+                .ok()?
+                .trim()
+                .parse::<u32>()
+                .ok()
+        };
+        Some(Self {
+            permitted: header("x-ratelimit-permitted")?,
+            remaining: header("x-ratelimit-remaining")?,
+            date: response
+                .headers()
+                .get(reqwest::header::DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| httpdate::parse_http_date(v).ok()),
+            received: Instant::now(),
+        })
+    }
+}
+
+/// The work a call runs while its answer is awaited, and then what it gave.
+enum Meanwhile<F, R> {
+    Waiting(F),
+    Done(R),
+    Running,
+}
+
+impl<F: FnOnce() -> R, R> Meanwhile<F, R> {
+    /// Runs the work, the first time only.
+    fn run(&mut self) {
+        if !matches!(self, Meanwhile::Waiting(_)) {
+            return;
+        }
+        if let Meanwhile::Waiting(work) = std::mem::replace(self, Meanwhile::Running) {
+            *self = Meanwhile::Done(work());
+        }
+    }
+
+    fn outcome(mut self) -> R {
+        self.run();
+        match self {
+            Meanwhile::Done(outcome) => outcome,
+            // `run` leaves it Done (a panic in the work unwinds past this).
+            Meanwhile::Waiting(_) | Meanwhile::Running => unreachable!("the work has run"),
+        }
+    }
+}
+
 /// What the last answer said of the rate limit, and until when it holds.
 #[derive(Debug, Clone, Copy)]
 struct SeenRateLimit {
@@ -204,12 +273,30 @@ impl Transport {
         body: Option<&Value>,
         repeat: Repeat,
     ) -> Result<T, ApiError> {
+        self.call_meanwhile(method, path, query, body, repeat, || ())
+            .0
+    }
+
+    /// `call`, running `meanwhile` once while the first attempt's answer is awaited (its
+    /// request sent), so that work which does not need the answer costs no time of its own
+    /// beside the API's (a page's database write, say). When no request could be sent,
+    /// `meanwhile` runs after the attempts all the same.
+    pub(crate) fn call_meanwhile<T: DeserializeOwned, R>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        repeat: Repeat,
+        meanwhile: impl FnOnce() -> R,
+    ) -> (Result<T, ApiError>, R) {
+        let mut meanwhile = Meanwhile::Waiting(meanwhile);
         let url = format!("{}{}", self.settings.base_url, path);
         let policy = &self.settings.retry;
         let mut attempt = 1;
-        loop {
+        let result = loop {
             self.pace();
-            let outcome = self.exchange(&method, &url, query, body);
+            let outcome = self.exchange(&method, &url, query, body, &mut || meanwhile.run());
             let retry_delay = match &outcome {
                 Err(_) if attempt >= policy.max_attempts => None,
                 Err(failure) if failure.is_rate_limited() && self.window_spent() => self
@@ -223,10 +310,11 @@ impl Transport {
                     std::thread::sleep(delay);
                     attempt += 1;
                 }
-                (Err(failure), None) => return Err(failure.into_error(&url, &self.settings)),
-                (Ok(answer), _) => return answer.decode(&url),
+                (Err(failure), None) => break Err(failure.into_error(&url, &self.settings)),
+                (Ok(answer), _) => break answer.decode(&url),
             }
-        }
+        };
+        (result, meanwhile.outcome())
     }
 
     fn request(
@@ -250,37 +338,62 @@ impl Transport {
         request
     }
 
+    /// One attempt. The exchange runs as a task on this thread's runtime: the runtime is turned
+    /// until the request is out, `meanwhile` runs (the runtime idle, the answer travelling), and
+    /// the runtime is driven again until the answer is in.
     fn exchange(
         &self,
         method: &Method,
         url: &str,
         query: &[(String, String)],
         body: Option<&Value>,
+        meanwhile: &mut dyn FnMut(),
     ) -> Result<Answer, Failure> {
         let mut logged = None;
-        let outcome = self
-            .with_http(|runtime, http| {
-                let request = self
-                    .request(http, method, url, query, body)
-                    .build()
-                    .map_err(Failure::from_reqwest)?;
-                // The exchange is copied out for an observer (the module log) only when there is one.
-                logged = observer::observing()
-                    .then(|| (request.url().to_string(), body.map(Value::to_string)));
-                let sent = Instant::now();
-                runtime.block_on(async {
-                    // The runtime is idle between calls: what the API did to pooled connections
-                    // meanwhile (closed one after its keep-alive time) is read first, so that a
-                    // closed connection leaves the pool rather than carry this request (a
-                    // turn to read the events, a turn for the connections to act on them).
+        let sent = Instant::now();
+        let started = self.with_http(|runtime, http| {
+            let request = self
+                .request(http, method, url, query, body)
+                .build()
+                .map_err(Failure::from_reqwest)?;
+            // The exchange is copied out for an observer (the module log) only when there is one.
+            logged = observer::observing()
+                .then(|| (request.url().to_string(), body.map(Value::to_string)));
+            let http = http.clone();
+            let exchange = runtime.spawn(async move {
+                // The runtime is idle between calls: what the API did to pooled connections
+                // meanwhile (closed one after its keep-alive time) is read first, so that a
+                // closed connection leaves the pool rather than carry this request (a turn to
+                // read the events, a turn for the connections to act on them).
+                tokio::task::yield_now().await;
+                tokio::task::yield_now().await;
+                let response = http.execute(request).await.map_err(Failure::from_reqwest)?;
+                let limit = RateLimitHeaders::of(&response);
+                Ok((Answer::read(response).await?, limit))
+            });
+            // The exchange's turns, then the connection's turn to write the request out.
+            runtime.block_on(async {
+                for _ in 0..SENDING_TURNS {
                     tokio::task::yield_now().await;
-                    tokio::task::yield_now().await;
-                    let response = http.execute(request).await.map_err(Failure::from_reqwest)?;
-                    self.note_rate_limit(&response, sent);
-                    Answer::read(response).await
-                })
-            })
-            .unwrap_or_else(|error| Err(Failure::Unsendable(error.to_string())));
+                }
+            });
+            Ok(exchange)
+        });
+        // Outside `with_http`: `meanwhile` may make API calls of its own.
+        meanwhile();
+        let outcome = started
+            .unwrap_or_else(|error| Err(Failure::Unsendable(error.to_string())))
+            .and_then(
+                |exchange| match self.with_http(|runtime, _| runtime.block_on(exchange)) {
+                    Ok(Ok(outcome)) => outcome,
+                    Ok(Err(failed)) => Err(Failure::Broken(failed.to_string())),
+                    Err(error) => Err(Failure::Unsendable(error.to_string())),
+                },
+            )
+            .map(|(answer, limit)| {
+                self.note_rate_limit(limit, sent);
+                answer
+            });
         if let Some((url, request_body)) = &logged {
             let (status, response) = match &outcome {
                 Ok(answer) => (
@@ -309,30 +422,17 @@ impl Transport {
     /// requests in flight together can arrive in another order than the API counted them; one
     /// whose request left before the figures kept were received, in the same minute, may be
     /// older than them, so the lower count of the two stands.
-    fn note_rate_limit(&self, response: &Response, sent: Instant) {
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)?
-                .to_str()
-                .ok()?
-                .trim()
-                .parse::<u32>()
-                .ok()
-        };
-        let (Some(permitted), Some(mut remaining)) = (
-            header("x-ratelimit-permitted"),
-            header("x-ratelimit-remaining"),
-        ) else {
+    fn note_rate_limit(&self, headers: Option<RateLimitHeaders>, sent: Instant) {
+        let Some(RateLimitHeaders {
+            permitted,
+            mut remaining,
+            date,
+            received,
+        }) = headers
+        else {
             return;
         };
-        let received = Instant::now();
-        let server_now = response
-            .headers()
-            .get(reqwest::header::DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| httpdate::parse_http_date(v).ok())
-            .unwrap_or_else(SystemTime::now);
+        let server_now = date.unwrap_or_else(SystemTime::now);
         let window_ends = received + until_minute_turns(server_now);
         let mut kept = self.rate_limit.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(last) = *kept {
@@ -646,6 +746,7 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::ApiToken;
 
     #[test]
     fn no_pacing_while_plenty_remain() {
@@ -787,5 +888,82 @@ mod tests {
         assert!(check_api_url("http://evil.example/core/v1")
             .unwrap_err()
             .contains("unencrypted"));
+    }
+
+    /// A one-connection HTTP server answering `{}` to each request, telling when each arrived.
+    fn answering_server() -> (String, std::sync::mpsc::Receiver<()>) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/core/v1", listener.local_addr().unwrap());
+        let (arrived, arrivals) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut writer = stream;
+            loop {
+                let mut line = String::new();
+                while line != "\r\n" {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                }
+                let _ = arrived.send(());
+                let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+                writer.write_all(answer.as_bytes()).unwrap();
+            }
+        });
+        (url, arrivals)
+    }
+
+    #[test]
+    fn the_work_meanwhile_runs_once_the_request_is_out_and_before_its_answer_is_read() {
+        let (url, arrivals) = answering_server();
+        let transport = Transport::new(ApiSettings::new(url, ApiToken::new("t"))).unwrap();
+        // The first request opens the connection the next one is sent on.
+        let _: Value = transport
+            .call(Method::GET, "/ping", &[], None, Repeat::Harmless)
+            .unwrap();
+        arrivals.recv().unwrap();
+        let (answer, arrived_meanwhile) = transport.call_meanwhile::<Value, _>(
+            Method::GET,
+            "/virtual_machines/_",
+            &[],
+            None,
+            Repeat::Harmless,
+            // Waits for the server to have the request: it never does if it is sent afterwards.
+            || arrivals.recv_timeout(Duration::from_secs(10)).is_ok(),
+        );
+        assert!(arrived_meanwhile, "the request was out while the work ran");
+        assert_eq!(answer.unwrap(), serde_json::json!({}));
+    }
+
+    #[test]
+    fn the_work_meanwhile_runs_once_even_when_nothing_could_be_sent() {
+        let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/core/v1", unused.local_addr().unwrap());
+        drop(unused);
+        let mut settings = ApiSettings::new(url, ApiToken::new("t"));
+        settings.retry.max_attempts = 3;
+        settings.retry.base_delay = Duration::from_millis(1);
+        settings.retry.max_delay = Duration::from_millis(2);
+        let transport = Transport::new(settings).unwrap();
+        let runs = std::cell::Cell::new(0);
+        let (answer, ran) = transport.call_meanwhile::<Value, _>(
+            Method::GET,
+            "/ping",
+            &[],
+            None,
+            Repeat::Harmless,
+            || {
+                runs.set(runs.get() + 1);
+                "ran"
+            },
+        );
+        assert!(
+            matches!(answer, Err(ApiError::Transport { .. })),
+            "{answer:?}"
+        );
+        assert_eq!((ran, runs.get()), ("ran", 1));
     }
 }

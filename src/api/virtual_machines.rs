@@ -163,6 +163,16 @@ impl Client {
         self.get("/virtual_machines/_", query(vm))
     }
 
+    /// `virtual_machine`, running `meanwhile` while the answer is on its way (the work it does
+    /// then costs no time beside the API's).
+    pub fn virtual_machine_meanwhile<R>(
+        &self,
+        vm: &VirtualMachineRef,
+        meanwhile: impl FnOnce() -> R,
+    ) -> (Result<VirtualMachineResponse, ApiError>, R) {
+        self.get_meanwhile("/virtual_machines/_", query(vm), meanwhile)
+    }
+
     /// The organization's VMs, all pages; optionally only those carrying an annotation.
     pub fn virtual_machines(
         &self,

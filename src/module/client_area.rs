@@ -22,7 +22,9 @@ use crate::service::imported_vm;
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
 use crate::service::vm_target::vm_of;
+use crate::store::client_budget::has_left;
 use crate::store::live_reads::VmRead;
+use crate::store::service_reads::ServiceReads;
 use crate::store::{DataStore, SqlValue};
 use crate::views::{Slots, ViewData, Views};
 
@@ -236,7 +238,7 @@ fn panel_model(
         return Err(Problem::Told("katapult_not_yours"));
     }
     // Everything the page reads, in one statement.
-    let service = ctx.read_service(params.service_id)?;
+    let service = ctx.read_service(params.service_id, params.client_id)?;
     // WHMCS shows the module's output only for an Active service and throws it away otherwise:
     // no API call and no build check for a page nobody sees.
     if service.status.as_deref() != Some("Active") {
@@ -267,7 +269,7 @@ fn panel_model(
         }
         Err(_) => return Err(Problem::Told("katapult_not_provisioned")),
     };
-    let vm = read_vm(ctx, &store, service.vm_read, params, &vm_ref)?;
+    let vm = read_vm(ctx, &store, &service, params, &vm_ref)?;
     let tokens = ActionTokens::for_installation(ctx.sql, &store, ctx.host, ctx.now)
         .map_err(|e| ModuleError::Product(e.to_string()))?;
     // WHMCS made $params before the build was written into the service: its credentials are
@@ -293,35 +295,48 @@ fn panel_model(
 /// The VM as the panel shows it: the last read while it is fresh; a new read while the client
 /// has live reads left; else the last read however old. One client polling as fast as it can
 /// so costs the installation's API key at most `LIVE_READS_PER_WINDOW` requests a window (and
-/// one read per service the first time it is shown).
+/// one read per service the first time it is shown), give or take the pages that race for the
+/// window's last read.
 fn read_vm(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
-    last_read: Option<(String, VmRead)>,
+    service: &ServiceReads,
     params: &ServiceParams,
     vm_ref: &VirtualMachineRef,
 ) -> Result<VirtualMachine, Problem> {
     let VirtualMachineRef::Id(vm_id) = vm_ref else {
         return Err(ModuleError::Product("the service's VM has no id".into()).into());
     };
-    let last = last_read
+    let last = service
+        .vm_read
+        .as_ref()
         .filter(|(read_vm_id, _)| read_vm_id == vm_id)
         .and_then(|(_, read)| {
             let vm = serde_json::from_str::<VirtualMachine>(&read.vm_json).ok()?;
             Some((vm, read.read_at))
         });
+    let reads_left = has_left(
+        service.spending,
+        ctx.now,
+        LIVE_READS_PER_WINDOW,
+        LIVE_READS_WINDOW,
+    );
     match last {
         Some((vm, read_at)) if ctx.now - read_at < VM_READ_FRESH => return Ok(vm),
-        Some((vm, _)) if !spend_live_read(ctx, params)? => return Ok(vm),
-        Some(_) => {}
+        Some((vm, _)) if !reads_left => return Ok(vm),
         // Never read: read now, but it counts against the client's reads all the same.
-        None => {
-            spend_live_read(ctx, params)?;
-        }
+        _ => {}
     }
     let reads = ctx.live_reads()?;
     let client = ctx.client(store)?;
-    let vm = match ctx.logged(&client, || client.virtual_machine(vm_ref)) {
+    // The read is spent while its request is on its way. Whether one was left was decided on
+    // the page's own read of the budget: two of the client's pages racing for the window's last
+    // read both make theirs, and the spend that finds none left changes nothing.
+    let (answer, spent) = ctx.logged(&client, || {
+        client.virtual_machine_meanwhile(vm_ref, || spend_live_read(ctx, params))
+    });
+    spent?;
+    let vm = match answer {
         Ok(response) => response.virtual_machine,
         Err(error) if error.is_not_found() || error.is_in_trash() => {
             reads.forget(params.service_id).map_err(ModuleError::from)?;

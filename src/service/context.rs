@@ -100,22 +100,29 @@ impl<'a> Context<'a> {
         Ok(reads)
     }
 
-    /// What a page reads about a service, in one statement; the datastore's reads of the service
-    /// and the module are then served from it for the rest of this call (until a write). Before
-    /// the module's first use, when its tables are missing, the reads one by one (which make them).
-    pub fn read_service(&self, service_id: u64) -> Result<ServiceReads, ModuleError> {
-        if let Ok(reads) = ServiceReads::read(self.sql, service_id) {
+    /// What a page reads about a service of a client, in one statement; the datastore's reads of
+    /// the service and the module are then served from it for the rest of this call (until a
+    /// write). Before the module's first use, when its tables are missing, the reads one by one
+    /// (which make them).
+    pub fn read_service(
+        &self,
+        service_id: u64,
+        client_id: u64,
+    ) -> Result<ServiceReads, ModuleError> {
+        if let Ok(reads) = ServiceReads::read(self.sql, service_id, client_id) {
             self.store_checked.set(true);
             self.live_reads_checked.set(true);
             self.module_logging.set(Some(reads.module_debug_logging));
             *self.preloaded.borrow_mut() = Some(reads.items.clone());
             return Ok(reads);
         }
+        let live_reads = self.live_reads()?;
         Ok(ServiceReads {
             status: super::client_request::service_status(self, service_id)?,
             module_debug_logging: self.module_logging(),
             items: Arc::default(),
-            vm_read: self.live_reads()?.last(service_id)?,
+            vm_read: live_reads.last(service_id)?,
+            spending: live_reads.spent().spending(client_id)?,
         })
     }
 

@@ -6,6 +6,28 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::sql::{autocommit, ensure_table, Dialect, Sql, SqlError, SqlValue};
 
+/// A client's row: when its window began (a Unix time) and how much of it is spent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spending {
+    pub window_start: i64,
+    pub spent: i64,
+}
+
+/// Whether a client whose row read `spending` (None: no row yet) has one of `per_window` left
+/// at `now`, as `ClientBudget::spend` would find it had nobody spent since the read.
+pub fn has_left(
+    spending: Option<Spending>,
+    now: DateTime<Utc>,
+    per_window: u32,
+    window: Duration,
+) -> bool {
+    per_window > 0
+        && spending.is_none_or(|row| {
+            row.window_start <= now.timestamp() - window.num_seconds()
+                || row.spent < i64::from(per_window)
+        })
+}
+
 pub struct ClientBudget<'a> {
     sql: &'a dyn Sql,
     table: &'static str,
@@ -28,6 +50,23 @@ impl<'a> ClientBudget<'a> {
     /// The budget kept in `table`, which the caller has made sure of.
     pub(super) fn new(sql: &'a dyn Sql, table: &'static str) -> Self {
         Self { sql, table }
+    }
+
+    /// The client's row; None before the client's first.
+    pub fn spending(&self, client_id: u64) -> Result<Option<Spending>, SqlError> {
+        let rows = self.sql.query(
+            &format!(
+                "SELECT window_start, spent FROM {} WHERE client_id = ?",
+                self.table
+            ),
+            &[SqlValue::Int(client_id as i64)],
+        )?;
+        Ok(rows.first().and_then(|row| {
+            Some(Spending {
+                window_start: row.first()?.as_int()?,
+                spent: row.get(1)?.as_int()?,
+            })
+        }))
     }
 
     /// Spends one of the client's `per_window` in the window that began at most `window` ago

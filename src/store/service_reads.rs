@@ -1,13 +1,14 @@
 //! What a client-area page reads of the database about one service, in one statement: the
 //! service's status, WHMCS's module debug logging switch, every datastore item of the service and
 //! of the module (its links, the sealed API key and token secret, and whatever a panel keeps
-//! there), and the VM as the client area last read it. A page used to make seven statements for
+//! there), the VM as the client area last read it, and the client's live reads spent. A page used to make seven statements for
 //! these; each is a round trip through PHP's PDO.
 
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 
+use super::client_budget::Spending;
 use super::datastore::{self, Owner, Preloaded};
 use super::live_reads::{VmRead, SPENT_TABLE, VM_TABLE};
 use super::sql::{Dialect, Sql, SqlError, SqlValue};
@@ -29,12 +30,14 @@ pub struct ServiceReads {
     pub items: Arc<Preloaded>,
     /// The last read of the service's VM, with the VM's id.
     pub vm_read: Option<(String, VmRead)>,
+    /// The client's live reads in their window; None before the client's first.
+    pub spending: Option<Spending>,
 }
 
 impl ServiceReads {
     /// One statement. It fails when one of the module's tables is missing (before the module's
     /// first use): the caller then reads the usual way, which creates them.
-    pub fn read(sql: &dyn Sql, service_id: u64) -> Result<Self, SqlError> {
+    pub fn read(sql: &dyn Sql, service_id: u64, client_id: u64) -> Result<Self, SqlError> {
         let dialect = sql.dialect();
         let text = |column: &str| match dialect {
             // One collation for every text column: MySQL refuses a UNION of columns whose
@@ -50,6 +53,7 @@ impl ServiceReads {
             SqlValue::Int(service_id as i64),
             MODULE_DEBUG_SETTING.into(),
             SqlValue::Int(service_id as i64),
+            SqlValue::Int(client_id as i64),
         ]);
         let key = datastore::quote_key(dialect);
         let statement = format!(
@@ -57,7 +61,7 @@ impl ServiceReads {
              UNION ALL SELECT 'status', NULL, NULL, {status}, 0 FROM tblhosting WHERE id = ? \
              UNION ALL SELECT 'debug', NULL, NULL, {setting}, 0 FROM tblconfiguration WHERE setting = ? \
              UNION ALL SELECT 'vm_read', NULL, {vm_id}, {vm}, read_at FROM {VM_TABLE} WHERE service_id = ? \
-             UNION ALL SELECT 'spent', NULL, NULL, NULL, spent FROM {SPENT_TABLE} WHERE 1 = 0",
+             UNION ALL SELECT 'spent', window_start, NULL, NULL, spent FROM {SPENT_TABLE} WHERE client_id = ?",
             rel_type = text("rel_type"),
             key_text = text(key),
             value = text("value"),
@@ -72,10 +76,11 @@ impl ServiceReads {
             module_debug_logging: false,
             items: Arc::default(),
             vm_read: None,
+            spending: None,
         };
         let mut items = Vec::new();
         for row in sql.query(&statement, &params)? {
-            let [kind, _, key, value, number] = &row[..] else {
+            let [kind, window_start, key, value, number] = &row[..] else {
                 continue;
             };
             let value = value.as_text().map(str::to_string);
@@ -91,6 +96,16 @@ impl ServiceReads {
                     {
                         reads.vm_read = Some((vm_id.to_string(), VmRead { vm_json, read_at }));
                     }
+                }
+                ("spent", ..) => {
+                    reads.spending =
+                        window_start
+                            .as_int()
+                            .zip(number.as_int())
+                            .map(|(window_start, spent)| Spending {
+                                window_start,
+                                spent,
+                            })
                 }
                 ("service", Some(key), Some(value)) => {
                     items.push((number.as_int(), service, key.to_string(), value))

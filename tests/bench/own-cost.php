@@ -1,30 +1,36 @@
 <?php
 /**
  * `make bench`: the module's own cost in a client-area page (issue 21). Each round, on kept-alive
- * connections, four requests:
+ * connections, five requests:
  *   - our page reading its VM from Katapult (the client area's copy aged and the client's
  *     live-read budget refilled just before, untimed: as the first page after the copy has aged
  *     finds them, the client's budget row there with reads left);
  *   - the do-nothing module's page;
- *   - the simulator's VM GET, as our page makes it (the API round trip);
+ *   - the do-nothing module's page reading the same VM (`bench_get`: one GET on a connection its
+ *     PHP-FPM worker keeps open, the JSON decoded, nothing else): the API round trip as a page
+ *     pays it;
+ *   - the simulator's VM GET alone, as our page makes it (the API round trip by itself);
  *   - our page again, from the fresh copy the first one left;
  * in an order drawn afresh each round, the first of ours before the second (a fixed order had
  * each kind follow the same other every time: the page after the simulator's GET met an idle
- * worker, the page after ours a busy one). Taking the four in the same round keeps a busy
+ * worker, the page after ours a busy one). Taking the five in the same round keeps a busy
  * machine's drift out of their differences.
  * Prints one JSON object: the p50 of each, and the medians over the rounds of
- * live - nothing - GET (the module's own time in a page that reads its VM) and
- * cached - nothing (a page from the fresh copy over the floor). Every page must show what it
- * is timed for (its marker), and each request must make the API requests it is timed for (our
- * page reading its VM and the GET one, the others none).
+ * live - nothing-reading (the module's own time in a page that reads its VM, beside a page that
+ * only reads it), live - nothing - GET (the same against the GET alone, which does not pay
+ * what waiting on the network costs a page: the rest of the page runs after the worker slept),
+ * nothing-reading - nothing - GET (that cost), and cached - nothing (a page from the fresh copy
+ * over the floor). Every page must show what it is timed for (its marker), and each request
+ * must make the API requests it is timed for (the pages reading the VM and the GET one, the
+ * others none).
  *
  * Usage: php own-cost.php ROUNDS OURS_URL OURS_MARKER NOTHING_URL NOTHING_MARKER COOKIE
- *        VM_GET_URL API_TOKEN CA_FILE DB_DSN SIM_STATS_URL
+ *        VM_GET_URL API_TOKEN CA_FILE DB_DSN SIM_STATS_URL VM_ID
  */
 
 declare(strict_types=1);
 
-[, $rounds, $oursUrl, $oursMarker, $nothingUrl, $nothingMarker, $cookie, $getUrl, $token, $ca, $dsn, $statsUrl] = $argv;
+[, $rounds, $oursUrl, $oursMarker, $nothingUrl, $nothingMarker, $cookie, $getUrl, $token, $ca, $dsn, $statsUrl, $vmId] = $argv;
 
 $database = new PDO($dsn, null, null, [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);
 $handle = static function (string $url, array $headers) use ($ca) {
@@ -34,6 +40,7 @@ $handle = static function (string $url, array $headers) use ($ca) {
 };
 $ours = $handle($oursUrl, ["Cookie: $cookie"]);
 $nothing = $handle($nothingUrl, ["Cookie: $cookie"]);
+$nothingReading = $handle($nothingUrl . '&' . http_build_query(['bench_get' => $vmId]), ["Cookie: $cookie"]);
 $get = $handle($getUrl, ["Authorization: Bearer $token"]);
 $stats = $handle($statsUrl, []);
 $apiRequests = static fn (): int => (int) json_decode((string) curl_exec($stats), true)['total_requests'];
@@ -58,15 +65,16 @@ function median(array $values): float
     return $n % 2 ? $values[intdiv($n, 2)] : ($values[$n / 2 - 1] + $values[$n / 2]) / 2;
 }
 
-$times = ['live' => [], 'nothing' => [], 'get' => [], 'cached' => []];
-$liveWithoutGet = 0;
-// The four requests of a round in an order drawn afresh each round (our page reading its VM
+$times = ['live' => [], 'nothing' => [], 'nothing_reading' => [], 'get' => [], 'cached' => []];
+$unexpectedRequests = 0;
+// The five requests of a round in an order drawn afresh each round (our page reading its VM
 // always before our page from the copy it leaves): what a request follows (an idle php-fpm
 // worker, a page just served, the simulator's answer) then weighs alike on each kind, not always
 // on the same one. Every request follows a read of the simulator's request count alike.
 $timed = [
     'live' => [$ours, $oursMarker, 'our page, reading its VM', 1],
     'nothing' => [$nothing, $nothingMarker, 'the do-nothing module\'s page', 0],
+    'nothing_reading' => [$nothingReading, $nothingMarker, 'the do-nothing module\'s page reading the VM', 1],
     'get' => [$get, '"virtual_machine"', 'the simulator\'s VM GET', 1],
     'cached' => [$ours, $oursMarker, 'our page, from the fresh copy', 0],
 ];
@@ -84,18 +92,20 @@ for ($i = 0; $i < (int) $rounds; $i++) {
         }
         $before = $apiRequests();
         $times[$kind][] = timed($curl, $marker, $what);
-        $liveWithoutGet += $apiRequests() - $before === $requests ? 0 : 1;
+        $unexpectedRequests += $apiRequests() - $before === $requests ? 0 : 1;
     }
 }
-if ($liveWithoutGet > 0) {
-    fwrite(STDERR, "$liveWithoutGet requests did not make exactly the API requests they are timed for\n");
+if ($unexpectedRequests > 0) {
+    fwrite(STDERR, "$unexpectedRequests requests did not make exactly the API requests they are timed for\n");
     exit(1);
 }
-$own = array_map(fn ($l, $n, $g) => $l - $n - $g, $times['live'], $times['nothing'], $times['get']);
-$cachedOver = array_map(fn ($c, $n) => $c - $n, $times['cached'], $times['nothing']);
+$difference = static fn (array $from, array ...$less): float => round(median(array_map(
+    static fn (float $first, float ...$others): float => $first - array_sum($others), $from, ...$less)), 3);
 echo json_encode([
     'rounds' => (int) $rounds,
     'p50_ms' => array_map(fn ($t) => round(median($t), 3), $times),
-    'module_ms_in_live_page' => round(median($own), 3),
-    'cached_page_minus_nothing_ms' => round(median($cachedOver), 3),
+    'module_ms_in_live_page' => $difference($times['live'], $times['nothing_reading']),
+    'module_ms_in_live_page_over_get_alone' => $difference($times['live'], $times['nothing'], $times['get']),
+    'waiting_in_a_page_over_get_alone_ms' => $difference($times['nothing_reading'], $times['nothing'], $times['get']),
+    'cached_page_minus_nothing_ms' => $difference($times['cached'], $times['nothing']),
 ]), "\n";
