@@ -832,6 +832,38 @@ fn a_clients_live_reads_are_budgeted_per_window() {
     );
 }
 
+/// A page reading the VM again dates the last read now while the API answers; only a read that
+/// is still the one it saw is redated, and the failure's redating back likewise.
+#[test]
+fn a_last_read_is_redated_only_while_it_is_the_one_the_page_saw() {
+    let db = database();
+    let reads = LiveReads::open(&db).unwrap();
+    let then = now() - chrono::Duration::minutes(5);
+    let read = |at| VmRead {
+        vm_json: "{\"id\":\"vm_1\"}".into(),
+        read_at: at,
+    };
+    reads.keep(7, "vm_1", &read(then)).unwrap();
+    assert!(
+        !reads.redate(7, "vm_other", then, now()).unwrap(),
+        "another VM's"
+    );
+    assert!(
+        !reads.redate(8, "vm_1", then, now()).unwrap(),
+        "another service's"
+    );
+    assert!(reads.redate(7, "vm_1", then, now()).unwrap());
+    assert_eq!(reads.last(7).unwrap(), Some(("vm_1".into(), read(now()))));
+    assert!(
+        !reads.redate(7, "vm_1", then, now()).unwrap(),
+        "no longer the read it saw"
+    );
+    assert!(reads.redate(7, "vm_1", now(), then).unwrap(), "dated back");
+    assert_eq!(reads.last(7).unwrap(), Some(("vm_1".into(), read(then))));
+    reads.forget(7).unwrap();
+    assert!(!reads.redate(7, "vm_1", then, now()).unwrap(), "forgotten");
+}
+
 /// A page decides on its own read of the client's row whether a live read is left, as the spend
 /// would: a client with none left in the window, and with some, before and after spending.
 #[test]

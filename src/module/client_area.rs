@@ -307,42 +307,60 @@ fn read_vm(
     let VirtualMachineRef::Id(vm_id) = vm_ref else {
         return Err(ModuleError::Product("the service's VM has no id".into()).into());
     };
-    let last = service
+    let last_read = service
         .vm_read
         .as_ref()
         .filter(|(read_vm_id, _)| read_vm_id == vm_id)
-        .and_then(|(_, read)| {
-            let vm = serde_json::from_str::<VirtualMachine>(&read.vm_json).ok()?;
-            Some((vm, read.read_at))
-        });
+        .map(|(_, read)| read);
+    let last = last_read.and_then(|read| {
+        let vm = serde_json::from_str::<VirtualMachine>(&read.vm_json).ok()?;
+        Some((vm, read))
+    });
     let reads_left = has_left(
         service.spending,
         ctx.now,
         LIVE_READS_PER_WINDOW,
         LIVE_READS_WINDOW,
     );
-    match last {
-        Some((vm, read_at)) if ctx.now - read_at < VM_READ_FRESH => return Ok(vm),
+    let last_read = match last {
+        Some((vm, read)) if ctx.now - read.read_at < VM_READ_FRESH => return Ok(vm),
         Some((vm, _)) if !reads_left => return Ok(vm),
+        Some((_, read)) => Some(read),
         // Never read: read now, but it counts against the client's reads all the same.
-        _ => {}
-    }
+        None => None,
+    };
     let reads = ctx.live_reads()?;
     let client = ctx.client(store)?;
-    // The read is spent while its request is on its way. Whether one was left was decided on
+    // While the request is on its way: the read is spent (whether one was left was decided on
     // the page's own read of the budget: two of the client's pages racing for the window's last
-    // read both make theirs, and the spend that finds none left changes nothing.
-    let (answer, spent) = ctx.logged(&client, || {
-        client.virtual_machine_meanwhile(vm_ref, || spend_live_read(ctx, params))
+    // read both make theirs, and the spend that finds none left changes nothing), and the last
+    // read is dated now, so that an answer that is the same VM leaves nothing to write.
+    let (answer, redated) = ctx.logged(&client, || {
+        client.virtual_machine_meanwhile(vm_ref, || {
+            spend_live_read(ctx, params)?;
+            match last_read {
+                Some(read) => reads
+                    .redate(params.service_id, vm_id, read.read_at, ctx.now)
+                    .map_err(|e| Problem::from(ModuleError::from(e))),
+                None => Ok(false),
+            }
+        })
     });
-    spent?;
+    let redated = redated?.then_some(last_read).flatten();
     let vm = match answer {
         Ok(response) => response.virtual_machine,
         Err(error) if error.is_not_found() || error.is_in_trash() => {
             reads.forget(params.service_id).map_err(ModuleError::from)?;
             return Err(Problem::Told("katapult_vm_missing"));
         }
-        Err(error) => return Err(ModuleError::from(error).into()),
+        Err(error) => {
+            if let Some(read) = redated {
+                // Not read after all: the next page asks again rather than take the last read as
+                // fresh. Should this write fail too, the last read serves pages for a few seconds.
+                let _ = reads.redate(params.service_id, vm_id, ctx.now, read.read_at);
+            }
+            return Err(ModuleError::from(error).into());
+        }
     };
     // Kept without its root password: the panel never shows it, and the table is not for secrets.
     let kept = VirtualMachine {
@@ -350,13 +368,15 @@ fn read_vm(
         ..vm.clone()
     };
     if let Ok(vm_json) = serde_json::to_string(&kept) {
-        let read = VmRead {
-            vm_json,
-            read_at: ctx.now,
-        };
-        reads
-            .keep(params.service_id, vm_id, &read)
-            .map_err(ModuleError::from)?;
+        if redated.is_none_or(|read| read.vm_json != vm_json) {
+            let read = VmRead {
+                vm_json,
+                read_at: ctx.now,
+            };
+            reads
+                .keep(params.service_id, vm_id, &read)
+                .map_err(ModuleError::from)?;
+        }
     }
     Ok(vm)
 }

@@ -84,6 +84,33 @@ impl<'a> LiveReads<'a> {
         })
     }
 
+    /// Dates the service's last read of `vm_id` `to` instead of `from`, when it is still the one
+    /// dated `from` (no other read kept since); whether it was. A page reading the VM again marks
+    /// the last read fresh while the API answers, and keeps nothing more when the answer is the
+    /// same; it dates the read back when the answer does not come.
+    pub fn redate(
+        &self,
+        service_id: u64,
+        vm_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<bool, SqlError> {
+        autocommit(self.sql, || {
+            self.sql.execute(
+                &format!(
+                    "UPDATE {VM_TABLE} SET read_at = ? WHERE service_id = ? AND vm_id = ? AND read_at = ?"
+                ),
+                &[
+                    SqlValue::Int(to.timestamp()),
+                    SqlValue::Int(service_id as i64),
+                    vm_id.into(),
+                    SqlValue::Int(from.timestamp()),
+                ],
+            )
+        })
+        .map(|redated| redated == 1)
+    }
+
     /// Forgets the service's last read (its VM was just told to change).
     pub fn forget(&self, service_id: u64) -> Result<(), SqlError> {
         autocommit(self.sql, || {

@@ -337,6 +337,41 @@ final class ClientAreaTest extends TestCase
         $this->assertSame('stopped', $state($this->page($service)), 'the page right after a hook stopped the VM');
     }
 
+    /**
+     * A page reading the VM again dates the last read now while the API answers: the answer, the
+     * same VM or a changed one, serves the pages after it; a read that gets no answer leaves the
+     * last read as old as it was, so the next page asks again rather than take it as fresh.
+     */
+    public function testAReadAgainServesTheNextPagesAndAFailedOneLetsTheNextPageAskAgain(): void
+    {
+        [$service, $client, $vmId] = $this->builtService();
+        $this->inClientArea($client);
+        $state = fn (string $page) => $this->xpath($page)->evaluate('string(//*[contains(@class,"katapult-vm-state")]/@data-state)');
+        $requests = fn (): int => $this->sim->stats()['total_requests'];
+        $this->assertSame('started', $state($this->page($service)));
+
+        foreach (['the same VM' => null, 'a changed VM' => 'stopped'] as $what => $changedTo) {
+            if ($changedTo !== null) {
+                $this->api()->stop($vmId);
+                $this->waitForState($vmId, $changedTo);
+            }
+            $this->aFewSecondsLater();
+            $before = $requests();
+            $this->assertSame($changedTo ?? 'started', $state($this->page($service)), "$what, read again");
+            $this->assertSame($before + 1, $requests());
+            $this->assertSame($changedTo ?? 'started', $state($this->page($service)), "$what, the next page");
+            $this->assertSame($before + 1, $requests(), "$what: the next page is served from the read");
+        }
+
+        $this->aFewSecondsLater();
+        $this->sim->setFaults(['errors' => [['endpoint' => 'GET /virtual_machines/*', 'probability' => 1.0, 'status' => 500]]]);
+        $this->assertStringContainsString('data-katapult-problem="katapult_unavailable"', $this->page($service));
+        $this->sim->setFaults([]);
+        $before = $requests();
+        $this->assertSame('stopped', $state($this->page($service)), 'the next page');
+        $this->assertSame($before + 1, $requests(), 'the next page asks again');
+    }
+
     public function testAReplayedTokenDoesNothingAndSaysTheLinkExpired(): void
     {
         [$service, $client] = $this->builtService();
