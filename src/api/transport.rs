@@ -139,12 +139,13 @@ impl<F: FnOnce() -> R, R> Meanwhile<F, R> {
         }
     }
 
-    fn outcome(mut self) -> R {
-        self.run();
+    /// What the work gave, running it now if it has not run.
+    fn outcome(self) -> R {
         match self {
+            Meanwhile::Waiting(work) => work(),
             Meanwhile::Done(outcome) => outcome,
-            // `run` leaves it Done (a panic in the work unwinds past this).
-            Meanwhile::Waiting(_) | Meanwhile::Running => unreachable!("the work has run"),
+            // Only while `run` runs the work (a panic in it unwinds past any later use).
+            Meanwhile::Running => unreachable!("the work is still running"),
         }
     }
 }

@@ -307,34 +307,50 @@ fn read_vm(
     let VirtualMachineRef::Id(vm_id) = vm_ref else {
         return Err(ModuleError::Product("the service's VM has no id".into()).into());
     };
-    let last_read = service
+    let last = service
         .vm_read
         .as_ref()
         .filter(|(read_vm_id, _)| read_vm_id == vm_id)
-        .map(|(_, read)| read);
-    let last = last_read.and_then(|read| {
-        let vm = serde_json::from_str::<VirtualMachine>(&read.vm_json).ok()?;
-        Some((vm, read))
-    });
+        .and_then(|(_, read)| {
+            let vm = serde_json::from_str::<VirtualMachine>(&read.vm_json).ok()?;
+            Some((vm, read))
+        });
     let reads_left = has_left(
         service.spending,
         ctx.now,
         LIVE_READS_PER_WINDOW,
         LIVE_READS_WINDOW,
     );
-    let last_read = match last {
-        Some((vm, read)) if ctx.now - read.read_at < VM_READ_FRESH => return Ok(vm),
-        Some((vm, _)) if !reads_left => return Ok(vm),
-        Some((_, read)) => Some(read),
+    match last {
+        Some((vm, read)) if ctx.now - read.read_at < VM_READ_FRESH => Ok(vm),
+        Some((vm, _)) if !reads_left => Ok(vm),
         // Never read: read now, but it counts against the client's reads all the same.
-        None => None,
-    };
+        last => read_vm_live(
+            ctx,
+            store,
+            params,
+            vm_ref,
+            vm_id,
+            last.map(|(_, read)| read),
+        ),
+    }
+}
+
+/// The VM read from Katapult, then kept as the service's last read. While the request is on its
+/// way, the read is spent (whether one was left was decided on the page's own read of the
+/// budget: two of the client's pages racing for the window's last read both make theirs, and
+/// the spend that finds none left changes nothing), and the last read is dated now, so that an
+/// answer that is the same VM leaves nothing to write.
+fn read_vm_live(
+    ctx: &Context<'_>,
+    store: &DataStore<'_>,
+    params: &ServiceParams,
+    vm_ref: &VirtualMachineRef,
+    vm_id: &str,
+    last_read: Option<&VmRead>,
+) -> Result<VirtualMachine, Problem> {
     let reads = ctx.live_reads()?;
     let client = ctx.client(store)?;
-    // While the request is on its way: the read is spent (whether one was left was decided on
-    // the page's own read of the budget: two of the client's pages racing for the window's last
-    // read both make theirs, and the spend that finds none left changes nothing), and the last
-    // read is dated now, so that an answer that is the same VM leaves nothing to write.
     let (answer, redated) = ctx.logged(&client, || {
         client.virtual_machine_meanwhile(vm_ref, || {
             spend_live_read(ctx, params)?;
