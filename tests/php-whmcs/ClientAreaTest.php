@@ -372,6 +372,47 @@ final class ClientAreaTest extends TestCase
         $this->assertSame($before + 1, $requests(), 'the next page asks again');
     }
 
+    /**
+     * What a page costs the database, in statements (MySQL counts a session's, so this runs in
+     * the MariaDB pass; SQLite cannot count them): a page from the fresh last read makes one (the
+     * page's reads in one statement, also on MySQL); a page reading the VM again makes two more,
+     * while the API answers (the read spent, the last read dated now), and a changed VM is written
+     * after the answer, one more.
+     */
+    public function testWhatAPageCostsTheDatabaseInStatements(): void
+    {
+        if (Capsule::connection()->getDriverName() !== 'mysql') {
+            $this->markTestSkipped('statements are counted by MySQL\'s session status');
+        }
+        [$service, $client, $vmId] = $this->builtService();
+        $this->inClientArea($client);
+        $this->page($service);
+        $statements = function () use ($service): int {
+            $params = Module::buildParams($service);
+            $pdo = Capsule::connection()->getPdo();
+            $executed = static fn (): int => (int) $pdo->query("SHOW SESSION STATUS LIKE 'Com_stmt_execute'")->fetch(PDO::FETCH_NUM)[1];
+            // Reading the count is a statement too (PDO prepares it), counted between two readings.
+            $reading = -$executed() + $executed();
+            $before = $executed();
+            $this->assertStringContainsString('katapult-overview', katapult_ClientArea($params));
+            return $executed() - $before - $reading;
+        };
+        $counts = ['a page from the fresh last read' => $statements()];
+        $this->aFewSecondsLater();
+        $counts['a page reading the VM again, unchanged'] = $statements();
+        $counts['the page after it'] = $statements();
+        $this->api()->stop($vmId);
+        $this->waitForState($vmId, 'stopped');
+        $this->aFewSecondsLater();
+        $counts['a page reading the VM again, changed'] = $statements();
+        $this->assertSame([
+            'a page from the fresh last read' => 1,
+            'a page reading the VM again, unchanged' => 3,
+            'the page after it' => 1,
+            'a page reading the VM again, changed' => 4,
+        ], $counts);
+    }
+
     public function testAReplayedTokenDoesNothingAndSaysTheLinkExpired(): void
     {
         [$service, $client] = $this->builtService();
