@@ -888,3 +888,29 @@ fn a_connection_the_api_closed_while_idle_is_not_used_again() {
     client.data_centers().unwrap();
     assert_eq!(served.join().unwrap(), 2);
 }
+
+/// The work a read runs meanwhile (a page's database writes) runs while its request is at the
+/// API, over HTTPS as over plain HTTP: the simulator has the request before the work ends (the
+/// work waits for it, and would wait in vain were the request sent afterwards), and answers
+/// after the 200 ms it adds.
+#[test]
+fn work_meanwhile_runs_while_the_request_is_at_the_api_over_https() {
+    let sim = start(true);
+    let client = Client::new(settings_for(&sim)).unwrap();
+    client.organizations().unwrap(); // the connection and its TLS handshake, made
+    sim.set_faults(Faults {
+        latency_ms: 200,
+        ..Faults::default()
+    });
+    let before = sim.stats().total_requests;
+    let (answer, at_the_api) =
+        client.virtual_machine_meanwhile(&VirtualMachineRef::Id("vm_none".into()), || {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while sim.stats().total_requests == before && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            sim.stats().total_requests > before
+        });
+    assert!(at_the_api, "the request was at the API while the work ran");
+    assert!(answer.unwrap_err().is_not_found());
+}
