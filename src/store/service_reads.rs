@@ -1,8 +1,8 @@
 //! What a client-area page reads of the database about one service, in one statement: the
 //! service's status, WHMCS's module debug logging switch, every datastore item of the service and
 //! of the module (its links, the sealed API key and token secret, and whatever a panel keeps
-//! there), the VM as the client area last read it, and the client's live reads spent. A page used to make seven statements for
-//! these; each is a round trip through PHP's PDO.
+//! there), the VM as the client area last read it, and the client's live reads spent. A page
+//! used to make seven statements for these; each is a round trip through PHP's PDO.
 
 use std::sync::Arc;
 
