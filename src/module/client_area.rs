@@ -142,11 +142,24 @@ fn panel_html(
     request: &ClientRequest,
     logging: Logging,
 ) -> Panel {
+    let render = |template, data| render_panel(ctx, params, request, template, data);
+    panel(ctx, params, request, &render).unwrap_or_else(|problem| {
+        let (template, data) = problem_model(ctx, params, request, problem, logging);
+        render(template, data)
+    })
+}
+
+/// Renders a panel: one of the panel templates with its data.
+type Render<'a> = dyn Fn(&'static str, Value) -> Panel + 'a;
+
+fn render_panel(
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+    request: &ClientRequest,
+    template: &'static str,
+    mut data: Value,
+) -> Panel {
     let views = Views::new(&request.module_dir);
-    let (template, mut data) = match panel_model(ctx, params, request) {
-        Ok(model) => model,
-        Err(problem) => problem_model(ctx, params, request, problem, logging),
-    };
     let common = json!({
         "service_id": params.service_id,
         "csrf": request.csrf_token,
@@ -229,11 +242,12 @@ impl From<ModuleError> for Problem {
     }
 }
 
-fn panel_model(
+fn panel(
     ctx: &Context<'_>,
     params: &ServiceParams,
     request: &ClientRequest,
-) -> Result<(&'static str, Value), Problem> {
+    render: &Render<'_>,
+) -> Result<Panel, Problem> {
     if request.viewer_client_id != params.client_id {
         return Err(Problem::Told("katapult_not_yours"));
     }
@@ -259,7 +273,7 @@ fn panel_model(
             links = ServiceLinks::read(&store, params.service_id).map_err(ModuleError::from)?;
         }
         if links.build_pending() {
-            return Ok((BUILDING_TEMPLATE, building_model(&links, ctx.now)));
+            return Ok(render(BUILDING_TEMPLATE, building_model(&links, ctx.now)));
         }
     }
     let vm_ref = match vm_of(&links) {
@@ -269,9 +283,6 @@ fn panel_model(
         }
         Err(_) => return Err(Problem::Told("katapult_not_provisioned")),
     };
-    let vm = read_vm(ctx, &store, &service, params, &vm_ref)?;
-    let tokens = ActionTokens::for_installation(ctx.sql, &store, ctx.host, ctx.now)
-        .map_err(|e| ModuleError::Product(e.to_string()))?;
     // WHMCS made $params before the build was written into the service: its credentials are
     // the ones WHMCS generated, not the VM's.
     let fresh;
@@ -281,29 +292,39 @@ fn panel_model(
     } else {
         params
     };
-    let mut overview = overview_model(params, request, &vm, &tokens, ctx.now);
-    merge(
-        &mut overview,
-        self_service_panel::model(params, request, &vm, &tokens, ctx.now),
-    );
-    if let Some(section) = backup_time::section_model(&store, params, request, &tokens, ctx.now)? {
-        merge(&mut overview, section);
-    }
-    Ok((OVERVIEW_TEMPLATE, overview))
+    let overview = |vm: &VirtualMachine| {
+        let tokens = ActionTokens::for_installation(ctx.sql, &store, ctx.host, ctx.now)
+            .map_err(|e| ModuleError::Product(e.to_string()))?;
+        let mut overview = overview_model(params, request, vm, &tokens, ctx.now);
+        merge(
+            &mut overview,
+            self_service_panel::model(params, request, vm, &tokens, ctx.now),
+        );
+        let section = backup_time::section_model(&store, params, request, &tokens, ctx.now)?;
+        if let Some(section) = section {
+            merge(&mut overview, section);
+        }
+        Ok(render(OVERVIEW_TEMPLATE, overview))
+    };
+    read_vm(ctx, &store, &service, params, &vm_ref, &overview)
 }
 
-/// The VM as the panel shows it: the last read while it is fresh; a new read while the client
-/// has live reads left; else the last read however old. One client polling as fast as it can
-/// so costs the installation's API key at most `LIVE_READS_PER_WINDOW` requests a window (and
-/// one read per service the first time it is shown), give or take the pages that race for the
-/// window's last read.
+/// The overview panel of a VM.
+type Overview<'a> = dyn Fn(&VirtualMachine) -> Result<Panel, Problem> + 'a;
+
+/// The overview of the VM as the panel shows it: the last read while it is fresh; a new read
+/// while the client has live reads left; else the last read however old. One client polling as
+/// fast as it can so costs the installation's API key at most `LIVE_READS_PER_WINDOW` requests a
+/// window (and one read per service the first time it is shown), give or take the pages that
+/// race for the window's last read.
 fn read_vm(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
     service: &ServiceReads,
     params: &ServiceParams,
     vm_ref: &VirtualMachineRef,
-) -> Result<VirtualMachine, Problem> {
+    overview: &Overview<'_>,
+) -> Result<Panel, Problem> {
     let VirtualMachineRef::Id(vm_id) = vm_ref else {
         return Err(ModuleError::Product("the service's VM has no id".into()).into());
     };
@@ -322,47 +343,43 @@ fn read_vm(
         LIVE_READS_WINDOW,
     );
     match last {
-        Some((vm, read)) if ctx.now - read.read_at < VM_READ_FRESH => Ok(vm),
-        Some((vm, _)) if !reads_left => Ok(vm),
+        Some((vm, read)) if ctx.now - read.read_at < VM_READ_FRESH => overview(&vm),
+        Some((vm, _)) if !reads_left => overview(&vm),
         // Never read: read now, but it counts against the client's reads all the same.
-        last => read_vm_live(
-            ctx,
-            store,
-            params,
-            vm_ref,
-            vm_id,
-            last.map(|(_, read)| read),
-        ),
+        last => read_vm_live(ctx, store, params, vm_ref, vm_id, last, overview),
     }
 }
 
-/// The VM read from Katapult, then kept as the service's last read. While the request is on its
-/// way, the read is spent (whether one was left was decided on the page's own read of the
-/// budget: two of the client's pages racing for the window's last read both make theirs, and
-/// the spend that finds none left changes nothing), and the last read is dated now, so that an
-/// answer that is the same VM leaves nothing to write.
+/// The overview of the VM read from Katapult, kept as the service's last read. While the
+/// request is on its way, the read is spent (whether one was left was decided on the page's own
+/// read of the budget: two of the client's pages racing for the window's last read both make
+/// theirs, and the spend that finds none left changes nothing), the last read is dated now, so
+/// that an answer that is the same VM leaves nothing to write, and the last read's overview is
+/// made, which is the page's when the answer is the same VM.
 fn read_vm_live(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
     params: &ServiceParams,
     vm_ref: &VirtualMachineRef,
     vm_id: &str,
-    last_read: Option<&VmRead>,
-) -> Result<VirtualMachine, Problem> {
+    last: Option<(VirtualMachine, &VmRead)>,
+    overview: &Overview<'_>,
+) -> Result<Panel, Problem> {
     let reads = ctx.live_reads()?;
     let client = ctx.client(store)?;
-    let (answer, redated) = ctx.logged(&client, || {
+    let (answer, meanwhile) = ctx.logged(&client, || {
         client.virtual_machine_meanwhile(vm_ref, || {
             spend_live_read(ctx, params)?;
-            match last_read {
-                Some(read) => reads
-                    .redate(params.service_id, vm_id, read.read_at, ctx.now)
-                    .map_err(|e| Problem::from(ModuleError::from(e))),
-                None => Ok(false),
-            }
+            let Some((last_vm, read)) = &last else {
+                return Ok::<_, Problem>(None);
+            };
+            let redated = reads
+                .redate(params.service_id, vm_id, read.read_at, ctx.now)
+                .map_err(|e| Problem::from(ModuleError::from(e)))?;
+            Ok(redated.then(|| (*read, overview(last_vm))))
         })
     });
-    let redated = redated?.then_some(last_read).flatten();
+    let (redated, last_overview) = meanwhile?.unzip();
     let vm = match answer {
         Ok(response) => response.virtual_machine,
         Err(error) if error.is_not_found() || error.is_in_trash() => {
@@ -384,17 +401,20 @@ fn read_vm_live(
         ..vm.clone()
     };
     if let Ok(vm_json) = serde_json::to_string(&kept) {
-        if redated.is_none_or(|read| read.vm_json != vm_json) {
-            let read = VmRead {
-                vm_json,
-                read_at: ctx.now,
-            };
-            reads
-                .keep(params.service_id, vm_id, &read)
-                .map_err(ModuleError::from)?;
+        if redated.is_some_and(|read| read.vm_json == vm_json) {
+            if let Some(last_overview) = last_overview {
+                return last_overview;
+            }
         }
+        let read = VmRead {
+            vm_json,
+            read_at: ctx.now,
+        };
+        reads
+            .keep(params.service_id, vm_id, &read)
+            .map_err(ModuleError::from)?;
     }
-    Ok(vm)
+    overview(&vm)
 }
 
 /// Spends one of the client's live reads; false when the window's are spent.

@@ -12,7 +12,7 @@ declare(strict_types=1);
 
 /** Piece => the symbols whose samples (callees included) it is; symbols of one piece never nest. */
 const PIECES = [
-    'the VM read (from Katapult, or its copy in the database while fresh), all in' => ['katapult::module::client_area::read_vm'],
+    'the VM read (from Katapult, or its copy in the database while fresh) and its panel, all in' => ['katapult::module::client_area::read_vm'],
     '  of which the API call (with the two writes made while it is awaited)' => ['katapult::api::virtual_machines::<impl katapult::api::client::Client>::virtual_machine_meanwhile'],
     '    of which handing the exchange to the module log (logModuleCall)' => ['<katapult::service::context::ModuleLog as katapult::api::observer::Observer>::exchange'],
     'SQL statements (the Sql port over WHMCS\'s PDO)' => ['<katapult::php::pdo::PdoSql as katapult::store::sql::Sql>::'],
