@@ -10,6 +10,9 @@
 //! and rename. The root password is never in the page: Show fetches it
 //! (`katapult_RevealPassword`) with its own single-use token, and the fetch is logged.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
@@ -332,10 +335,7 @@ fn read_vm(
         .vm_read
         .as_ref()
         .filter(|(read_vm_id, _)| read_vm_id == vm_id)
-        .and_then(|(_, read)| {
-            let vm = serde_json::from_str::<VirtualMachine>(&read.vm_json).ok()?;
-            Some((vm, read))
-        });
+        .and_then(|(_, read)| Some((decoded(&read.vm_json)?, read)));
     let reads_left = has_left(
         service.spending,
         ctx.now,
@@ -350,6 +350,22 @@ fn read_vm(
     }
 }
 
+/// The VM a last read keeps. The text this thread decoded last is not decoded again: a client's
+/// page views and polls read the same copy until it changes.
+fn decoded(vm_json: &str) -> Option<Rc<VirtualMachine>> {
+    thread_local! {
+        static LAST: RefCell<Option<(String, Rc<VirtualMachine>)>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((json, vm)) if json == vm_json => Some(vm.clone()),
+        _ => {
+            let vm = Rc::new(serde_json::from_str::<VirtualMachine>(vm_json).ok()?);
+            *last = Some((vm_json.to_string(), vm.clone()));
+            Some(vm)
+        }
+    })
+}
+
 /// The overview of the VM read from Katapult, kept as the service's last read. While the
 /// request is on its way, the read is spent (whether one was left was decided on the page's own
 /// read of the budget: two of the client's pages racing for the window's last read both make
@@ -362,7 +378,7 @@ fn read_vm_live(
     params: &ServiceParams,
     vm_ref: &VirtualMachineRef,
     vm_id: &str,
-    last: Option<(VirtualMachine, &VmRead)>,
+    last: Option<(Rc<VirtualMachine>, &VmRead)>,
     overview: &Overview<'_>,
 ) -> Result<Panel, Problem> {
     let reads = ctx.live_reads()?;
