@@ -416,12 +416,12 @@ fn read_vm_live(
         initial_root_password: None,
         ..vm.clone()
     };
-    if let Ok(vm_json) = serde_json::to_string(&kept) {
-        if redated.is_some_and(|read| read.vm_json == vm_json) {
-            if let Some(last_overview) = last_overview {
-                return last_overview;
-            }
+    if let (Some(last_overview), Some((last_vm, _))) = (last_overview, &last) {
+        if kept == **last_vm {
+            return last_overview;
         }
+    }
+    if let Ok(vm_json) = serde_json::to_string(&kept) {
         let read = VmRead {
             vm_json,
             read_at: ctx.now,
