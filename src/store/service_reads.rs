@@ -57,7 +57,10 @@ impl ServiceReads {
         ]);
         let key = datastore::quote_key(dialect);
         let statement = format!(
-            "SELECT {rel_type}, rel_id, {key_text}, {value}, id FROM {items} WHERE ({service_items}) OR ({module_items}) \
+            // The two owners' items in two arms rather than one OR: the same index searches,
+            // and a statement SQLite prepares faster.
+            "SELECT {rel_type}, rel_id, {key_text}, {value}, id FROM {items} WHERE {service_items} \
+             UNION ALL SELECT {rel_type}, rel_id, {key_text}, {value}, id FROM {items} WHERE {module_items} \
              UNION ALL SELECT 'status', NULL, NULL, {status}, 0 FROM tblhosting WHERE id = ? \
              UNION ALL SELECT 'debug', NULL, NULL, {setting}, 0 FROM tblconfiguration WHERE setting = ? \
              UNION ALL SELECT 'vm_read', NULL, {vm_id}, {vm}, read_at FROM {VM_TABLE} WHERE service_id = ? \
