@@ -14,7 +14,7 @@ use katapult::api::packages::PackageRef;
 use katapult::api::tasks::{Task, TaskRef, TaskStatus};
 use katapult::api::trash_objects::TrashObjectRef;
 use katapult::api::virtual_machines::{
-    PowerAction, VirtualMachine, VirtualMachineRef, VirtualMachineState,
+    PowerAction, VirtualMachine, VirtualMachineRef, VirtualMachineResponse, VirtualMachineState,
 };
 use katapult::api::{Annotation, ApiError, ApiSettings, ApiToken, Client, RetryPolicy};
 use katapult_sim::{BuildSpeed, ErrorRule, Faults, SimConfig, Simulator};
@@ -200,6 +200,14 @@ fn a_vm_lives_its_whole_life_over_https() {
         .is_some_and(|p| !p.expose().is_empty()));
     assert!(running.ip_addresses.iter().any(|ip| ip.is_ipv4()));
     let fqdn = running.fqdn.clone().expect("an FQDN");
+    // Read as the API's JSON (as a page reads it), it decodes to the same VM, root password and
+    // all; JSON of another shape is an invalid response, as from any other read.
+    let (json, ()) =
+        client.virtual_machine_json_meanwhile(&VirtualMachineRef::Id(vm_id.clone()), || ());
+    let read = VirtualMachineResponse::from_json(json.unwrap().get()).unwrap();
+    assert_eq!(read.virtual_machine, running);
+    let other_shape = VirtualMachineResponse::from_json(r#"{"virtual_machine": "vm_1"}"#);
+    assert_eq!(other_shape.unwrap_err().kind(), "invalid_response");
     assert_eq!(
         client
             .virtual_machine(&VirtualMachineRef::Fqdn(fqdn.clone()))
@@ -904,7 +912,7 @@ fn work_meanwhile_runs_while_the_request_is_at_the_api_over_https() {
     });
     let before = sim.stats().total_requests;
     let (answer, at_the_api) =
-        client.virtual_machine_meanwhile(&VirtualMachineRef::Id("vm_none".into()), || {
+        client.virtual_machine_json_meanwhile(&VirtualMachineRef::Id("vm_none".into()), || {
             let deadline = Instant::now() + Duration::from_secs(10);
             while sim.stats().total_requests == before && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(1));

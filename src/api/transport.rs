@@ -549,6 +549,20 @@ struct Answer {
     too_large: bool,
 }
 
+/// A success answer's body as the endpoint's type.
+pub(crate) fn decode_success<T: DeserializeOwned>(
+    body: &str,
+    status: u16,
+    request_id: Option<String>,
+) -> Result<T, ApiError> {
+    serde_json::from_str(body).map_err(|e| ApiError::InvalidBody {
+        status,
+        request_id,
+        reason: without_quoted_values(&e.to_string()),
+        snippet: snippet(body),
+    })
+}
+
 impl Answer {
     async fn read(mut response: Response) -> Result<Self, Failure> {
         let status = response.status();
@@ -597,12 +611,7 @@ impl Answer {
             });
         }
         if self.status.is_success() {
-            return serde_json::from_str(&self.body).map_err(|e| ApiError::InvalidBody {
-                status: self.status.as_u16(),
-                request_id: self.request_id,
-                reason: without_quoted_values(&e.to_string()),
-                snippet: snippet(&self.body),
-            });
+            return decode_success(&self.body, self.status.as_u16(), self.request_id);
         }
         Err(self.into_error(url))
     }

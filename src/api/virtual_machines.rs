@@ -4,6 +4,7 @@
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use serde_json::value::RawValue;
 
 use super::common::{api_enum, Annotation, Secret};
 use super::data_centers::DataCenter;
@@ -13,7 +14,7 @@ use super::organizations::{Organization, OrganizationRef};
 use super::packages::{PackageRef, VirtualMachinePackage};
 use super::pagination::page_of;
 use super::tasks::{Task, TaskResponse};
-use super::transport::Repeat;
+use super::transport::{decode_success, Repeat};
 use super::trash_objects::TrashObject;
 use super::{ApiError, Client};
 
@@ -81,6 +82,13 @@ pub struct VirtualMachineResponse {
     pub virtual_machine: VirtualMachine,
     #[serde(default)]
     pub annotations: Vec<Annotation>,
+}
+
+impl VirtualMachineResponse {
+    /// The answer `virtual_machine_json_meanwhile` gave (its text), decoded.
+    pub fn from_json(json: &str) -> Result<Self, ApiError> {
+        decode_success(json, 200, None)
+    }
 }
 
 page_of!(VirtualMachinesPage, virtual_machines: VirtualMachineSummary);
@@ -163,13 +171,14 @@ impl Client {
         self.get("/virtual_machines/_", query(vm))
     }
 
-    /// `virtual_machine`, running `meanwhile` while the answer is on its way (the work it does
-    /// then costs no time beside the API's).
-    pub fn virtual_machine_meanwhile<R>(
+    /// `virtual_machine` as the API's JSON, running `meanwhile` while the answer is on its way
+    /// (the work it does then costs no time beside the API's): for a caller that decodes only
+    /// the answers new to it (`VirtualMachineResponse::from_json`).
+    pub fn virtual_machine_json_meanwhile<R>(
         &self,
         vm: &VirtualMachineRef,
         meanwhile: impl FnOnce() -> R,
-    ) -> (Result<VirtualMachineResponse, ApiError>, R) {
+    ) -> (Result<Box<RawValue>, ApiError>, R) {
         self.get_meanwhile("/virtual_machines/_", query(vm), meanwhile)
     }
 

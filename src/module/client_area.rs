@@ -12,11 +12,15 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::thread::LocalKey;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
-use crate::api::virtual_machines::{VirtualMachine, VirtualMachineRef, VirtualMachineState};
+use crate::api::virtual_machines::{
+    VirtualMachine, VirtualMachineRef, VirtualMachineResponse, VirtualMachineState,
+};
 use crate::service::action_tokens::ActionTokens;
 use crate::service::build_sync;
 use crate::service::client_request::{ClientRequest, Denied};
@@ -335,7 +339,11 @@ fn read_vm(
         .vm_read
         .as_ref()
         .filter(|(read_vm_id, _)| read_vm_id == vm_id)
-        .and_then(|(_, read)| Some((decoded(&read.vm_json)?, read)));
+        .and_then(|(_, read)| {
+            let vm =
+                decoded_once(&LAST_READ, &read.vm_json, |json| serde_json::from_str(json)).ok()?;
+            Some((vm, read))
+        });
     let reads_left = has_left(
         service.spending,
         ctx.now,
@@ -350,20 +358,35 @@ fn read_vm(
     }
 }
 
-/// The VM a last read keeps. The text this thread decoded last is not decoded again: a client's
-/// page views and polls read the same copy until it changes.
-fn decoded(vm_json: &str) -> Option<Rc<VirtualMachine>> {
-    thread_local! {
-        static LAST: RefCell<Option<(String, Rc<VirtualMachine>)>> = const { RefCell::new(None) };
+type Decoded = RefCell<Option<([u8; 32], Rc<VirtualMachine>)>>;
+
+thread_local! {
+    /// The VM of the last read this thread decoded.
+    static LAST_READ: Decoded = const { RefCell::new(None) };
+    /// The VM of the last answer this thread decoded, as it is kept (without its root password).
+    static LAST_ANSWER: Decoded = const { RefCell::new(None) };
+}
+
+/// What `decode` makes of `json`, decoded once per thread while the same text comes again: a
+/// client's page views and polls read the same VM again and again. Only the text's SHA-256 is
+/// kept (an answer's text holds the VM's root password).
+fn decoded_once<E>(
+    last: &'static LocalKey<Decoded>,
+    json: &str,
+    decode: impl FnOnce(&str) -> Result<VirtualMachine, E>,
+) -> Result<Rc<VirtualMachine>, E> {
+    let digest: [u8; 32] = Sha256::digest(json.as_bytes()).into();
+    let seen = last.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(seen, _)| *seen == digest)
+            .map(|(_, vm)| vm.clone())
+    });
+    if let Some(vm) = seen {
+        return Ok(vm);
     }
-    LAST.with_borrow_mut(|last| match last {
-        Some((json, vm)) if json == vm_json => Some(vm.clone()),
-        _ => {
-            let vm = Rc::new(serde_json::from_str::<VirtualMachine>(vm_json).ok()?);
-            *last = Some((vm_json.to_string(), vm.clone()));
-            Some(vm)
-        }
-    })
+    let vm = Rc::new(decode(json)?);
+    last.set(Some((digest, vm.clone())));
+    Ok(vm)
 }
 
 /// The overview of the VM read from Katapult, kept as the service's last read. While the
@@ -384,7 +407,7 @@ fn read_vm_live(
     let reads = ctx.live_reads()?;
     let client = ctx.client(store)?;
     let (answer, meanwhile) = ctx.logged(&client, || {
-        client.virtual_machine_meanwhile(vm_ref, || {
+        client.virtual_machine_json_meanwhile(vm_ref, || {
             spend_live_read(ctx, params)?;
             let Some((last_vm, read)) = &last else {
                 return Ok::<_, Problem>(None);
@@ -396,8 +419,18 @@ fn read_vm_live(
         })
     });
     let (redated, last_overview) = meanwhile?.unzip();
-    let vm = match answer {
-        Ok(response) => response.virtual_machine,
+    // Kept without its root password: the panel never shows it, and the table is not for secrets.
+    let answered = answer.and_then(|json| {
+        decoded_once(&LAST_ANSWER, json.get(), |json| {
+            let vm = VirtualMachineResponse::from_json(json)?.virtual_machine;
+            Ok(VirtualMachine {
+                initial_root_password: None,
+                ..vm
+            })
+        })
+    });
+    let vm = match answered {
+        Ok(vm) => vm,
         Err(error) if error.is_not_found() || error.is_in_trash() => {
             reads.forget(params.service_id).map_err(ModuleError::from)?;
             return Err(Problem::Told("katapult_vm_missing"));
@@ -411,17 +444,12 @@ fn read_vm_live(
             return Err(ModuleError::from(error).into());
         }
     };
-    // Kept without its root password: the panel never shows it, and the table is not for secrets.
-    let kept = VirtualMachine {
-        initial_root_password: None,
-        ..vm.clone()
-    };
     if let (Some(last_overview), Some((last_vm, _))) = (last_overview, &last) {
-        if kept == **last_vm {
+        if vm == *last_vm {
             return last_overview;
         }
     }
-    if let Ok(vm_json) = serde_json::to_string(&kept) {
+    if let Ok(vm_json) = serde_json::to_string(&*vm) {
         let read = VmRead {
             vm_json,
             read_at: ctx.now,
