@@ -66,10 +66,22 @@ const VM_READ_FRESH: chrono::Duration = chrono::Duration::seconds(6);
 pub const LIVE_READS_PER_WINDOW: u32 = 12;
 pub const LIVE_READS_WINDOW: chrono::Duration = chrono::Duration::minutes(1);
 
-/// The panel, with its stylesheet and script: what WHMCS puts on the product page.
+/// The panel, with its stylesheet and script: what WHMCS puts on the product page. The page
+/// around the panel is made with it (by a page reading its VM, while the API answers).
 pub fn client_area(ctx: &Context<'_>, params: &ServiceParams, request: &ClientRequest) -> String {
+    panel_html(ctx, params, request, Logging::Failures, |panel| {
+        in_page(ctx, params, request, panel)
+    })
+}
+
+/// The panel with its stylesheet and script.
+fn in_page(
+    ctx: &Context<'_>,
+    params: &ServiceParams,
+    request: &ClientRequest,
+    panel: Panel,
+) -> String {
     let views = Views::new(&request.module_dir);
-    let panel = panel_html(ctx, params, request, Logging::Failures);
     let page = (|| {
         let mut slots = Slots::default();
         let data = json!({
@@ -94,8 +106,14 @@ pub fn client_area(ctx: &Context<'_>, params: &ServiceParams, request: &ClientRe
 /// when that changes) and when to ask next.
 pub fn live_state(ctx: &Context<'_>, params: &ServiceParams, request: &ClientRequest) -> Value {
     // A poll repeats every few seconds: a failure it meets was logged when the page loaded.
-    let panel = panel_html(ctx, params, request, Logging::Quiet);
-    json!({ "version": panel.version, "html": panel.html, "poll_after_ms": panel.poll_after_ms })
+    panel_html(ctx, params, request, Logging::Quiet, |panel| {
+        let Panel {
+            html,
+            version,
+            poll_after_ms,
+        } = panel;
+        json!({ "version": version, "html": html, "poll_after_ms": poll_after_ms })
+    })
 }
 
 /// The service's password, for the panel's Show button: `{"password": …}`, or `{"error": …}` in
@@ -143,21 +161,23 @@ enum Logging {
     Quiet,
 }
 
-fn panel_html(
+/// What `finish` makes of the panel rendered.
+fn panel_html<T>(
     ctx: &Context<'_>,
     params: &ServiceParams,
     request: &ClientRequest,
     logging: Logging,
-) -> Panel {
-    let render = |template, data| render_panel(ctx, params, request, template, data);
+    finish: impl Fn(Panel) -> T,
+) -> T {
+    let render = |template, data| finish(render_panel(ctx, params, request, template, data));
     panel(ctx, params, request, &render).unwrap_or_else(|problem| {
         let (template, data) = problem_model(ctx, params, request, problem, logging);
         render(template, data)
     })
 }
 
-/// Renders a panel: one of the panel templates with its data.
-type Render<'a> = dyn Fn(&'static str, Value) -> Panel + 'a;
+/// Renders a panel (one of the panel templates with its data) and makes the answer of it.
+type Render<'a, T> = dyn Fn(&'static str, Value) -> T + 'a;
 
 fn render_panel(
     ctx: &Context<'_>,
@@ -249,12 +269,12 @@ impl From<ModuleError> for Problem {
     }
 }
 
-fn panel(
+fn panel<T>(
     ctx: &Context<'_>,
     params: &ServiceParams,
     request: &ClientRequest,
-    render: &Render<'_>,
-) -> Result<Panel, Problem> {
+    render: &Render<'_, T>,
+) -> Result<T, Problem> {
     if request.viewer_client_id != params.client_id {
         return Err(Problem::Told("katapult_not_yours"));
     }
@@ -316,22 +336,22 @@ fn panel(
     read_vm(ctx, &store, &service, params, &vm_ref, &overview)
 }
 
-/// The overview panel of a VM.
-type Overview<'a> = dyn Fn(&VirtualMachine) -> Result<Panel, Problem> + 'a;
+/// The answer made of a VM's overview panel.
+type Overview<'a, T> = dyn Fn(&VirtualMachine) -> Result<T, Problem> + 'a;
 
 /// The overview of the VM as the panel shows it: the last read while it is fresh; a new read
 /// while the client has live reads left; else the last read however old. One client polling as
 /// fast as it can so costs the installation's API key at most `LIVE_READS_PER_WINDOW` requests a
 /// window (and one read per service the first time it is shown), give or take the pages that
 /// race for the window's last read.
-fn read_vm(
+fn read_vm<T>(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
     service: &ServiceReads,
     params: &ServiceParams,
     vm_ref: &VirtualMachineRef,
-    overview: &Overview<'_>,
-) -> Result<Panel, Problem> {
+    overview: &Overview<'_, T>,
+) -> Result<T, Problem> {
     let VirtualMachineRef::Id(vm_id) = vm_ref else {
         return Err(ModuleError::Product("the service's VM has no id".into()).into());
     };
@@ -393,17 +413,18 @@ fn decoded_once<E>(
 /// request is on its way, the read is spent (whether one was left was decided on the page's own
 /// read of the budget: two of the client's pages racing for the window's last read both make
 /// theirs, and the spend that finds none left changes nothing), the last read is dated now, so
-/// that an answer that is the same VM leaves nothing to write, and the last read's overview is
-/// made, which is the page's when the answer is the same VM.
-fn read_vm_live(
+/// that an answer that is the same VM leaves nothing to write, and the answer is made of the last
+/// read's overview (the panel, and the page around it), which is the page's when the answer is
+/// the same VM.
+fn read_vm_live<T>(
     ctx: &Context<'_>,
     store: &DataStore<'_>,
     params: &ServiceParams,
     vm_ref: &VirtualMachineRef,
     vm_id: &str,
     last: Option<(Rc<VirtualMachine>, &VmRead)>,
-    overview: &Overview<'_>,
-) -> Result<Panel, Problem> {
+    overview: &Overview<'_, T>,
+) -> Result<T, Problem> {
     let reads = ctx.live_reads()?;
     let client = ctx.client(store)?;
     let (answer, meanwhile) = ctx.logged(&client, || {
