@@ -11,7 +11,14 @@
  *     pays it;
  *   - the simulator's VM GET alone, as our page makes it (the API round trip by itself);
  *   - our page again, from the fresh copy the first one left;
- * in an order drawn afresh each round, the first of ours before the second (a fixed order had
+ *   - the do-nothing module's page making the statement our page reads its service with, its
+ *     panel as much longer as our page is (`bench_floor`): what our page from the copy cannot do
+ *     without, any module that reads its state from the database and shows a panel this size
+ *     pays it;
+ *   - the do-nothing module's page calling our module's client area twice (`bench_twice`), from
+ *     the same fresh copy: how long our call takes in a page, and again right after, with what
+ *     the first call brought into the processor's caches still there;
+ * in an order drawn afresh each round, the first of ours before the others (a fixed order had
  * each kind follow the same other every time: the page after the simulator's GET met an idle
  * worker, the page after ours a busy one). Taking the five in the same round keeps a busy
  * machine's drift out of their differences.
@@ -20,17 +27,18 @@
  * only reads it), live - nothing - GET (the same against the GET alone, which does not pay
  * what waiting on the network costs a page: the rest of the page runs after the worker slept),
  * nothing-reading - nothing - GET (that cost), and cached - nothing (a page from the fresh copy
- * over the floor). Every page must show what it is timed for (its marker), and each request
+ * over the floor), floor_page - nothing (the statement and the bytes alone over the floor), and
+ * the p50 of our call's two times in one page. Every page must show what it is timed for (its marker), and each request
  * must make the API requests it is timed for (the pages reading the VM and the GET one, the
  * others none).
  *
  * Usage: php own-cost.php ROUNDS OURS_URL OURS_MARKER NOTHING_URL NOTHING_MARKER COOKIE
- *        VM_GET_URL API_TOKEN CA_FILE DB_DSN SIM_STATS_URL VM_ID
+ *        VM_GET_URL API_TOKEN CA_FILE DB_DSN SIM_STATS_URL VM_ID SERVICE_ID
  */
 
 declare(strict_types=1);
 
-[, $rounds, $oursUrl, $oursMarker, $nothingUrl, $nothingMarker, $cookie, $getUrl, $token, $ca, $dsn, $statsUrl, $vmId] = $argv;
+[, $rounds, $oursUrl, $oursMarker, $nothingUrl, $nothingMarker, $cookie, $getUrl, $token, $ca, $dsn, $statsUrl, $vmId, $serviceId] = $argv;
 
 $database = new PDO($dsn, null, null, [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);
 $handle = static function (string $url, array $headers) use ($ca) {
@@ -42,11 +50,15 @@ $ours = $handle($oursUrl, ["Cookie: $cookie"]);
 $nothing = $handle($nothingUrl, ["Cookie: $cookie"]);
 $nothingReading = $handle($nothingUrl . '&' . http_build_query(['bench_get' => $vmId]), ["Cookie: $cookie"]);
 $get = $handle($getUrl, ["Authorization: Bearer $token"]);
+// How much longer our page is than the do-nothing module's: the floor's page adds as much.
+$longer = strlen((string) curl_exec($ours)) - strlen((string) curl_exec($nothing));
+$floor = $handle($nothingUrl . '&' . http_build_query(['bench_floor' => $serviceId, 'bench_bytes' => $longer]), ["Cookie: $cookie"]);
+$twice = $handle($nothingUrl . '&' . http_build_query(['bench_twice' => $serviceId]), ["Cookie: $cookie"]);
 $stats = $handle($statsUrl, []);
 $apiRequests = static fn (): int => (int) json_decode((string) curl_exec($stats), true)['total_requests'];
 
 /** Milliseconds of one request; dies when the answer is not what is timed. */
-function timed($curl, string $marker, string $what): float
+function timed($curl, string $marker, string $what, ?string &$body = null): float
 {
     $t = hrtime(true);
     $body = (string) curl_exec($curl);
@@ -65,10 +77,11 @@ function median(array $values): float
     return $n % 2 ? $values[intdiv($n, 2)] : ($values[$n / 2 - 1] + $values[$n / 2]) / 2;
 }
 
-$times = ['live' => [], 'nothing' => [], 'nothing_reading' => [], 'get' => [], 'cached' => []];
+$times = ['live' => [], 'nothing' => [], 'nothing_reading' => [], 'get' => [], 'cached' => [], 'floor' => [], 'twice' => []];
+$calls = ['first' => [], 'second' => []];
 $unexpectedRequests = 0;
-// The five requests of a round in an order drawn afresh each round (our page reading its VM
-// always before our page from the copy it leaves): what a request follows (an idle php-fpm
+// The requests of a round in an order drawn afresh each round (our page reading its VM always
+// before the pages served from the copy it leaves): what a request follows (an idle php-fpm
 // worker, a page just served, the simulator's answer) then weighs alike on each kind, not always
 // on the same one. Every request follows a read of the simulator's request count alike.
 $timed = [
@@ -77,13 +90,16 @@ $timed = [
     'nothing_reading' => [$nothingReading, $nothingMarker, 'the do-nothing module\'s page reading the VM', 1],
     'get' => [$get, '"virtual_machine"', 'the simulator\'s VM GET', 1],
     'cached' => [$ours, $oursMarker, 'our page, from the fresh copy', 0],
+    'floor' => [$floor, $nothingMarker, 'the do-nothing module\'s page with our statement and bytes', 0],
+    'twice' => [$twice, $oursMarker, 'the do-nothing module\'s page calling ours twice', 0],
 ];
+$afterLive = ['cached', 'twice'];
 mt_srand(21);
 for ($i = 0; $i < (int) $rounds; $i++) {
     do {
         $order = array_keys($timed);
         shuffle($order);
-    } while (array_search('live', $order, true) > array_search('cached', $order, true));
+    } while (array_search('live', $order, true) > min(array_map(fn ($kind) => array_search($kind, $order, true), $afterLive)));
     foreach ($order as $kind) {
         [$curl, $marker, $what, $requests] = $timed[$kind];
         if ($kind === 'live') {
@@ -91,7 +107,15 @@ for ($i = 0; $i < (int) $rounds; $i++) {
             $database->exec('UPDATE mod_katapult_live_reads SET spent = 0');
         }
         $before = $apiRequests();
-        $times[$kind][] = timed($curl, $marker, $what);
+        $times[$kind][] = timed($curl, $marker, $what, $body);
+        if ($kind === 'twice') {
+            if (preg_match('/data-first-us="(\d+)" data-second-us="(\d+)"/', $body, $took) !== 1) {
+                fwrite(STDERR, "$what: no call times in the page\n");
+                exit(1);
+            }
+            $calls['first'][] = $took[1] / 1000;
+            $calls['second'][] = $took[2] / 1000;
+        }
         $unexpectedRequests += $apiRequests() - $before === $requests ? 0 : 1;
     }
 }
@@ -108,4 +132,7 @@ echo json_encode([
     'module_ms_in_live_page_over_get_alone' => $difference($times['live'], $times['nothing'], $times['get']),
     'waiting_in_a_page_over_get_alone_ms' => $difference($times['nothing_reading'], $times['nothing'], $times['get']),
     'cached_page_minus_nothing_ms' => $difference($times['cached'], $times['nothing']),
+    'floor_page_minus_nothing_ms' => $difference($times['floor'], $times['nothing']),
+    'our_call_in_page_ms' => round(median($calls['first']), 3),
+    'our_call_again_ms' => round(median($calls['second']), 3),
 ]), "\n";

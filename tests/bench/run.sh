@@ -352,12 +352,13 @@ if ! skipped page; then
   done
   # The pages above are served from the VM as last read (fresh for a few seconds). Our page
   # reading its VM, the do-nothing module's page with and without the same read, the simulator's
-  # GET and our page from the copy, taken in turn, round after round (own-cost.php).
+  # GET, our page from the copy, the do-nothing module's page with our statement and bytes, and
+  # our call made twice in a page, taken in turn, round after round (own-cost.php).
   log "client area: the module's own cost in a page, $OWN_COST_ROUNDS rounds x $PAGE_REPS"
   for r in $(seq 1 "$PAGE_REPS"); do
     timeout 900 php tests/bench/own-cost.php "$OWN_COST_ROUNDS" "$url_ours" "$marker_ours" "$url_nothing" "$marker_nothing" \
       "$(head -n 1 "$work/cookies.txt")" "$api_url/virtual_machines/_?virtual_machine%5Bid%5D=$vm_ours" sim-token "$CA" \
-      "$WHMCS_DB_DSN" "$sim_root/_sim/stats" "$vm_ours" > "$res/own-cost-r$r.json" 2> "$work/logs/own-cost.log" \
+      "$WHMCS_DB_DSN" "$sim_root/_sim/stats" "$vm_ours" "$svc_ours" > "$res/own-cost-r$r.json" 2> "$work/logs/own-cost.log" \
       || die "tests/bench/own-cost.php failed" "$work/logs/own-cost.log"
   done
   log "client area: the module functions alone, in one process"
