@@ -479,6 +479,38 @@ fn service_links_read_as_the_php_module_wrote_them() {
 }
 
 #[test]
+fn links_decoded_once_follow_every_change_of_their_items() {
+    use katapult::service::links::ServiceLinks;
+    let db = database();
+    let store = DataStore::open(&db).unwrap();
+    let vm_id = |serialized: &str| {
+        db.execute(
+            "DELETE FROM mod_salmon_data_store_items WHERE \"key\" = 'vm_id'",
+            &[],
+        )
+        .unwrap();
+        php_module_row(&db, "service", 6.into(), "vm_id", serialized, None);
+    };
+    vm_id(r#"s:5:"vm_ab";"#);
+    let read = || ServiceLinks::read(&store, 6).map(|links| links.vm_id);
+    assert_eq!(read().unwrap().as_deref(), Some("vm_ab"));
+    assert_eq!(read().unwrap().as_deref(), Some("vm_ab"), "read again, the same");
+    vm_id(r#"s:5:"vm_cd";"#);
+    assert_eq!(read().unwrap().as_deref(), Some("vm_cd"), "a new value is seen");
+    // Another service whose items are the same reads the same links.
+    php_module_row(&db, "service", 7.into(), "vm_id", r#"s:5:"vm_cd";"#, None);
+    assert_eq!(
+        ServiceLinks::read(&store, 7).unwrap().vm_id.as_deref(),
+        Some("vm_cd")
+    );
+    vm_id(r#"s:9:"broken";"#);
+    assert!(read().is_err(), "a corrupt item is an error");
+    assert!(read().is_err(), "and stays one: errors are not kept");
+    vm_id(r#"s:5:"vm_ef";"#);
+    assert_eq!(read().unwrap().as_deref(), Some("vm_ef"));
+}
+
+#[test]
 fn a_services_links_are_read_in_one_query_newest_row_first() {
     let db = database();
     let store = DataStore::open(&db).unwrap();

@@ -321,31 +321,19 @@ fn client_request(request: Option<&ZendHashTable>) -> Result<Option<ClientReques
 }
 
 fn client_request_from(request: &ZendHashTable) -> Result<ClientRequest, String> {
-    let fields = match table_to_json(request, 0, Objects::Skip)? {
-        serde_json::Value::Object(fields) => fields,
-        _ => return Err("the client-area request is not an array with keys".into()),
-    };
-    let text = |key: &str| {
-        fields
-            .get(key)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let viewer_client_id = match fields.get("client") {
-        Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(0),
-        Some(serde_json::Value::String(s)) => s.trim().parse().unwrap_or(0),
-        _ => 0,
-    };
-    let module_dir = text("dir");
+    let module_dir = text_from(request, "dir");
     if module_dir.is_empty() {
         return Err("the client-area request names no module directory ('dir')".into());
     }
-    let lang = Lang::cached(Path::new(&module_dir), &text("language"), read_lang)?;
+    let lang = Lang::cached(
+        Path::new(&module_dir),
+        &text_from(request, "language"),
+        read_lang,
+    )?;
     Ok(ClientRequest {
-        viewer_client_id,
-        action_token: text("token"),
-        csrf_token: text("csrf"),
+        viewer_client_id: id_from(request, "client").unwrap_or(0),
+        action_token: text_from(request, "token"),
+        csrf_token: text_from(request, "csrf"),
         lang,
         module_dir: module_dir.into(),
     })

@@ -1,9 +1,11 @@
 //! What ties a WHMCS service to Katapult: the datastore keys the PHP module defined, read as it
 //! wrote them (so services it provisioned keep working).
 
+use std::cell::RefCell;
+
 use chrono::{DateTime, Utc};
 
-use crate::store::datastore::{text_item, time_item};
+use crate::store::datastore::{decode_item, text_item, time_item};
 use crate::store::{DataStore, Owner, StoreError};
 
 pub const VM_ID: &str = "vm_id";
@@ -20,6 +22,24 @@ pub const WELCOME_EMAIL_HELD: &str = "welcome_email_held";
 /// On the client: its managed organization.
 pub const MANAGED_ORG_ID: &str = "managed_org_id";
 
+/// The items the links are read from, in `ServiceLinks` order.
+const KEYS: [&str; 6] = [
+    VM_ID,
+    VM_BUILD_ID,
+    VM_BUILD_STARTED_AT,
+    VM_BUILD_TIMEOUT_REACHED_AT,
+    VM_BUILD_FAILED_AT,
+    VM_BUILT_ANNOUNCEMENT_DUE,
+];
+
+/// The items as stored (PHP-serialised).
+type Stored = [Option<String>; 6];
+
+thread_local! {
+    /// The links this thread decoded last, with the items they were decoded from.
+    static LAST_DECODED: RefCell<Option<(Stored, ServiceLinks)>> = const { RefCell::new(None) };
+}
+
 /// A service's Katapult links.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServiceLinks {
@@ -32,28 +52,41 @@ pub struct ServiceLinks {
 }
 
 impl ServiceLinks {
-    /// The links, in one query.
+    /// The links, in one query (none when the page's statement read them). Decoded once per
+    /// thread while the stored items stay the same: every page view and poll reads them.
     pub fn read(store: &DataStore<'_>, service_id: u64) -> Result<Self, StoreError> {
-        let keys = [
-            VM_ID,
-            VM_BUILD_ID,
-            VM_BUILD_STARTED_AT,
-            VM_BUILD_TIMEOUT_REACHED_AT,
-            VM_BUILD_FAILED_AT,
-            VM_BUILT_ANNOUNCEMENT_DUE,
-        ];
+        let stored = store.get_many_raw(Owner::Service(service_id), KEYS)?;
+        let known = LAST_DECODED.with_borrow(|last| {
+            last.as_ref()
+                .filter(|(seen, _)| *seen == stored)
+                .map(|(_, links)| links.clone())
+        });
+        if let Some(links) = known {
+            return Ok(links);
+        }
+        let links = Self::decode(&stored)?;
+        LAST_DECODED.set(Some((stored, links.clone())));
+        Ok(links)
+    }
+
+    fn decode(stored: &Stored) -> Result<Self, StoreError> {
         let [vm_id, build_id, started_at, timeout_reached_at, failed_at, announcement_due] =
-            store.get_many(Owner::Service(service_id), keys)?;
+            std::array::from_fn(|index| {
+                stored[index]
+                    .as_deref()
+                    .map(|text| decode_item(KEYS[index], text))
+                    .transpose()
+            });
         Ok(Self {
-            vm_id: text_item(VM_ID, vm_id)?,
-            vm_build_id: text_item(VM_BUILD_ID, build_id)?,
-            vm_build_started_at: time_item(VM_BUILD_STARTED_AT, started_at)?,
+            vm_id: text_item(VM_ID, vm_id?)?,
+            vm_build_id: text_item(VM_BUILD_ID, build_id?)?,
+            vm_build_started_at: time_item(VM_BUILD_STARTED_AT, started_at?)?,
             vm_build_timeout_reached_at: time_item(
                 VM_BUILD_TIMEOUT_REACHED_AT,
-                timeout_reached_at,
+                timeout_reached_at?,
             )?,
-            vm_build_failed_at: time_item(VM_BUILD_FAILED_AT, failed_at)?,
-            vm_built_announcement_due: time_item(VM_BUILT_ANNOUNCEMENT_DUE, announcement_due)?,
+            vm_build_failed_at: time_item(VM_BUILD_FAILED_AT, failed_at?)?,
+            vm_built_announcement_due: time_item(VM_BUILT_ANNOUNCEMENT_DUE, announcement_due?)?,
         })
     }
 

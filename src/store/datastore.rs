@@ -215,6 +215,35 @@ impl<'a> DataStore<'a> {
         owner: Owner,
         keys: [&str; N],
     ) -> Result<[Option<PhpValue>; N], StoreError> {
+        let raw = self.get_many_raw(owner, keys)?;
+        let mut items: [Option<PhpValue>; N] = std::array::from_fn(|_| None);
+        for ((item, text), key) in items.iter_mut().zip(raw).zip(keys) {
+            if let Some(text) = text {
+                *item = Some(decode_item(key, &text)?);
+            }
+        }
+        Ok(items)
+    }
+
+    /// `get_many`'s items as stored (PHP-serialised), for a caller that keeps what it made of
+    /// them while they stay the same.
+    pub fn get_many_raw<const N: usize>(
+        &self,
+        owner: Owner,
+        keys: [&str; N],
+    ) -> Result<[Option<String>; N], StoreError> {
+        let mut items: [Option<String>; N] = std::array::from_fn(|_| None);
+        // The page's statement read them (`Preloaded`): no query.
+        let preloaded = keys
+            .iter()
+            .map(|key| self.preloaded(owner, key))
+            .collect::<Option<Vec<_>>>();
+        if let Some(preloaded) = preloaded {
+            for (item, value) in items.iter_mut().zip(preloaded) {
+                *item = value;
+            }
+            return Ok(items);
+        }
         let (condition, mut params) = owner.condition();
         params.extend(keys.iter().map(|key| SqlValue::from(*key)));
         let key_column = quote_key(self.sql.dialect());
@@ -222,33 +251,13 @@ impl<'a> DataStore<'a> {
         let sql = format!(
             "SELECT {key_column}, value FROM {TABLE} WHERE {condition} AND {key_column} IN ({placeholders}) ORDER BY id"
         );
-        let mut items: [Option<PhpValue>; N] = std::array::from_fn(|_| None);
-        let rows = match keys
-            .iter()
-            .map(|key| {
-                self.preloaded(owner, key)
-                    .map(|value| (key.to_string(), value))
-            })
-            .collect::<Option<Vec<_>>>()
-        {
-            Some(preloaded) => preloaded
-                .into_iter()
-                .filter_map(|(key, value)| Some((key, value?)))
-                .collect(),
-            None => self
-                .sql
-                .query(&sql, &params)?
-                .into_iter()
-                .filter_map(|row| {
-                    Some((row[0].as_text()?.to_string(), row[1].as_text()?.to_string()))
-                })
-                .collect::<Vec<_>>(),
-        };
-        for (key, text) in rows {
+        // Oldest first: the newest row of a key the PHP module left twice is the one kept.
+        for row in self.sql.query(&sql, &params)? {
+            let (Some(key), Some(text)) = (row[0].as_text(), row[1].as_text()) else {
+                continue;
+            };
             if let Some(index) = keys.iter().position(|k| *k == key) {
-                let value =
-                    PhpValue::unserialize(&text).map_err(|e| StoreError::corrupt(&key, e))?;
-                items[index] = Some(value);
+                items[index] = Some(text.to_string());
             }
         }
         Ok(items)
@@ -421,6 +430,11 @@ pub fn text_item(key: &str, value: Option<PhpValue>) -> Result<Option<String>, S
             .map(Some)
             .ok_or_else(|| StoreError::corrupt(key, "not a string")),
     }
+}
+
+/// An item's value from its stored (PHP-serialised) text.
+pub fn decode_item(key: &str, stored: &str) -> Result<PhpValue, StoreError> {
+    PhpValue::unserialize(stored).map_err(|e| StoreError::corrupt(key, e))
 }
 
 /// A time item's value: a `Carbon\Carbon`, as the PHP module stored it, or a Unix time.

@@ -4,7 +4,7 @@
 //! there), the VM as the client area last read it, and the client's live reads spent. A page
 //! used to make seven statements for these; each is a round trip through PHP's PDO.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{TimeZone, Utc};
 
@@ -38,16 +38,9 @@ impl ServiceReads {
     /// One statement. It fails when one of the module's tables is missing (before the module's
     /// first use): the caller then reads the usual way, which creates them.
     pub fn read(sql: &dyn Sql, service_id: u64, client_id: u64) -> Result<Self, SqlError> {
-        let dialect = sql.dialect();
-        let text = |column: &str| match dialect {
-            // One collation for every text column: MySQL refuses a UNION of columns whose
-            // collations differ (WHMCS's older tables are utf8, ours utf8mb4).
-            Dialect::MySql => format!("CONVERT({column} USING utf8mb4) COLLATE utf8mb4_unicode_ci"),
-            Dialect::Sqlite => column.to_string(),
-        };
         let service = Owner::Service(service_id);
-        let (service_items, mut params) = Owner::condition(&service);
-        let (module_items, module_params) = Owner::condition(&Owner::Module);
+        let (_, mut params) = Owner::condition(&service);
+        let (_, module_params) = Owner::condition(&Owner::Module);
         params.extend(module_params);
         params.extend([
             SqlValue::Int(service_id as i64),
@@ -55,25 +48,7 @@ impl ServiceReads {
             SqlValue::Int(service_id as i64),
             SqlValue::Int(client_id as i64),
         ]);
-        let key = datastore::quote_key(dialect);
-        let statement = format!(
-            // The two owners' items in two arms rather than one OR: the same index searches,
-            // and a statement SQLite prepares faster.
-            "SELECT {rel_type}, rel_id, {key_text}, {value}, id FROM {items} WHERE {service_items} \
-             UNION ALL SELECT {rel_type}, rel_id, {key_text}, {value}, id FROM {items} WHERE {module_items} \
-             UNION ALL SELECT 'status', NULL, NULL, {status}, 0 FROM tblhosting WHERE id = ? \
-             UNION ALL SELECT 'debug', NULL, NULL, {setting}, 0 FROM tblconfiguration WHERE setting = ? \
-             UNION ALL SELECT 'vm_read', NULL, {vm_id}, {vm}, read_at FROM {VM_TABLE} WHERE service_id = ? \
-             UNION ALL SELECT 'spent', window_start, NULL, NULL, spent FROM {SPENT_TABLE} WHERE client_id = ?",
-            rel_type = text("rel_type"),
-            key_text = text(key),
-            value = text("value"),
-            items = datastore::TABLE,
-            status = text("domainstatus"),
-            setting = text("value"),
-            vm_id = text("vm_id"),
-            vm = text("vm"),
-        );
+        let statement = statement_text(sql.dialect());
         let mut reads = ServiceReads {
             status: None,
             module_debug_logging: false,
@@ -82,7 +57,7 @@ impl ServiceReads {
             spending: None,
         };
         let mut items = Vec::new();
-        for row in sql.query(&statement, &params)? {
+        for row in sql.query(statement, &params)? {
             let [kind, window_start, key, value, number] = &row[..] else {
                 continue;
             };
@@ -130,4 +105,41 @@ impl ServiceReads {
         ));
         Ok(reads)
     }
+}
+
+/// The statement's text for `dialect`, made once per process (it only depends on the dialect).
+fn statement_text(dialect: Dialect) -> &'static str {
+    static TEXTS: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+    let slot = match dialect {
+        Dialect::MySql => &TEXTS[0],
+        Dialect::Sqlite => &TEXTS[1],
+    };
+    slot.get_or_init(|| {
+        let text = |column: &str| match dialect {
+            // One collation for every text column: MySQL refuses a UNION of columns whose
+            // collations differ (WHMCS's older tables are utf8, ours utf8mb4).
+            Dialect::MySql => format!("CONVERT({column} USING utf8mb4) COLLATE utf8mb4_unicode_ci"),
+            Dialect::Sqlite => column.to_string(),
+        };
+        let (service_items, _) = Owner::condition(&Owner::Service(0));
+        let (module_items, _) = Owner::condition(&Owner::Module);
+        format!(
+            // The two owners' items in two arms rather than one OR: the same index searches,
+            // and a statement SQLite prepares faster.
+            "SELECT {rel_type}, rel_id, {key_text}, {value}, id FROM {items} WHERE {service_items} \
+             UNION ALL SELECT {rel_type}, rel_id, {key_text}, {value}, id FROM {items} WHERE {module_items} \
+             UNION ALL SELECT 'status', NULL, NULL, {status}, 0 FROM tblhosting WHERE id = ? \
+             UNION ALL SELECT 'debug', NULL, NULL, {setting}, 0 FROM tblconfiguration WHERE setting = ? \
+             UNION ALL SELECT 'vm_read', NULL, {vm_id}, {vm}, read_at FROM {VM_TABLE} WHERE service_id = ? \
+             UNION ALL SELECT 'spent', window_start, NULL, NULL, spent FROM {SPENT_TABLE} WHERE client_id = ?",
+            rel_type = text("rel_type"),
+            key_text = text(datastore::quote_key(dialect)),
+            value = text("value"),
+            items = datastore::TABLE,
+            status = text("domainstatus"),
+            setting = text("value"),
+            vm_id = text("vm_id"),
+            vm = text("vm"),
+        )
+    })
 }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use memchr::memmem;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -36,6 +37,11 @@ static SLOT_MARK: LazyLock<String> = LazyLock::new(|| {
 });
 const SHOWN_AS_IS: &str = "=";
 const SHOWN_ESCAPED: &str = "&#x3D;";
+
+/// Finds the mark in rendered HTML (memchr's vectorised search: a panel is kilobytes long, its
+/// slots a dozen).
+static SLOT_FINDER: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(SLOT_MARK.as_bytes()).into_owned());
 
 static RENDERED: LazyLock<Mutex<HashMap<[u8; 32], Arc<str>>>> = LazyLock::new(Default::default);
 
@@ -79,7 +85,7 @@ impl Slots {
         let mut filled =
             String::with_capacity(html.len() + self.0.iter().map(String::len).sum::<usize>());
         let mut rest = html;
-        while let Some(at) = rest.find(mark) {
+        while let Some(at) = SLOT_FINDER.find(rest.as_bytes()) {
             filled.push_str(&rest[..at]);
             let after = &rest[at + mark.len()..];
             let digits = after.bytes().take_while(u8::is_ascii_digit).count();
@@ -94,7 +100,12 @@ impl Slots {
                     rest = &tail[SHOWN_AS_IS.len()..];
                 }
                 Some(value) if tail.starts_with(SHOWN_ESCAPED) => {
-                    filled.push_str(&handlebars::html_escape(value));
+                    if value.bytes().any(escaped_in_html) {
+                        filled.push_str(&handlebars::html_escape(value));
+                    } else {
+                        // Tokens are base64url and dots: nothing in them to escape.
+                        filled.push_str(value);
+                    }
                     rest = &tail[SHOWN_ESCAPED.len()..];
                 }
                 _ => {
@@ -106,6 +117,11 @@ impl Slots {
         filled.push_str(rest);
         filled
     }
+}
+
+/// Whether handlebars' HTML escaping changes the byte.
+fn escaped_in_html(byte: u8) -> bool {
+    matches!(byte, b'<' | b'>' | b'"' | b'\'' | b'`' | b'=' | b'&')
 }
 
 /// SHA-256 fed as a writer, so the data is hashed as it is serialised.
