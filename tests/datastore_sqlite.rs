@@ -494,9 +494,17 @@ fn links_decoded_once_follow_every_change_of_their_items() {
     vm_id(r#"s:5:"vm_ab";"#);
     let read = || ServiceLinks::read(&store, 6).map(|links| links.vm_id);
     assert_eq!(read().unwrap().as_deref(), Some("vm_ab"));
-    assert_eq!(read().unwrap().as_deref(), Some("vm_ab"), "read again, the same");
+    assert_eq!(
+        read().unwrap().as_deref(),
+        Some("vm_ab"),
+        "read again, the same"
+    );
     vm_id(r#"s:5:"vm_cd";"#);
-    assert_eq!(read().unwrap().as_deref(), Some("vm_cd"), "a new value is seen");
+    assert_eq!(
+        read().unwrap().as_deref(),
+        Some("vm_cd"),
+        "a new value is seen"
+    );
     // Another service whose items are the same reads the same links.
     php_module_row(&db, "service", 7.into(), "vm_id", r#"s:5:"vm_cd";"#, None);
     assert_eq!(

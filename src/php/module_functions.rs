@@ -7,10 +7,10 @@ use chrono::Utc;
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::ZendHashTable;
+use ext_php_rs::types::{ZendHashTable, Zval};
 
 use super::bailout::or_resume_bailout;
-use super::convert::{table_to_json, to_php_array, zval_to_json, Objects};
+use super::convert::{entries, table_to_json, to_php_array, zval_to_json, Objects};
 use super::exceptions::failure;
 use super::ini;
 use super::pdo::PdoSql;
@@ -25,7 +25,7 @@ use crate::service::client_request::{ClientRequest, Lang};
 use crate::service::context::{Context, ModuleError};
 use crate::service::host::Host;
 use crate::service::option_sync::{self, SyncMode};
-use crate::service::params::ServiceParams;
+use crate::service::params::{ParamsSource, ServiceParams};
 use crate::service::{build_sync, cron_record, welcome_email};
 
 type ArrayResult = PhpResult<ZBox<ZendHashTable>>;
@@ -212,36 +212,48 @@ pub fn module_save_product_settings(vars: &ZendHashTable, post: &ZendHashTable) 
 
 /// A service's `$params` as the module reads them.
 fn service_params(params: &ZendHashTable) -> Result<ServiceParams, String> {
-    // Only what ServiceParams reads: WHMCS's $params also carry the client's every detail, the
-    // server's and Eloquent models, which every page would otherwise convert.
-    let mut fields = serde_json::Map::new();
-    let pick = |table: &ZendHashTable, key: &str, into: &mut serde_json::Map<_, _>| {
-        if let Some(value) = table.get(key) {
-            into.insert(key.to_string(), zval_to_json(value, 1, Objects::Skip)?);
+    // Read key by key: WHMCS's $params also carry the client's every detail, the server's and
+    // Eloquent models, which every page would otherwise convert.
+    ServiceParams::read(&PhpParams(params))
+}
+
+/// WHMCS's `$params` as `ServiceParams` reads them.
+struct PhpParams<'a>(&'a ZendHashTable);
+
+impl PhpParams<'_> {
+    fn scalar_of(value: Option<&Zval>) -> Result<Option<serde_json::Value>, String> {
+        match value {
+            Some(value) if value.is_long() || value.is_double() || value.is_string() => {
+                zval_to_json(value, 1, Objects::Skip).map(Some)
+            }
+            _ => Ok(None),
         }
-        Ok::<_, String>(())
-    };
-    for key in [
-        "serviceid",
-        "userid",
-        "domain",
-        "configoptions",
-        "username",
-        "password",
-    ] {
-        pick(params, key, &mut fields)?;
     }
-    for n in 1..=24 {
-        pick(params, &format!("configoption{n}"), &mut fields)?;
+}
+
+impl ParamsSource for PhpParams<'_> {
+    fn scalar(&self, key: &str) -> Result<Option<serde_json::Value>, String> {
+        Self::scalar_of(self.0.get(key))
     }
-    if let Some(details) = params.get("clientsdetails").and_then(|v| v.array()) {
-        let mut picked = serde_json::Map::new();
-        for key in ["firstname", "lastname", "companyname"] {
-            pick(details, key, &mut picked)?;
-        }
-        fields.insert("clientsdetails".into(), picked.into());
+
+    fn scalar_in(&self, table: &str, key: &str) -> Result<Option<serde_json::Value>, String> {
+        Self::scalar_of(
+            self.0
+                .get(table)
+                .and_then(Zval::array)
+                .and_then(|t| t.get(key)),
+        )
     }
-    ServiceParams::from_json(&fields)
+
+    fn entries_of(&self, table: &str) -> Result<Vec<(String, Option<serde_json::Value>)>, String> {
+        let Some(table) = self.0.get(table).and_then(Zval::array) else {
+            return Ok(Vec::new());
+        };
+        entries(table)?
+            .into_iter()
+            .map(|(name, value)| Ok((name.to_string(), Self::scalar_of(Some(value))?)))
+            .collect()
+    }
 }
 
 /// Runs a module function on a service's params; Err is what kept it from running, said the way

@@ -37,38 +37,106 @@ fn id(value: Option<&Value>) -> Option<u64> {
     .filter(|id| *id > 0)
 }
 
-impl ServiceParams {
-    pub fn from_json(params: &Map<String, Value>) -> Result<Self, String> {
-        let service_id = id(params.get("serviceid"))
-            .ok_or("the module was called without a service (serviceid)")?;
-        let client_id =
-            id(params.get("userid")).ok_or("the module was called without a client (userid)")?;
-        let details = params.get("clientsdetails").and_then(Value::as_object);
-        let detail = |key: &str| text(details.and_then(|d| d.get(key)));
-        let configurable_options = params
-            .get("configoptions")
+/// The names of configoption1..24.
+const CONFIG_OPTION_KEYS: [&str; 24] = [
+    "configoption1",
+    "configoption2",
+    "configoption3",
+    "configoption4",
+    "configoption5",
+    "configoption6",
+    "configoption7",
+    "configoption8",
+    "configoption9",
+    "configoption10",
+    "configoption11",
+    "configoption12",
+    "configoption13",
+    "configoption14",
+    "configoption15",
+    "configoption16",
+    "configoption17",
+    "configoption18",
+    "configoption19",
+    "configoption20",
+    "configoption21",
+    "configoption22",
+    "configoption23",
+    "configoption24",
+];
+
+/// Where the params are read from: WHMCS's `$params` as JSON, or PHP's array itself (read key by
+/// key, so that nothing else of it is converted). A value that cannot be read (PHP's string that
+/// is not UTF-8) is an error, said as it is.
+pub trait ParamsSource {
+    /// The scalar (a string or a number) at `key`; None for anything else.
+    fn scalar(&self, key: &str) -> Result<Option<Value>, String>;
+    /// The scalar at `key` of the array at `table`.
+    fn scalar_in(&self, table: &str, key: &str) -> Result<Option<Value>, String>;
+    /// The entries of the array at `table`, in order, each value a scalar or None.
+    fn entries_of(&self, table: &str) -> Result<Vec<(String, Option<Value>)>, String>;
+}
+
+fn scalar(value: Option<&Value>) -> Option<Value> {
+    value.filter(|v| v.is_string() || v.is_number()).cloned()
+}
+
+impl ParamsSource for Map<String, Value> {
+    fn scalar(&self, key: &str) -> Result<Option<Value>, String> {
+        Ok(scalar(self.get(key)))
+    }
+
+    fn scalar_in(&self, table: &str, key: &str) -> Result<Option<Value>, String> {
+        Ok(scalar(
+            self.get(table)
+                .and_then(Value::as_object)
+                .and_then(|t| t.get(key)),
+        ))
+    }
+
+    fn entries_of(&self, table: &str) -> Result<Vec<(String, Option<Value>)>, String> {
+        Ok(self
+            .get(table)
             .and_then(Value::as_object)
-            .map(|options| {
-                options
+            .map(|entries| {
+                entries
                     .iter()
-                    .map(|(name, value)| (name.clone(), text(Some(value))))
+                    .map(|(name, value)| (name.clone(), scalar(Some(value))))
                     .collect()
             })
-            .unwrap_or_default();
+            .unwrap_or_default())
+    }
+}
+
+impl ServiceParams {
+    pub fn read(params: &dyn ParamsSource) -> Result<Self, String> {
+        let service_id = id(params.scalar("serviceid")?.as_ref())
+            .ok_or("the module was called without a service (serviceid)")?;
+        let client_id = id(params.scalar("userid")?.as_ref())
+            .ok_or("the module was called without a client (userid)")?;
+        let field = |key: &str| Ok::<_, String>(text(params.scalar(key)?.as_ref()));
+        let detail =
+            |key: &str| Ok::<_, String>(text(params.scalar_in("clientsdetails", key)?.as_ref()));
         Ok(Self {
             service_id,
             client_id,
-            domain: text(params.get("domain")),
-            config_options: (1..=24)
-                .map(|n| text(params.get(&format!("configoption{n}"))))
+            domain: field("domain")?,
+            config_options: CONFIG_OPTION_KEYS
+                .iter()
+                .map(|key| field(key))
+                .collect::<Result<_, _>>()?,
+            configurable_options: params
+                .entries_of("configoptions")?
+                .into_iter()
+                .map(|(name, value)| (name, text(value.as_ref())))
                 .collect(),
-            configurable_options,
-            client_first_name: detail("firstname"),
-            client_last_name: detail("lastname"),
-            client_company: detail("companyname"),
-            username: text(params.get("username")),
+            client_first_name: detail("firstname")?,
+            client_last_name: detail("lastname")?,
+            client_company: detail("companyname")?,
+            username: field("username")?,
             password: params
-                .get("password")
+                .scalar("password")?
+                .as_ref()
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string(),
@@ -172,7 +240,7 @@ mod tests {
             "configoptions": {"Data Center|Where": "uk-lon-01|London", "Custom Disk Size (GB)": 40},
             "clientsdetails": {"firstname": "Ada", "lastname": "Lovelace", "companyname": "Engines Ltd", "model": null},
         });
-        let params = ServiceParams::from_json(params.as_object().unwrap()).unwrap();
+        let params = ServiceParams::read(params.as_object().unwrap()).unwrap();
         assert_eq!((params.service_id, params.client_id), (12, 3));
         assert_eq!(params.config_option(1), "rock-3");
         assert_eq!(params.config_option(2), "");
@@ -185,7 +253,7 @@ mod tests {
         assert_eq!(params.configurable_option("Disk Template"), None);
         assert_eq!(params.client_label(), "Ada Lovelace (Engines Ltd)");
         assert!(
-            ServiceParams::from_json(json!({"userid": 1}).as_object().unwrap())
+            ServiceParams::read(json!({"userid": 1}).as_object().unwrap())
                 .unwrap_err()
                 .contains("serviceid")
         );

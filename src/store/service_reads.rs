@@ -58,11 +58,12 @@ impl ServiceReads {
         };
         let mut items = Vec::new();
         for row in sql.query(statement, &params)? {
-            let [kind, window_start, key, value, number] = &row[..] else {
+            let Ok([kind, window_start, key, value, number]) = <[SqlValue; 5]>::try_from(row)
+            else {
                 continue;
             };
-            let value = value.as_text().map(str::to_string);
-            match (kind.as_text().unwrap_or_default(), key.as_text(), value) {
+            let (key, value) = (key.into_text(), value.into_text());
+            match (kind.as_text().unwrap_or_default(), key, value) {
                 ("status", _, status) => reads.status = status,
                 ("debug", _, setting) => {
                     reads.module_debug_logging = setting_is_on(setting.as_deref())
@@ -72,7 +73,7 @@ impl ServiceReads {
                         .as_int()
                         .and_then(|t| Utc.timestamp_opt(t, 0).single())
                     {
-                        reads.vm_read = Some((vm_id.to_string(), VmRead { vm_json, read_at }));
+                        reads.vm_read = Some((vm_id, VmRead { vm_json, read_at }));
                     }
                 }
                 ("spent", ..) => {
@@ -86,10 +87,10 @@ impl ServiceReads {
                             })
                 }
                 ("service", Some(key), Some(value)) => {
-                    items.push((number.as_int(), service, key.to_string(), value))
+                    items.push((number.as_int(), service, key, value))
                 }
                 ("module_setting", Some(key), Some(value)) => {
-                    items.push((number.as_int(), Owner::Module, key.to_string(), value))
+                    items.push((number.as_int(), Owner::Module, key, value))
                 }
                 _ => {}
             }

@@ -18,6 +18,14 @@ impl SqlValue {
         }
     }
 
+    /// The text, taken out of the value (a row's text read once needs no copy).
+    pub fn into_text(self) -> Option<String> {
+        match self {
+            SqlValue::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
     pub fn as_int(&self) -> Option<i64> {
         match self {
             SqlValue::Int(i) => Some(*i),
