@@ -22,7 +22,7 @@ const PIECES = [
     'action tokens (the token secret read and decrypted, tokens signed)' => ['katapult::service::action_tokens::ActionTokens::for_installation'],
     'the API key read and decrypted' => ['katapult::service::settings::ModuleSettings::api_key'],
     'the service\'s links read from the datastore' => ['katapult::service::links::ServiceLinks::read'],
-    '$params converted to JSON' => ['katapult::php::module_functions::service_params'],
+    'the service\'s $params read' => ['katapult::service::params::ServiceParams::read'],
 ];
 /** The call itself: the Rust function behind katapult_ClientArea(). */
 const CALL = 'katapult::php::module_functions::module_client_area';
