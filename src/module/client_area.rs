@@ -25,6 +25,7 @@ use crate::service::action_tokens::ActionTokens;
 use crate::service::build_sync;
 use crate::service::client_request::{ClientRequest, Denied};
 use crate::service::context::{Context, ModuleError};
+use crate::service::decoded_once::{decoded_once, LastDecoded};
 use crate::service::imported_vm;
 use crate::service::links::ServiceLinks;
 use crate::service::params::ServiceParams;
@@ -360,8 +361,8 @@ fn read_vm<T>(
         .as_ref()
         .filter(|(read_vm_id, _)| read_vm_id == vm_id)
         .and_then(|(_, read)| {
-            let vm =
-                decoded_once(&LAST_READ, &read.vm_json, |json| serde_json::from_str(json)).ok()?;
+            let vm = vm_decoded_once(&LAST_READ, &read.vm_json, |json| serde_json::from_str(json))
+                .ok()?;
             Some((vm, read))
         });
     let reads_left = has_left(
@@ -378,7 +379,7 @@ fn read_vm<T>(
     }
 }
 
-type Decoded = RefCell<Option<([u8; 32], Rc<VirtualMachine>)>>;
+type Decoded = LastDecoded<[u8; 32], Rc<VirtualMachine>>;
 
 thread_local! {
     /// The VM of the last read this thread decoded.
@@ -390,23 +391,13 @@ thread_local! {
 /// What `decode` makes of `json`, decoded once per thread while the same text comes again: a
 /// client's page views and polls read the same VM again and again. Only the text's SHA-256 is
 /// kept (an answer's text holds the VM's root password).
-fn decoded_once<E>(
+fn vm_decoded_once<E>(
     last: &'static LocalKey<Decoded>,
     json: &str,
     decode: impl FnOnce(&str) -> Result<VirtualMachine, E>,
 ) -> Result<Rc<VirtualMachine>, E> {
     let digest: [u8; 32] = Sha256::digest(json.as_bytes()).into();
-    let seen = last.with_borrow(|last| {
-        last.as_ref()
-            .filter(|(seen, _)| *seen == digest)
-            .map(|(_, vm)| vm.clone())
-    });
-    if let Some(vm) = seen {
-        return Ok(vm);
-    }
-    let vm = Rc::new(decode(json)?);
-    last.set(Some((digest, vm.clone())));
-    Ok(vm)
+    decoded_once(last, digest, |_| decode(json).map(Rc::new))
 }
 
 /// The overview of the VM read from Katapult, kept as the service's last read. While the
@@ -442,7 +433,7 @@ fn read_vm_live<T>(
     let (redated, last_overview) = meanwhile?.unzip();
     // Kept without its root password: the panel never shows it, and the table is not for secrets.
     let answered = answer.and_then(|json| {
-        decoded_once(&LAST_ANSWER, json.get(), |json| {
+        vm_decoded_once(&LAST_ANSWER, json.get(), |json| {
             let vm = VirtualMachineResponse::from_json(json)?.virtual_machine;
             Ok(VirtualMachine {
                 initial_root_password: None,

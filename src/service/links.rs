@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use chrono::{DateTime, Utc};
 
+use super::decoded_once::{decoded_once, LastDecoded};
 use crate::store::datastore::{decode_item, text_item, time_item};
 use crate::store::{DataStore, Owner, StoreError};
 
@@ -37,7 +38,7 @@ type Stored = [Option<String>; 6];
 
 thread_local! {
     /// The links this thread decoded last, with the items they were decoded from.
-    static LAST_DECODED: RefCell<Option<(Stored, ServiceLinks)>> = const { RefCell::new(None) };
+    static LAST_DECODED: LastDecoded<Stored, ServiceLinks> = const { RefCell::new(None) };
 }
 
 /// A service's Katapult links.
@@ -56,17 +57,7 @@ impl ServiceLinks {
     /// thread while the stored items stay the same: every page view and poll reads them.
     pub fn read(store: &DataStore<'_>, service_id: u64) -> Result<Self, StoreError> {
         let stored = store.get_many_raw(Owner::Service(service_id), KEYS)?;
-        let known = LAST_DECODED.with_borrow(|last| {
-            last.as_ref()
-                .filter(|(seen, _)| *seen == stored)
-                .map(|(_, links)| links.clone())
-        });
-        if let Some(links) = known {
-            return Ok(links);
-        }
-        let links = Self::decode(&stored)?;
-        LAST_DECODED.set(Some((stored, links.clone())));
-        Ok(links)
+        decoded_once(&LAST_DECODED, stored, Self::decode)
     }
 
     fn decode(stored: &Stored) -> Result<Self, StoreError> {

@@ -9,6 +9,7 @@ pub mod chosen_options;
 pub mod client_request;
 pub mod context;
 pub mod cron_record;
+pub mod decoded_once;
 pub mod dns_names;
 pub mod drift;
 pub mod drift_repair;
