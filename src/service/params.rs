@@ -1,6 +1,6 @@
 //! The `$params` WHMCS passes to a module function, as far as the module reads them.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A service's params: who, what product settings, what the client chose.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -38,36 +38,18 @@ fn id(value: Option<&Value>) -> Option<u64> {
 }
 
 /// The names of configoption1..24.
+#[rustfmt::skip]
 const CONFIG_OPTION_KEYS: [&str; 24] = [
-    "configoption1",
-    "configoption2",
-    "configoption3",
-    "configoption4",
-    "configoption5",
-    "configoption6",
-    "configoption7",
-    "configoption8",
-    "configoption9",
-    "configoption10",
-    "configoption11",
-    "configoption12",
-    "configoption13",
-    "configoption14",
-    "configoption15",
-    "configoption16",
-    "configoption17",
-    "configoption18",
-    "configoption19",
-    "configoption20",
-    "configoption21",
-    "configoption22",
-    "configoption23",
-    "configoption24",
+    "configoption1", "configoption2", "configoption3", "configoption4", "configoption5",
+    "configoption6", "configoption7", "configoption8", "configoption9", "configoption10",
+    "configoption11", "configoption12", "configoption13", "configoption14", "configoption15",
+    "configoption16", "configoption17", "configoption18", "configoption19", "configoption20",
+    "configoption21", "configoption22", "configoption23", "configoption24",
 ];
 
-/// Where the params are read from: WHMCS's `$params` as JSON, or PHP's array itself (read key by
-/// key, so that nothing else of it is converted). A value that cannot be read (PHP's string that
-/// is not UTF-8) is an error, said as it is.
+/// Where the params are read from: PHP's array itself in the extension (read key by key, so that
+/// nothing else of it is converted), a JSON object in the tests. A value that cannot be read
+/// (PHP's string that is not UTF-8) is an error, said as it is.
 pub trait ParamsSource {
     /// The scalar (a string or a number) at `key`; None for anything else.
     fn scalar(&self, key: &str) -> Result<Option<Value>, String>;
@@ -77,11 +59,13 @@ pub trait ParamsSource {
     fn entries_of(&self, table: &str) -> Result<Vec<(String, Option<Value>)>, String>;
 }
 
+#[cfg(test)]
 fn scalar(value: Option<&Value>) -> Option<Value> {
     value.filter(|v| v.is_string() || v.is_number()).cloned()
 }
 
-impl ParamsSource for Map<String, Value> {
+#[cfg(test)]
+impl ParamsSource for serde_json::Map<String, Value> {
     fn scalar(&self, key: &str) -> Result<Option<Value>, String> {
         Ok(scalar(self.get(key)))
     }
