@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use chrono::{DateTime, Utc};
 
 use super::decoded_once::{decoded_once, LastDecoded};
-use crate::store::datastore::{decode_item, text_item, time_item};
+use crate::store::datastore::{decode_items, text_item, time_item};
 use crate::store::{DataStore, Owner, StoreError};
 
 pub const VM_ID: &str = "vm_id";
@@ -62,22 +62,17 @@ impl ServiceLinks {
 
     fn decode(stored: &Stored) -> Result<Self, StoreError> {
         let [vm_id, build_id, started_at, timeout_reached_at, failed_at, announcement_due] =
-            std::array::from_fn(|index| {
-                stored[index]
-                    .as_deref()
-                    .map(|text| decode_item(KEYS[index], text))
-                    .transpose()
-            });
+            decode_items(KEYS, stored)?;
         Ok(Self {
-            vm_id: text_item(VM_ID, vm_id?)?,
-            vm_build_id: text_item(VM_BUILD_ID, build_id?)?,
-            vm_build_started_at: time_item(VM_BUILD_STARTED_AT, started_at?)?,
+            vm_id: text_item(VM_ID, vm_id)?,
+            vm_build_id: text_item(VM_BUILD_ID, build_id)?,
+            vm_build_started_at: time_item(VM_BUILD_STARTED_AT, started_at)?,
             vm_build_timeout_reached_at: time_item(
                 VM_BUILD_TIMEOUT_REACHED_AT,
-                timeout_reached_at?,
+                timeout_reached_at,
             )?,
-            vm_build_failed_at: time_item(VM_BUILD_FAILED_AT, failed_at?)?,
-            vm_built_announcement_due: time_item(VM_BUILT_ANNOUNCEMENT_DUE, announcement_due?)?,
+            vm_build_failed_at: time_item(VM_BUILD_FAILED_AT, failed_at)?,
+            vm_built_announcement_due: time_item(VM_BUILT_ANNOUNCEMENT_DUE, announcement_due)?,
         })
     }
 

@@ -215,14 +215,7 @@ impl<'a> DataStore<'a> {
         owner: Owner,
         keys: [&str; N],
     ) -> Result<[Option<PhpValue>; N], StoreError> {
-        let raw = self.get_many_raw(owner, keys)?;
-        let mut items: [Option<PhpValue>; N] = std::array::from_fn(|_| None);
-        for ((item, text), key) in items.iter_mut().zip(raw).zip(keys) {
-            if let Some(text) = text {
-                *item = Some(decode_item(key, &text)?);
-            }
-        }
-        Ok(items)
+        decode_items(keys, &self.get_many_raw(owner, keys)?)
     }
 
     /// `get_many`'s items as stored (PHP-serialised), for a caller that keeps what it made of
@@ -432,9 +425,18 @@ pub fn text_item(key: &str, value: Option<PhpValue>) -> Result<Option<String>, S
     }
 }
 
-/// An item's value from its stored (PHP-serialised) text.
-pub fn decode_item(key: &str, stored: &str) -> Result<PhpValue, StoreError> {
-    PhpValue::unserialize(stored).map_err(|e| StoreError::corrupt(key, e))
+/// The values of `keys`' items from their stored (PHP-serialised) text, as `get_many_raw` gives it.
+pub fn decode_items<const N: usize>(
+    keys: [&str; N],
+    stored: &[Option<String>; N],
+) -> Result<[Option<PhpValue>; N], StoreError> {
+    let mut items: [Option<PhpValue>; N] = std::array::from_fn(|_| None);
+    for ((item, text), key) in items.iter_mut().zip(stored).zip(keys) {
+        if let Some(text) = text {
+            *item = Some(PhpValue::unserialize(text).map_err(|e| StoreError::corrupt(key, e))?);
+        }
+    }
+    Ok(items)
 }
 
 /// A time item's value: a `Carbon\Carbon`, as the PHP module stored it, or a Unix time.
